@@ -1,0 +1,123 @@
+"""Every error gdprcrm raises, rooted in one base class.
+
+Catch :class:`GdprCrmError` to catch everything the library raises on purpose. Errors
+about bad input also subclass :class:`ValueError` (or :class:`LookupError` for unknown
+ids), so code that already handles those builtins keeps working. An operation that
+raises has changed nothing.
+
+No message ever contains personal data: errors name fields, purposes, articles and
+opaque ids, never the values a person gave.
+
+The tree::
+
+    GdprCrmError
+    ├── InvalidInput (ValueError) ............ bad input, refused before anything changes
+    │   ├── NaiveDatetime .................... a datetime without a time zone
+    │   ├── UnknownJurisdiction .............. not an EU/EEA member-state code
+    │   ├── BundledConsent ................... one consent for several purposes (Art. 7(2))
+    │   ├── WithdrawalBeforeConsent .......... a withdrawal earlier than its consent
+    │   ├── InvalidPurpose ................... a purpose the GDPR does not allow as declared
+    │   │   ├── MissingLegitimateInterestAssessment ... Art. 6(1)(f) without an LIA
+    │   │   ├── MissingSpecialCategoryCondition ....... Art. 9 data without an Art. 9(2) condition
+    │   │   ├── MissingCriminalDataAuthority .......... Art. 10 data without its authority
+    │   │   └── UnlawfulAutomatedDecision ............. Art. 22 decision on a wrong basis
+    │   ├── InconsistentDeclarations ......... fields/purposes/notices that do not fit together
+    │   └── SerializationError ............... a document that does not structure to a model object
+    └── NotFound (LookupError) ............... an id that names nothing
+        ├── UnknownPurpose
+        └── UnknownField
+
+Later layers (vault, storage, facade) hang their errors under the same root.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "BundledConsent",
+    "GdprCrmError",
+    "InconsistentDeclarations",
+    "InvalidInput",
+    "InvalidPurpose",
+    "MissingCriminalDataAuthority",
+    "MissingLegitimateInterestAssessment",
+    "MissingSpecialCategoryCondition",
+    "NaiveDatetime",
+    "NotFound",
+    "SerializationError",
+    "UnknownField",
+    "UnknownJurisdiction",
+    "UnknownPurpose",
+    "UnlawfulAutomatedDecision",
+    "WithdrawalBeforeConsent",
+]
+
+
+class GdprCrmError(Exception):
+    """Root of every error gdprcrm raises on purpose."""
+
+
+class InvalidInput(GdprCrmError, ValueError):
+    """Bad input: refused before anything was changed."""
+
+
+class NaiveDatetime(InvalidInput):
+    """A datetime without a time zone; gdprcrm only accepts aware instants."""
+
+
+class UnknownJurisdiction(InvalidInput):
+    """Not the code of an EU or EEA member state."""
+
+
+class BundledConsent(InvalidInput):
+    """One consent covering several purposes: Art. 7(2) requires one choice per purpose."""
+
+
+class WithdrawalBeforeConsent(InvalidInput):
+    """A withdrawal dated before the consent it withdraws (Art. 7(3))."""
+
+
+class InvalidPurpose(InvalidInput):
+    """A purpose whose declaration the GDPR does not allow."""
+
+
+class MissingLegitimateInterestAssessment(InvalidPurpose):
+    """Art. 6(1)(f): legitimate interests need the interest and an assessment reference."""
+
+
+class MissingSpecialCategoryCondition(InvalidPurpose):
+    """Art. 9(1): special-category data need an Art. 9(2) condition."""
+
+
+class MissingCriminalDataAuthority(InvalidPurpose):
+    """Art. 10: criminal-offence data need official authority or a legal authorisation."""
+
+
+class UnlawfulAutomatedDecision(InvalidPurpose):
+    """Art. 22(2): a solely automated significant decision on a basis that does not allow it."""
+
+
+class InconsistentDeclarations(InvalidInput):
+    """Fields, purposes and notices that do not fit together."""
+
+
+class SerializationError(InvalidInput):
+    """A document that cannot be turned into the model object it claims to be.
+
+    ``errors`` holds one ``$.path: message`` line per problem.
+    """
+
+    def __init__(self, message: str, errors: tuple[str, ...] = ()) -> None:
+        super().__init__(message if not errors else message + "\n" + "\n".join(errors))
+        self.errors = errors
+
+
+class NotFound(GdprCrmError, LookupError):
+    """An id that names nothing known."""
+
+
+class UnknownPurpose(NotFound):
+    """A purpose id that the declarations do not contain."""
+
+
+class UnknownField(NotFound):
+    """A field name that the declarations do not contain."""

@@ -1,0 +1,133 @@
+"""The domain model: frozen, slotted attrs value objects; no I/O, no clock, no crypto.
+
+One small module per GDPR concept; everything is re-exported here.
+"""
+
+from gdprcrm.model.audit_entry import AuditEntry, DetailValue
+from gdprcrm.model.automated import AutomatedDecision
+from gdprcrm.model.breach import Breach
+from gdprcrm.model.category import DEFAULT_TAXONOMY, CnilGroup, DataCategory
+from gdprcrm.model.consent import (
+    ConsentEvent,
+    ConsentGiven,
+    ConsentGiver,
+    ConsentState,
+    ConsentWithdrawn,
+    consent_state,
+)
+from gdprcrm.model.controller_info import Contact, ControllerInfo, SupervisoryAuthority
+from gdprcrm.model.declarations import Declarations
+from gdprcrm.model.field import FieldSpec, Lookup, Provenance
+from gdprcrm.model.identifiers import SubjectId
+from gdprcrm.model.jurisdiction import (
+    DEFAULT_CONSENT_AGES,
+    EEA_STATES,
+    EU_STATES,
+    ConsentAges,
+    normalise_state,
+)
+from gdprcrm.model.legal_basis import (
+    RIGHTS_MATRIX,
+    Applicability,
+    LegalBasis,
+    Right,
+    RightRule,
+    rights_for,
+)
+from gdprcrm.model.notice import MATERIAL_ATTRIBUTES, NoticeVersion, material_digest
+from gdprcrm.model.objection import Objection
+from gdprcrm.model.purpose import (
+    Provision,
+    Purpose,
+    RestrictionExemption,
+    SpecialCategoryCondition,
+)
+from gdprcrm.model.recipient import (
+    ADEQUACY_DECISIONS,
+    Adequacy,
+    Recipient,
+    RecipientKind,
+    Transfer,
+    TransferMechanism,
+    adequacy_at,
+)
+from gdprcrm.model.request import (
+    DataSubjectRequest,
+    IdentityStatus,
+    RequestKind,
+    RequestStatus,
+)
+from gdprcrm.model.restriction import Restriction, RestrictionGround
+from gdprcrm.model.retention import (
+    AnchorEvent,
+    RetentionAction,
+    RetentionRule,
+    format_period,
+    parse_period,
+)
+from gdprcrm.model.subject import AgeAttestation, DataSource, Subject, SubjectStatus
+
+__all__ = [
+    "ADEQUACY_DECISIONS",
+    "DEFAULT_CONSENT_AGES",
+    "DEFAULT_TAXONOMY",
+    "EEA_STATES",
+    "EU_STATES",
+    "MATERIAL_ATTRIBUTES",
+    "RIGHTS_MATRIX",
+    "Adequacy",
+    "AgeAttestation",
+    "AnchorEvent",
+    "Applicability",
+    "AuditEntry",
+    "AutomatedDecision",
+    "Breach",
+    "CnilGroup",
+    "ConsentAges",
+    "ConsentEvent",
+    "ConsentGiven",
+    "ConsentGiver",
+    "ConsentState",
+    "ConsentWithdrawn",
+    "Contact",
+    "ControllerInfo",
+    "DataCategory",
+    "DataSource",
+    "DataSubjectRequest",
+    "Declarations",
+    "DetailValue",
+    "FieldSpec",
+    "IdentityStatus",
+    "LegalBasis",
+    "Lookup",
+    "NoticeVersion",
+    "Objection",
+    "Provenance",
+    "Provision",
+    "Purpose",
+    "Recipient",
+    "RecipientKind",
+    "RequestKind",
+    "RequestStatus",
+    "Restriction",
+    "RestrictionExemption",
+    "RestrictionGround",
+    "RetentionAction",
+    "RetentionRule",
+    "Right",
+    "RightRule",
+    "SpecialCategoryCondition",
+    "Subject",
+    "SubjectId",
+    "SubjectStatus",
+    "SupervisoryAuthority",
+    "Transfer",
+    "TransferMechanism",
+    "adequacy_at",
+    "consent_state",
+    "format_period",
+    "material_digest",
+    "normalise_state",
+    "parse_period",
+    "rights_for",
+]

@@ -1,0 +1,98 @@
+"""The controller's declarations: ONE source for fields, purposes and notices."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+
+import attrs
+
+from gdprcrm.errors import InconsistentDeclarations, UnknownField, UnknownPurpose
+from gdprcrm.model._checks import as_tuple, instance_of, tuple_of
+from gdprcrm.model.controller_info import ControllerInfo
+from gdprcrm.model.field import FieldSpec
+from gdprcrm.model.notice import NoticeVersion, material_digest
+from gdprcrm.model.purpose import Purpose
+
+__all__ = ["Declarations"]
+
+
+@attrs.frozen
+class Declarations:
+    """The controller, its fields, its purposes and the notice versions it published.
+
+    Consistency is checked once, here: every field a purpose uses is the declared field
+    of that name; ids are unique; compatibility links name declared purposes.
+    """
+
+    controller: ControllerInfo = attrs.field(validator=instance_of(ControllerInfo))
+    fields: tuple[FieldSpec, ...] = attrs.field(converter=as_tuple, validator=tuple_of(FieldSpec))
+    purposes: tuple[Purpose, ...] = attrs.field(converter=as_tuple, validator=tuple_of(Purpose))
+    notices: tuple[NoticeVersion, ...] = attrs.field(
+        default=(), converter=as_tuple, validator=tuple_of(NoticeVersion)
+    )
+    _fields_by_name: Mapping[str, FieldSpec] = attrs.field(
+        init=False, eq=False, repr=False, hash=False
+    )
+    _purposes_by_id: Mapping[str, Purpose] = attrs.field(
+        init=False, eq=False, repr=False, hash=False
+    )
+    _notices_by_version: Mapping[str, NoticeVersion] = attrs.field(
+        init=False, eq=False, repr=False, hash=False
+    )
+    _digests: Mapping[str, str] = attrs.field(init=False, eq=False, repr=False, hash=False)
+
+    def __attrs_post_init__(self) -> None:
+        fields = {f.name: f for f in self.fields}
+        if len(fields) != len(self.fields):
+            raise InconsistentDeclarations("fields: a field name is declared twice")
+        purposes = {p.id: p for p in self.purposes}
+        if len(purposes) != len(self.purposes):
+            raise InconsistentDeclarations("purposes: a purpose id is declared twice")
+        for p in self.purposes:
+            for f in p.fields:
+                if fields.get(f.name) != f:
+                    raise InconsistentDeclarations(
+                        f"purposes[{p.id!r}].fields: {f.name!r} is not the declared field"
+                    )
+            unknown = p.compatible_with - purposes.keys()
+            if unknown:
+                raise InconsistentDeclarations(
+                    f"purposes[{p.id!r}].compatible_with: unknown purposes {sorted(unknown)}"
+                )
+        notices = {n.version: n for n in self.notices}
+        if len(notices) != len(self.notices):
+            raise InconsistentDeclarations("notices: a version is declared twice")
+        object.__setattr__(self, "_fields_by_name", MappingProxyType(fields))
+        object.__setattr__(self, "_purposes_by_id", MappingProxyType(purposes))
+        object.__setattr__(self, "_notices_by_version", MappingProxyType(notices))
+        digests = {p.id: material_digest(p) for p in self.purposes}
+        object.__setattr__(self, "_digests", MappingProxyType(digests))
+
+    def purpose(self, purpose_id: str) -> Purpose:
+        try:
+            return self._purposes_by_id[purpose_id]
+        except (KeyError, TypeError):
+            raise UnknownPurpose(f"unknown purpose {purpose_id!r}") from None
+
+    def field(self, name: str) -> FieldSpec:
+        try:
+            return self._fields_by_name[name]
+        except (KeyError, TypeError):
+            raise UnknownField(f"unknown field {name!r}") from None
+
+    def notice(self, version: str) -> NoticeVersion | None:
+        return self._notices_by_version.get(version)
+
+    def digest(self, purpose_id: str) -> str:
+        """The material digest of a declared purpose as it is now."""
+        self.purpose(purpose_id)
+        return self._digests[purpose_id]
+
+    @property
+    def purpose_ids(self) -> frozenset[str]:
+        return frozenset(self._purposes_by_id)
+
+    def with_notice(self, notice: NoticeVersion) -> Declarations:
+        """A copy that also knows ``notice``."""
+        return attrs.evolve(self, notices=(*self.notices, notice))

@@ -1,0 +1,47 @@
+"""Opaque identifiers: the only way logs, audit entries and certificates name a person."""
+
+from __future__ import annotations
+
+import uuid
+
+import attrs
+
+from gdprcrm.errors import InvalidInput
+
+__all__ = ["SubjectId"]
+
+
+def _check_uuid(instance: object, attribute: attrs.Attribute[uuid.UUID], value: object) -> None:
+    if not isinstance(value, uuid.UUID):
+        raise InvalidInput("SubjectId.value: expected a UUID")
+
+
+@attrs.frozen(order=True)
+class SubjectId:
+    """A random, opaque id for a data subject (a UUID4; it carries nothing personal).
+
+    Create one with :meth:`new`; parse a stored one with :meth:`parse`.
+    """
+
+    value: uuid.UUID = attrs.field(validator=_check_uuid)
+
+    @classmethod
+    def new(cls) -> SubjectId:
+        """A fresh random id (122 random bits from the OS)."""
+        return cls(uuid.uuid4())
+
+    @classmethod
+    def parse(cls, text: str) -> SubjectId:
+        """Read an id back from :meth:`__str__`'s form (or any UUID spelling)."""
+        try:
+            return cls(uuid.UUID(text))
+        except (ValueError, TypeError, AttributeError):
+            raise InvalidInput("SubjectId: not a UUID") from None
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+    @property
+    def bytes(self) -> bytes:
+        """The 16 raw bytes (used to bind ciphertexts and index keys to this subject)."""
+        return self.value.bytes

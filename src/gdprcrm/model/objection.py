@@ -1,0 +1,46 @@
+"""The right to object (Art. 21)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+import attrs
+
+from gdprcrm.errors import InvalidInput
+from gdprcrm.model._checks import as_utc, aware, instance_of, optional_text, slug
+from gdprcrm.model.identifiers import SubjectId
+
+__all__ = ["Objection"]
+
+
+def _scope(instance: Objection, attribute: attrs.Attribute[Any], value: object) -> None:
+    if (instance.purpose_id is None) == (not instance.direct_marketing):
+        raise InvalidInput(
+            "Objection: object either to one purpose (purpose_id) or to all direct "
+            "marketing (direct_marketing=True), exactly one of the two"
+        )
+    if instance.direct_marketing and instance.overridden_by is not None:
+        raise InvalidInput(
+            "Objection.overridden_by: an objection to direct marketing is absolute "
+            "(Art. 21(3)); no grounds can override it"
+        )
+
+
+@attrs.frozen
+class Objection:
+    """An objection, from ``at`` on.
+
+    ``direct_marketing=True`` objects to every direct-marketing purpose, profiling for it
+    included (Art. 21(2)-(3)): absolute. An objection to one purpose under Art. 6(1)(e)
+    or (f) stops it unless the controller records compelling legitimate grounds that
+    override it (Art. 21(1)): ``overridden_by`` holds the reference to that assessment.
+    """
+
+    subject_id: SubjectId = attrs.field(validator=instance_of(SubjectId))
+    at: datetime = attrs.field(converter=as_utc, validator=aware)
+    purpose_id: str | None = attrs.field(default=None, validator=attrs.validators.optional(slug))
+    direct_marketing: bool = attrs.field(default=False, validator=[instance_of(bool)])
+    overridden_by: str | None = attrs.field(default=None, validator=[optional_text, _scope])
+    id: uuid.UUID = attrs.field(factory=uuid.uuid4, validator=instance_of(uuid.UUID))

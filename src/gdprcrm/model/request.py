@@ -1,0 +1,69 @@
+"""Data-subject requests (Art. 12, 15-22) as plain records; deadlines in gdprcrm.deadlines."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import datetime
+
+import attrs
+
+from gdprcrm.model._checks import (
+    as_utc,
+    aware,
+    instance_of,
+    optional_as_utc,
+    optional_aware,
+    optional_text,
+)
+from gdprcrm.model.identifiers import SubjectId
+
+__all__ = ["DataSubjectRequest", "IdentityStatus", "RequestKind", "RequestStatus"]
+
+
+class RequestKind(enum.Enum):
+    ACCESS = "access"  # Art. 15
+    RECTIFICATION = "rectification"  # Art. 16
+    ERASURE = "erasure"  # Art. 17
+    RESTRICTION = "restriction"  # Art. 18
+    PORTABILITY = "portability"  # Art. 20
+    OBJECTION = "objection"  # Art. 21
+
+
+class RequestStatus(enum.Enum):
+    OPEN = "open"
+    EXTENDED = "extended"  # Art. 12(3), second sentence
+    AWAITING_IDENTITY = "awaiting-identity"  # Art. 12(6)
+    COMPLETED = "completed"
+    REFUSED = "refused"  # Art. 12(4)/(5)
+
+
+class IdentityStatus(enum.Enum):
+    VERIFIED = "verified"
+    REQUESTED = "requested"  # more information asked on reasonable doubt, Art. 12(6)
+    UNIDENTIFIABLE = "unidentifiable"  # Art. 11(2)
+
+
+@attrs.frozen
+class DataSubjectRequest:
+    """A request, its due date and what became of it."""
+
+    subject_id: SubjectId = attrs.field(validator=instance_of(SubjectId))
+    kind: RequestKind = attrs.field(validator=instance_of(RequestKind))
+    received_at: datetime = attrs.field(converter=as_utc, validator=aware)
+    due_at: datetime = attrs.field(converter=as_utc, validator=aware)
+    status: RequestStatus = attrs.field(
+        default=RequestStatus.OPEN, validator=instance_of(RequestStatus)
+    )
+    identity: IdentityStatus = attrs.field(
+        default=IdentityStatus.VERIFIED, validator=instance_of(IdentityStatus)
+    )
+    extended_due_at: datetime | None = attrs.field(
+        default=None, converter=optional_as_utc, validator=optional_aware
+    )
+    extension_reason: str | None = attrs.field(default=None, validator=optional_text)
+    closed_at: datetime | None = attrs.field(
+        default=None, converter=optional_as_utc, validator=optional_aware
+    )
+    outcome: str | None = attrs.field(default=None, validator=optional_text)
+    id: uuid.UUID = attrs.field(factory=uuid.uuid4, validator=instance_of(uuid.UUID))

@@ -1,0 +1,121 @@
+"""Storage limitation, Art. 5(1)(e): how long a purpose keeps data, from which event."""
+
+from __future__ import annotations
+
+import enum
+import re
+from datetime import datetime
+from typing import Any
+
+import attrs
+from dateutil.relativedelta import relativedelta
+
+from gdprcrm.errors import InvalidInput
+from gdprcrm.model._checks import check_aware, instance_of, optional_text
+
+__all__ = [
+    "AnchorEvent",
+    "RetentionAction",
+    "RetentionRule",
+    "format_period",
+    "parse_period",
+]
+
+_ABSOLUTE = ("year", "month", "day", "weekday", "hour", "minute", "second", "microsecond")
+_RELATIVE = ("years", "months", "days", "hours", "minutes", "seconds", "microseconds")
+
+
+class AnchorEvent(enum.Enum):
+    """The event a retention period runs from."""
+
+    COLLECTION = "collection"  # when the data was collected
+    LAST_CONTACT_FROM_SUBJECT = "last-contact"  # last contact *coming from* the subject
+    END_OF_RELATIONSHIP = "end-of-relationship"  # end of the contract / customer relationship
+    CONSENT_WITHDRAWAL = "consent-withdrawal"  # withdrawal of the purpose's consent
+    LAST_ACTIVITY = "last-activity"  # last activity on an account
+
+
+class RetentionAction(enum.Enum):
+    """What happens at expiry."""
+
+    ERASE = "erase"  # delete and shred
+    ANONYMISE = "anonymise"  # keep only non-identifying aggregates
+    REVIEW = "review"  # flag for a human decision (e.g. one re-contact of a prospect)
+
+
+def _check_period(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, relativedelta):
+        raise InvalidInput("RetentionRule.period: expected a dateutil relativedelta")
+    if any(getattr(value, name) is not None for name in _ABSOLUTE):
+        raise InvalidInput("RetentionRule.period: absolute fields (year=, day=, ...) not allowed")
+    if value.microseconds or value.leapdays:
+        raise InvalidInput("RetentionRule.period: use whole seconds and no leap-day adjustment")
+    parts = [getattr(value, name) for name in _RELATIVE]
+    if any(p < 0 for p in parts):
+        raise InvalidInput("RetentionRule.period: a retention period cannot be negative")
+    if not any(parts):
+        # Art. 25(2): data kept by default only as long as needed; a zero period is a bug.
+        raise InvalidInput("RetentionRule.period: must be longer than zero")
+
+
+@attrs.frozen
+class RetentionRule:
+    """Keep data for ``period`` from ``anchor``, then apply ``action``.
+
+    ``legal_reference`` names the law that imposes the period (e.g. "Code de commerce,
+    art. L123-22" for 10 years of invoices). Such a rule is also an Art. 17(3)(b) hold:
+    an erasure request cannot remove the data before it expires.
+    """
+
+    period: relativedelta = attrs.field(validator=_check_period)
+    anchor: AnchorEvent = attrs.field(
+        default=AnchorEvent.COLLECTION, validator=instance_of(AnchorEvent)
+    )
+    action: RetentionAction = attrs.field(
+        default=RetentionAction.ERASE, validator=instance_of(RetentionAction)
+    )
+    legal_reference: str | None = attrs.field(default=None, validator=optional_text)
+
+    @property
+    def is_legal_hold(self) -> bool:
+        """Art. 17(3)(b): a period imposed by law holds the data against erasure."""
+        return self.legal_reference is not None
+
+    def expires_at(self, anchor_at: datetime) -> datetime:
+        """The instant the period ends, counted from the anchor instant (in UTC)."""
+        return check_aware(anchor_at, "RetentionRule.expires_at(anchor_at)") + self.period
+
+    def __repr__(self) -> str:
+        return (
+            f"RetentionRule({format_period(self.period)}, {self.anchor.value}, "
+            f"{self.action.value}, legal_reference={self.legal_reference!r})"
+        )
+
+
+_ISO = re.compile(
+    r"P(?:(?P<years>\d+)Y)?(?:(?P<months>\d+)M)?(?:(?P<weeks>\d+)W)?(?:(?P<days>\d+)D)?"
+    r"(?:T(?:(?P<hours>\d+)H)?(?:(?P<minutes>\d+)M)?(?:(?P<seconds>\d+)S)?)?"
+)
+
+
+def parse_period(text: str) -> relativedelta:
+    """Read an ISO 8601 duration such as ``P3Y``, ``P13M`` or ``P2Y6M`` into a period."""
+    match = _ISO.fullmatch(text.strip().upper()) if isinstance(text, str) else None
+    if match is None or not any(match.groupdict().values()) or text.strip().endswith("T"):
+        raise InvalidInput(f"not an ISO 8601 duration such as 'P3Y' or 'P13M': {text!r}")
+    parts = {k: int(v) for k, v in match.groupdict().items() if v}
+    return relativedelta(**parts)  # type: ignore[arg-type]
+
+
+def format_period(period: relativedelta) -> str:
+    """Write a period as an ISO 8601 duration (the inverse of :func:`parse_period`)."""
+    date = "".join(
+        f"{v}{u}" for v, u in ((period.years, "Y"), (period.months, "M"), (period.days, "D")) if v
+    )
+    time = "".join(
+        f"{v}{u}"
+        for v, u in ((period.hours, "H"), (period.minutes, "M"), (period.seconds, "S"))
+        if v
+    )
+    out = "P" + date + ("T" + time if time else "")
+    return out if out != "P" else "PT0S"

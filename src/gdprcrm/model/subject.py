@@ -1,0 +1,108 @@
+"""The data subject, as the controller's records know them: no personal values here.
+
+Personal values live in encrypted fields (the vault); a :class:`Subject` holds only
+what the rules need: jurisdiction, age information, source, status.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from typing import Any
+
+import attrs
+from dateutil.relativedelta import relativedelta
+
+from gdprcrm.errors import InvalidInput
+from gdprcrm.model._checks import (
+    as_utc,
+    aware,
+    check_aware,
+    frozenset_of_slugs,
+    instance_of,
+    text,
+    to_frozenset,
+)
+from gdprcrm.model.identifiers import SubjectId
+from gdprcrm.model.jurisdiction import normalise_state
+
+__all__ = ["AgeAttestation", "DataSource", "Subject", "SubjectStatus"]
+
+
+class SubjectStatus(enum.Enum):
+    ACTIVE = "active"
+    ERASURE_PENDING = "erasure-pending"  # an erasure has started and not finished
+    ERASED = "erased"  # Art. 17 done: key shredded, nothing readable remains
+
+
+@attrs.frozen
+class AgeAttestation:
+    """An age the subject (or a verifier) attested at an instant, instead of a birth date."""
+
+    age: int = attrs.field(validator=instance_of(int))
+    attested_at: datetime = attrs.field(converter=as_utc, validator=aware)
+    method: str = attrs.field(default="self-declared", validator=text)
+
+    def __attrs_post_init__(self) -> None:
+        if not 0 <= self.age <= 130:
+            raise InvalidInput("AgeAttestation.age: expected 0 to 130")
+
+
+@attrs.frozen
+class DataSource:
+    """Where data not collected from the subject came from (Art. 14(2)(f))."""
+
+    description: str = attrs.field(validator=text)
+    publicly_accessible: bool = attrs.field(default=False, validator=instance_of(bool))
+
+
+def _jurisdiction(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    normalise_state(value)
+
+
+def _birth_date(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is not None and (not isinstance(value, date) or isinstance(value, datetime)):
+        raise InvalidInput("Subject.birth_date: expected a date (not a datetime)")
+
+
+@attrs.frozen
+class Subject:
+    """A data subject: opaque id, the member state whose law applies, age, source, status.
+
+    ``purposes`` are the purposes the data was collected for (Art. 5(1)(b)).
+    ``source`` is ``None`` when the data came from the subject (Art. 13) and set when it
+    did not (Art. 14). ``birth_date`` never appears in ``repr``.
+    """
+
+    id: SubjectId = attrs.field(validator=instance_of(SubjectId))
+    jurisdiction: str = attrs.field(converter=normalise_state, validator=_jurisdiction)
+    collected_at: datetime = attrs.field(converter=as_utc, validator=aware)
+    purposes: frozenset[str] = attrs.field(
+        default=frozenset(), converter=to_frozenset, validator=frozenset_of_slugs
+    )
+    birth_date: date | None = attrs.field(default=None, validator=_birth_date, repr=False)
+    attested_age: AgeAttestation | None = attrs.field(
+        default=None,
+        validator=attrs.validators.optional(instance_of(AgeAttestation)),
+        repr=False,
+    )
+    source: DataSource | None = attrs.field(
+        default=None, validator=attrs.validators.optional(instance_of(DataSource))
+    )
+    status: SubjectStatus = attrs.field(
+        default=SubjectStatus.ACTIVE, validator=instance_of(SubjectStatus)
+    )
+
+    @property
+    def collected_from_subject(self) -> bool:
+        return self.source is None
+
+    def age_at(self, at: datetime) -> int | None:
+        """Age in whole years at ``at`` (a lower bound from an attestation), or None."""
+        at = check_aware(at, "Subject.age_at(at)")
+        if self.birth_date is not None:
+            return relativedelta(at.date(), self.birth_date).years
+        if self.attested_age is not None:
+            grown = relativedelta(at, self.attested_age.attested_at).years
+            return self.attested_age.age + max(grown, 0)
+        return None

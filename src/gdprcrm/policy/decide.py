@@ -1,0 +1,248 @@
+"""decide(): may purpose P process subject S at instant T? A pure function.
+
+Every rule below names its article; each has a property test in tests/policy/ that
+fails if the rule is removed. The rules, in the order they are applied:
+
+* Art. 17 - nothing is allowed for an erased subject (or one being erased).
+* Art. 30(1)(b) / 5(1)(b) - a purpose that is not declared is a *gap*, not a refusal.
+* Art. 5(1)(b), 6(4) - data collected for other purposes is used for P only if P is
+  one of the collection purposes, is compatible with one, or rests on a fresh consent.
+* Art. 6(1)(a), 7(1), 7(3) - under consent, a consent for P in force at T, given
+  under a notice version that described P as it still is (Art. 4(11): informed).
+* Art. 8(1) - under the national age, the holder of parental responsibility consents;
+  in joint-consent states (France) the minor *and* the parent.
+* Art. 9(2)(a), 22(2)(c) - where the purpose needs it, the consent is explicit.
+* Art. 21(1)-(3) - an objection stops the purpose; against direct marketing always.
+* Art. 18(2) - a restriction allows storage only, save the purpose's 18(2) exemption
+  or a consent given after the restriction.
+* Art. 5(1)(e) - nothing is processed once its retention period has run out.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from gdprcrm.errors import NaiveDatetime
+from gdprcrm.model import (
+    DEFAULT_CONSENT_AGES,
+    AnchorEvent,
+    ConsentAges,
+    ConsentGiven,
+    ConsentGiver,
+    Declarations,
+    LegalBasis,
+    Purpose,
+    SpecialCategoryCondition,
+    SubjectStatus,
+)
+from gdprcrm.policy.decision import Decision, Operation
+from gdprcrm.policy.reasons import Reason, ReasonKind
+from gdprcrm.policy.state import SubjectState
+
+__all__ = ["decide"]
+
+_GROUND = {
+    LegalBasis.CONSENT: Reason.BASIS_CONSENT,
+    LegalBasis.CONTRACT: Reason.BASIS_CONTRACT,
+    LegalBasis.LEGAL_OBLIGATION: Reason.BASIS_LEGAL_OBLIGATION,
+    LegalBasis.VITAL_INTERESTS: Reason.BASIS_VITAL_INTERESTS,
+    LegalBasis.PUBLIC_TASK: Reason.BASIS_PUBLIC_TASK,
+    LegalBasis.LEGITIMATE_INTERESTS: Reason.BASIS_LEGITIMATE_INTERESTS,
+}
+_OBJECTABLE = frozenset({LegalBasis.PUBLIC_TASK, LegalBasis.LEGITIMATE_INTERESTS})
+_ERASED_STATUSES = frozenset({SubjectStatus.ERASED, SubjectStatus.ERASURE_PENDING})
+
+# Interned decisions: the common outcomes are returned, never allocated, per call.
+_INTERNED: dict[tuple[bool, tuple[Reason, ...], LegalBasis | None], Decision] = {}
+
+
+def _decision(allowed: bool, reasons: tuple[Reason, ...], basis: LegalBasis | None) -> Decision:
+    key = (allowed, reasons, basis)
+    found = _INTERNED.get(key)
+    if found is None:
+        found = _INTERNED.setdefault(key, Decision(allowed, reasons, basis))
+    return found
+
+
+def decide(
+    state: SubjectState,
+    purpose_id: str,
+    at: datetime,
+    declarations: Declarations,
+    *,
+    operation: Operation = Operation.USE,
+    ages: ConsentAges = DEFAULT_CONSENT_AGES,
+) -> Decision:
+    """Decide whether ``purpose_id`` may process ``state.subject`` at ``at``.
+
+    Pure: no I/O, no clock. ``declarations`` gives the purposes and the notice versions
+    consents were given under; ``ages`` the national ages of digital consent.
+    """
+    if at.tzinfo is None or at.utcoffset() is None:
+        raise NaiveDatetime("decide(at): naive datetime; pass a timezone-aware UTC instant")
+    subject = state.subject
+    purpose = declarations._purposes_by_id.get(purpose_id)
+    basis = None if purpose is None else purpose.basis
+    # Art. 17: erased means erased, whatever else the records say.
+    if subject.status in _ERASED_STATUSES:
+        return _decision(False, (Reason.ERASED,), basis)
+    if purpose is None:
+        return _decision(False, (Reason.PURPOSE_UNDECLARED,), None)
+
+    reasons: list[Reason] = []
+    counting: list[ConsentGiven] = []
+    if purpose.basis is LegalBasis.CONSENT:
+        counting = _consent_rules(state, purpose, at, declarations, ages, reasons)
+
+    # Art. 5(1)(b), 6(4): purpose limitation; a consent for P is a basis of its own.
+    if (
+        purpose_id not in subject.purposes
+        and not (purpose.compatible_with & subject.purposes)
+        and not counting
+        and purpose.basis is not LegalBasis.CONSENT
+    ):
+        reasons.append(Reason.PURPOSE_INCOMPATIBLE)
+
+    # Art. 21(2)-(3): an objection to direct marketing is absolute, profiling included.
+    dm_at = state.dm_objection_at
+    objected_at = state.objection_at.get(purpose_id)
+    if purpose.direct_marketing and (
+        (dm_at is not None and dm_at <= at) or (objected_at is not None and objected_at <= at)
+    ):
+        reasons.append(Reason.DIRECT_MARKETING_OBJECTION)
+    # Art. 21(1): objection to processing on 6(1)(e) or (f), unless overridden.
+    elif objected_at is not None and objected_at <= at and purpose.basis in _OBJECTABLE:
+        reasons.append(Reason.OBJECTION)
+
+    # Art. 18(2): restricted data may only be stored, save the 18(2) cases.
+    exempt = False
+    if operation is Operation.USE and state.restrictions:
+        in_force = [r for r in state.restrictions if r.in_force(at)]
+        if in_force:
+            consented_since = bool(counting) and all(
+                any(c.at >= r.at for c in counting) for r in in_force
+            )
+            if purpose.restriction_exemption is not None or consented_since:
+                exempt = True
+            else:
+                reasons.append(Reason.RESTRICTED)
+
+    # Art. 5(1)(e): storage limitation.
+    expiry = _retention_expiry(state, purpose, at)
+    if expiry is not None and at >= expiry:
+        reasons.append(Reason.RETENTION_EXPIRED)
+
+    if reasons:
+        gaps = [r for r in reasons if r.kind is ReasonKind.GAP]
+        ordered = tuple(gaps + [r for r in reasons if r.kind is not ReasonKind.GAP])
+        return _decision(False, ordered, purpose.basis)
+    ground = _GROUND[purpose.basis]
+    if exempt:
+        return _decision(True, (ground, Reason.RESTRICTION_EXEMPTION), purpose.basis)
+    return _decision(True, (ground,), purpose.basis)
+
+
+def _consent_rules(
+    state: SubjectState,
+    purpose: Purpose,
+    at: datetime,
+    declarations: Declarations,
+    ages: ConsentAges,
+    reasons: list[Reason],
+) -> list[ConsentGiven]:
+    """Art. 6(1)(a), 7, 8, 9(2)(a), 22(2)(c): the consents that count at ``at``."""
+    intervals = state.intervals.get(purpose.id, ())
+    active = [i.consent for i in intervals if i.active_at(at)]
+    if not active:
+        withdrawn = any(i.withdrawn_at is not None and i.withdrawn_at <= at for i in intervals)
+        # Art. 7(3) after a withdrawal, Art. 6(1)(a) when there never was a consent.
+        reasons.append(Reason.CONSENT_WITHDRAWN if withdrawn else Reason.CONSENT_MISSING)
+        return []
+
+    # Art. 4(11), 7(1): informed - the notice shown described this purpose as it is now.
+    current = declarations._digests[purpose.id]
+    informed: list[ConsentGiven] = []
+    problems: list[Reason] = []
+    for consent in active:
+        notice = declarations._notices_by_version.get(consent.notice_version)
+        if notice is None:
+            problems.append(Reason.NOTICE_VERSION_UNKNOWN)
+            continue
+        digest = notice.digests.get(purpose.id)
+        if digest is None:
+            problems.append(Reason.CONSENT_NOT_INFORMED)
+        elif digest != current:
+            problems.append(Reason.CONSENT_RENEWAL_REQUIRED)
+        else:
+            informed.append(consent)
+    if not informed:
+        reasons.extend(dict.fromkeys(problems))
+        return []
+
+    # Art. 8(1): the age of digital consent of the subject's member state.
+    subject = state.subject
+    age = subject.age_at(at)
+    if age is None:
+        reasons.append(Reason.AGE_UNKNOWN)
+        return []
+    threshold = ages.age_for(subject.jurisdiction)
+    joint = ages.requires_joint_consent(subject.jurisdiction)
+    if age < threshold:
+        givers = {c.given_by for c in informed}
+        needed = {ConsentGiver.PARENTAL_RESPONSIBILITY}
+        if joint:  # France, Loi 78-17 art. 45: the minor and the parent together.
+            needed.add(ConsentGiver.SUBJECT)
+        if not needed <= givers:
+            reasons.append(Reason.MINOR_WITHOUT_PARENTAL_CONSENT)
+            return []
+        counting = informed
+    else:
+        # An adult's processing rests on their own consent; one they gave as a minor
+        # counts only where it was valid then (a joint-consent state). Interpretation.
+        counting = [
+            c
+            for c in informed
+            if c.given_by is ConsentGiver.SUBJECT
+            and (joint or (subject.age_at(c.at) or 0) >= threshold)
+        ]
+        if not counting:
+            reasons.append(Reason.CONSENT_MISSING)
+            return []
+
+    # Art. 9(2)(a), 22(2)(c): explicit consent where the purpose needs it.
+    if purpose.requires_explicit_consent and not all(c.explicit for c in counting):
+        if purpose.special_condition is SpecialCategoryCondition.EXPLICIT_CONSENT:
+            reasons.append(Reason.SPECIAL_CATEGORY_WITHOUT_EXPLICIT_CONSENT)
+        elif (
+            purpose.automated_decision is not None and purpose.automated_decision.under_article_22
+        ):
+            reasons.append(Reason.AUTOMATED_DECISION_WITHOUT_EXPLICIT_CONSENT)
+        else:
+            reasons.append(Reason.CONSENT_NOT_EXPLICIT)
+        return []
+    return counting
+
+
+def _retention_expiry(state: SubjectState, purpose: Purpose, at: datetime) -> datetime | None:
+    """Art. 5(1)(e): when this purpose's retention runs out, if its clock has started."""
+    rule = purpose.retention
+    anchor = rule.anchor
+    start: datetime | None
+    if anchor is AnchorEvent.COLLECTION:
+        start = state.subject.collected_at
+    elif anchor is AnchorEvent.CONSENT_WITHDRAWAL:
+        intervals = state.intervals.get(purpose.id, ())
+        if not intervals or any(i.active_at(at) for i in intervals):
+            return None
+        ends = [i.withdrawn_at for i in intervals if i.withdrawn_at is not None]
+        start = max(ends) if ends else None
+    elif anchor is AnchorEvent.LAST_CONTACT_FROM_SUBJECT:
+        last = state.anchors.get(anchor)
+        start = (
+            state.subject.collected_at if last is None else max(last, state.subject.collected_at)
+        )
+    else:
+        start = state.anchors.get(anchor)
+    if start is None or start > at:
+        return None
+    return start + rule.period

@@ -1,0 +1,65 @@
+"""Why a decision came out as it did: typed, machine-readable codes naming their article."""
+
+from __future__ import annotations
+
+import enum
+
+__all__ = ["Reason", "ReasonKind"]
+
+
+class ReasonKind(enum.Enum):
+    GROUND = "ground"  # why processing is allowed
+    REFUSAL = "refusal"  # a rule that forbids processing
+    GAP = "gap"  # the declarations or records are incomplete: no lawful answer exists
+
+
+class Reason(enum.Enum):
+    """A reason code; ``.value`` is the stable code, ``.article`` the GDPR provision."""
+
+    # Grounds: the basis that makes the processing lawful.
+    BASIS_CONSENT = ("basis-consent", "6(1)(a)", ReasonKind.GROUND)
+    BASIS_CONTRACT = ("basis-contract", "6(1)(b)", ReasonKind.GROUND)
+    BASIS_LEGAL_OBLIGATION = ("basis-legal-obligation", "6(1)(c)", ReasonKind.GROUND)
+    BASIS_VITAL_INTERESTS = ("basis-vital-interests", "6(1)(d)", ReasonKind.GROUND)
+    BASIS_PUBLIC_TASK = ("basis-public-task", "6(1)(e)", ReasonKind.GROUND)
+    BASIS_LEGITIMATE_INTERESTS = ("basis-legitimate-interests", "6(1)(f)", ReasonKind.GROUND)
+    RESTRICTION_EXEMPTION = ("restriction-exemption", "18(2)", ReasonKind.GROUND)
+
+    # Refusals.
+    ERASED = ("erased", "17", ReasonKind.REFUSAL)
+    CONSENT_MISSING = ("consent-missing", "6(1)(a)", ReasonKind.REFUSAL)
+    CONSENT_WITHDRAWN = ("consent-withdrawn", "7(3)", ReasonKind.REFUSAL)
+    CONSENT_NOT_INFORMED = ("consent-not-informed", "4(11)", ReasonKind.REFUSAL)
+    """The notice shown when consenting did not describe this purpose."""
+    CONSENT_RENEWAL_REQUIRED = ("consent-renewal-required", "4(11)", ReasonKind.REFUSAL)
+    """The purpose changed materially since the notice the consent was given under."""
+    CONSENT_NOT_EXPLICIT = ("consent-not-explicit", "4(11)", ReasonKind.REFUSAL)
+    MINOR_WITHOUT_PARENTAL_CONSENT = ("minor-without-parental-consent", "8(1)", ReasonKind.REFUSAL)
+    SPECIAL_CATEGORY_WITHOUT_EXPLICIT_CONSENT = (
+        "special-category-without-explicit-consent",
+        "9(2)(a)",
+        ReasonKind.REFUSAL,
+    )
+    AUTOMATED_DECISION_WITHOUT_EXPLICIT_CONSENT = (
+        "automated-decision-without-explicit-consent",
+        "22(2)(c)",
+        ReasonKind.REFUSAL,
+    )
+    PURPOSE_INCOMPATIBLE = ("purpose-incompatible", "6(4)", ReasonKind.REFUSAL)
+    OBJECTION = ("objection", "21(1)", ReasonKind.REFUSAL)
+    DIRECT_MARKETING_OBJECTION = ("direct-marketing-objection", "21(3)", ReasonKind.REFUSAL)
+    RESTRICTED = ("restricted", "18(2)", ReasonKind.REFUSAL)
+    RETENTION_EXPIRED = ("retention-expired", "5(1)(e)", ReasonKind.REFUSAL)
+
+    # Gaps: no lawful answer can be given from what is declared or recorded.
+    PURPOSE_UNDECLARED = ("purpose-undeclared", "30(1)(b)", ReasonKind.GAP)
+    NOTICE_VERSION_UNKNOWN = ("notice-version-unknown", "7(1)", ReasonKind.GAP)
+    AGE_UNKNOWN = ("age-unknown", "8(2)", ReasonKind.GAP)
+
+    def __init__(self, code: str, article: str, kind: ReasonKind) -> None:
+        self.code = code
+        self.article = article
+        self.kind = kind
+
+    def __str__(self) -> str:
+        return f"{self.code} (Art. {self.article})"

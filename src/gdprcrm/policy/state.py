@@ -1,0 +1,137 @@
+"""A subject's loaded state: everything decide() needs, checked and indexed once."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from types import MappingProxyType
+from typing import Any
+
+import attrs
+
+from gdprcrm.errors import InvalidInput
+from gdprcrm.model import (
+    AnchorEvent,
+    ConsentEvent,
+    ConsentGiven,
+    ConsentWithdrawn,
+    Objection,
+    Restriction,
+    Subject,
+)
+from gdprcrm.model._checks import as_tuple, check_aware
+
+__all__ = ["ConsentInterval", "SubjectState"]
+
+
+@attrs.frozen
+class ConsentInterval:
+    """A consent in force on ``[consent.at, withdrawn_at)``."""
+
+    consent: ConsentGiven
+    withdrawn_at: datetime | None
+
+    def active_at(self, at: datetime) -> bool:
+        return self.consent.at <= at and (self.withdrawn_at is None or at < self.withdrawn_at)
+
+
+def _anchors(value: Any) -> Mapping[AnchorEvent, datetime]:
+    items = dict(value)
+    for key, instant in items.items():
+        if not isinstance(key, AnchorEvent):
+            raise InvalidInput("SubjectState.anchors: keys are AnchorEvent values")
+        items[key] = check_aware(instant, f"SubjectState.anchors[{key.value}]")
+    return MappingProxyType(items)
+
+
+@attrs.frozen(eq=False)
+class SubjectState:
+    """One subject with its consent events, objections, restrictions and anchor instants.
+
+    ``anchors`` holds the instants retention periods run from, other than collection
+    (which is ``subject.collected_at``) and consent withdrawal (derived from the events):
+    last contact from the subject, end of the relationship, last activity.
+
+    Built once per load; :func:`gdprcrm.policy.decide` then answers from indexes.
+    """
+
+    subject: Subject
+    consents: tuple[ConsentEvent, ...] = attrs.field(default=(), converter=as_tuple)
+    objections: tuple[Objection, ...] = attrs.field(default=(), converter=as_tuple)
+    restrictions: tuple[Restriction, ...] = attrs.field(default=(), converter=as_tuple)
+    anchors: Mapping[AnchorEvent, datetime] = attrs.field(factory=dict, converter=_anchors)
+    intervals: Mapping[str, tuple[ConsentInterval, ...]] = attrs.field(init=False, repr=False)
+    """Consent intervals per purpose id, in order of giving."""
+    dm_objection_at: datetime | None = attrs.field(init=False, repr=False)
+    """The earliest objection to direct marketing (Art. 21(2)), if any."""
+    objection_at: Mapping[str, datetime] = attrs.field(init=False, repr=False)
+    """The earliest standing (not overridden) objection per purpose id."""
+
+    def __attrs_post_init__(self) -> None:
+        sid = self.subject.id
+        given: dict[Any, ConsentGiven] = {}
+        withdrawals: dict[Any, datetime] = {}
+        for event in self.consents:
+            if not isinstance(event, ConsentGiven | ConsentWithdrawn):
+                raise InvalidInput("SubjectState.consents: expected consent events")
+            if event.subject_id != sid:
+                raise InvalidInput("SubjectState.consents: an event of another subject")
+            if isinstance(event, ConsentGiven):
+                given[event.id] = event
+        for event in self.consents:
+            if isinstance(event, ConsentWithdrawn):
+                origin = given.get(event.consent_id)
+                if origin is None or origin.purpose_id != event.purpose_id:
+                    raise InvalidInput("SubjectState.consents: a withdrawal of an unknown consent")
+                if event.given_at != origin.at:
+                    raise InvalidInput(
+                        "SubjectState.consents: withdrawal does not match its consent"
+                    )
+                previous = withdrawals.get(event.consent_id)
+                withdrawals[event.consent_id] = (
+                    event.at if previous is None else min(previous, event.at)
+                )
+        per_purpose: dict[str, list[ConsentInterval]] = {}
+        for cid, consent in given.items():
+            per_purpose.setdefault(consent.purpose_id, []).append(
+                ConsentInterval(consent, withdrawals.get(cid))
+            )
+        intervals = {
+            pid: tuple(sorted(items, key=lambda i: (i.consent.at, str(i.consent.id))))
+            for pid, items in per_purpose.items()
+        }
+        dm: datetime | None = None
+        by_purpose: dict[str, datetime] = {}
+        for objection in self.objections:
+            if not isinstance(objection, Objection) or objection.subject_id != sid:
+                raise InvalidInput("SubjectState.objections: expected this subject's objections")
+            if objection.direct_marketing:
+                dm = objection.at if dm is None else min(dm, objection.at)
+            elif objection.overridden_by is None and objection.purpose_id is not None:
+                seen = by_purpose.get(objection.purpose_id)
+                by_purpose[objection.purpose_id] = (
+                    objection.at if seen is None else min(seen, objection.at)
+                )
+        for restriction in self.restrictions:
+            if not isinstance(restriction, Restriction) or restriction.subject_id != sid:
+                raise InvalidInput(
+                    "SubjectState.restrictions: expected this subject's restrictions"
+                )
+        object.__setattr__(self, "intervals", MappingProxyType(intervals))
+        object.__setattr__(self, "dm_objection_at", dm)
+        object.__setattr__(self, "objection_at", MappingProxyType(by_purpose))
+
+    def with_events(
+        self,
+        consents: Iterable[ConsentEvent] = (),
+        objections: Iterable[Objection] = (),
+        restrictions: Iterable[Restriction] = (),
+    ) -> SubjectState:
+        """A new state with more events appended."""
+        return SubjectState(
+            self.subject,
+            (*self.consents, *consents),
+            (*self.objections, *objections),
+            (*self.restrictions, *restrictions),
+            self.anchors,
+        )
