@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 
 import cattrs
 from cattrs.strategies import configure_tagged_union
+from cattrs.v import format_exception
 from dateutil.relativedelta import relativedelta
 
 from gdprcrm.errors import InvalidInput, NaiveDatetime, SerializationError
@@ -125,9 +126,24 @@ converter = make_converter()
 :func:`make_converter` copy."""
 
 
-def unstructure(obj: Any) -> Any:
-    """A model object as JSON-ready data."""
-    return converter.unstructure(obj)
+def unstructure(obj: Any, unstructure_as: Any = None) -> Any:
+    """A model object as JSON-ready data.
+
+    Pass ``unstructure_as=ConsentEvent`` to tag a consent event with its kind
+    (``"event": "given"`` or ``"withdrawn"``) so it can be read back as the union.
+    """
+    return converter.unstructure(obj, unstructure_as=unstructure_as)
+
+
+def _format(exc: BaseException, type_: Any) -> str:
+    if isinstance(exc, InvalidInput):
+        return str(exc)
+    return format_exception(exc, type_)
+
+
+def _path_first(line: str) -> str:
+    message, sep, path = line.rpartition(" @ ")
+    return f"{path}: {message}" if sep else line
 
 
 def structure(data: Any, cls: type[T]) -> T:
@@ -139,7 +155,11 @@ def structure(data: Any, cls: type[T]) -> T:
     try:
         return converter.structure(data, cls)
     except cattrs.BaseValidationError as exc:
-        lines = tuple(cattrs.transform_error(exc, path="$"))
-        raise SerializationError(f"cannot read {cls.__name__}", lines) from None
+        lines = tuple(_path_first(line) for line in cattrs.transform_error(exc, path="$", format_exception=_format))
+        raise SerializationError(f"cannot read {_name(cls)}", lines) from None
     except (InvalidInput, ValueError, TypeError, KeyError) as exc:
-        raise SerializationError(f"cannot read {cls.__name__}", (f"$: {exc}",)) from None
+        raise SerializationError(f"cannot read {_name(cls)}", (f"$: {exc}",)) from None
+
+
+def _name(cls: Any) -> str:
+    return getattr(cls, "__name__", None) or str(cls)

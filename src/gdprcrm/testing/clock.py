@@ -1,0 +1,46 @@
+"""A clock that only moves when told to: for tests, demos and replays."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+
+from gdprcrm.model._checks import check_aware
+
+__all__ = ["FrozenClock"]
+
+
+class FrozenClock:
+    """A :class:`gdprcrm.Clock` frozen at an instant; :meth:`advance` and :meth:`set` move it.
+
+    >>> clock = FrozenClock(datetime(2026, 1, 31, 9, 0, tzinfo=UTC))
+    >>> clock.advance(days=1).isoformat()
+    '2026-02-01T09:00:00+00:00'
+    """
+
+    __slots__ = ("_lock", "_now")
+
+    def __init__(self, at: datetime | None = None) -> None:
+        self._now = check_aware(at, "FrozenClock(at)") if at is not None else datetime(
+            2026, 1, 5, 9, 0, tzinfo=UTC
+        )
+        self._lock = threading.Lock()
+
+    def now(self) -> datetime:
+        return self._now
+
+    def set(self, at: datetime) -> datetime:
+        """Move to ``at`` (backwards too: tests replay history)."""
+        with self._lock:
+            self._now = check_aware(at, "FrozenClock.set(at)")
+            return self._now
+
+    def advance(self, delta: timedelta | None = None, **kwargs: float) -> datetime:
+        """Move forward by ``delta`` or by ``timedelta(**kwargs)``; returns the new instant."""
+        step = delta if delta is not None else timedelta(**kwargs)
+        with self._lock:
+            self._now = self._now + step
+            return self._now
+
+    def __repr__(self) -> str:
+        return f"FrozenClock({self._now.isoformat()})"

@@ -1,0 +1,281 @@
+"""Invalid model objects are refused at construction, with a precise, typed error."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from dateutil.relativedelta import relativedelta
+from hypothesis import given
+from hypothesis import strategies as st
+
+from gdprcrm import errors
+from gdprcrm.model import (
+    DEFAULT_TAXONOMY,
+    AutomatedDecision,
+    ConsentGiven,
+    ConsentWithdrawn,
+    DataCategory,
+    CnilGroup,
+    Declarations,
+    FieldSpec,
+    LegalBasis,
+    Objection,
+    Purpose,
+    Recipient,
+    RecipientKind,
+    Restriction,
+    RestrictionGround,
+    RetentionRule,
+    SpecialCategoryCondition,
+    Subject,
+    SubjectId,
+    Transfer,
+    TransferMechanism,
+)
+from gdprcrm.testing import strategies as gst
+from gdprcrm.testing.builders import (
+    EMAIL,
+    NAME,
+    build_consent,
+    build_controller,
+    build_purpose,
+    build_subject,
+)
+
+T0 = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
+HEALTH = FieldSpec("allergies", DEFAULT_TAXONOMY["special.health"])
+CONVICTIONS = FieldSpec("record", DEFAULT_TAXONOMY["criminal.convictions"])
+SIGNIFICANT = AutomatedDecision("credit score", "refusal of credit", True, True, "call us")
+
+
+def test_every_error_derives_from_the_root_and_bad_input_is_a_value_error() -> None:
+    for name in errors.__all__:
+        cls = getattr(errors, name)
+        assert issubclass(cls, errors.GdprCrmError)
+    assert issubclass(errors.InvalidInput, ValueError)
+    assert issubclass(errors.NotFound, LookupError)
+    assert issubclass(errors.MissingLegitimateInterestAssessment, errors.InvalidPurpose)
+
+
+def test_legitimate_interests_without_lia_is_refused() -> None:
+    # Art. 6(1)(f)
+    with pytest.raises(errors.MissingLegitimateInterestAssessment, match=r"6\(1\)\(f\)"):
+        Purpose("crm", "CRM", LegalBasis.LEGITIMATE_INTERESTS, (EMAIL,),
+                RetentionRule(relativedelta(years=3)), legitimate_interests="prospection")
+    with pytest.raises(errors.MissingLegitimateInterestAssessment):
+        Purpose("crm", "CRM", LegalBasis.LEGITIMATE_INTERESTS, (EMAIL,),
+                RetentionRule(relativedelta(years=3)), lia_reference="LIA-1")
+    ok = build_purpose("crm", LegalBasis.LEGITIMATE_INTERESTS)
+    assert ok.lia_reference == "LIA-1"
+
+
+def test_special_category_without_article_9_2_condition_is_refused() -> None:
+    with pytest.raises(errors.MissingSpecialCategoryCondition, match=r"9\(2\)"):
+        build_purpose("care", LegalBasis.CONSENT, fields=(EMAIL, HEALTH))
+    with pytest.raises(errors.InvalidPurpose, match=r"9\(2\)\(a\)"):
+        build_purpose("care", LegalBasis.CONTRACT, fields=(HEALTH,),
+                      special_condition=SpecialCategoryCondition.EXPLICIT_CONSENT)
+    ok = build_purpose("care", LegalBasis.CONSENT, fields=(HEALTH,),
+                       special_condition=SpecialCategoryCondition.EXPLICIT_CONSENT)
+    assert ok.requires_explicit_consent
+
+
+def test_criminal_data_need_an_article_10_authority() -> None:
+    with pytest.raises(errors.MissingCriminalDataAuthority, match="Art. 10"):
+        build_purpose("screening", LegalBasis.LEGAL_OBLIGATION, fields=(CONVICTIONS,))
+    build_purpose("screening", LegalBasis.LEGAL_OBLIGATION, fields=(CONVICTIONS,),
+                  criminal_data_authority="Code monétaire et financier L561-1")
+
+
+@pytest.mark.parametrize(
+    "basis", [LegalBasis.LEGITIMATE_INTERESTS, LegalBasis.VITAL_INTERESTS]
+)
+def test_solely_automated_significant_decision_needs_contract_law_or_explicit_consent(
+    basis: LegalBasis,
+) -> None:
+    # Art. 22(2)
+    with pytest.raises(errors.UnlawfulAutomatedDecision, match="Art. 22"):
+        build_purpose("scoring", basis, automated_decision=SIGNIFICANT)
+
+
+def test_automated_decision_under_consent_needs_explicit_consent_and_review() -> None:
+    with pytest.raises(errors.UnlawfulAutomatedDecision, match="explicit"):
+        build_purpose("scoring", LegalBasis.CONSENT, automated_decision=SIGNIFICANT)
+    no_review = AutomatedDecision("score", "refusal", True, True, None)
+    with pytest.raises(errors.UnlawfulAutomatedDecision, match=r"22\(3\)"):
+        build_purpose("scoring", LegalBasis.CONTRACT, automated_decision=no_review)
+    build_purpose("scoring", LegalBasis.CONTRACT, automated_decision=SIGNIFICANT)
+    build_purpose("scoring", LegalBasis.CONSENT, automated_decision=SIGNIFICANT,
+                  explicit_consent=True)
+    # Not significant, or not solely automated: Art. 22 does not apply.
+    build_purpose("segments", LegalBasis.LEGITIMATE_INTERESTS,
+                  automated_decision=AutomatedDecision("segment", "which offer", True, False))
+
+
+def test_automated_decision_on_special_categories_only_under_9_2_a_or_g() -> None:
+    with pytest.raises(errors.UnlawfulAutomatedDecision, match=r"22\(4\)"):
+        build_purpose("triage", LegalBasis.CONTRACT, fields=(HEALTH,),
+                      special_condition=SpecialCategoryCondition.HEALTH_OR_SOCIAL_CARE,
+                      automated_decision=SIGNIFICANT)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: build_consent(SubjectId.new(), "newsletter", datetime(2026, 1, 1)),
+        lambda: build_subject(collected_at=datetime(2026, 1, 1)),
+        lambda: Restriction(SubjectId.new(), RestrictionGround.ACCURACY_CONTESTED,
+                            datetime(2026, 1, 1)),
+        lambda: Objection(SubjectId.new(), datetime(2026, 1, 1), direct_marketing=True),
+    ],
+)
+def test_naive_datetimes_are_refused(make: object) -> None:
+    assert callable(make)
+    with pytest.raises(errors.NaiveDatetime, match="naive"):
+        make()
+
+
+def test_aware_non_utc_instants_are_stored_in_utc() -> None:
+    paris = timezone(timedelta(hours=1))
+    consent = build_consent(SubjectId.new(), "newsletter", datetime(2026, 1, 1, 10, tzinfo=paris))
+    assert consent.at == datetime(2026, 1, 1, 9, tzinfo=UTC)
+    assert consent.at.tzinfo is UTC
+
+
+@given(gst.instants(), st.integers(1, 10**9))
+def test_withdrawal_before_the_consent_it_withdraws_is_refused(at: datetime, back: int) -> None:
+    # Art. 7(3)
+    consent = build_consent(SubjectId.new(), "newsletter", at)
+    with pytest.raises(errors.WithdrawalBeforeConsent):
+        consent.withdraw(at - timedelta(microseconds=back), "web-form")
+    assert consent.withdraw(at, "web-form").at == at
+
+
+def test_withdrawal_built_by_hand_is_checked_too() -> None:
+    with pytest.raises(errors.WithdrawalBeforeConsent):
+        ConsentWithdrawn(SubjectId.new(), "newsletter", T0, "email", uuid.uuid4(),
+                         given_at=T0 + timedelta(seconds=1))
+
+
+@pytest.mark.parametrize("purposes", [["newsletter", "profiling"], "newsletter,profiling",
+                                      "newsletter+profiling", {"newsletter"}])
+def test_one_consent_cannot_cover_several_purposes(purposes: object) -> None:
+    # Art. 7(2)
+    with pytest.raises(errors.BundledConsent, match=r"7\(2\)"):
+        ConsentGiven(SubjectId.new(), purposes, T0, "web-form", "v1")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("code", ["XX", "UK", "US", "CH", "", "fr-FR", 33])
+def test_unknown_member_state_codes_are_refused(code: object) -> None:
+    with pytest.raises(errors.UnknownJurisdiction):
+        build_subject(jurisdiction=code)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("given_code", "stored"), [("fr", "FR"), ("GR", "EL"), ("no", "NO")])
+def test_member_state_codes_are_normalised(given_code: str, stored: str) -> None:
+    assert build_subject(jurisdiction=given_code).jurisdiction == stored
+
+
+def test_processor_needs_its_article_28_contract() -> None:
+    with pytest.raises(errors.InvalidInput, match=r"28\(3\)"):
+        Recipient("mailer", "Mailer", RecipientKind.PROCESSOR)
+    Recipient("mailer", "Mailer", RecipientKind.PROCESSOR, contract_reference="DPA-7")
+
+
+def test_transfers_need_a_chapter_v_ground() -> None:
+    with pytest.raises(errors.InvalidInput, match="EEA"):
+        Transfer("DE", TransferMechanism.SCC, "ref")
+    with pytest.raises(errors.InvalidInput, match="no adequacy decision"):
+        Transfer("IN", TransferMechanism.ADEQUACY)
+    with pytest.raises(errors.InvalidInput, match="Data Privacy Framework"):
+        Transfer("US", TransferMechanism.ADEQUACY)
+    with pytest.raises(errors.InvalidInput, match="reference"):
+        Transfer("IN", TransferMechanism.SCC)
+    Transfer("JP", TransferMechanism.ADEQUACY)
+    Transfer("US", TransferMechanism.ADEQUACY, "DPF certification no. 123")
+
+
+@pytest.mark.parametrize(
+    "period",
+    [relativedelta(), relativedelta(years=-1), relativedelta(year=2030),
+     relativedelta(microseconds=5)],
+)
+def test_retention_periods_are_finite_positive_and_relative(period: relativedelta) -> None:
+    # Art. 5(1)(e), 25(2)
+    with pytest.raises(errors.InvalidInput, match="RetentionRule.period"):
+        RetentionRule(period)
+
+
+def test_objection_to_direct_marketing_cannot_be_overridden() -> None:
+    # Art. 21(3)
+    with pytest.raises(errors.InvalidInput, match=r"21\(3\)"):
+        Objection(SubjectId.new(), T0, direct_marketing=True, overridden_by="compelling")
+    with pytest.raises(errors.InvalidInput, match="exactly one"):
+        Objection(SubjectId.new(), T0)
+
+
+def test_restriction_is_lifted_only_after_informing_the_subject() -> None:
+    # Art. 18(3)
+    r = Restriction(SubjectId.new(), RestrictionGround.ACCURACY_CONTESTED, T0)
+    with pytest.raises(errors.InvalidInput, match=r"18\(3\)"):
+        Restriction(r.subject_id, r.ground, T0, lifted_at=T0 + timedelta(days=2))
+    with pytest.raises(errors.InvalidInput, match=r"18\(3\)"):
+        r.lift(informed_at=T0 + timedelta(days=3), at=T0 + timedelta(days=2))
+    lifted = r.lift(informed_at=T0 + timedelta(days=1), at=T0 + timedelta(days=2))
+    assert lifted.in_force(T0 + timedelta(days=1))
+    assert not lifted.in_force(T0 + timedelta(days=2))
+
+
+def test_category_flags_are_consistent() -> None:
+    with pytest.raises(errors.InvalidInput):
+        DataCategory("special.x", "X", CnilGroup.SENSITIVE, special=True, criminal=True)
+    with pytest.raises(errors.InvalidInput):
+        DataCategory("special.x", "X", CnilGroup.CIVIL_STATUS, special=True)
+    assert all(c.group is CnilGroup.SENSITIVE for c in DEFAULT_TAXONOMY.values() if c.sensitive)
+
+
+def test_declarations_refuse_inconsistent_fields_and_ids() -> None:
+    p = build_purpose("support")
+    other_email = FieldSpec("email", DEFAULT_TAXONOMY["contact.phone"])
+    with pytest.raises(errors.InconsistentDeclarations, match="email"):
+        Declarations(build_controller(), (other_email, NAME), (p,))
+    with pytest.raises(errors.InconsistentDeclarations, match="twice"):
+        Declarations(build_controller(), (EMAIL, NAME), (p, p))
+    with pytest.raises(errors.InconsistentDeclarations, match="compatible_with"):
+        Declarations(build_controller(), (EMAIL, NAME),
+                     (build_purpose("x", compatible_with={"nope"}),))
+    decl = Declarations(build_controller(), (EMAIL, NAME), (p,))
+    with pytest.raises(errors.UnknownPurpose):
+        decl.purpose("nope")
+    with pytest.raises(errors.UnknownField):
+        decl.field("nope")
+
+
+def test_no_personal_value_in_reprs() -> None:
+    subject = build_subject()
+    assert "1980" not in repr(subject)
+    consent = build_consent(subject, "newsletter")
+    assert "signup-v3" not in repr(consent)
+
+
+def test_subject_age_from_birth_date_or_attestation() -> None:
+    from datetime import date
+
+    from gdprcrm.model import AgeAttestation
+
+    s = build_subject(birth_date=date(2011, 3, 2))
+    assert s.age_at(datetime(2026, 3, 1, tzinfo=UTC)) == 14
+    assert s.age_at(datetime(2026, 3, 2, tzinfo=UTC)) == 15
+    a = build_subject(birth_date=None, attested_age=AgeAttestation(16, T0))
+    assert a.age_at(T0 + relativedelta(years=2)) == 18
+    assert build_subject(birth_date=None).age_at(T0) is None
+
+
+def test_subject_is_frozen() -> None:
+    import attrs
+
+    s: Subject = build_subject()
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        s.jurisdiction = "DE"  # type: ignore[misc]

@@ -1,0 +1,87 @@
+"""The curated public surface: complete, sorted, and light to import."""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import inspect
+import subprocess
+import sys
+import types
+
+import pytest
+
+MODULES = [
+    "gdprcrm",
+    "gdprcrm.errors",
+    "gdprcrm.clock",
+    "gdprcrm.model",
+    "gdprcrm.policy",
+    "gdprcrm.serialization",
+    "gdprcrm.testing",
+    "gdprcrm.testing.strategies",
+    "gdprcrm.testing.builders",
+]
+
+
+def _isort_key(name: str) -> tuple[int, str]:
+    """The order ruff's RUF022 keeps: CONSTANTS, then Classes, then functions."""
+    if name.isupper():
+        return (0, name)
+    return (1, name) if name[0].isupper() else (2, name)
+
+
+def _defined_here(module: types.ModuleType) -> set[str]:
+    """Public top-level names a module defines itself (classes, functions, constants)."""
+    source = inspect.getsource(module)
+    names: set[str] = set()
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.FunctionDef | ast.ClassDef):
+            names.add(node.name)
+        elif isinstance(node, ast.Assign):
+            names.update(t.id for t in node.targets if isinstance(t, ast.Name))
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            names.add(node.target.id)
+    return {n for n in names if not n.startswith("_") and n not in {"T", "__all__"}}
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_all_is_sorted_and_resolves(name: str) -> None:
+    module = importlib.import_module(name)
+    exported = list(module.__all__)
+    assert exported == sorted(exported, key=_isort_key), f"{name}.__all__ is not sorted"
+    assert len(set(exported)) == len(exported)
+    for item in exported:
+        assert hasattr(module, item), f"{name}.__all__ names missing {item}"
+
+
+@pytest.mark.parametrize("name", [m for m in MODULES if m != "gdprcrm"])
+def test_all_is_complete(name: str) -> None:
+    module = importlib.import_module(name)
+    missing = _defined_here(module) - set(module.__all__)
+    assert not missing, f"{name}.__all__ lacks {sorted(missing)}"
+
+
+def test_top_level_exports_every_model_class_users_build() -> None:
+    import gdprcrm
+    import gdprcrm.model
+
+    core = {
+        "Subject", "SubjectId", "Consent" if hasattr(gdprcrm.model, "Consent") else "ConsentGiven",
+        "Purpose", "RetentionRule", "AuditEntry", "LegalBasis", "FieldSpec", "DataCategory",
+        "Declarations", "Decision", "decide", "GdprCrmError", "ControllerInfo", "Breach",
+        "DataSubjectRequest", "Objection", "Restriction",
+    }
+    assert core <= set(gdprcrm.__all__)
+
+
+def test_import_gdprcrm_does_not_import_test_tools_or_drivers() -> None:
+    code = (
+        "import sys, gdprcrm, gdprcrm.testing, gdprcrm.serialization;"
+        "heavy = [m for m in sys.modules if m.split('.')[0] in ('hypothesis', 'pytest', 'psycopg')];"
+        "print(','.join(heavy))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert out == ""
