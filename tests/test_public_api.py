@@ -67,10 +67,24 @@ def test_top_level_exports_every_model_class_users_build() -> None:
     import gdprcrm.model
 
     core = {
-        "Subject", "SubjectId", "Consent" if hasattr(gdprcrm.model, "Consent") else "ConsentGiven",
-        "Purpose", "RetentionRule", "AuditEntry", "LegalBasis", "FieldSpec", "DataCategory",
-        "Declarations", "Decision", "decide", "GdprCrmError", "ControllerInfo", "Breach",
-        "DataSubjectRequest", "Objection", "Restriction",
+        "Subject",
+        "SubjectId",
+        "Consent" if hasattr(gdprcrm.model, "Consent") else "ConsentGiven",
+        "Purpose",
+        "RetentionRule",
+        "AuditEntry",
+        "LegalBasis",
+        "FieldSpec",
+        "DataCategory",
+        "Declarations",
+        "Decision",
+        "decide",
+        "GdprCrmError",
+        "ControllerInfo",
+        "Breach",
+        "DataSubjectRequest",
+        "Objection",
+        "Restriction",
     }
     assert core <= set(gdprcrm.__all__)
 
@@ -78,7 +92,8 @@ def test_top_level_exports_every_model_class_users_build() -> None:
 def test_import_gdprcrm_does_not_import_test_tools_or_drivers() -> None:
     code = (
         "import sys, gdprcrm, gdprcrm.testing, gdprcrm.serialization;"
-        "heavy = [m for m in sys.modules if m.split('.')[0] in ('hypothesis', 'pytest', 'psycopg')];"
+        "tops = ('hypothesis', 'pytest', 'psycopg');"
+        "heavy = [m for m in sys.modules if m.split('.')[0] in tops];"
         "print(','.join(heavy))"
     )
     out = subprocess.run(

@@ -155,7 +155,10 @@ def structure(data: Any, cls: type[T]) -> T:
     try:
         return converter.structure(data, cls)
     except cattrs.BaseValidationError as exc:
-        lines = tuple(_path_first(line) for line in cattrs.transform_error(exc, path="$", format_exception=_format))
+        lines = tuple(
+            _path_first(line)
+            for line in cattrs.transform_error(exc, path="$", format_exception=_format)
+        )
         raise SerializationError(f"cannot read {_name(cls)}", lines) from None
     except (InvalidInput, ValueError, TypeError, KeyError) as exc:
         raise SerializationError(f"cannot read {_name(cls)}", (f"$: {exc}",)) from None

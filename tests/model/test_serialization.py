@@ -72,10 +72,21 @@ def test_events_round_trip(data: st.DataObject) -> None:
     _round_trip(data.draw(gst.restrictions(sid)), Restriction)
 
 
-@given(gst.instants(), gst.subject_ids(), st.integers(0, 2**40), st.binary(min_size=32, max_size=32))
+@given(
+    gst.instants(), gst.subject_ids(), st.integers(0, 2**40), st.binary(min_size=32, max_size=32)
+)
 def test_plain_records_round_trip(at: datetime, sid: SubjectId, seq: int, h: bytes) -> None:
-    entry = AuditEntry(seq, at, "system", "consent.given", sid, "newsletter",
-                       {"channel": "web-form", "n": 3, "ok": True}, h, h)
+    entry = AuditEntry(
+        seq,
+        at,
+        "system",
+        "consent.given",
+        sid,
+        "newsletter",
+        {"channel": "web-form", "n": 3, "ok": True},
+        h,
+        h,
+    )
     _round_trip(entry, AuditEntry)
     _round_trip(DataSubjectRequest(sid, RequestKind.ACCESS, at, at), DataSubjectRequest)
     _round_trip(Breach(at, "lost laptop", {"contact.email"}, 10, 20), Breach)
@@ -93,12 +104,24 @@ def test_instants_are_iso_utc_and_periods_iso_durations() -> None:
 
 def test_errors_name_their_path() -> None:
     with pytest.raises(SerializationError) as info:
-        structure({"subject_id": "not-a-uuid", "at": "2026-01-01T00:00:00+00:00",
-                   "direct_marketing": True}, Objection)
+        structure(
+            {
+                "subject_id": "not-a-uuid",
+                "at": "2026-01-01T00:00:00+00:00",
+                "direct_marketing": True,
+            },
+            Objection,
+        )
     assert info.value.errors == ("$.subject_id: SubjectId: not a UUID",)
     with pytest.raises(SerializationError, match="time zone"):
-        structure({"subject_id": str(SubjectId.new()), "at": "2026-01-01T00:00:00",
-                   "direct_marketing": True}, Objection)
+        structure(
+            {
+                "subject_id": str(SubjectId.new()),
+                "at": "2026-01-01T00:00:00",
+                "direct_marketing": True,
+            },
+            Objection,
+        )
 
 
 def test_make_converter_gives_independent_copies() -> None:

@@ -14,10 +14,10 @@ from gdprcrm import errors
 from gdprcrm.model import (
     DEFAULT_TAXONOMY,
     AutomatedDecision,
+    CnilGroup,
     ConsentGiven,
     ConsentWithdrawn,
     DataCategory,
-    CnilGroup,
     Declarations,
     FieldSpec,
     LegalBasis,
@@ -62,11 +62,23 @@ def test_every_error_derives_from_the_root_and_bad_input_is_a_value_error() -> N
 def test_legitimate_interests_without_lia_is_refused() -> None:
     # Art. 6(1)(f)
     with pytest.raises(errors.MissingLegitimateInterestAssessment, match=r"6\(1\)\(f\)"):
-        Purpose("crm", "CRM", LegalBasis.LEGITIMATE_INTERESTS, (EMAIL,),
-                RetentionRule(relativedelta(years=3)), legitimate_interests="prospection")
+        Purpose(
+            "crm",
+            "CRM",
+            LegalBasis.LEGITIMATE_INTERESTS,
+            (EMAIL,),
+            RetentionRule(relativedelta(years=3)),
+            legitimate_interests="prospection",
+        )
     with pytest.raises(errors.MissingLegitimateInterestAssessment):
-        Purpose("crm", "CRM", LegalBasis.LEGITIMATE_INTERESTS, (EMAIL,),
-                RetentionRule(relativedelta(years=3)), lia_reference="LIA-1")
+        Purpose(
+            "crm",
+            "CRM",
+            LegalBasis.LEGITIMATE_INTERESTS,
+            (EMAIL,),
+            RetentionRule(relativedelta(years=3)),
+            lia_reference="LIA-1",
+        )
     ok = build_purpose("crm", LegalBasis.LEGITIMATE_INTERESTS)
     assert ok.lia_reference == "LIA-1"
 
@@ -75,28 +87,38 @@ def test_special_category_without_article_9_2_condition_is_refused() -> None:
     with pytest.raises(errors.MissingSpecialCategoryCondition, match=r"9\(2\)"):
         build_purpose("care", LegalBasis.CONSENT, fields=(EMAIL, HEALTH))
     with pytest.raises(errors.InvalidPurpose, match=r"9\(2\)\(a\)"):
-        build_purpose("care", LegalBasis.CONTRACT, fields=(HEALTH,),
-                      special_condition=SpecialCategoryCondition.EXPLICIT_CONSENT)
-    ok = build_purpose("care", LegalBasis.CONSENT, fields=(HEALTH,),
-                       special_condition=SpecialCategoryCondition.EXPLICIT_CONSENT)
+        build_purpose(
+            "care",
+            LegalBasis.CONTRACT,
+            fields=(HEALTH,),
+            special_condition=SpecialCategoryCondition.EXPLICIT_CONSENT,
+        )
+    ok = build_purpose(
+        "care",
+        LegalBasis.CONSENT,
+        fields=(HEALTH,),
+        special_condition=SpecialCategoryCondition.EXPLICIT_CONSENT,
+    )
     assert ok.requires_explicit_consent
 
 
 def test_criminal_data_need_an_article_10_authority() -> None:
-    with pytest.raises(errors.MissingCriminalDataAuthority, match="Art. 10"):
+    with pytest.raises(errors.MissingCriminalDataAuthority, match=r"Art\. 10"):
         build_purpose("screening", LegalBasis.LEGAL_OBLIGATION, fields=(CONVICTIONS,))
-    build_purpose("screening", LegalBasis.LEGAL_OBLIGATION, fields=(CONVICTIONS,),
-                  criminal_data_authority="Code monétaire et financier L561-1")
+    build_purpose(
+        "screening",
+        LegalBasis.LEGAL_OBLIGATION,
+        fields=(CONVICTIONS,),
+        criminal_data_authority="Code monétaire et financier L561-1",
+    )
 
 
-@pytest.mark.parametrize(
-    "basis", [LegalBasis.LEGITIMATE_INTERESTS, LegalBasis.VITAL_INTERESTS]
-)
+@pytest.mark.parametrize("basis", [LegalBasis.LEGITIMATE_INTERESTS, LegalBasis.VITAL_INTERESTS])
 def test_solely_automated_significant_decision_needs_contract_law_or_explicit_consent(
     basis: LegalBasis,
 ) -> None:
     # Art. 22(2)
-    with pytest.raises(errors.UnlawfulAutomatedDecision, match="Art. 22"):
+    with pytest.raises(errors.UnlawfulAutomatedDecision, match=r"Art\. 22"):
         build_purpose("scoring", basis, automated_decision=SIGNIFICANT)
 
 
@@ -107,18 +129,26 @@ def test_automated_decision_under_consent_needs_explicit_consent_and_review() ->
     with pytest.raises(errors.UnlawfulAutomatedDecision, match=r"22\(3\)"):
         build_purpose("scoring", LegalBasis.CONTRACT, automated_decision=no_review)
     build_purpose("scoring", LegalBasis.CONTRACT, automated_decision=SIGNIFICANT)
-    build_purpose("scoring", LegalBasis.CONSENT, automated_decision=SIGNIFICANT,
-                  explicit_consent=True)
+    build_purpose(
+        "scoring", LegalBasis.CONSENT, automated_decision=SIGNIFICANT, explicit_consent=True
+    )
     # Not significant, or not solely automated: Art. 22 does not apply.
-    build_purpose("segments", LegalBasis.LEGITIMATE_INTERESTS,
-                  automated_decision=AutomatedDecision("segment", "which offer", True, False))
+    build_purpose(
+        "segments",
+        LegalBasis.LEGITIMATE_INTERESTS,
+        automated_decision=AutomatedDecision("segment", "which offer", True, False),
+    )
 
 
 def test_automated_decision_on_special_categories_only_under_9_2_a_or_g() -> None:
     with pytest.raises(errors.UnlawfulAutomatedDecision, match=r"22\(4\)"):
-        build_purpose("triage", LegalBasis.CONTRACT, fields=(HEALTH,),
-                      special_condition=SpecialCategoryCondition.HEALTH_OR_SOCIAL_CARE,
-                      automated_decision=SIGNIFICANT)
+        build_purpose(
+            "triage",
+            LegalBasis.CONTRACT,
+            fields=(HEALTH,),
+            special_condition=SpecialCategoryCondition.HEALTH_OR_SOCIAL_CARE,
+            automated_decision=SIGNIFICANT,
+        )
 
 
 @pytest.mark.parametrize(
@@ -126,8 +156,9 @@ def test_automated_decision_on_special_categories_only_under_9_2_a_or_g() -> Non
     [
         lambda: build_consent(SubjectId.new(), "newsletter", datetime(2026, 1, 1)),
         lambda: build_subject(collected_at=datetime(2026, 1, 1)),
-        lambda: Restriction(SubjectId.new(), RestrictionGround.ACCURACY_CONTESTED,
-                            datetime(2026, 1, 1)),
+        lambda: Restriction(
+            SubjectId.new(), RestrictionGround.ACCURACY_CONTESTED, datetime(2026, 1, 1)
+        ),
         lambda: Objection(SubjectId.new(), datetime(2026, 1, 1), direct_marketing=True),
     ],
 )
@@ -155,12 +186,20 @@ def test_withdrawal_before_the_consent_it_withdraws_is_refused(at: datetime, bac
 
 def test_withdrawal_built_by_hand_is_checked_too() -> None:
     with pytest.raises(errors.WithdrawalBeforeConsent):
-        ConsentWithdrawn(SubjectId.new(), "newsletter", T0, "email", uuid.uuid4(),
-                         given_at=T0 + timedelta(seconds=1))
+        ConsentWithdrawn(
+            SubjectId.new(),
+            "newsletter",
+            T0,
+            "email",
+            uuid.uuid4(),
+            given_at=T0 + timedelta(seconds=1),
+        )
 
 
-@pytest.mark.parametrize("purposes", [["newsletter", "profiling"], "newsletter,profiling",
-                                      "newsletter+profiling", {"newsletter"}])
+@pytest.mark.parametrize(
+    "purposes",
+    [["newsletter", "profiling"], "newsletter,profiling", "newsletter+profiling", {"newsletter"}],
+)
 def test_one_consent_cannot_cover_several_purposes(purposes: object) -> None:
     # Art. 7(2)
     with pytest.raises(errors.BundledConsent, match=r"7\(2\)"):
@@ -199,12 +238,16 @@ def test_transfers_need_a_chapter_v_ground() -> None:
 
 @pytest.mark.parametrize(
     "period",
-    [relativedelta(), relativedelta(years=-1), relativedelta(year=2030),
-     relativedelta(microseconds=5)],
+    [
+        relativedelta(),
+        relativedelta(years=-1),
+        relativedelta(year=2030),
+        relativedelta(microseconds=5),
+    ],
 )
 def test_retention_periods_are_finite_positive_and_relative(period: relativedelta) -> None:
     # Art. 5(1)(e), 25(2)
-    with pytest.raises(errors.InvalidInput, match="RetentionRule.period"):
+    with pytest.raises(errors.InvalidInput, match=r"RetentionRule\.period"):
         RetentionRule(period)
 
 
@@ -244,8 +287,9 @@ def test_declarations_refuse_inconsistent_fields_and_ids() -> None:
     with pytest.raises(errors.InconsistentDeclarations, match="twice"):
         Declarations(build_controller(), (EMAIL, NAME), (p, p))
     with pytest.raises(errors.InconsistentDeclarations, match="compatible_with"):
-        Declarations(build_controller(), (EMAIL, NAME),
-                     (build_purpose("x", compatible_with={"nope"}),))
+        Declarations(
+            build_controller(), (EMAIL, NAME), (build_purpose("x", compatible_with={"nope"}),)
+        )
     decl = Declarations(build_controller(), (EMAIL, NAME), (p,))
     with pytest.raises(errors.UnknownPurpose):
         decl.purpose("nope")

@@ -1,8 +1,8 @@
 """Small builders with sensible defaults, for tests that care about one detail.
 
-    purpose = build_purpose("newsletter", LegalBasis.CONSENT, direct_marketing=True)
-    decl = build_declarations(purpose)            # fields and notice "v1" derived
-    subject = build_subject(purposes=["newsletter"])
+purpose = build_purpose("newsletter", LegalBasis.CONSENT, direct_marketing=True)
+decl = build_declarations(purpose)            # fields and notice "v1" derived
+subject = build_subject(purposes=["newsletter"])
 """
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ def build_controller(**overrides: Any) -> ControllerInfo:
 
 
 def build_purpose(
-    id: str,  # noqa: A002 (mirrors Purpose.id)
+    id: str,
     basis: LegalBasis = LegalBasis.CONTRACT,
     *,
     fields: Iterable[FieldSpec] = (EMAIL, NAME),

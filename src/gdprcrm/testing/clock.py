@@ -21,8 +21,10 @@ class FrozenClock:
     __slots__ = ("_lock", "_now")
 
     def __init__(self, at: datetime | None = None) -> None:
-        self._now = check_aware(at, "FrozenClock(at)") if at is not None else datetime(
-            2026, 1, 5, 9, 0, tzinfo=UTC
+        self._now = (
+            check_aware(at, "FrozenClock(at)")
+            if at is not None
+            else datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
         )
         self._lock = threading.Lock()
 

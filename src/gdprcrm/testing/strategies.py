@@ -189,15 +189,13 @@ def purposes(
     *,
     fields: Sequence[FieldSpec] | None = None,
     basis: LegalBasis | None = None,
-    id: str | None = None,  # noqa: A002 (mirrors Purpose.id)
+    id: str | None = None,
     direct_marketing: bool | None = None,
 ) -> Purpose:
     """A valid purpose; its required companions (LIA, 9(2) condition, ...) are drawn too."""
     if fields is None:
         fields = draw(st.lists(field_specs(), min_size=1, max_size=4, unique_by=lambda f: f.name))
-    chosen = draw(
-        st.lists(st.sampled_from(list(fields)), min_size=1, unique_by=lambda f: f.name)
-    )
+    chosen = draw(st.lists(st.sampled_from(list(fields)), min_size=1, unique_by=lambda f: f.name))
     if basis is None:
         basis = draw(st.sampled_from(list(LegalBasis)))
     has_special = any(f.category.special for f in chosen)
@@ -209,22 +207,31 @@ def purposes(
         else:
             condition = draw(
                 st.sampled_from(
-                    [c for c in SpecialCategoryCondition
-                     if c is not SpecialCategoryCondition.EXPLICIT_CONSENT]
+                    [
+                        c
+                        for c in SpecialCategoryCondition
+                        if c is not SpecialCategoryCondition.EXPLICIT_CONSENT
+                    ]
                 )
             )
     adm = draw(st.none() | automated_decisions())
     if adm is not None and adm.under_article_22:
-        lawful = basis in (LegalBasis.CONTRACT, LegalBasis.LEGAL_OBLIGATION,
-                           LegalBasis.PUBLIC_TASK) or (basis is LegalBasis.CONSENT and explicit)
+        lawful = basis in (
+            LegalBasis.CONTRACT,
+            LegalBasis.LEGAL_OBLIGATION,
+            LegalBasis.PUBLIC_TASK,
+        ) or (basis is LegalBasis.CONSENT and explicit)
         special_ok = not has_special or condition in (
             SpecialCategoryCondition.EXPLICIT_CONSENT,
             SpecialCategoryCondition.SUBSTANTIAL_PUBLIC_INTEREST,
         )
         if not (lawful and special_ok):
             adm = None
-    marketing_ok = basis in (LegalBasis.CONSENT, LegalBasis.CONTRACT,
-                             LegalBasis.LEGITIMATE_INTERESTS)
+    marketing_ok = basis in (
+        LegalBasis.CONSENT,
+        LegalBasis.CONTRACT,
+        LegalBasis.LEGITIMATE_INTERESTS,
+    )
     if direct_marketing is None:
         direct_marketing = marketing_ok and draw(st.booleans())
     li = basis is LegalBasis.LEGITIMATE_INTERESTS
@@ -234,9 +241,7 @@ def purposes(
         basis=basis,
         fields=tuple(chosen),
         retention=draw(retention_rules()),
-        recipients=tuple(
-            draw(st.lists(recipients(), max_size=2, unique_by=lambda r: r.id))
-        ),
+        recipients=tuple(draw(st.lists(recipients(), max_size=2, unique_by=lambda r: r.id))),
         transfers=tuple(draw(st.lists(transfers(), max_size=2))),
         automated_decision=adm,
         direct_marketing=direct_marketing,
@@ -313,8 +318,12 @@ def subjects(
     at = collected_at if collected_at is not None else draw(instants(max_value=EPOCH))
     birth: date | None
     attested: AgeAttestation | None = None
-    kind = "adult" if adult else "child" if adult is False else draw(
-        st.sampled_from(["adult", "child", "attested", "unknown"])
+    kind = (
+        "adult"
+        if adult
+        else "child"
+        if adult is False
+        else draw(st.sampled_from(["adult", "child", "attested", "unknown"]))
     )
     if kind == "adult":
         birth = (at - timedelta(days=365 * draw(st.integers(18, 90)))).date()
@@ -356,7 +365,8 @@ def consent_timelines(
     at = start
     for _ in range(draw(st.integers(0, max_events))):
         at = at + timedelta(seconds=draw(st.integers(0, 86_400 * 60)))
-        if active and draw(st.booleans()):
+        withdraw = draw(st.booleans()) if active else False
+        if withdraw:
             target = draw(st.sampled_from(active))
             active.remove(target)
             events.append(target.withdraw(at, "web-form"))
@@ -394,9 +404,7 @@ def objections(
 
 
 @st.composite
-def restrictions(
-    draw: st.DrawFn, subject_id: SubjectId, start: datetime = EPOCH
-) -> Restriction:
+def restrictions(draw: st.DrawFn, subject_id: SubjectId, start: datetime = EPOCH) -> Restriction:
     at = draw(instants(min_value=start, max_value=start + timedelta(days=720)))
     restriction = Restriction(subject_id, draw(st.sampled_from(list(RestrictionGround))), at)
     if draw(st.booleans()):
@@ -406,7 +414,7 @@ def restrictions(
 
 
 @st.composite
-def subject_states(draw: st.DrawFn, decl: Declarations, **subject_kwargs: Any) -> SubjectState:
+def subject_states(draw: st.DrawFn, /, decl: Declarations, **subject_kwargs: Any) -> SubjectState:
     """A subject with a random consent timeline, objections and restrictions."""
     ids = [p.id for p in decl.purposes]
     subject = draw(subjects(purpose_ids=ids, **subject_kwargs))
