@@ -1,0 +1,1 @@
+"""Worked examples shipped with gdprcrm (used by the demo and the documentation)."""
