@@ -23,9 +23,15 @@ The tree::
     │   │   └── UnlawfulAutomatedDecision ............. Art. 22 decision on a wrong basis
     │   ├── InconsistentDeclarations ......... fields/purposes/notices that do not fit together
     │   └── SerializationError ............... a document that does not structure to a model object
-    └── NotFound (LookupError) ............... an id that names nothing
-        ├── UnknownPurpose
-        └── UnknownField
+    ├── NotFound (LookupError) ............... an id that names nothing
+    │   ├── UnknownPurpose
+    │   └── UnknownField
+    └── VaultError ........................... the crypto-shredding key vault
+        ├── SubjectErased .................... the subject's key was shredded (expected)
+        ├── DecryptionError .................. any other failure to decrypt (opaque)
+        ├── KeyShredded ...................... refused: putting back a shredded key
+        ├── KeyStoreError .................... the key store cannot do what was asked
+        └── CertificateInvalid ............... an erasure certificate that does not verify
 
 Later layers (vault, storage, facade) hang their errors under the same root.
 """
@@ -34,20 +40,26 @@ from __future__ import annotations
 
 __all__ = [
     "BundledConsent",
+    "CertificateInvalid",
+    "DecryptionError",
     "GdprCrmError",
     "InconsistentDeclarations",
     "InvalidInput",
     "InvalidPurpose",
+    "KeyShredded",
+    "KeyStoreError",
     "MissingCriminalDataAuthority",
     "MissingLegitimateInterestAssessment",
     "MissingSpecialCategoryCondition",
     "NaiveDatetime",
     "NotFound",
     "SerializationError",
+    "SubjectErased",
     "UnknownField",
     "UnknownJurisdiction",
     "UnknownPurpose",
     "UnlawfulAutomatedDecision",
+    "VaultError",
     "WithdrawalBeforeConsent",
 ]
 
@@ -121,3 +133,39 @@ class UnknownPurpose(NotFound):
 
 class UnknownField(NotFound):
     """A field name that the declarations do not contain."""
+
+
+class VaultError(GdprCrmError):
+    """A failure of the crypto-shredding key vault."""
+
+
+class SubjectErased(VaultError):
+    """The subject's data key was shredded: their data is gone for good.
+
+    Expected after an erasure (Art. 17); show a replacement value such as "[erased]".
+    The message names the subject only by its opaque id.
+    """
+
+
+class DecryptionError(VaultError):
+    """A ciphertext could not be decrypted.
+
+    Deliberately opaque: altered bytes, another subject's or field's ciphertext, a
+    truncated envelope, an unknown version and a wrong key-encryption key all look the
+    same, so that the error tells an attacker nothing.
+    """
+
+
+class KeyShredded(VaultError):
+    """Refused: a key for a subject whose keys were shredded (a tombstone exists).
+
+    This is what neutralises a key restored from an old key-store backup.
+    """
+
+
+class KeyStoreError(VaultError):
+    """The key store failed or holds something it should not (e.g. a duplicate key)."""
+
+
+class CertificateInvalid(VaultError):
+    """An erasure certificate whose signature or content does not verify."""

@@ -24,6 +24,10 @@ class SubjectId:
     """
 
     value: uuid.UUID = attrs.field(validator=_check_uuid)
+    _bytes: bytes = attrs.field(init=False, eq=False, order=False, hash=False, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "_bytes", self.value.bytes)
 
     @classmethod
     def new(cls) -> SubjectId:
@@ -44,4 +48,4 @@ class SubjectId:
     @property
     def bytes(self) -> bytes:
         """The 16 raw bytes (used to bind ciphertexts and index keys to this subject)."""
-        return self.value.bytes
+        return self._bytes

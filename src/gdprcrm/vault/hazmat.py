@@ -1,0 +1,163 @@
+"""Low-level pieces of the vault: the envelope format, associated data, key wrapping.
+
+.. warning::
+   Hazardous materials. These functions do exactly what they say and check nothing
+   else: no key lookup, no tombstones, no caching. Use :class:`gdprcrm.vault.KeyVault`;
+   these are documented for auditors, adapter authors and interoperable readers.
+
+Envelope (version 1)::
+
+    offset  size  field
+    0       1     format version (0x01)
+    1       1     algorithm (0x01 = AES-256-GCM)
+    2       1     value type (0x00 bytes, 0x01 UTF-8 text)
+    3       4     data-key version, unsigned big-endian
+    7       12    nonce (96 random bits, fresh per encryption)
+    19      n+16  ciphertext and GCM tag
+
+Associated data: the 7 header bytes, then the subject id (16 bytes), the field name and
+the record context, each of the last two prefixed with its length on 2 bytes. Moving a
+ciphertext to another subject, field or record, or altering any header byte, makes the
+tag fail.
+
+Wrapped data key: nonce (12) || AES-256-GCM(KEK, data key) (32 + 16), with associated
+data ``b"gdprcrm-wrap-v1" || subject id (16) || key version (4) || KEK id``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import struct
+from typing import Final
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from gdprcrm.errors import DecryptionError, InvalidInput
+
+__all__ = [
+    "ALG_AES256GCM",
+    "FORMAT_V1",
+    "HEADER_SIZE",
+    "KEY_SIZE",
+    "NONCE_SIZE",
+    "OVERHEAD",
+    "TAG_SIZE",
+    "TYPE_BYTES",
+    "TYPE_TEXT",
+    "associated_data",
+    "header",
+    "key_check_value",
+    "new_data_key",
+    "open_envelope",
+    "parse_header",
+    "seal_envelope",
+    "unwrap_key",
+    "wrap_key",
+]
+
+FORMAT_V1: Final = 0x01
+ALG_AES256GCM: Final = 0x01
+TYPE_BYTES: Final = 0x00
+TYPE_TEXT: Final = 0x01
+KEY_SIZE: Final = 32
+NONCE_SIZE: Final = 12
+TAG_SIZE: Final = 16
+HEADER_SIZE: Final = 7
+OVERHEAD: Final = HEADER_SIZE + NONCE_SIZE + TAG_SIZE
+_MAX_VERSION: Final = 2**32 - 1
+_WRAP_LABEL: Final = b"gdprcrm-wrap-v1"
+_KCV_LABEL: Final = b"gdprcrm key check value v1"
+_HEADER = struct.Struct(">BBBI")
+
+
+def new_data_key() -> bytes:
+    """A fresh random 256-bit data key (never derived: it must be destroyable)."""
+    return os.urandom(KEY_SIZE)
+
+
+def header(value_type: int, key_version: int) -> bytes:
+    """The 7 header bytes of a version-1 envelope."""
+    if value_type not in (TYPE_BYTES, TYPE_TEXT):
+        raise InvalidInput("value type must be TYPE_BYTES or TYPE_TEXT")
+    if not 1 <= key_version <= _MAX_VERSION:
+        raise InvalidInput("key version out of range")
+    return _HEADER.pack(FORMAT_V1, ALG_AES256GCM, value_type, key_version)
+
+
+def parse_header(envelope: bytes) -> tuple[int, int]:
+    """(value type, key version) of an envelope; DecryptionError if it is malformed."""
+    if not isinstance(envelope, bytes | bytearray | memoryview) or len(envelope) < OVERHEAD:
+        raise DecryptionError("cannot decrypt")
+    fmt, alg, value_type, version = _HEADER.unpack_from(envelope)
+    if fmt != FORMAT_V1 or alg != ALG_AES256GCM or value_type > TYPE_TEXT or version == 0:
+        raise DecryptionError("cannot decrypt")
+    return value_type, version
+
+
+def _prefixed(part: bytes) -> bytes:
+    if len(part) > 0xFFFF:
+        raise InvalidInput("associated-data part longer than 65535 bytes")
+    return len(part).to_bytes(2, "big") + part
+
+
+def associated_data(head: bytes, subject: bytes, field: bytes, context: bytes) -> bytes:
+    """The associated data binding an envelope to its header, subject, field and record."""
+    if len(subject) != 16:
+        raise InvalidInput("subject id must be 16 bytes")
+    return b"".join((head, subject, _prefixed(field), _prefixed(context)))
+
+
+def seal_envelope(
+    aead: AESGCM, head: bytes, plaintext: bytes, aad_tail: bytes, nonce: bytes | None = None
+) -> bytes:
+    """header || nonce || AES-GCM(plaintext), authenticating header + ``aad_tail``.
+
+    ``aad_tail`` is :func:`associated_data` without its header (subject, field, context).
+    """
+    nonce = os.urandom(NONCE_SIZE) if nonce is None else nonce
+    return head + nonce + aead.encrypt(nonce, plaintext, head + aad_tail)
+
+
+def open_envelope(aead: AESGCM, envelope: bytes, aad_tail: bytes) -> bytes:
+    """The plaintext of an envelope; DecryptionError on any failure."""
+    head = bytes(envelope[:HEADER_SIZE])
+    nonce = bytes(envelope[HEADER_SIZE : HEADER_SIZE + NONCE_SIZE])
+    try:
+        return aead.decrypt(nonce, bytes(envelope[HEADER_SIZE + NONCE_SIZE :]), head + aad_tail)
+    except (InvalidTag, ValueError, OverflowError):
+        raise DecryptionError("cannot decrypt") from None
+
+
+def _wrap_aad(subject: bytes, version: int, kek_id: str) -> bytes:
+    return _WRAP_LABEL + subject + version.to_bytes(4, "big") + kek_id.encode()
+
+
+def wrap_key(kek: bytes, data_key: bytes, subject: bytes, version: int, kek_id: str) -> bytes:
+    """Wrap a data key under a KEK, bound to its subject, version and KEK id."""
+    if len(kek) != KEY_SIZE or len(data_key) != KEY_SIZE:
+        raise InvalidInput("keys must be 32 bytes")
+    nonce = os.urandom(NONCE_SIZE)
+    return nonce + AESGCM(kek).encrypt(nonce, data_key, _wrap_aad(subject, version, kek_id))
+
+
+def unwrap_key(kek: bytes, wrapped: bytes, subject: bytes, version: int, kek_id: str) -> bytes:
+    """The data key inside ``wrapped``; DecryptionError if anything does not match."""
+    if len(wrapped) != NONCE_SIZE + KEY_SIZE + TAG_SIZE:
+        raise DecryptionError("cannot decrypt")
+    try:
+        return AESGCM(kek).decrypt(
+            wrapped[:NONCE_SIZE], wrapped[NONCE_SIZE:], _wrap_aad(subject, version, kek_id)
+        )
+    except (InvalidTag, ValueError):
+        raise DecryptionError("cannot decrypt") from None
+
+
+def key_check_value(key: bytes) -> bytes:
+    """8 bytes that identify a key without revealing it (HMAC-SHA256 of a fixed label).
+
+    Holders of a key copy can recompute it to show which key a certificate destroyed.
+    """
+    return hmac.new(key, _KCV_LABEL, hashlib.sha256).digest()[:8]
