@@ -21,6 +21,17 @@ MODULES = [
     "gdprcrm.testing",
     "gdprcrm.testing.strategies",
     "gdprcrm.testing.builders",
+    "gdprcrm.vault",
+    "gdprcrm.vault.hazmat",
+    "gdprcrm.vault.kek",
+    "gdprcrm.vault.keystore",
+    "gdprcrm.vault.sqlite_keystore",
+    "gdprcrm.vault.blind_index",
+    "gdprcrm.vault.certificate",
+    "gdprcrm.vault.vault",
+    "gdprcrm.examples.lumiere",
+    "gdprcrm.demo",
+    "gdprcrm.cli",
 ]
 
 

@@ -35,7 +35,7 @@ from gdprcrm.model import (
 from gdprcrm.policy import Decision, Operation, SubjectState, decide
 from gdprcrm.testing.clock import FrozenClock
 
-__all__ = ["START", "run_demo"]
+__all__ = ["START", "Say", "run_demo"]
 
 START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 """Monday 5 January 2026, 10:00 in Lyon: when the story begins."""

@@ -33,7 +33,25 @@ from gdprcrm.model import (
     TransferMechanism,
 )
 
-__all__ = ["CONTROLLER", "FIELDS", "NOTICE_V1_PUBLISHED", "PURPOSES", "declarations"]
+__all__ = [
+    "ACCOUNTANT",
+    "ADDRESS",
+    "CLICKS",
+    "COMPANY",
+    "CONTROLLER",
+    "EMAIL",
+    "FIELDS",
+    "HELPDESK",
+    "INVOICES",
+    "MAILER",
+    "NAME",
+    "NOTICE_V1_PUBLISHED",
+    "ORDERS",
+    "PHONE",
+    "PURPOSES",
+    "TICKETS",
+    "declarations",
+]
 
 _T = DEFAULT_TAXONOMY
 

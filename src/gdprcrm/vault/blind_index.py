@@ -38,7 +38,8 @@ def normalise_phone(value: str, default_country_code: str = "33") -> str:
     ``+CC...`` and ``00CC...`` are international; a single leading 0 is the national
     trunk prefix of ``default_country_code`` (France, 33, by default).
     """
-    text = _NON_DIGITS.sub("", unicodedata.normalize("NFKC", value).strip())
+    text = unicodedata.normalize("NFKC", value).strip().replace("(0)", "")  # +33 (0)6 ...
+    text = _NON_DIGITS.sub("", text)
     if text.startswith("+"):
         digits = text[1:]
     elif text.startswith("00"):

@@ -400,6 +400,11 @@ class KeyVault:
             except KeyStoreError:  # created meanwhile
                 secret = self._store.get_secret(_INDEX_SECRET)
                 assert secret is not None
+        if secret.kek_id not in self._keks:
+            raise KeyStoreError(
+                f"this key store's keys are wrapped by {secret.kek_id}, a KEK this vault was "
+                "not given (pass it as kek, or in previous_keks during a rotation)"
+            )
         return self._unwrap_secret(secret)
 
     def _field_part(self, field: str) -> bytes:

@@ -1,0 +1,180 @@
+"""Encryption round-trips; any change, move or truncation of a ciphertext is rejected."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from gdprcrm.errors import DecryptionError, InvalidInput
+from gdprcrm.model import SubjectId
+from gdprcrm.testing import strategies as gst
+from gdprcrm.vault import KeyStore, KeyVault, hazmat
+from tests.vault.conftest import SIGNER, memory_vault
+
+VAULT = memory_vault()
+values = st.text() | st.binary()
+fields = st.from_regex(r"[a-z][a-z0-9_]{0,20}", fullmatch=True)
+contexts = st.none() | st.binary(max_size=40) | st.uuids() | st.text(max_size=20)
+
+
+@given(gst.subject_ids(), fields, values, contexts)
+def test_round_trip_for_arbitrary_values(
+    sid: SubjectId, field: str, value: str | bytes, context: bytes | str | uuid.UUID | None
+) -> None:
+    envelope = VAULT.encrypt(sid, field, value, context)
+    assert len(envelope) == hazmat.OVERHEAD + len(
+        value.encode() if isinstance(value, str) else value
+    )
+    back = VAULT.decrypt(sid, field, envelope, context)
+    assert back == value
+    assert type(back) is type(value)
+
+
+def test_round_trip_on_every_store(vault: KeyVault) -> None:
+    sid = SubjectId.new()
+    for value in ("", "élise@example.fr", b"", b"\x00" * 1000, "🙂" * 300):
+        assert vault.decrypt(sid, "f", vault.encrypt(sid, "f", value)) == value
+
+
+def test_fresh_nonce_per_call() -> None:
+    sid = SubjectId.new()
+    a, b = VAULT.encrypt(sid, "email", "same"), VAULT.encrypt(sid, "email", "same")
+    assert a != b
+    assert a[7:19] != b[7:19]
+
+
+def test_every_single_byte_change_is_rejected() -> None:
+    sid = SubjectId.new()
+    envelope = VAULT.encrypt(sid, "email", "elise@example.fr", context="record-7")
+    for position in range(len(envelope)):
+        for flip in (0x01, 0x80, 0xFF):
+            altered = bytearray(envelope)
+            altered[position] ^= flip
+            with pytest.raises(DecryptionError):
+                VAULT.decrypt(sid, "email", bytes(altered), context="record-7")
+
+
+@given(st.binary(min_size=0, max_size=300), st.data())
+def test_random_alterations_are_rejected(value: bytes, data: st.DataObject) -> None:
+    sid = SubjectId.new()
+    envelope = VAULT.encrypt(sid, "notes", value)
+    position = data.draw(st.integers(0, len(envelope) - 1))
+    flip = data.draw(st.integers(1, 255))
+    altered = bytearray(envelope)
+    altered[position] ^= flip
+    with pytest.raises(DecryptionError):
+        VAULT.decrypt(sid, "notes", bytes(altered))
+
+
+def test_truncated_or_extended_envelopes_are_rejected() -> None:
+    sid = SubjectId.new()
+    envelope = VAULT.encrypt(sid, "email", "elise@example.fr")
+    for cut in range(len(envelope)):
+        with pytest.raises(DecryptionError):
+            VAULT.decrypt(sid, "email", envelope[:cut])
+    with pytest.raises(DecryptionError):
+        VAULT.decrypt(sid, "email", envelope + b"\x00")
+    with pytest.raises(DecryptionError):
+        VAULT.decrypt(sid, "email", "not bytes")  # type: ignore[arg-type]
+
+
+def test_moving_a_ciphertext_to_another_subject_field_or_record_fails() -> None:
+    alice, bob = SubjectId.new(), SubjectId.new()
+    VAULT.encrypt(bob, "email", "warm-up: bob has a key")
+    envelope = VAULT.encrypt(alice, "email", "alice@example.fr", context=b"rec-1")
+    assert VAULT.decrypt(alice, "email", envelope, context=b"rec-1") == "alice@example.fr"
+    for subject, field, context in [
+        (bob, "email", b"rec-1"),
+        (alice, "phone", b"rec-1"),
+        (alice, "email", b"rec-2"),
+        (alice, "email", None),
+        (alice, "emai", b"lrec-1"),  # length prefixes keep field/context boundaries apart
+    ]:
+        with pytest.raises(DecryptionError):
+            VAULT.decrypt(subject, field, envelope, context=context)
+
+
+def test_unknown_format_version_or_algorithm_is_rejected() -> None:
+    sid = SubjectId.new()
+    envelope = bytearray(VAULT.encrypt(sid, "email", "x"))
+    for offset, value in [(0, 0x02), (1, 0x02), (2, 0x07), (3, 0x7F)]:
+        altered = bytearray(envelope)
+        altered[offset] = value
+        with pytest.raises(DecryptionError):
+            VAULT.decrypt(sid, "email", bytes(altered))
+
+
+def test_wrong_kek_gives_the_same_opaque_error(store: KeyStore) -> None:
+    from gdprcrm.vault import InMemoryKekSource, KeyVault, MemoryKeyStore
+
+    sid = SubjectId.new()
+    right = KeyVault(store, InMemoryKekSource(), signer=SIGNER)
+    envelope = right.encrypt(sid, "email", "secret@example.fr")
+    wrapped = store.latest(sid)
+    assert wrapped is not None
+    # A vault with another KEK that finds this subject's wrapped key in its store.
+    other_store = MemoryKeyStore()
+    other = KeyVault(other_store, InMemoryKekSource(), signer=SIGNER)
+    other_store.put(wrapped)
+    with pytest.raises(DecryptionError) as info:
+        other.decrypt(sid, "email", envelope)
+    assert str(info.value) == "cannot decrypt"
+    # The same wrapped key under a forged KEK id that the vault does know: still opaque.
+    import attrs
+
+    forged = attrs.evolve(wrapped, kek_id=other._kek.id)
+    forged_store = MemoryKeyStore()
+    forged_vault = KeyVault(forged_store, other._kek, signer=SIGNER)
+    forged_store.put(forged)
+    with pytest.raises(DecryptionError):
+        forged_vault.decrypt(sid, "email", envelope)
+
+
+def test_opening_a_store_with_an_unknown_kek_says_so(store: KeyStore) -> None:
+    from gdprcrm.errors import KeyStoreError
+    from gdprcrm.vault import InMemoryKekSource, KeyVault
+
+    KeyVault(store, InMemoryKekSource(), signer=SIGNER)
+    with pytest.raises(KeyStoreError, match="not given"):
+        KeyVault(store, InMemoryKekSource(), signer=SIGNER)
+
+
+def test_bad_values_fields_and_contexts_are_refused() -> None:
+    sid = SubjectId.new()
+    with pytest.raises(InvalidInput):
+        VAULT.encrypt(sid, "email", 42)  # type: ignore[arg-type]
+    with pytest.raises(InvalidInput):
+        VAULT.encrypt(sid, "", "x")
+    with pytest.raises(InvalidInput):
+        VAULT.encrypt(sid, "email", "x", context=3.5)  # type: ignore[arg-type]
+    with pytest.raises(InvalidInput):
+        VAULT.encrypt(sid, "email", "x", context=b"x" * 300)
+
+
+def test_no_key_material_in_reprs_or_errors(vault: KeyVault) -> None:
+    from gdprcrm.vault import InMemoryKekSource, Kek
+
+    kek = Kek.generate()
+    for text in (repr(kek), repr(InMemoryKekSource(kek)), repr(vault), repr(SIGNER)):
+        assert kek.key.hex() not in text
+        assert "key=" not in text.replace("kek=", "")
+    sid = SubjectId.new()
+    envelope = vault.encrypt(sid, "email", "elise@example.fr")
+    with pytest.raises(DecryptionError) as info:
+        vault.decrypt(sid, "phone", envelope)
+    assert "elise" not in str(info.value)
+    import pickle
+
+    with pytest.raises(TypeError):
+        pickle.dumps(kek)
+
+
+def test_hazmat_header_layout() -> None:
+    head = hazmat.header(hazmat.TYPE_TEXT, 3)
+    assert head == bytes([1, 1, 1, 0, 0, 0, 3])
+    assert hazmat.parse_header(head + bytes(28)) == (hazmat.TYPE_TEXT, 3)
+    with pytest.raises(InvalidInput):
+        hazmat.header(hazmat.TYPE_TEXT, 0)
