@@ -353,6 +353,29 @@ def test_minor_needs_parental_consent_and_in_france_both(
             assert decision.reasons == (Reason.MINOR_WITHOUT_PARENTAL_CONSENT,)
 
 
+@pytest.mark.parametrize(
+    ("state_code", "givers", "allowed"),
+    [
+        ("FR", {ConsentGiver.PARENTAL_RESPONSIBILITY}, False),  # France: jointly, art. 45
+        ("FR", {ConsentGiver.SUBJECT}, False),
+        ("FR", {ConsentGiver.SUBJECT, ConsentGiver.PARENTAL_RESPONSIBILITY}, True),
+        ("DE", {ConsentGiver.PARENTAL_RESPONSIBILITY}, True),  # elsewhere the parent alone
+        ("DE", {ConsentGiver.SUBJECT}, False),
+    ],
+)
+def test_minor_consent_examples(
+    state_code: str, givers: set[ConsentGiver], allowed: bool
+) -> None:
+    birth = date(T0.year - 12, 1, 1)
+    subject = build_subject(
+        purposes=ALL_IDS, jurisdiction=state_code, collected_at=T0, birth_date=birth
+    )
+    events = tuple(
+        attrs.evolve(build_consent(subject, "profiling", T0), given_by=g) for g in givers
+    )
+    assert decide(SubjectState(subject, events), "profiling", T0, DECL).allowed is allowed
+
+
 def test_age_of_consent_is_overridable_data() -> None:
     subject = build_subject(
         purposes=ALL_IDS, jurisdiction="DE", collected_at=T0, birth_date=date(T0.year - 14, 1, 1)

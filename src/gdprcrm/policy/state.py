@@ -77,6 +77,8 @@ class SubjectState:
             if event.subject_id != sid:
                 raise InvalidInput("SubjectState.consents: an event of another subject")
             if isinstance(event, ConsentGiven):
+                if event.id in given and given[event.id] != event:
+                    raise InvalidInput("SubjectState.consents: two different events share an id")
                 given[event.id] = event
         for event in self.consents:
             if isinstance(event, ConsentWithdrawn):

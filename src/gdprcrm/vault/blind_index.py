@@ -16,9 +16,22 @@ from gdprcrm.errors import InvalidInput
 from gdprcrm.model import Lookup
 from gdprcrm.vault.hazmat import KEY_SIZE
 
-__all__ = ["BlindIndex", "normalise", "normalise_email", "normalise_phone"]
+__all__ = [
+    "BlindIndex",
+    "normalise",
+    "normalise_email",
+    "normalise_exact",
+    "normalise_phone",
+]
 
 _NON_DIGITS = re.compile(r"[\s.\-()/]")
+
+
+def normalise_exact(value: str) -> str:
+    """Trimmed and NFKC-normalised, nothing more."""
+    if not isinstance(value, str):
+        raise InvalidInput("lookup values are text")
+    return unicodedata.normalize("NFKC", value).strip()
 
 
 def normalise_email(value: str) -> str:
@@ -26,6 +39,8 @@ def normalise_email(value: str) -> str:
 
     ``" Élise@Example.FR "`` -> ``"élise@example.fr"``.
     """
+    if not isinstance(value, str):
+        raise InvalidInput("lookup values are text")
     text = unicodedata.normalize("NFKC", value).strip().casefold()
     if text.count("@") != 1 or text.startswith("@") or text.endswith("@") or " " in text:
         raise InvalidInput("not an email address")
@@ -38,6 +53,8 @@ def normalise_phone(value: str, default_country_code: str = "33") -> str:
     ``+CC...`` and ``00CC...`` are international; a single leading 0 is the national
     trunk prefix of ``default_country_code`` (France, 33, by default).
     """
+    if not isinstance(value, str):
+        raise InvalidInput("lookup values are text")
     text = unicodedata.normalize("NFKC", value).strip().replace("(0)", "")  # +33 (0)6 ...
     text = _NON_DIGITS.sub("", text)
     if text.startswith("+"):
@@ -54,35 +71,45 @@ def normalise_phone(value: str, default_country_code: str = "33") -> str:
 
 
 def normalise(kind: Lookup, value: str, default_country_code: str = "33") -> str:
-    if not isinstance(value, str):
-        raise InvalidInput("lookup values are text")
+    """The normal form of a lookup value of ``kind``."""
     if kind is Lookup.EMAIL:
         return normalise_email(value)
     if kind is Lookup.PHONE:
         return normalise_phone(value, default_country_code)
-    return unicodedata.normalize("NFKC", value).strip()
+    return normalise_exact(value)
 
 
 class BlindIndex:
     """Keyed digests of lookup values; the HMAC key is prepared once and copied per call."""
 
-    __slots__ = ("_country", "_prepared")
+    __slots__ = ("_email", "_exact", "_phone", "_phone_prefix")
 
     def __init__(self, index_key: bytes, *, default_country_code: str = "33") -> None:
         if not isinstance(index_key, bytes) or len(index_key) != KEY_SIZE:
             raise InvalidInput("the blind-index key is exactly 32 bytes")
-        self._prepared = {
-            kind: hmac.new(
-                index_key, b"gdprcrm-bi-v1:" + kind.value.encode() + b":", hashlib.sha256
-            )
-            for kind in Lookup
-        }
-        self._country = default_country_code
+
+        def prepared(kind: Lookup) -> hmac.HMAC:
+            label = b"gdprcrm-bi-v1:" + kind.value.encode() + b":"
+            return hmac.new(index_key, label, hashlib.sha256)
+
+        self._email = prepared(Lookup.EMAIL)
+        self._phone = prepared(Lookup.PHONE)
+        self._exact = prepared(Lookup.EXACT)
+        self._phone_prefix = default_country_code
 
     def digest(self, kind: Lookup, value: str) -> bytes:
         """The 32-byte index of ``value`` as a lookup of ``kind``."""
-        mac = self._prepared[kind].copy()
-        mac.update(normalise(kind, value, self._country).encode())
+        if kind is Lookup.EMAIL:
+            mac = self._email.copy()
+            mac.update(normalise_email(value).encode())
+        elif kind is Lookup.PHONE:
+            mac = self._phone.copy()
+            mac.update(normalise_phone(value, self._phone_prefix).encode())
+        elif kind is Lookup.EXACT:
+            mac = self._exact.copy()
+            mac.update(normalise_exact(value).encode())
+        else:
+            raise InvalidInput("unknown lookup kind")
         return mac.digest()
 
     def __repr__(self) -> str:

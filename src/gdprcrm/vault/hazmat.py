@@ -135,20 +135,33 @@ def _wrap_aad(subject: bytes, version: int, kek_id: str) -> bytes:
     return _WRAP_LABEL + subject + version.to_bytes(4, "big") + kek_id.encode()
 
 
-def wrap_key(kek: bytes, data_key: bytes, subject: bytes, version: int, kek_id: str) -> bytes:
-    """Wrap a data key under a KEK, bound to its subject, version and KEK id."""
-    if len(kek) != KEY_SIZE or len(data_key) != KEY_SIZE:
-        raise InvalidInput("keys must be 32 bytes")
+def _kek_aead(kek: bytes | AESGCM) -> AESGCM:
+    if isinstance(kek, AESGCM):
+        return kek
+    if len(kek) != KEY_SIZE:
+        raise InvalidInput("a KEK is 32 bytes")
+    return AESGCM(kek)
+
+
+def wrap_key(
+    kek: bytes | AESGCM, data_key: bytes, subject: bytes, version: int, kek_id: str
+) -> bytes:
+    """Wrap a data key under a KEK (its bytes or a ready AESGCM), bound to its subject,
+    version and KEK id."""
+    if len(data_key) != KEY_SIZE:
+        raise InvalidInput("a data key is 32 bytes")
     nonce = os.urandom(NONCE_SIZE)
-    return nonce + AESGCM(kek).encrypt(nonce, data_key, _wrap_aad(subject, version, kek_id))
+    return nonce + _kek_aead(kek).encrypt(nonce, data_key, _wrap_aad(subject, version, kek_id))
 
 
-def unwrap_key(kek: bytes, wrapped: bytes, subject: bytes, version: int, kek_id: str) -> bytes:
+def unwrap_key(
+    kek: bytes | AESGCM, wrapped: bytes, subject: bytes, version: int, kek_id: str
+) -> bytes:
     """The data key inside ``wrapped``; DecryptionError if anything does not match."""
     if len(wrapped) != NONCE_SIZE + KEY_SIZE + TAG_SIZE:
         raise DecryptionError("cannot decrypt")
     try:
-        return AESGCM(kek).decrypt(
+        return _kek_aead(kek).decrypt(
             wrapped[:NONCE_SIZE], wrapped[NONCE_SIZE:], _wrap_aad(subject, version, kek_id)
         )
     except (InvalidTag, ValueError):

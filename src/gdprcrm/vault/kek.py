@@ -15,6 +15,7 @@ import stat
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
 from gdprcrm.errors import InvalidInput
@@ -32,12 +33,13 @@ __all__ = [
 class Kek:
     """A 256-bit key-encryption key and its public id."""
 
-    __slots__ = ("_key", "id")
+    __slots__ = ("_aead", "_key", "id")
 
     def __init__(self, key: bytes) -> None:
         if not isinstance(key, bytes) or len(key) != KEY_SIZE:
             raise InvalidInput("a KEK is exactly 32 random bytes")
         self._key = key
+        self._aead = AESGCM(key)
         self.id = "kek-" + hashlib.sha256(b"gdprcrm kek id v1" + key).hexdigest()[:16]
 
     @classmethod
@@ -48,6 +50,11 @@ class Kek:
     def key(self) -> bytes:
         """The raw key bytes (for the vault's wrap and unwrap only)."""
         return self._key
+
+    @property
+    def aead(self) -> AESGCM:
+        """A ready AES-GCM object under this KEK (built once: wrap and unwrap are hot)."""
+        return self._aead
 
     def __repr__(self) -> str:
         return f"Kek(id={self.id!r})"

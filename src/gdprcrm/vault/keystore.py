@@ -41,7 +41,8 @@ class WrappedKey:
     wrapped: bytes = attrs.field(repr=False)
     kcv: bytes = attrs.field(repr=False)
     """Key check value (hazmat.key_check_value): identifies the key, reveals nothing."""
-    created_at: datetime = attrs.field(converter=as_utc, validator=aware)
+    created_at: datetime
+    """Built by the vault from its clock (aware UTC); not re-validated, it is on hot paths."""
 
 
 @attrs.frozen

@@ -14,6 +14,7 @@ import os
 import sqlite3
 import threading
 import time
+import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -59,14 +60,16 @@ BEGIN SELECT RAISE(ABORT, 'gdprcrm: subject keys were shredded'); END;
 assert _SHREDDED_MARK in _SCHEMA
 
 
-def _key(row: tuple[bytes, int, str, bytes, bytes, str]) -> WrappedKey:
+def _key(
+    row: tuple[bytes, int, str, bytes, bytes, str], subject_id: SubjectId | None = None
+) -> WrappedKey:
     subject, version, kek_id, wrapped, kcv, created = row
     return WrappedKey(
-        SubjectId.parse(bytes(subject).hex()),
+        subject_id if subject_id is not None else SubjectId(uuid.UUID(bytes=bytes(subject))),
         version,
         kek_id,
-        bytes(wrapped),
-        bytes(kcv),
+        wrapped,
+        kcv,
         datetime.fromisoformat(created),
     )
 
@@ -74,7 +77,7 @@ def _key(row: tuple[bytes, int, str, bytes, bytes, str]) -> WrappedKey:
 def _tombstone(row: tuple[bytes, str, str]) -> Tombstone:
     subject, at, destroyed = row
     return Tombstone(
-        SubjectId.parse(bytes(subject).hex()),
+        SubjectId(uuid.UUID(bytes=bytes(subject))),
         datetime.fromisoformat(at),
         tuple((int(v), bytes.fromhex(k)) for v, k in json.loads(destroyed)),
     )
@@ -123,7 +126,7 @@ class SQLiteKeyStore:
                 "SELECT * FROM vault_keys WHERE subject = ? AND version = ?",
                 (subject_id.bytes, version),
             ).fetchone()
-        return None if row is None else _key(row)
+        return None if row is None else _key(row, subject_id)
 
     def latest(self, subject_id: SubjectId) -> WrappedKey | None:
         with self._lock:
@@ -131,7 +134,7 @@ class SQLiteKeyStore:
                 "SELECT * FROM vault_keys WHERE subject = ? ORDER BY version DESC LIMIT 1",
                 (subject_id.bytes,),
             ).fetchone()
-        return None if row is None else _key(row)
+        return None if row is None else _key(row, subject_id)
 
     def put(self, key: WrappedKey) -> None:
         try:

@@ -15,7 +15,6 @@ import uuid
 from collections import deque
 from collections.abc import Iterable
 
-import attrs
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from gdprcrm.clock import Clock, SystemClock
@@ -172,7 +171,11 @@ class KeyVault:
             field_part = self._field_part(field)
         tail = sid + field_part + (_EMPTY_CONTEXT if context is None else _context_part(context))
         try:
-            plain = aead.decrypt(envelope[_HS:_NS], envelope[_NS:], head + tail)
+            if len(envelope) > 4096:  # no copy of large ciphertexts
+                view = memoryview(envelope)
+                plain = aead.decrypt(view[_HS:_NS], view[_NS:], head + tail)
+            else:
+                plain = aead.decrypt(envelope[_HS:_NS], envelope[_NS:], head + tail)
         except Exception:  # InvalidTag, and anything else: one opaque error
             raise DecryptionError("cannot decrypt") from None
         if value_type == _TEXT:
@@ -236,17 +239,17 @@ class KeyVault:
         secret = self._store.get_secret(_INDEX_SECRET)
         if secret is not None and secret.kek_id != new.id:
             index_key = self._unwrap_secret(secret)
-            wrapped = hazmat.wrap_key(new.key, index_key, _NO_SUBJECT, 0, new.id)
+            wrapped = hazmat.wrap_key(new.aead, index_key, _NO_SUBJECT, 0, new.id)
             self._store.put_secret(Secret(_INDEX_SECRET, new.id, wrapped), replace=True)
         return done
 
     def _rewrapped(self, key: WrappedKey, new: Kek) -> WrappedKey:
         sid = key.subject_id.bytes
         raw = hazmat.unwrap_key(
-            self._kek_for(key.kek_id).key, key.wrapped, sid, key.version, key.kek_id
+            self._kek_for(key.kek_id).aead, key.wrapped, sid, key.version, key.kek_id
         )
-        wrapped = hazmat.wrap_key(new.key, raw, sid, key.version, new.id)
-        return attrs.evolve(key, kek_id=new.id, wrapped=wrapped)
+        wrapped = hazmat.wrap_key(new.aead, raw, sid, key.version, new.id)
+        return WrappedKey(key.subject_id, key.version, new.id, wrapped, key.kcv, key.created_at)
 
     # -- erasure -----------------------------------------------------------------------
 
@@ -367,7 +370,7 @@ class KeyVault:
             subject_id=subject_id,
             version=version,
             kek_id=kek.id,
-            wrapped=hazmat.wrap_key(kek.key, key, subject_id.bytes, version, kek.id),
+            wrapped=hazmat.wrap_key(kek.aead, key, subject_id.bytes, version, kek.id),
             kcv=hazmat.key_check_value(key),
             created_at=self._clock.now(),
         )
@@ -382,18 +385,18 @@ class KeyVault:
     def _unwrap(self, wrapped: WrappedKey) -> bytes:
         kek = self._kek_for(wrapped.kek_id)
         return hazmat.unwrap_key(
-            kek.key, wrapped.wrapped, wrapped.subject_id.bytes, wrapped.version, wrapped.kek_id
+            kek.aead, wrapped.wrapped, wrapped.subject_id.bytes, wrapped.version, wrapped.kek_id
         )
 
     def _unwrap_secret(self, secret: Secret) -> bytes:
         kek = self._kek_for(secret.kek_id)
-        return hazmat.unwrap_key(kek.key, secret.wrapped, _NO_SUBJECT, 0, secret.kek_id)
+        return hazmat.unwrap_key(kek.aead, secret.wrapped, _NO_SUBJECT, 0, secret.kek_id)
 
     def _index_key(self) -> bytes:
         secret = self._store.get_secret(_INDEX_SECRET)
         if secret is None:
             key = hazmat.new_data_key()
-            wrapped = hazmat.wrap_key(self._kek.key, key, _NO_SUBJECT, 0, self._kek.id)
+            wrapped = hazmat.wrap_key(self._kek.aead, key, _NO_SUBJECT, 0, self._kek.id)
             try:
                 self._store.put_secret(Secret(_INDEX_SECRET, self._kek.id, wrapped))
                 return key

@@ -1,0 +1,1 @@
+"""gdprcrm benchmarks: ratios against the raw primitive, measured in the same run."""

@@ -1,0 +1,56 @@
+"""Run every benchmark and print ratios beside the targets of PERFORMANCE.md.
+
+    python -m benchmarks.run            # full run (a few minutes)
+    python -m benchmarks.run --quick    # smaller sizes, for a smoke check
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import sys
+from collections.abc import Iterator
+
+import cryptography
+
+from benchmarks import vault
+from benchmarks.harness import Result
+
+SUITES = {"vault": vault.run}
+
+
+def _table(results: Iterator[Result]) -> list[Result]:
+    done = []
+    header = f"{'#':4s} {'benchmark':44s} {'ours µs':>10s} {'raw µs':>10s} {'ratio':>7s} {'bar':>6s}  verdict"
+    print(header)
+    print("-" * len(header))
+    for r in results:
+        bar = f"{r.bar:.2f}" if r.bar is not None else "-"
+        print(f"{r.target:4s} {r.name:44s} {r.ours_us:10.2f} {r.raw_us:10.2f} "
+              f"{r.ratio:7.2f} {bar:>6s}  {r.verdict}", flush=True)
+        done.append(r)
+    return done
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.run")
+    parser.add_argument("--quick", action="store_true", help="smaller sizes")
+    parser.add_argument("suites", nargs="*", metavar="SUITE", help=f"any of {sorted(SUITES)}")
+    args = parser.parse_args(argv)
+    unknown = set(args.suites) - set(SUITES)
+    if unknown:
+        parser.error(f"unknown suites {sorted(unknown)}; choose from {sorted(SUITES)}")
+    args.suites = args.suites or list(SUITES)
+    print(f"Python {platform.python_version()}, cryptography {cryptography.__version__}, "
+          f"SQLite {__import__('sqlite3').sqlite_version}, {platform.machine()}")
+    print("ratio = median over interleaved rounds of (ours / raw), same process\n")
+    results: list[Result] = []
+    for name in args.suites:
+        results += _table(SUITES[name](quick=args.quick))
+    over = [r for r in results if r.verdict == "OVER"]
+    print(f"\n{len(results)} figures, {len(over)} over their bar")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
