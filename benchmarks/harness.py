@@ -66,6 +66,11 @@ def ratio(
         raw_t.append(r)
         ratios.append(o / r)
     return Result(
-        target, name, statistics.median(ours_t) * 1e6, statistics.median(raw_t) * 1e6,
-        statistics.median(ratios), bar, note,
+        target,
+        name,
+        statistics.median(ours_t) * 1e6,
+        statistics.median(raw_t) * 1e6,
+        statistics.median(ratios),
+        bar,
+        note,
     )

@@ -1,7 +1,7 @@
 """Run every benchmark and print ratios beside the targets of PERFORMANCE.md.
 
-    python -m benchmarks.run            # full run (a few minutes)
-    python -m benchmarks.run --quick    # smaller sizes, for a smoke check
+python -m benchmarks.run            # full run (a few minutes)
+python -m benchmarks.run --quick    # smaller sizes, for a smoke check
 """
 
 from __future__ import annotations
@@ -21,13 +21,19 @@ SUITES = {"vault": vault.run}
 
 def _table(results: Iterator[Result]) -> list[Result]:
     done = []
-    header = f"{'#':4s} {'benchmark':44s} {'ours µs':>10s} {'raw µs':>10s} {'ratio':>7s} {'bar':>6s}  verdict"
+    header = (
+        f"{'#':4s} {'benchmark':44s} {'ours µs':>10s} {'raw µs':>10s} "
+        f"{'ratio':>7s} {'bar':>6s}  verdict"
+    )
     print(header)
     print("-" * len(header))
     for r in results:
         bar = f"{r.bar:.2f}" if r.bar is not None else "-"
-        print(f"{r.target:4s} {r.name:44s} {r.ours_us:10.2f} {r.raw_us:10.2f} "
-              f"{r.ratio:7.2f} {bar:>6s}  {r.verdict}", flush=True)
+        print(
+            f"{r.target:4s} {r.name:44s} {r.ours_us:10.2f} {r.raw_us:10.2f} "
+            f"{r.ratio:7.2f} {bar:>6s}  {r.verdict}",
+            flush=True,
+        )
         done.append(r)
     return done
 
@@ -41,8 +47,10 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown suites {sorted(unknown)}; choose from {sorted(SUITES)}")
     args.suites = args.suites or list(SUITES)
-    print(f"Python {platform.python_version()}, cryptography {cryptography.__version__}, "
-          f"SQLite {__import__('sqlite3').sqlite_version}, {platform.machine()}")
+    print(
+        f"Python {platform.python_version()}, cryptography {cryptography.__version__}, "
+        f"SQLite {__import__('sqlite3').sqlite_version}, {platform.machine()}"
+    )
     print("ratio = median over interleaved rounds of (ours / raw), same process\n")
     results: list[Result] = []
     for name in args.suites:
