@@ -25,7 +25,21 @@ The tree::
     │   └── SerializationError ............... a document that does not structure to a model object
     ├── NotFound (LookupError) ............... an id that names nothing
     │   ├── UnknownPurpose
-    │   └── UnknownField
+    │   ├── UnknownField
+    │   └── UnknownRecord .................... no stored subject/request/... with that id
+    ├── StorageError ......................... the storage layer, shaped after PEP 249
+    │   ├── InterfaceError ................... misuse of the adapter (closed, nested unit)
+    │   │   └── NestedUnitOfWork
+    │   └── DatabaseError
+    │       ├── DataError .................... a value the database cannot hold
+    │       ├── OperationalError ............. connection lost, locked, server down
+    │       ├── IntegrityError ............... a constraint refused the write
+    │       │   ├── DuplicateRecord .......... an id that already exists (also InvalidInput)
+    │       │   └── SequenceGap .............. an audit entry out of sequence
+    │       ├── InternalError
+    │       ├── ProgrammingError ............. bad SQL or schema (a bug, or a newer schema)
+    │       │   └── SchemaTooNew
+    │       └── NotSupportedError
     └── VaultError ........................... the crypto-shredding key vault
         ├── SubjectErased .................... the subject's key was shredded (expected)
         ├── DecryptionError .................. any other failure to decrypt (opaque)
@@ -41,9 +55,15 @@ from __future__ import annotations
 __all__ = [
     "BundledConsent",
     "CertificateInvalid",
+    "DataError",
+    "DatabaseError",
     "DecryptionError",
+    "DuplicateRecord",
     "GdprCrmError",
     "InconsistentDeclarations",
+    "IntegrityError",
+    "InterfaceError",
+    "InternalError",
     "InvalidInput",
     "InvalidPurpose",
     "KeyShredded",
@@ -52,12 +72,20 @@ __all__ = [
     "MissingLegitimateInterestAssessment",
     "MissingSpecialCategoryCondition",
     "NaiveDatetime",
+    "NestedUnitOfWork",
     "NotFound",
+    "NotSupportedError",
+    "OperationalError",
+    "ProgrammingError",
+    "SchemaTooNew",
+    "SequenceGap",
     "SerializationError",
+    "StorageError",
     "SubjectErased",
     "UnknownField",
     "UnknownJurisdiction",
     "UnknownPurpose",
+    "UnknownRecord",
     "UnlawfulAutomatedDecision",
     "VaultError",
     "WithdrawalBeforeConsent",
@@ -169,3 +197,59 @@ class KeyStoreError(VaultError):
 
 class CertificateInvalid(VaultError):
     """An erasure certificate whose signature or content does not verify."""
+
+
+class UnknownRecord(NotFound):
+    """No stored record (subject, request, breach, ...) has that id."""
+
+
+class StorageError(GdprCrmError):
+    """A failure of the storage layer; the tree follows PEP 249's exceptions."""
+
+
+class InterfaceError(StorageError):
+    """The adapter was misused: used after close, a unit of work outside its block."""
+
+
+class NestedUnitOfWork(InterfaceError):
+    """A unit of work opened inside another one on the same storage and thread."""
+
+
+class DatabaseError(StorageError):
+    """An error reported by the database."""
+
+
+class DataError(DatabaseError, InvalidInput):
+    """A value the database cannot hold (too large, wrong type)."""
+
+
+class OperationalError(DatabaseError):
+    """The database is not available as needed: connection lost, locked, server down."""
+
+
+class IntegrityError(DatabaseError):
+    """A constraint refused the write; nothing was changed."""
+
+
+class DuplicateRecord(IntegrityError, InvalidInput):
+    """A record with that id already exists."""
+
+
+class SequenceGap(IntegrityError):
+    """An audit entry whose sequence number does not follow the chain head."""
+
+
+class InternalError(DatabaseError):
+    """The database reported an internal error."""
+
+
+class ProgrammingError(DatabaseError):
+    """Bad SQL or an unexpected schema: a bug, or a database newer than the code."""
+
+
+class SchemaTooNew(ProgrammingError):
+    """The database's schema version is newer than this gdprcrm understands."""
+
+
+class NotSupportedError(DatabaseError):
+    """The database does not support what was asked."""

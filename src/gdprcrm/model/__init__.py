@@ -19,6 +19,7 @@ from gdprcrm.model.controller_info import Contact, ControllerInfo, SupervisoryAu
 from gdprcrm.model.declarations import Declarations
 from gdprcrm.model.field import FieldSpec, Lookup, Provenance
 from gdprcrm.model.identifiers import SubjectId
+from gdprcrm.model.interaction import Direction, Interaction, InteractionKind
 from gdprcrm.model.jurisdiction import (
     DEFAULT_CONSENT_AGES,
     EEA_STATES,
@@ -36,6 +37,7 @@ from gdprcrm.model.legal_basis import (
 )
 from gdprcrm.model.notice import MATERIAL_ATTRIBUTES, NoticeVersion, material_digest
 from gdprcrm.model.objection import Objection
+from gdprcrm.model.personal_field import MAX_CIPHERTEXT, BlindIndexEntry, PersonalField
 from gdprcrm.model.purpose import (
     Provision,
     Purpose,
@@ -61,6 +63,7 @@ from gdprcrm.model.restriction import Restriction, RestrictionGround
 from gdprcrm.model.retention import (
     AnchorEvent,
     RetentionAction,
+    RetentionDue,
     RetentionRule,
     format_period,
     parse_period,
@@ -74,6 +77,7 @@ __all__ = [
     "EEA_STATES",
     "EU_STATES",
     "MATERIAL_ATTRIBUTES",
+    "MAX_CIPHERTEXT",
     "RIGHTS_MATRIX",
     "Adequacy",
     "AgeAttestation",
@@ -81,6 +85,7 @@ __all__ = [
     "Applicability",
     "AuditEntry",
     "AutomatedDecision",
+    "BlindIndexEntry",
     "Breach",
     "CnilGroup",
     "ConsentAges",
@@ -96,12 +101,16 @@ __all__ = [
     "DataSubjectRequest",
     "Declarations",
     "DetailValue",
+    "Direction",
     "FieldSpec",
     "IdentityStatus",
+    "Interaction",
+    "InteractionKind",
     "LegalBasis",
     "Lookup",
     "NoticeVersion",
     "Objection",
+    "PersonalField",
     "Provenance",
     "Provision",
     "Purpose",
@@ -113,6 +122,7 @@ __all__ = [
     "RestrictionExemption",
     "RestrictionGround",
     "RetentionAction",
+    "RetentionDue",
     "RetentionRule",
     "Right",
     "RightRule",

@@ -11,11 +11,13 @@ import attrs
 from dateutil.relativedelta import relativedelta
 
 from gdprcrm.errors import InvalidInput
-from gdprcrm.model._checks import check_aware, instance_of, optional_text
+from gdprcrm.model._checks import as_utc, aware, check_aware, instance_of, optional_text, slug
+from gdprcrm.model.identifiers import SubjectId
 
 __all__ = [
     "AnchorEvent",
     "RetentionAction",
+    "RetentionDue",
     "RetentionRule",
     "format_period",
     "parse_period",
@@ -119,3 +121,17 @@ def format_period(period: relativedelta) -> str:
     )
     out = "P" + date + ("T" + time if time else "")
     return out if out != "P" else "PT0S"
+
+
+@attrs.frozen
+class RetentionDue:
+    """When a subject's data for a purpose falls due, and what to do then (Art. 5(1)(e)).
+
+    Computed by the policy and stored in an indexed schedule, so that a sweep reads only
+    the subjects due, never the whole base.
+    """
+
+    subject_id: SubjectId = attrs.field(validator=instance_of(SubjectId))
+    purpose_id: str = attrs.field(validator=slug)
+    due_at: datetime = attrs.field(converter=as_utc, validator=aware)
+    action: RetentionAction = attrs.field(validator=instance_of(RetentionAction))

@@ -1,0 +1,519 @@
+"""The SQL shared by the SQLite and PostgreSQL adapters (private).
+
+Statements are written once with ``?`` placeholders; a :class:`Dialect` adapts them
+(``%s`` for psycopg), names the blob type, begins transactions, locks rows, and
+translates its driver's errors. Model objects are stored as one JSON document per row
+(the shared cattrs converter) next to the columns that queries filter and sort on.
+Instants are stored as fixed-width UTC text, so that text order is time order.
+"""
+
+from __future__ import annotations
+
+import abc
+import json
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Any, Protocol, TypeVar
+
+import attrs
+
+from gdprcrm.errors import InterfaceError, SchemaTooNew, StorageError
+from gdprcrm.model import (
+    AuditEntry,
+    BlindIndexEntry,
+    Breach,
+    ConsentEvent,
+    DataSubjectRequest,
+    Interaction,
+    Lookup,
+    Objection,
+    PersonalField,
+    RequestStatus,
+    Restriction,
+    RetentionAction,
+    RetentionDue,
+    Subject,
+    SubjectId,
+)
+from gdprcrm.serialization import converter
+from gdprcrm.storage import protocols as p
+
+T = TypeVar("T")
+
+SCHEMA_VERSION = 1
+_OPEN_STATUSES = tuple(
+    s.value for s in (RequestStatus.OPEN, RequestStatus.EXTENDED, RequestStatus.AWAITING_IDENTITY)
+)
+
+
+def ts(value: datetime) -> str:
+    """Fixed-width UTC text: lexicographic order is chronological order."""
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
+
+
+def from_ts(text: str) -> datetime:
+    return datetime.fromisoformat(text)
+
+
+def dump(obj: object, as_type: Any = None) -> str:
+    return json.dumps(converter.unstructure(obj, unstructure_as=as_type), separators=(",", ":"))
+
+
+def load(doc: str, cls: type[T]) -> T:
+    return converter.structure(json.loads(doc), cls)
+
+
+def sid_of(raw: bytes) -> SubjectId:
+    return SubjectId(uuid.UUID(bytes=bytes(raw)))
+
+
+# Each migration brings the schema from version n-1 to n. {blob} and {bigint} are
+# filled in by the dialect.
+MIGRATIONS: dict[int, list[str]] = {
+    1: [
+        """CREATE TABLE gdprcrm_subjects (
+            id {blob} PRIMARY KEY, status TEXT NOT NULL, doc TEXT NOT NULL)""",
+        """CREATE TABLE gdprcrm_fields (
+            subject_id {blob} NOT NULL REFERENCES gdprcrm_subjects (id),
+            name TEXT NOT NULL, ciphertext {blob} NOT NULL, updated_at TEXT NOT NULL,
+            PRIMARY KEY (subject_id, name))""",
+        """CREATE TABLE gdprcrm_index (
+            subject_id {blob} NOT NULL REFERENCES gdprcrm_subjects (id),
+            field TEXT NOT NULL, kind TEXT NOT NULL, digest {blob} NOT NULL,
+            PRIMARY KEY (subject_id, field))""",
+        "CREATE INDEX gdprcrm_index_digest ON gdprcrm_index (kind, digest)",
+        """CREATE TABLE gdprcrm_consents (
+            id {blob} PRIMARY KEY, subject_id {blob} NOT NULL, purpose_id TEXT NOT NULL,
+            at TEXT NOT NULL, doc TEXT NOT NULL)""",
+        "CREATE INDEX gdprcrm_consents_subject ON gdprcrm_consents (subject_id, purpose_id, at)",
+        """CREATE TABLE gdprcrm_objections (
+            id {blob} PRIMARY KEY, subject_id {blob} NOT NULL, doc TEXT NOT NULL)""",
+        "CREATE INDEX gdprcrm_objections_subject ON gdprcrm_objections (subject_id)",
+        """CREATE TABLE gdprcrm_restrictions (
+            id {blob} PRIMARY KEY, subject_id {blob} NOT NULL, doc TEXT NOT NULL)""",
+        "CREATE INDEX gdprcrm_restrictions_subject ON gdprcrm_restrictions (subject_id)",
+        """CREATE TABLE gdprcrm_requests (
+            id {blob} PRIMARY KEY, subject_id {blob} NOT NULL, status TEXT NOT NULL,
+            due TEXT NOT NULL, doc TEXT NOT NULL)""",
+        "CREATE INDEX gdprcrm_requests_subject ON gdprcrm_requests (subject_id)",
+        "CREATE INDEX gdprcrm_requests_due ON gdprcrm_requests (status, due)",
+        """CREATE TABLE gdprcrm_interactions (
+            id {blob} PRIMARY KEY, subject_id {blob} NOT NULL, doc TEXT NOT NULL,
+            content {blob})""",
+        "CREATE INDEX gdprcrm_interactions_subject ON gdprcrm_interactions (subject_id)",
+        """CREATE TABLE gdprcrm_audit (sequence {bigint} PRIMARY KEY, doc TEXT NOT NULL)""",
+        """CREATE TABLE gdprcrm_audit_head (
+            one INTEGER PRIMARY KEY CHECK (one = 1), sequence {bigint} NOT NULL)""",
+        "INSERT INTO gdprcrm_audit_head VALUES (1, -1)",
+        """CREATE TABLE gdprcrm_breaches (
+            id {blob} PRIMARY KEY, aware_at TEXT NOT NULL, doc TEXT NOT NULL)""",
+        """CREATE TABLE gdprcrm_retention (
+            subject_id {blob} NOT NULL, purpose_id TEXT NOT NULL, due_at TEXT NOT NULL,
+            action TEXT NOT NULL, PRIMARY KEY (subject_id, purpose_id))""",
+        "CREATE INDEX gdprcrm_retention_due ON gdprcrm_retention (due_at)",
+    ],
+}
+
+
+class Cursor(Protocol):
+    def fetchone(self) -> Any: ...
+
+    def fetchall(self) -> list[Any]: ...
+
+    @property
+    def rowcount(self) -> int: ...
+
+
+class Dialect(abc.ABC):
+    """What differs between databases."""
+
+    blob = "BLOB"
+    bigint = "INTEGER"
+    for_update = ""
+    begin = "BEGIN"
+
+    def sql(self, statement: str) -> str:
+        return statement
+
+    @abc.abstractmethod
+    def translate(self, exc: Exception) -> StorageError | None:
+        """Our error for a driver error, or None if ``exc`` is not the driver's."""
+
+    def ddl(self, statement: str) -> str:
+        return statement.format(blob=self.blob, bigint=self.bigint)
+
+
+def migrate(run: Callable[[str, Sequence[Any]], Cursor], dialect: Dialect, where: str) -> int:
+    """Create or upgrade the schema inside the caller's transaction; returns the version."""
+    run(
+        "CREATE TABLE IF NOT EXISTS gdprcrm_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
+        (),
+    )
+    row = run("SELECT value FROM gdprcrm_meta WHERE name = 'schema_version'", ()).fetchone()
+    current = 0 if row is None else int(row[0])
+    if current > SCHEMA_VERSION:
+        raise SchemaTooNew(
+            f"{where} has gdprcrm schema {current}, newer than this version understands "
+            f"({SCHEMA_VERSION}); upgrade gdprcrm"
+        )
+    for version in range(current + 1, SCHEMA_VERSION + 1):
+        for statement in MIGRATIONS[version]:
+            run(dialect.ddl(statement), ())
+    if current == 0:
+        run("INSERT INTO gdprcrm_meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+    elif current < SCHEMA_VERSION:
+        run(
+            "UPDATE gdprcrm_meta SET value = ? WHERE name = 'schema_version'",
+            (str(SCHEMA_VERSION),),
+        )
+    return SCHEMA_VERSION
+
+
+class SqlUnit(p.UnitOfWork):
+    """The repositories over one connection in one transaction."""
+
+    def __init__(self, dialect: Dialect) -> None:
+        self.dialect = dialect
+        self.subjects = _Subjects(self)
+        self.consents = _Consents(self)
+        self.objections = _Objections(self)
+        self.restrictions = _Restrictions(self)
+        self.requests = _Requests(self)
+        self.interactions = _Interactions(self)
+        self.audit = _Audit(self)
+        self.breaches = _Breaches(self)
+        self.retention = _Retention(self)
+
+    @abc.abstractmethod
+    def run(self, sql: str, params: Sequence[Any] = ()) -> Cursor:
+        """Execute one statement (``?`` placeholders) in this unit's transaction."""
+
+    @abc.abstractmethod
+    def run_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None: ...
+
+    def check_active(self) -> None:
+        if not self.active:
+            raise InterfaceError("repository used outside an open unit of work")
+
+
+class _Repo:
+    def __init__(self, unit: SqlUnit) -> None:
+        self._u = unit
+
+    def _run(self, sql: str, params: Sequence[Any] = ()) -> Cursor:
+        self._u.check_active()
+        return self._u.run(sql, params)
+
+    def _many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        self._u.check_active()
+        self._u.run_many(sql, rows)
+
+
+class _Subjects(_Repo, p.SubjectRepository):
+    def _add(self, subject: Subject) -> None:
+        self._run(
+            "INSERT INTO gdprcrm_subjects VALUES (?, ?, ?)",
+            (subject.id.bytes, subject.status.value, dump(subject)),
+        )
+
+    def _find(self, subject_id: SubjectId, *, for_update: bool) -> Subject | None:
+        lock = self._u.dialect.for_update if for_update else ""
+        row = self._run(
+            "SELECT doc FROM gdprcrm_subjects WHERE id = ?" + lock, (subject_id.bytes,)
+        ).fetchone()
+        return None if row is None else load(row[0], Subject)
+
+    def _update(self, subject: Subject) -> bool:
+        cur = self._run(
+            "UPDATE gdprcrm_subjects SET status = ?, doc = ? WHERE id = ?",
+            (subject.status.value, dump(subject), subject.id.bytes),
+        )
+        return cur.rowcount > 0
+
+    def _count(self) -> int:
+        return int(self._run("SELECT COUNT(*) FROM gdprcrm_subjects").fetchone()[0])
+
+    def _put_fields(self, fields: Sequence[PersonalField]) -> None:
+        self._many(
+            "INSERT INTO gdprcrm_fields VALUES (?, ?, ?, ?) ON CONFLICT (subject_id, name) "
+            "DO UPDATE SET ciphertext = excluded.ciphertext, updated_at = excluded.updated_at",
+            [(f.subject_id.bytes, f.name, f.ciphertext, ts(f.updated_at)) for f in fields],
+        )
+
+    def _fields(self, subject_id: SubjectId) -> Iterable[PersonalField]:
+        rows = self._run(
+            "SELECT name, ciphertext, updated_at FROM gdprcrm_fields WHERE subject_id = ?",
+            (subject_id.bytes,),
+        ).fetchall()
+        return [PersonalField(subject_id, n, bytes(c), from_ts(u)) for n, c, u in rows]
+
+    def _delete_fields(self, subject_id: SubjectId, names: frozenset[str] | None) -> int:
+        if names is None:
+            cur = self._run("DELETE FROM gdprcrm_fields WHERE subject_id = ?", (subject_id.bytes,))
+            return cur.rowcount
+        total = 0
+        for name in sorted(names):
+            cur = self._run(
+                "DELETE FROM gdprcrm_fields WHERE subject_id = ? AND name = ?",
+                (subject_id.bytes, name),
+            )
+            total += cur.rowcount
+        return total
+
+    def _put_index(self, entries: Sequence[BlindIndexEntry]) -> None:
+        self._many(
+            "INSERT INTO gdprcrm_index VALUES (?, ?, ?, ?) ON CONFLICT (subject_id, field) "
+            "DO UPDATE SET kind = excluded.kind, digest = excluded.digest",
+            [(e.subject_id.bytes, e.field, e.kind.value, e.digest) for e in entries],
+        )
+
+    def _find_by_index(self, kind: Lookup, digest: bytes) -> Iterable[SubjectId]:
+        rows = self._run(
+            "SELECT DISTINCT subject_id FROM gdprcrm_index WHERE kind = ? AND digest = ?",
+            (kind.value, digest),
+        ).fetchall()
+        return [sid_of(r[0]) for r in rows]
+
+    def _delete_index(self, subject_id: SubjectId) -> int:
+        return self._run(
+            "DELETE FROM gdprcrm_index WHERE subject_id = ?", (subject_id.bytes,)
+        ).rowcount
+
+
+class _Consents(_Repo, p.ConsentRepository):
+    def _append(self, event: ConsentEvent) -> None:
+        self._run(
+            "INSERT INTO gdprcrm_consents VALUES (?, ?, ?, ?, ?)",
+            (
+                event.id.bytes,
+                event.subject_id.bytes,
+                event.purpose_id,
+                ts(event.at),
+                dump(event, ConsentEvent),
+            ),
+        )
+
+    def _history(
+        self, subject_id: SubjectId, purpose_id: str | None, until: datetime | None
+    ) -> Iterable[ConsentEvent]:
+        sql = "SELECT doc FROM gdprcrm_consents WHERE subject_id = ?"
+        params: list[Any] = [subject_id.bytes]
+        if purpose_id is not None:
+            sql += " AND purpose_id = ?"
+            params.append(purpose_id)
+        if until is not None:
+            sql += " AND at <= ?"
+            params.append(ts(until))
+        rows = self._run(sql + " ORDER BY at", params).fetchall()
+        return [load(r[0], ConsentEvent) for r in rows]  # type: ignore[arg-type]
+
+
+class _Objections(_Repo, p.ObjectionRepository):
+    def _add(self, objection: Objection) -> None:
+        self._run(
+            "INSERT INTO gdprcrm_objections VALUES (?, ?, ?)",
+            (objection.id.bytes, objection.subject_id.bytes, dump(objection)),
+        )
+
+    def _for_subject(self, subject_id: SubjectId) -> Iterable[Objection]:
+        rows = self._run(
+            "SELECT doc FROM gdprcrm_objections WHERE subject_id = ?", (subject_id.bytes,)
+        ).fetchall()
+        return [load(r[0], Objection) for r in rows]
+
+
+class _Restrictions(_Repo, p.RestrictionRepository):
+    def _add(self, restriction: Restriction) -> None:
+        self._run(
+            "INSERT INTO gdprcrm_restrictions VALUES (?, ?, ?)",
+            (restriction.id.bytes, restriction.subject_id.bytes, dump(restriction)),
+        )
+
+    def _update(self, restriction: Restriction) -> bool:
+        return (
+            self._run(
+                "UPDATE gdprcrm_restrictions SET doc = ? WHERE id = ? AND subject_id = ?",
+                (dump(restriction), restriction.id.bytes, restriction.subject_id.bytes),
+            ).rowcount
+            > 0
+        )
+
+    def _for_subject(self, subject_id: SubjectId) -> Iterable[Restriction]:
+        rows = self._run(
+            "SELECT doc FROM gdprcrm_restrictions WHERE subject_id = ?", (subject_id.bytes,)
+        ).fetchall()
+        return [load(r[0], Restriction) for r in rows]
+
+
+def _request_row(r: DataSubjectRequest) -> tuple[Any, ...]:
+    return (r.status.value, ts(p.effective_due(r)), dump(r))
+
+
+class _Requests(_Repo, p.RequestRepository):
+    def _add(self, request: DataSubjectRequest) -> None:
+        self._run(
+            "INSERT INTO gdprcrm_requests VALUES (?, ?, ?, ?, ?)",
+            (request.id.bytes, request.subject_id.bytes, *_request_row(request)),
+        )
+
+    def _get(self, request_id: uuid.UUID) -> DataSubjectRequest | None:
+        row = self._run(
+            "SELECT doc FROM gdprcrm_requests WHERE id = ?", (request_id.bytes,)
+        ).fetchone()
+        return None if row is None else load(row[0], DataSubjectRequest)
+
+    def _update(self, request: DataSubjectRequest) -> bool:
+        return (
+            self._run(
+                "UPDATE gdprcrm_requests SET status = ?, due = ?, doc = ? "
+                "WHERE id = ? AND subject_id = ?",
+                (*_request_row(request), request.id.bytes, request.subject_id.bytes),
+            ).rowcount
+            > 0
+        )
+
+    def _for_subject(self, subject_id: SubjectId) -> Iterable[DataSubjectRequest]:
+        rows = self._run(
+            "SELECT doc FROM gdprcrm_requests WHERE subject_id = ?", (subject_id.bytes,)
+        ).fetchall()
+        return [load(r[0], DataSubjectRequest) for r in rows]
+
+    def _open_by_due(self, limit: int) -> Iterable[DataSubjectRequest]:
+        rows = self._run(
+            "SELECT doc FROM gdprcrm_requests WHERE status IN (?, ?, ?) ORDER BY due LIMIT ?",
+            (*_OPEN_STATUSES, limit),
+        ).fetchall()
+        return [load(r[0], DataSubjectRequest) for r in rows]
+
+
+class _Interactions(_Repo, p.InteractionRepository):
+    def _add(self, interaction: Interaction) -> None:
+        self._run(
+            "INSERT INTO gdprcrm_interactions VALUES (?, ?, ?, ?)",
+            (
+                interaction.id.bytes,
+                interaction.subject_id.bytes,
+                dump(_without_content(interaction)),
+                interaction.content,
+            ),
+        )
+
+    def _for_subject(self, subject_id: SubjectId) -> Iterable[Interaction]:
+        rows = self._run(
+            "SELECT doc, content FROM gdprcrm_interactions WHERE subject_id = ?",
+            (subject_id.bytes,),
+        ).fetchall()
+        return [_with_content(load(doc, Interaction), content) for doc, content in rows]
+
+    def _delete_for_subject(self, subject_id: SubjectId) -> int:
+        return self._run(
+            "DELETE FROM gdprcrm_interactions WHERE subject_id = ?", (subject_id.bytes,)
+        ).rowcount
+
+
+def _without_content(i: Interaction) -> Interaction:
+    return attrs.evolve(i, content=None)
+
+
+def _with_content(i: Interaction, content: bytes | None) -> Interaction:
+    return i if content is None else attrs.evolve(i, content=bytes(content))
+
+
+class _Audit(_Repo, p.AuditRepository):
+    def _head(self, *, for_update: bool) -> AuditEntry | None:
+        lock = self._u.dialect.for_update if for_update else ""
+        head = self._run("SELECT sequence FROM gdprcrm_audit_head WHERE one = 1" + lock).fetchone()
+        if head is None or head[0] < 0:
+            return None
+        row = self._run("SELECT doc FROM gdprcrm_audit WHERE sequence = ?", (head[0],)).fetchone()
+        return None if row is None else load(row[0], AuditEntry)
+
+    def _append(self, entry: AuditEntry) -> None:
+        self._run("INSERT INTO gdprcrm_audit VALUES (?, ?)", (entry.sequence, dump(entry)))
+        self._run("UPDATE gdprcrm_audit_head SET sequence = ? WHERE one = 1", (entry.sequence,))
+
+    def _range(self, start: int, stop: int | None) -> Iterable[AuditEntry]:
+        if stop is None:
+            rows = self._run(
+                "SELECT doc FROM gdprcrm_audit WHERE sequence >= ? ORDER BY sequence", (start,)
+            ).fetchall()
+        else:
+            rows = self._run(
+                "SELECT doc FROM gdprcrm_audit WHERE sequence >= ? AND sequence < ? "
+                "ORDER BY sequence",
+                (start, stop),
+            ).fetchall()
+        return [load(r[0], AuditEntry) for r in rows]
+
+
+class _Breaches(_Repo, p.BreachRepository):
+    def _add(self, breach: Breach) -> None:
+        self._run(
+            "INSERT INTO gdprcrm_breaches VALUES (?, ?, ?)",
+            (breach.id.bytes, ts(breach.aware_at), dump(breach)),
+        )
+
+    def _get(self, breach_id: uuid.UUID) -> Breach | None:
+        row = self._run(
+            "SELECT doc FROM gdprcrm_breaches WHERE id = ?", (breach_id.bytes,)
+        ).fetchone()
+        return None if row is None else load(row[0], Breach)
+
+    def _update(self, breach: Breach) -> bool:
+        return (
+            self._run(
+                "UPDATE gdprcrm_breaches SET aware_at = ?, doc = ? WHERE id = ?",
+                (ts(breach.aware_at), dump(breach), breach.id.bytes),
+            ).rowcount
+            > 0
+        )
+
+    def _all(self) -> Iterable[Breach]:
+        rows = self._run("SELECT doc FROM gdprcrm_breaches ORDER BY aware_at").fetchall()
+        return [load(r[0], Breach) for r in rows]
+
+
+class _Retention(_Repo, p.RetentionRepository):
+    def _schedule(self, entries: Sequence[RetentionDue]) -> None:
+        self._many(
+            "INSERT INTO gdprcrm_retention VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (subject_id, purpose_id) "
+            "DO UPDATE SET due_at = excluded.due_at, action = excluded.action",
+            [(e.subject_id.bytes, e.purpose_id, ts(e.due_at), e.action.value) for e in entries],
+        )
+
+    def _rows(self, rows: list[Any]) -> list[RetentionDue]:
+        return [
+            RetentionDue(sid_of(s), pid, from_ts(due), RetentionAction(action))
+            for s, pid, due, action in rows
+        ]
+
+    def _due_before(self, at: datetime, limit: int) -> Iterable[RetentionDue]:
+        # Indexed range read on gdprcrm_retention_due: proportional to what is due.
+        return self._rows(
+            self._run(
+                "SELECT subject_id, purpose_id, due_at, action FROM gdprcrm_retention "
+                "WHERE due_at <= ? ORDER BY due_at LIMIT ?",
+                (ts(at), limit),
+            ).fetchall()
+        )
+
+    def _for_subject(self, subject_id: SubjectId) -> Iterable[RetentionDue]:
+        return self._rows(
+            self._run(
+                "SELECT subject_id, purpose_id, due_at, action FROM gdprcrm_retention "
+                "WHERE subject_id = ?",
+                (subject_id.bytes,),
+            ).fetchall()
+        )
+
+    def _clear(self, subject_id: SubjectId, purpose_id: str | None) -> int:
+        if purpose_id is None:
+            return self._run(
+                "DELETE FROM gdprcrm_retention WHERE subject_id = ?", (subject_id.bytes,)
+            ).rowcount
+        return self._run(
+            "DELETE FROM gdprcrm_retention WHERE subject_id = ? AND purpose_id = ?",
+            (subject_id.bytes, purpose_id),
+        ).rowcount

@@ -1,0 +1,226 @@
+"""The SQLite adapter (stdlib sqlite3): the embedded default.
+
+One database file in WAL mode with foreign keys on and ``synchronous=FULL``; the vault's
+keys live in a separate file beside it (``<name>.keys.db``) so that a restored data
+backup cannot bring a shredded key back. Each thread gets its own connection; a unit of
+work is one ``BEGIN IMMEDIATE`` transaction, so writers are serialised and readers never
+block. Tables are created on first use, the schema version is recorded, and a database
+newer than this code is refused.
+
+Every sqlite3 error is translated here, in :func:`translate`, into the
+:class:`~gdprcrm.errors.StorageError` tree.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from gdprcrm import errors
+from gdprcrm.storage import _sql
+from gdprcrm.storage import protocols as p
+from gdprcrm.vault.keystore import KeyStore
+from gdprcrm.vault.sqlite_keystore import SQLiteKeyStore
+
+__all__ = ["SQLiteStorage", "translate"]
+
+# (driver error class, words in its message, our error class): first match wins.
+_TRANSLATION: list[tuple[type[sqlite3.Error], tuple[str, ...], type[errors.StorageError]]] = [
+    (sqlite3.IntegrityError, ("UNIQUE", "PRIMARY KEY"), errors.DuplicateRecord),
+    (sqlite3.IntegrityError, (), errors.IntegrityError),
+    (sqlite3.ProgrammingError, ("closed",), errors.InterfaceError),
+    (sqlite3.ProgrammingError, (), errors.ProgrammingError),
+    (
+        sqlite3.OperationalError,
+        ("no such table", "no such column", "syntax error"),
+        errors.ProgrammingError,
+    ),
+    (sqlite3.OperationalError, (), errors.OperationalError),
+    (sqlite3.DataError, (), errors.DataError),
+    (sqlite3.NotSupportedError, (), errors.NotSupportedError),
+    (sqlite3.InternalError, (), errors.InternalError),
+    (sqlite3.InterfaceError, (), errors.InterfaceError),
+    (sqlite3.DatabaseError, ("too big", "too large"), errors.DataError),
+    (sqlite3.DatabaseError, (), errors.DatabaseError),
+    (sqlite3.Error, (), errors.StorageError),
+]
+
+
+def translate(exc: Exception) -> errors.StorageError | None:
+    """The StorageError for a sqlite3 error (None for anything else)."""
+    if not isinstance(exc, sqlite3.Error):
+        return None
+    message = str(exc)
+    for driver_cls, words, ours in _TRANSLATION:
+        if isinstance(exc, driver_cls) and (not words or any(w in message for w in words)):
+            return ours(f"sqlite: {_redacted(message)}")
+    return errors.StorageError(f"sqlite: {_redacted(message)}")  # pragma: no cover
+
+
+def _redacted(message: str) -> str:
+    # sqlite messages name tables and columns, never values; keep them short regardless.
+    return message[:200]
+
+
+class _Dialect(_sql.Dialect):
+    blob = "BLOB"
+    bigint = "INTEGER"
+    begin = "BEGIN IMMEDIATE"
+
+    def translate(self, exc: Exception) -> errors.StorageError | None:
+        return translate(exc)
+
+
+_DIALECT = _Dialect()
+
+
+class _SQLiteUnit(_sql.SqlUnit):
+    def __init__(self, storage: SQLiteStorage) -> None:
+        super().__init__(_DIALECT)
+        self._storage = storage
+        self._db: sqlite3.Connection | None = None
+
+    def run(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        assert self._db is not None
+        try:
+            return self._db.execute(sql, params)
+        except sqlite3.Error as exc:
+            raise _translated(exc) from None
+
+    def run_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        assert self._db is not None
+        try:
+            self._db.executemany(sql, rows)
+        except sqlite3.Error as exc:
+            raise _translated(exc) from None
+
+    def _begin(self) -> None:
+        self._db = self._storage._enter()
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            self._storage._leave()
+            raise _translated(exc) from None
+
+    def _commit(self) -> None:
+        assert self._db is not None
+        try:
+            self._db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            self._rollback()
+            raise _translated(exc) from None
+
+    def _rollback(self) -> None:
+        if self._db is not None and self._db.in_transaction:
+            try:
+                self._db.execute("ROLLBACK")
+            except sqlite3.Error as exc:  # pragma: no cover - connection lost
+                raise _translated(exc) from None
+
+    def _end(self) -> None:
+        self._storage._leave()
+        self._db = None
+
+
+def _translated(exc: sqlite3.Error) -> errors.StorageError:
+    ours = translate(exc)
+    assert ours is not None
+    return ours
+
+
+class SQLiteStorage(p.Storage):
+    """gdprcrm's records in one SQLite file, the vault's keys in another beside it."""
+
+    capabilities = p.Capabilities(durable=True)
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        key_store_path: str | os.PathLike[str] | None = None,
+        timeout: float = 30.0,
+    ) -> None:
+        self.path = Path(path)
+        self._key_path = (
+            Path(key_store_path)
+            if key_store_path is not None
+            else self.path.with_name(self.path.name + ".keys.db")
+        )
+        if self._key_path.resolve() == self.path.resolve():
+            raise errors.InvalidInput("the key store must not be the data file itself")
+        self._timeout = timeout
+        self._local = threading.local()
+        self._connections: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+        self._closed = False
+        self._keys: SQLiteKeyStore | None = None
+        db = self._connection()
+        try:
+            db.execute("BEGIN IMMEDIATE")
+            _sql.migrate(lambda s, a: db.execute(s, a), _DIALECT, str(self.path))
+            db.execute("COMMIT")
+        except errors.StorageError:
+            db.execute("ROLLBACK")
+            raise
+        except sqlite3.Error as exc:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            raise _translated(exc) from None
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._closed:
+            raise errors.InterfaceError("storage is closed")
+        db: sqlite3.Connection | None = getattr(self._local, "db", None)
+        if db is None:
+            try:
+                db = sqlite3.connect(
+                    self.path,
+                    isolation_level=None,
+                    check_same_thread=False,
+                    timeout=self._timeout,
+                )
+                db.execute("PRAGMA journal_mode=WAL")
+                db.execute("PRAGMA synchronous=FULL")
+                db.execute("PRAGMA foreign_keys=ON")
+            except sqlite3.Error as exc:
+                raise _translated(exc) from None
+            self._local.db = db
+            with self._lock:
+                self._connections.append(db)
+        return db
+
+    def _enter(self) -> sqlite3.Connection:
+        if getattr(self._local, "inside", False):
+            raise errors.NestedUnitOfWork("a unit of work is already open in this thread")
+        db = self._connection()
+        self._local.inside = True
+        return db
+
+    def _leave(self) -> None:
+        self._local.inside = False
+
+    def unit_of_work(self) -> p.UnitOfWork:
+        if self._closed:
+            raise errors.InterfaceError("storage is closed")
+        return _SQLiteUnit(self)
+
+    def key_store(self) -> KeyStore:
+        if self._keys is None:
+            self._keys = SQLiteKeyStore(self._key_path)
+        return self._keys
+
+    def close(self) -> None:
+        self._closed = True
+        with self._lock:
+            for db in self._connections:
+                db.close()
+            self._connections.clear()
+        if self._keys is not None:
+            self._keys.close()
+
+    def __repr__(self) -> str:
+        return f"SQLiteStorage({str(self.path)!r})"
