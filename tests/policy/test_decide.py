@@ -363,9 +363,7 @@ def test_minor_needs_parental_consent_and_in_france_both(
         ("DE", {ConsentGiver.SUBJECT}, False),
     ],
 )
-def test_minor_consent_examples(
-    state_code: str, givers: set[ConsentGiver], allowed: bool
-) -> None:
+def test_minor_consent_examples(state_code: str, givers: set[ConsentGiver], allowed: bool) -> None:
     birth = date(T0.year - 12, 1, 1)
     subject = build_subject(
         purposes=ALL_IDS, jurisdiction=state_code, collected_at=T0, birth_date=birth
