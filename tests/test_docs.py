@@ -21,7 +21,7 @@ def test_there_are_samples_to_run() -> None:
 
 @pytest.mark.parametrize("path", DOCS, ids=lambda p: str(p.relative_to(ROOT)))
 def test_code_samples_run(path: Path) -> None:
-    namespace: dict[str, object] = {"__name__": f"doc_{path.stem}"}
+    namespace: dict[str, object] = {"__name__": f"doc_{path.stem}", "__file__": str(path)}
     for number, block in enumerate(BLOCK.findall(path.read_text()), start=1):
         code = compile(block, f"{path.name}[block {number}]", "exec")
         exec(code, namespace)  # noqa: S102 - the project's own documentation

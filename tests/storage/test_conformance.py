@@ -10,7 +10,7 @@ from gdprcrm.storage.memory import MemoryStorage
 from gdprcrm.storage.protocols import Storage
 from gdprcrm.storage.sqlite import SQLiteStorage
 from gdprcrm.testing.conformance import StorageConformance
-from tests.storage.conftest import fresh_schema
+from tests.conftest import fresh_schema
 
 
 class TestMemoryStorage(StorageConformance):

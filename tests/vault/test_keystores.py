@@ -1,103 +1,72 @@
-"""The KeyStore invariants, for every store that ships, and SQLite's durability."""
+"""The KeyStore invariants for every store that ships, and SQLite's durability."""
 
 from __future__ import annotations
 
 import sqlite3
+import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from gdprcrm.errors import KeyShredded, KeyStoreError, NaiveDatetime
+from gdprcrm.errors import KeyShredded, KeyStoreError
 from gdprcrm.model import SubjectId
+from gdprcrm.storage.protocols import Storage
+from gdprcrm.testing.conformance import KeyStoreConformance
 from gdprcrm.vault import (
     InMemoryKekSource,
     KeyStore,
     KeyVault,
-    Secret,
+    MemoryKeyStore,
     SQLiteKeyStore,
-    Tombstone,
     WrappedKey,
 )
+from tests.conftest import fresh_schema
 from tests.vault.conftest import SIGNER
 
 T0 = datetime(2026, 1, 5, 9, tzinfo=UTC)
 
 
+class TestMemoryKeyStore(KeyStoreConformance):
+    __test__ = True
+
+    def make_key_store(self) -> KeyStore:
+        return MemoryKeyStore()
+
+
+class TestSQLiteKeyStore(KeyStoreConformance):
+    __test__ = True
+
+    @pytest.fixture(autouse=True)
+    def _folder(self, tmp_path: Path) -> None:
+        self.folder = tmp_path
+
+    def make_key_store(self) -> KeyStore:
+        return SQLiteKeyStore(self.folder / f"{uuid.uuid4().hex}.keys.db")
+
+
+class TestPostgresKeyStore(KeyStoreConformance):
+    __test__ = True
+
+    @pytest.fixture(autouse=True)
+    def _server(self, postgres_dsn: str) -> Iterator[None]:
+        self.dsn = postgres_dsn
+        self.storages: list[Storage] = []
+        yield
+        for storage in self.storages:
+            storage.close()
+
+    def make_key_store(self) -> KeyStore:
+        from gdprcrm.storage.postgres import PostgresStorage
+
+        storage = PostgresStorage(self.dsn, schema=fresh_schema())
+        self.storages.append(storage)
+        return storage.key_store()
+
+
 def key(sid: SubjectId, version: int = 1, kek: str = "kek-a") -> WrappedKey:
     return WrappedKey(sid, version, kek, bytes([version]) * 60, bytes([version]) * 8, T0)
-
-
-def test_put_get_latest(store: KeyStore) -> None:
-    sid = SubjectId.new()
-    assert store.latest(sid) is None
-    store.put(key(sid, 1))
-    store.put(key(sid, 2))
-    assert store.get(sid, 1) == key(sid, 1)
-    assert store.latest(sid) == key(sid, 2)
-    assert store.get(sid, 3) is None
-    with pytest.raises(KeyStoreError):
-        store.put(key(sid, 2))
-
-
-def test_shred_destroys_all_versions_atomically_and_refuses_reinsertion(store: KeyStore) -> None:
-    sid, other = SubjectId.new(), SubjectId.new()
-    store.put(key(sid, 1))
-    store.put(key(sid, 2))
-    store.put(key(other, 1))
-    stone, fresh = store.shred(sid, T0)
-    assert fresh
-    assert stone.destroyed == ((1, bytes([1]) * 8), (2, bytes([2]) * 8))
-    assert store.get(sid, 1) is None
-    assert store.latest(sid) is None
-    assert store.latest(other) == key(other, 1)
-    for version in (1, 2, 3):
-        with pytest.raises(KeyShredded):
-            store.put(key(sid, version))
-    again, fresh_again = store.shred(sid, T0.replace(year=2027))
-    assert not fresh_again
-    assert again == stone
-    assert store.tombstone(sid) == stone
-    assert list(store.tombstones()) == [stone]
-    with pytest.raises(NaiveDatetime):
-        store.shred(SubjectId.new(), datetime(2026, 1, 1))
-
-
-def test_restore_tombstones(store: KeyStore) -> None:
-    sid, fresh_sid = SubjectId.new(), SubjectId.new()
-    store.put(key(sid))
-    stones = [Tombstone(sid, T0, ((1, b"k" * 8),)), Tombstone(fresh_sid, T0)]
-    assert store.restore_tombstones(stones) == 2
-    assert store.latest(sid) is None
-    with pytest.raises(KeyShredded):
-        store.put(key(fresh_sid))
-    assert store.restore_tombstones(stones) == 0
-
-
-def test_batches_and_rewrap(store: KeyStore) -> None:
-    subjects = [SubjectId.new() for _ in range(11)]
-    for s in subjects:
-        store.put(key(s))
-    batches = list(store.key_batches(4))
-    assert [len(b) for b in batches] == [4, 4, 3]
-    everything = [k for b in batches for k in b]
-    store.shred(subjects[0], T0)
-    moved = [
-        WrappedKey(k.subject_id, k.version, "kek-b", b"w" * 60, k.kcv, k.created_at)
-        for k in everything
-    ]
-    assert store.rewrap(moved) == 10  # the shredded one is skipped, not resurrected
-    assert store.latest(subjects[0]) is None
-    assert {k.kek_id for b in store.key_batches() for k in b} == {"kek-b"}
-
-
-def test_secrets(store: KeyStore) -> None:
-    assert store.get_secret("index") is None
-    store.put_secret(Secret("index", "kek-a", b"x" * 60))
-    with pytest.raises(KeyStoreError):
-        store.put_secret(Secret("index", "kek-a", b"y" * 60))
-    store.put_secret(Secret("index", "kek-b", b"y" * 60), replace=True)
-    assert store.get_secret("index") == Secret("index", "kek-b", b"y" * 60)
 
 
 def test_sqlite_shred_leaves_no_key_bytes_in_the_files(tmp_path: Path) -> None:

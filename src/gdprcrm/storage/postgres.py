@@ -230,6 +230,13 @@ class PostgresStorage(p.Storage):
         self._closed = False
         self._keys: PostgresKeyStore | None = None
         self.schema = schema
+        try:
+            self._migrate()
+        except BaseException:
+            self._connections.close()  # nothing of a failed open stays connected
+            raise
+
+    def _migrate(self) -> None:
         conn = self._connections.acquire()
         try:
             _run_on(conn, "BEGIN")

@@ -1,0 +1,327 @@
+"""A worked example: a gdprcrm storage adapter over a key-value store.
+
+The "database" here is :class:`KeyValueDB`, a dict of JSON documents with an atomic
+batch write: the shape of many real stores (Redis with MULTI, DynamoDB transactions,
+LMDB, a cloud KV). The adapter stores each record as one JSON document under a key
+made of its kind and ids, keeps a unit's writes in a batch, and applies the batch
+atomically on commit. It passes the whole gdprcrm conformance suite
+(tests/test_adapter_example.py subclasses StorageConformance with it).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import uuid
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from gdprcrm import errors
+from gdprcrm.model import (
+    AuditEntry,
+    BlindIndexEntry,
+    Breach,
+    ConsentEvent,
+    DataSubjectRequest,
+    Interaction,
+    Lookup,
+    Objection,
+    PersonalField,
+    Restriction,
+    RetentionDue,
+    Subject,
+    SubjectId,
+)
+from gdprcrm.serialization import converter
+from gdprcrm.storage import protocols as p
+from gdprcrm.vault import KeyStore, MemoryKeyStore
+
+
+class KeyValueDB:
+    """The stand-in database: JSON documents by key, one atomic batch write."""
+
+    def __init__(self) -> None:
+        self.docs: dict[str, str] = {}
+        self.lock = threading.Lock()
+
+    def apply(self, batch: dict[str, str | None]) -> None:
+        for key, doc in batch.items():  # atomic: no other writer runs meanwhile
+            if doc is None:
+                self.docs.pop(key, None)
+            else:
+                self.docs[key] = doc
+
+
+class Unit(p.UnitOfWork):
+    """A unit of work: reads see the batch over the database; commit applies it."""
+
+    def __init__(self, storage: KeyValueStorage) -> None:
+        self.storage = storage
+        self.batch: dict[str, str | None] = {}
+        self.subjects = Subjects(self)
+        self.consents = Consents(self)
+        self.objections = Objections(self)
+        self.restrictions = Restrictions(self)
+        self.requests = Requests(self)
+        self.interactions = Interactions(self)
+        self.audit = Audit(self)
+        self.breaches = Breaches(self)
+        self.retention = Retention(self)
+
+    # The three hooks of the unit of work: begin, commit, rollback (+ end).
+    def _begin(self) -> None:
+        self.storage.enter()
+
+    def _commit(self) -> None:
+        self.storage.db.apply(self.batch)
+        self.batch = {}
+
+    def _rollback(self) -> None:
+        self.batch = {}
+
+    def _end(self) -> None:
+        self.storage.leave()
+
+    # Document helpers shared by the repositories.
+    def get(self, key: str, cls: Any) -> Any:
+        if not self.active:
+            raise errors.InterfaceError("used outside an open unit of work")
+        doc = self.batch[key] if key in self.batch else self.storage.db.docs.get(key)
+        return None if doc is None else converter.structure(json.loads(doc), cls)
+
+    def put(self, key: str, obj: Any, as_type: Any = None) -> None:
+        if not self.active:
+            raise errors.InterfaceError("used outside an open unit of work")
+        self.batch[key] = json.dumps(converter.unstructure(obj, unstructure_as=as_type))
+
+    def delete(self, key: str) -> bool:
+        existed = self.get(key, dict) is not None
+        self.batch[key] = None
+        return existed
+
+    def scan(self, prefix: str, cls: Any) -> list[Any]:
+        keys = {k for k in self.storage.db.docs if k.startswith(prefix)}
+        keys |= {k for k in self.batch if k.startswith(prefix)}
+        found = (self.get(k, cls) for k in sorted(keys))
+        return [f for f in found if f is not None]
+
+    def insert(self, key: str, obj: Any, as_type: Any = None) -> None:
+        if self.get(key, dict) is not None:
+            raise errors.DuplicateRecord(f"{key} exists")
+        self.put(key, obj, as_type)
+
+    def replace(self, key: str, obj: Any) -> bool:
+        if self.get(key, dict) is None:
+            return False
+        self.put(key, obj)
+        return True
+
+
+class _Repo:
+    def __init__(self, unit: Unit) -> None:
+        self.u = unit
+
+
+class Subjects(_Repo, p.SubjectRepository):
+    def _add(self, subject: Subject) -> None:
+        self.u.insert(f"subject/{subject.id}", subject)
+
+    def _find(self, subject_id: SubjectId, *, for_update: bool) -> Subject | None:
+        found: Subject | None = self.u.get(f"subject/{subject_id}", Subject)
+        return found
+
+    def _update(self, subject: Subject) -> bool:
+        return self.u.replace(f"subject/{subject.id}", subject)
+
+    def _count(self) -> int:
+        return len(self.u.scan("subject/", Subject))
+
+    def _put_fields(self, fields: Sequence[PersonalField]) -> None:
+        for f in fields:
+            if self._find(f.subject_id, for_update=False) is None:
+                raise errors.IntegrityError("a field needs its subject")
+            self.u.put(f"field/{f.subject_id}/{f.name}", f)
+
+    def _fields(self, subject_id: SubjectId) -> Iterable[PersonalField]:
+        return self.u.scan(f"field/{subject_id}/", PersonalField)
+
+    def _delete_fields(self, subject_id: SubjectId, names: frozenset[str] | None) -> int:
+        doomed = [f for f in self._fields(subject_id) if names is None or f.name in names]
+        for f in doomed:
+            self.u.delete(f"field/{subject_id}/{f.name}")
+        return len(doomed)
+
+    def _put_index(self, entries: Sequence[BlindIndexEntry]) -> None:
+        for e in entries:
+            if self._find(e.subject_id, for_update=False) is None:
+                raise errors.IntegrityError("an index entry needs its subject")
+            self.u.put(f"index/{e.subject_id}/{e.field}", e)
+
+    def _find_by_index(self, kind: Lookup, digest: bytes) -> Iterable[SubjectId]:
+        entries = self.u.scan("index/", BlindIndexEntry)
+        return {e.subject_id for e in entries if e.kind is kind and e.digest == digest}
+
+    def _delete_index(self, subject_id: SubjectId) -> int:
+        doomed = self.u.scan(f"index/{subject_id}/", BlindIndexEntry)
+        for e in doomed:
+            self.u.delete(f"index/{subject_id}/{e.field}")
+        return len(doomed)
+
+
+class Consents(_Repo, p.ConsentRepository):
+    def _append(self, event: ConsentEvent) -> None:
+        self.u.insert(f"consent/{event.subject_id}/{event.id}", event, ConsentEvent)
+
+    def _history(
+        self, subject_id: SubjectId, purpose_id: str | None, until: datetime | None
+    ) -> Iterable[ConsentEvent]:
+        events: list[ConsentEvent] = self.u.scan(f"consent/{subject_id}/", ConsentEvent)
+        return [
+            e
+            for e in events
+            if (purpose_id is None or e.purpose_id == purpose_id)
+            and (until is None or e.at <= until)
+        ]
+
+
+class Objections(_Repo, p.ObjectionRepository):
+    def _add(self, objection: Objection) -> None:
+        self.u.insert(f"objection/{objection.subject_id}/{objection.id}", objection)
+
+    def _for_subject(self, subject_id: SubjectId) -> Iterable[Objection]:
+        return self.u.scan(f"objection/{subject_id}/", Objection)
+
+
+class Restrictions(_Repo, p.RestrictionRepository):
+    def _add(self, restriction: Restriction) -> None:
+        self.u.insert(f"restriction/{restriction.subject_id}/{restriction.id}", restriction)
+
+    def _update(self, restriction: Restriction) -> bool:
+        return self.u.replace(
+            f"restriction/{restriction.subject_id}/{restriction.id}", restriction
+        )
+
+    def _for_subject(self, subject_id: SubjectId) -> Iterable[Restriction]:
+        return self.u.scan(f"restriction/{subject_id}/", Restriction)
+
+
+class Requests(_Repo, p.RequestRepository):
+    def _add(self, request: DataSubjectRequest) -> None:
+        self.u.insert(f"request/{request.id}", request)
+
+    def _get(self, request_id: uuid.UUID) -> DataSubjectRequest | None:
+        found: DataSubjectRequest | None = self.u.get(f"request/{request_id}", DataSubjectRequest)
+        return found
+
+    def _update(self, request: DataSubjectRequest) -> bool:
+        return self.u.replace(f"request/{request.id}", request)
+
+    def _for_subject(self, subject_id: SubjectId) -> Iterable[DataSubjectRequest]:
+        return [
+            r for r in self.u.scan("request/", DataSubjectRequest) if r.subject_id == subject_id
+        ]
+
+    def _open_by_due(self, limit: int) -> Iterable[DataSubjectRequest]:
+        return [r for r in self.u.scan("request/", DataSubjectRequest) if p.is_open(r)]
+
+
+class Interactions(_Repo, p.InteractionRepository):
+    def _add(self, interaction: Interaction) -> None:
+        self.u.insert(f"interaction/{interaction.subject_id}/{interaction.id}", interaction)
+
+    def _for_subject(self, subject_id: SubjectId) -> Iterable[Interaction]:
+        return self.u.scan(f"interaction/{subject_id}/", Interaction)
+
+    def _delete_for_subject(self, subject_id: SubjectId) -> int:
+        doomed = list(self._for_subject(subject_id))
+        for i in doomed:
+            self.u.delete(f"interaction/{subject_id}/{i.id}")
+        return len(doomed)
+
+
+class Audit(_Repo, p.AuditRepository):
+    def _head(self, *, for_update: bool) -> AuditEntry | None:
+        head: AuditEntry | None = self.u.get("audit-head", AuditEntry)
+        return head
+
+    def _append(self, entry: AuditEntry) -> None:
+        self.u.insert(f"audit/{entry.sequence:020d}", entry)
+        self.u.put("audit-head", entry)
+
+    def _range(self, start: int, stop: int | None) -> Iterable[AuditEntry]:
+        entries: list[AuditEntry] = self.u.scan("audit/", AuditEntry)
+        return [e for e in entries if e.sequence >= start and (stop is None or e.sequence < stop)]
+
+
+class Breaches(_Repo, p.BreachRepository):
+    def _add(self, breach: Breach) -> None:
+        self.u.insert(f"breach/{breach.id}", breach)
+
+    def _get(self, breach_id: uuid.UUID) -> Breach | None:
+        found: Breach | None = self.u.get(f"breach/{breach_id}", Breach)
+        return found
+
+    def _update(self, breach: Breach) -> bool:
+        return self.u.replace(f"breach/{breach.id}", breach)
+
+    def _all(self) -> Iterable[Breach]:
+        return self.u.scan("breach/", Breach)
+
+
+class Retention(_Repo, p.RetentionRepository):
+    def _schedule(self, entries: Sequence[RetentionDue]) -> None:
+        for e in entries:
+            self.u.put(f"due/{e.subject_id}/{e.purpose_id}", e)
+
+    def _due_before(self, at: datetime, limit: int) -> Iterable[RetentionDue]:
+        # A real store keeps a sorted index (a sorted set, a GSI) and reads a range.
+        return [d for d in self.u.scan("due/", RetentionDue) if d.due_at <= at]
+
+    def _for_subject(self, subject_id: SubjectId) -> Iterable[RetentionDue]:
+        return self.u.scan(f"due/{subject_id}/", RetentionDue)
+
+    def _clear(self, subject_id: SubjectId, purpose_id: str | None) -> int:
+        doomed = [
+            d
+            for d in self._for_subject(subject_id)
+            if purpose_id is None or d.purpose_id == purpose_id
+        ]
+        for d in doomed:
+            self.u.delete(f"due/{subject_id}/{d.purpose_id}")
+        return len(doomed)
+
+
+class KeyValueStorage(p.Storage):
+    """The adapter: units of work over one KeyValueDB, serialised by its lock."""
+
+    capabilities = p.Capabilities(durable=False)
+
+    def __init__(self, db: KeyValueDB | None = None) -> None:
+        self.db = db if db is not None else KeyValueDB()
+        self.keys = MemoryKeyStore()
+        self.local = threading.local()
+        self.closed = False
+
+    def enter(self) -> None:
+        if self.closed:
+            raise errors.InterfaceError("storage is closed")
+        if getattr(self.local, "inside", False):
+            raise errors.NestedUnitOfWork("a unit of work is already open in this thread")
+        self.db.lock.acquire()
+        self.local.inside = True
+
+    def leave(self) -> None:
+        self.local.inside = False
+        self.db.lock.release()
+
+    def unit_of_work(self) -> p.UnitOfWork:
+        if self.closed:
+            raise errors.InterfaceError("storage is closed")
+        return Unit(self)
+
+    def key_store(self) -> KeyStore:
+        return self.keys
+
+    def close(self) -> None:
+        self.closed = True

@@ -1,0 +1,139 @@
+"""What only the PostgreSQL adapter does: connection modes, schema, two processes racing."""
+
+from __future__ import annotations
+
+import multiprocessing
+import threading
+from typing import Any
+
+import attrs
+import pytest
+
+from gdprcrm import errors
+from gdprcrm.model import AuditEntry, SubjectId
+from gdprcrm.testing.builders import build_subject
+from gdprcrm.testing.conformance import T0
+from tests.conftest import fresh_schema
+
+psycopg = pytest.importorskip("psycopg")
+pgsql = pytest.importorskip("psycopg.sql")
+
+from gdprcrm.storage.postgres import PostgresStorage  # noqa: E402 - after the importorskip
+
+
+def test_a_database_newer_than_the_code_is_refused(postgres_dsn: str) -> None:
+    schema = fresh_schema()
+    PostgresStorage(postgres_dsn, schema=schema).close()
+    with psycopg.connect(postgres_dsn, autocommit=True) as conn:
+        conn.execute(
+            pgsql.SQL("UPDATE {}.gdprcrm_meta SET value = %s").format(
+                pgsql.Identifier(schema)
+            ),
+            ("9",),
+        )
+    with pytest.raises(errors.SchemaTooNew):
+        PostgresStorage(postgres_dsn, schema=schema)
+
+
+def test_an_unreachable_server_gives_a_typed_error() -> None:
+    with pytest.raises(errors.OperationalError):
+        PostgresStorage("host=127.0.0.1 port=1 dbname=nope connect_timeout=2")
+
+
+def test_give_exactly_one_connection_source(postgres_dsn: str) -> None:
+    with pytest.raises(errors.InvalidInput):
+        PostgresStorage()
+
+
+def test_an_existing_connection_with_the_key_store_nested_in_a_unit(postgres_dsn: str) -> None:
+    with psycopg.connect(postgres_dsn) as conn:
+        storage = PostgresStorage(connection=conn, schema=fresh_schema())
+        keys = storage.key_store()
+        subject = build_subject()
+        with storage.unit_of_work() as uow:
+            uow.subjects.add(subject)
+            keys.shred(subject.id, T0)  # inside the unit: a savepoint, not a commit
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            assert uow.subjects.get(subject.id) == subject
+        assert keys.tombstone(subject.id) is not None
+        storage.close()
+
+
+class _TinyPool:
+    """The psycopg_pool interface the adapter uses: getconn() and putconn()."""
+
+    def __init__(self, dsn: str) -> None:
+        self.dsn = dsn
+        self.idle: list[Any] = []
+        self.made: list[Any] = []
+        self.lock = threading.Lock()
+
+    def getconn(self) -> Any:
+        with self.lock:
+            if self.idle:
+                return self.idle.pop()
+        conn = psycopg.connect(self.dsn)
+        self.made.append(conn)
+        return conn
+
+    def putconn(self, conn: Any) -> None:
+        with self.lock:
+            self.idle.append(conn)
+
+    def close(self) -> None:
+        for conn in self.made:
+            conn.close()
+
+
+def test_a_pool(postgres_dsn: str) -> None:
+    pool = _TinyPool(postgres_dsn)
+    storage = PostgresStorage(pool=pool, schema=fresh_schema())
+    subject = build_subject()
+    with storage.unit_of_work() as uow:
+        uow.subjects.add(subject)
+        uow.commit()
+    with storage.unit_of_work() as uow:
+        assert uow.subjects.count() == 1
+    storage.close()
+    pool.close()
+    assert pool.made, "the pool was used"
+
+
+def _racer(dsn: str, schema: str, sid_text: str, name: str, rounds: int) -> None:
+    storage = PostgresStorage(dsn, schema=schema)
+    sid = SubjectId.parse(sid_text)
+    for n in range(rounds):
+        with storage.unit_of_work() as uow:
+            current = uow.subjects.get_for_update(sid)
+            uow.subjects.update(attrs.evolve(current, purposes=current.purposes | {f"{name}-{n}"}))
+            head = uow.audit.head()
+            seq = 0 if head is None else head.sequence + 1
+            uow.audit.append(AuditEntry(seq, T0, "system", "race", sid))
+            uow.commit()
+    storage.close()
+
+
+def test_two_processes_racing_lose_no_update_and_no_sequence_number(postgres_dsn: str) -> None:
+    schema = fresh_schema()
+    storage = PostgresStorage(postgres_dsn, schema=schema)
+    subject = build_subject(purposes=[])
+    with storage.unit_of_work() as uow:
+        uow.subjects.add(subject)
+        uow.commit()
+    context = multiprocessing.get_context("spawn")
+    procs = [
+        context.Process(target=_racer, args=(postgres_dsn, schema, str(subject.id), name, 25))
+        for name in ("a", "b")
+    ]
+    for proc in procs:
+        proc.start()
+    for proc in procs:
+        proc.join(timeout=120)
+        assert proc.exitcode == 0
+    with storage.unit_of_work() as uow:
+        purposes = uow.subjects.get(subject.id).purposes
+        sequences = [e.sequence for e in uow.audit.range(0)]
+    storage.close()
+    assert purposes == {f"{name}-{n}" for name in ("a", "b") for n in range(25)}
+    assert sequences == list(range(50))

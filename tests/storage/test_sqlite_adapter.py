@@ -1,0 +1,124 @@
+"""What only the SQLite adapter does: its files, its schema, and surviving SIGKILL."""
+
+from __future__ import annotations
+
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from gdprcrm import errors
+from gdprcrm.storage.sqlite import SQLiteStorage
+from gdprcrm.testing.builders import build_subject
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_keys_live_in_their_own_file(tmp_path: Path) -> None:
+    storage = SQLiteStorage(tmp_path / "crm.db")
+    storage.key_store()
+    assert (tmp_path / "crm.db.keys.db").exists()
+    storage.close()
+    with pytest.raises(errors.InvalidInput):
+        SQLiteStorage(tmp_path / "crm.db", key_store_path=tmp_path / "crm.db")
+
+
+def test_schema_version_is_recorded_and_reopening_keeps_data(tmp_path: Path) -> None:
+    path = tmp_path / "crm.db"
+    storage = SQLiteStorage(path)
+    subject = build_subject()
+    with storage.unit_of_work() as uow:
+        uow.subjects.add(subject)
+        uow.commit()
+    storage.close()
+    raw = sqlite3.connect(path)
+    assert raw.execute(
+        "SELECT value FROM gdprcrm_meta WHERE name = 'schema_version'"
+    ).fetchone() == ("1",)
+    raw.close()
+    again = SQLiteStorage(path)
+    with again.unit_of_work() as uow:
+        assert uow.subjects.get(subject.id) == subject
+    again.close()
+
+
+def test_a_database_newer_than_the_code_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "crm.db"
+    SQLiteStorage(path).close()
+    raw = sqlite3.connect(path)
+    raw.execute("UPDATE gdprcrm_meta SET value = '2' WHERE name = 'schema_version'")
+    raw.commit()
+    raw.close()
+    with pytest.raises(errors.SchemaTooNew, match="newer"):
+        SQLiteStorage(path)
+
+
+def test_pragmas(tmp_path: Path) -> None:
+    storage = SQLiteStorage(tmp_path / "crm.db")
+    db = storage._connection()
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    assert db.execute("PRAGMA synchronous").fetchone()[0] == 2
+    storage.close()
+
+
+def test_not_a_database_gives_a_typed_error(tmp_path: Path) -> None:
+    path = tmp_path / "crm.db"
+    path.write_bytes(b"this is not an sqlite file" * 100)
+    with pytest.raises(errors.DatabaseError):
+        SQLiteStorage(path)
+
+
+CHILD = textwrap.dedent(
+    """
+    import sys, time
+    from datetime import UTC, datetime
+    from gdprcrm.model import PersonalField
+    from gdprcrm.storage.sqlite import SQLiteStorage
+    from gdprcrm.testing.builders import build_subject
+
+    storage = SQLiteStorage(sys.argv[1])
+    with storage.unit_of_work() as uow:
+        for _ in range(300):
+            s = build_subject()
+            uow.subjects.add(s)
+            uow.subjects.put_fields([PersonalField(s.id, "email", b"x" * 200,
+                                                   datetime.now(UTC))])
+        print("in-transaction", flush=True)
+        time.sleep(60)
+        uow.commit()
+    """
+)
+
+
+def test_a_process_killed_mid_transaction_leaves_nothing_half_written(tmp_path: Path) -> None:
+    path = tmp_path / "crm.db"
+    storage = SQLiteStorage(path)
+    kept = build_subject()
+    with storage.unit_of_work() as uow:
+        uow.subjects.add(kept)
+        uow.commit()
+    storage.close()
+    child = subprocess.Popen(
+        [sys.executable, "-c", CHILD, str(path)],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
+    assert child.stdout is not None
+    assert child.stdout.readline().strip() == "in-transaction"
+    child.send_signal(signal.SIGKILL)
+    child.wait(timeout=30)
+    child.stdout.close()
+    assert child.returncode == -signal.SIGKILL
+    reopened = SQLiteStorage(path)
+    with reopened.unit_of_work() as uow:
+        assert uow.subjects.count() == 1
+        assert uow.subjects.get(kept.id) == kept
+    db = reopened._connection()
+    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    reopened.close()
