@@ -13,10 +13,10 @@ from collections.abc import Iterator
 
 import cryptography
 
-from benchmarks import vault
+from benchmarks import storage, vault
 from benchmarks.harness import Result
 
-SUITES = {"vault": vault.run}
+SUITES = {"vault": vault.run, "storage": storage.run}
 
 
 def _table(results: Iterator[Result]) -> list[Result]:

@@ -56,8 +56,9 @@ class KeyValueDB:
 class Unit(p.UnitOfWork):
     """A unit of work: reads see the batch over the database; commit applies it."""
 
-    def __init__(self, storage: KeyValueStorage) -> None:
+    def __init__(self, storage: KeyValueStorage, read_only: bool) -> None:
         self.storage = storage
+        self.read_only = read_only
         self.batch: dict[str, str | None] = {}
         self.subjects = Subjects(self)
         self.consents = Consents(self)
@@ -93,9 +94,13 @@ class Unit(p.UnitOfWork):
     def put(self, key: str, obj: Any, as_type: Any = None) -> None:
         if not self.active:
             raise errors.InterfaceError("used outside an open unit of work")
+        if self.read_only:
+            raise errors.ReadOnlyUnit("a write in a read-only unit of work")
         self.batch[key] = json.dumps(converter.unstructure(obj, unstructure_as=as_type))
 
     def delete(self, key: str) -> bool:
+        if self.read_only:
+            raise errors.ReadOnlyUnit("a write in a read-only unit of work")
         existed = self.get(key, dict) is not None
         self.batch[key] = None
         return existed
@@ -124,10 +129,13 @@ class _Repo:
 
 
 class Subjects(_Repo, p.SubjectRepository):
-    def _add(self, subject: Subject) -> None:
-        self.u.insert(f"subject/{subject.id}", subject)
+    def _add_many(self, subjects: Sequence[Subject]) -> None:
+        for subject in subjects:
+            self.u.insert(f"subject/{subject.id}", subject)
 
     def _find(self, subject_id: SubjectId, *, for_update: bool) -> Subject | None:
+        if for_update and self.u.read_only:
+            raise errors.ReadOnlyUnit("get_for_update in a read-only unit of work")
         found: Subject | None = self.u.get(f"subject/{subject_id}", Subject)
         return found
 
@@ -143,11 +151,14 @@ class Subjects(_Repo, p.SubjectRepository):
                 raise errors.IntegrityError("a field needs its subject")
             self.u.put(f"field/{f.subject_id}/{f.name}", f)
 
-    def _fields(self, subject_id: SubjectId) -> Iterable[PersonalField]:
-        return self.u.scan(f"field/{subject_id}/", PersonalField)
+    def _fields(
+        self, subject_id: SubjectId, names: frozenset[str] | None
+    ) -> Iterable[PersonalField]:
+        found: list[PersonalField] = self.u.scan(f"field/{subject_id}/", PersonalField)
+        return [f for f in found if names is None or f.name in names]
 
     def _delete_fields(self, subject_id: SubjectId, names: frozenset[str] | None) -> int:
-        doomed = [f for f in self._fields(subject_id) if names is None or f.name in names]
+        doomed = list(self._fields(subject_id, names))
         for f in doomed:
             self.u.delete(f"field/{subject_id}/{f.name}")
         return len(doomed)
@@ -315,10 +326,10 @@ class KeyValueStorage(p.Storage):
         self.local.inside = False
         self.db.lock.release()
 
-    def unit_of_work(self) -> p.UnitOfWork:
+    def unit_of_work(self, *, read_only: bool = False) -> p.UnitOfWork:
         if self.closed:
             raise errors.InterfaceError("storage is closed")
-        return Unit(self)
+        return Unit(self, read_only)
 
     def key_store(self) -> KeyStore:
         return self.keys

@@ -29,7 +29,8 @@ The tree::
     │   └── UnknownRecord .................... no stored subject/request/... with that id
     ├── StorageError ......................... the storage layer, shaped after PEP 249
     │   ├── InterfaceError ................... misuse of the adapter (closed, nested unit)
-    │   │   └── NestedUnitOfWork
+    │   │   ├── NestedUnitOfWork
+    │   │   └── ReadOnlyUnit ................. a write in a read-only unit of work
     │   └── DatabaseError
     │       ├── DataError .................... a value the database cannot hold
     │       ├── OperationalError ............. connection lost, locked, server down
@@ -77,6 +78,7 @@ __all__ = [
     "NotSupportedError",
     "OperationalError",
     "ProgrammingError",
+    "ReadOnlyUnit",
     "SchemaTooNew",
     "SequenceGap",
     "SerializationError",
@@ -213,6 +215,10 @@ class InterfaceError(StorageError):
 
 class NestedUnitOfWork(InterfaceError):
     """A unit of work opened inside another one on the same storage and thread."""
+
+
+class ReadOnlyUnit(InterfaceError):
+    """A write attempted in a unit of work opened with ``read_only=True``."""
 
 
 class DatabaseError(StorageError):

@@ -26,9 +26,7 @@ def test_a_database_newer_than_the_code_is_refused(postgres_dsn: str) -> None:
     PostgresStorage(postgres_dsn, schema=schema).close()
     with psycopg.connect(postgres_dsn, autocommit=True) as conn:
         conn.execute(
-            pgsql.SQL("UPDATE {}.gdprcrm_meta SET value = %s").format(
-                pgsql.Identifier(schema)
-            ),
+            pgsql.SQL("UPDATE {}.gdprcrm_meta SET value = %s").format(pgsql.Identifier(schema)),
             ("9",),
         )
     with pytest.raises(errors.SchemaTooNew):

@@ -18,7 +18,7 @@ from typing import Any, Protocol, TypeVar
 
 import attrs
 
-from gdprcrm.errors import InterfaceError, SchemaTooNew, StorageError
+from gdprcrm.errors import InterfaceError, ReadOnlyUnit, SchemaTooNew, StorageError
 from gdprcrm.model import (
     AuditEntry,
     BlindIndexEntry,
@@ -42,6 +42,7 @@ from gdprcrm.storage import protocols as p
 T = TypeVar("T")
 
 SCHEMA_VERSION = 1
+_ACTIONS = {a.value: a for a in RetentionAction}
 _OPEN_STATUSES = tuple(
     s.value for s in (RequestStatus.OPEN, RequestStatus.EXTENDED, RequestStatus.AWAITING_IDENTITY)
 )
@@ -65,7 +66,23 @@ def load(doc: str, cls: type[T]) -> T:
 
 
 def sid_of(raw: bytes) -> SubjectId:
-    return SubjectId(uuid.UUID(bytes=bytes(raw)))
+    return trusted(SubjectId, uuid.UUID(bytes=bytes(raw)), bytes(raw))
+
+
+_SETTERS: dict[type, list[Callable[[object, object], None]]] = {}
+
+
+def trusted(cls: type[T], *values: Any) -> T:
+    """Rebuild a frozen model object from values this adapter wrote itself, skipping
+    the validators (they ran when the object was first built): hot read paths only."""
+    setters = _SETTERS.get(cls)
+    if setters is None:
+        names = [a.name for a in cls.__attrs_attrs__]  # type: ignore[attr-defined]
+        setters = _SETTERS[cls] = [cls.__dict__[n].__set__ for n in names]
+    obj = object.__new__(cls)
+    for setter, value in zip(setters, values, strict=True):
+        setter(obj, value)
+    return obj
 
 
 # Each migration brings the schema from version n-1 to n. {blob} and {bigint} are
@@ -173,8 +190,9 @@ def migrate(run: Callable[[str, Sequence[Any]], Cursor], dialect: Dialect, where
 class SqlUnit(p.UnitOfWork):
     """The repositories over one connection in one transaction."""
 
-    def __init__(self, dialect: Dialect) -> None:
+    def __init__(self, dialect: Dialect, *, read_only: bool = False) -> None:
         self.dialect = dialect
+        self.read_only = read_only
         self.subjects = _Subjects(self)
         self.consents = _Consents(self)
         self.objections = _Objections(self)
@@ -196,6 +214,11 @@ class SqlUnit(p.UnitOfWork):
         if not self.active:
             raise InterfaceError("repository used outside an open unit of work")
 
+    def check_writable(self) -> None:
+        self.check_active()
+        if self.read_only:
+            raise ReadOnlyUnit("a write in a read-only unit of work")
+
 
 class _Repo:
     def __init__(self, unit: SqlUnit) -> None:
@@ -205,19 +228,26 @@ class _Repo:
         self._u.check_active()
         return self._u.run(sql, params)
 
+    def _w(self, sql: str, params: Sequence[Any] = ()) -> Cursor:
+        """A write: refused in a read-only unit."""
+        self._u.check_writable()
+        return self._u.run(sql, params)
+
     def _many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
-        self._u.check_active()
+        self._u.check_writable()
         self._u.run_many(sql, rows)
 
 
 class _Subjects(_Repo, p.SubjectRepository):
-    def _add(self, subject: Subject) -> None:
-        self._run(
+    def _add_many(self, subjects: Sequence[Subject]) -> None:
+        self._many(
             "INSERT INTO gdprcrm_subjects VALUES (?, ?, ?)",
-            (subject.id.bytes, subject.status.value, dump(subject)),
+            [(s.id.bytes, s.status.value, dump(s)) for s in subjects],
         )
 
     def _find(self, subject_id: SubjectId, *, for_update: bool) -> Subject | None:
+        if for_update:
+            self._u.check_writable()
         lock = self._u.dialect.for_update if for_update else ""
         row = self._run(
             "SELECT doc FROM gdprcrm_subjects WHERE id = ?" + lock, (subject_id.bytes,)
@@ -225,7 +255,7 @@ class _Subjects(_Repo, p.SubjectRepository):
         return None if row is None else load(row[0], Subject)
 
     def _update(self, subject: Subject) -> bool:
-        cur = self._run(
+        cur = self._w(
             "UPDATE gdprcrm_subjects SET status = ?, doc = ? WHERE id = ?",
             (subject.status.value, dump(subject), subject.id.bytes),
         )
@@ -241,20 +271,26 @@ class _Subjects(_Repo, p.SubjectRepository):
             [(f.subject_id.bytes, f.name, f.ciphertext, ts(f.updated_at)) for f in fields],
         )
 
-    def _fields(self, subject_id: SubjectId) -> Iterable[PersonalField]:
-        rows = self._run(
-            "SELECT name, ciphertext, updated_at FROM gdprcrm_fields WHERE subject_id = ?",
-            (subject_id.bytes,),
-        ).fetchall()
-        return [PersonalField(subject_id, n, bytes(c), from_ts(u)) for n, c, u in rows]
+    def _fields(
+        self, subject_id: SubjectId, names: frozenset[str] | None
+    ) -> Iterable[PersonalField]:
+        sql = "SELECT name, ciphertext, updated_at FROM gdprcrm_fields WHERE subject_id = ?"
+        params: list[Any] = [subject_id.bytes]
+        if names is not None:
+            if not names:
+                return []
+            sql += " AND name IN (" + ", ".join("?" * len(names)) + ")"
+            params.extend(sorted(names))
+        rows = self._run(sql, params).fetchall()
+        return [trusted(PersonalField, subject_id, n, bytes(c), from_ts(u)) for n, c, u in rows]
 
     def _delete_fields(self, subject_id: SubjectId, names: frozenset[str] | None) -> int:
         if names is None:
-            cur = self._run("DELETE FROM gdprcrm_fields WHERE subject_id = ?", (subject_id.bytes,))
+            cur = self._w("DELETE FROM gdprcrm_fields WHERE subject_id = ?", (subject_id.bytes,))
             return cur.rowcount
         total = 0
         for name in sorted(names):
-            cur = self._run(
+            cur = self._w(
                 "DELETE FROM gdprcrm_fields WHERE subject_id = ? AND name = ?",
                 (subject_id.bytes, name),
             )
@@ -276,14 +312,14 @@ class _Subjects(_Repo, p.SubjectRepository):
         return [sid_of(r[0]) for r in rows]
 
     def _delete_index(self, subject_id: SubjectId) -> int:
-        return self._run(
+        return self._w(
             "DELETE FROM gdprcrm_index WHERE subject_id = ?", (subject_id.bytes,)
         ).rowcount
 
 
 class _Consents(_Repo, p.ConsentRepository):
     def _append(self, event: ConsentEvent) -> None:
-        self._run(
+        self._w(
             "INSERT INTO gdprcrm_consents VALUES (?, ?, ?, ?, ?)",
             (
                 event.id.bytes,
@@ -311,7 +347,7 @@ class _Consents(_Repo, p.ConsentRepository):
 
 class _Objections(_Repo, p.ObjectionRepository):
     def _add(self, objection: Objection) -> None:
-        self._run(
+        self._w(
             "INSERT INTO gdprcrm_objections VALUES (?, ?, ?)",
             (objection.id.bytes, objection.subject_id.bytes, dump(objection)),
         )
@@ -325,14 +361,14 @@ class _Objections(_Repo, p.ObjectionRepository):
 
 class _Restrictions(_Repo, p.RestrictionRepository):
     def _add(self, restriction: Restriction) -> None:
-        self._run(
+        self._w(
             "INSERT INTO gdprcrm_restrictions VALUES (?, ?, ?)",
             (restriction.id.bytes, restriction.subject_id.bytes, dump(restriction)),
         )
 
     def _update(self, restriction: Restriction) -> bool:
         return (
-            self._run(
+            self._w(
                 "UPDATE gdprcrm_restrictions SET doc = ? WHERE id = ? AND subject_id = ?",
                 (dump(restriction), restriction.id.bytes, restriction.subject_id.bytes),
             ).rowcount
@@ -352,7 +388,7 @@ def _request_row(r: DataSubjectRequest) -> tuple[Any, ...]:
 
 class _Requests(_Repo, p.RequestRepository):
     def _add(self, request: DataSubjectRequest) -> None:
-        self._run(
+        self._w(
             "INSERT INTO gdprcrm_requests VALUES (?, ?, ?, ?, ?)",
             (request.id.bytes, request.subject_id.bytes, *_request_row(request)),
         )
@@ -365,7 +401,7 @@ class _Requests(_Repo, p.RequestRepository):
 
     def _update(self, request: DataSubjectRequest) -> bool:
         return (
-            self._run(
+            self._w(
                 "UPDATE gdprcrm_requests SET status = ?, due = ?, doc = ? "
                 "WHERE id = ? AND subject_id = ?",
                 (*_request_row(request), request.id.bytes, request.subject_id.bytes),
@@ -389,7 +425,7 @@ class _Requests(_Repo, p.RequestRepository):
 
 class _Interactions(_Repo, p.InteractionRepository):
     def _add(self, interaction: Interaction) -> None:
-        self._run(
+        self._w(
             "INSERT INTO gdprcrm_interactions VALUES (?, ?, ?, ?)",
             (
                 interaction.id.bytes,
@@ -407,7 +443,7 @@ class _Interactions(_Repo, p.InteractionRepository):
         return [_with_content(load(doc, Interaction), content) for doc, content in rows]
 
     def _delete_for_subject(self, subject_id: SubjectId) -> int:
-        return self._run(
+        return self._w(
             "DELETE FROM gdprcrm_interactions WHERE subject_id = ?", (subject_id.bytes,)
         ).rowcount
 
@@ -422,7 +458,7 @@ def _with_content(i: Interaction, content: bytes | None) -> Interaction:
 
 class _Audit(_Repo, p.AuditRepository):
     def _head(self, *, for_update: bool) -> AuditEntry | None:
-        lock = self._u.dialect.for_update if for_update else ""
+        lock = self._u.dialect.for_update if for_update and not self._u.read_only else ""
         head = self._run("SELECT sequence FROM gdprcrm_audit_head WHERE one = 1" + lock).fetchone()
         if head is None or head[0] < 0:
             return None
@@ -430,8 +466,8 @@ class _Audit(_Repo, p.AuditRepository):
         return None if row is None else load(row[0], AuditEntry)
 
     def _append(self, entry: AuditEntry) -> None:
-        self._run("INSERT INTO gdprcrm_audit VALUES (?, ?)", (entry.sequence, dump(entry)))
-        self._run("UPDATE gdprcrm_audit_head SET sequence = ? WHERE one = 1", (entry.sequence,))
+        self._w("INSERT INTO gdprcrm_audit VALUES (?, ?)", (entry.sequence, dump(entry)))
+        self._w("UPDATE gdprcrm_audit_head SET sequence = ? WHERE one = 1", (entry.sequence,))
 
     def _range(self, start: int, stop: int | None) -> Iterable[AuditEntry]:
         if stop is None:
@@ -449,7 +485,7 @@ class _Audit(_Repo, p.AuditRepository):
 
 class _Breaches(_Repo, p.BreachRepository):
     def _add(self, breach: Breach) -> None:
-        self._run(
+        self._w(
             "INSERT INTO gdprcrm_breaches VALUES (?, ?, ?)",
             (breach.id.bytes, ts(breach.aware_at), dump(breach)),
         )
@@ -462,7 +498,7 @@ class _Breaches(_Repo, p.BreachRepository):
 
     def _update(self, breach: Breach) -> bool:
         return (
-            self._run(
+            self._w(
                 "UPDATE gdprcrm_breaches SET aware_at = ?, doc = ? WHERE id = ?",
                 (ts(breach.aware_at), dump(breach), breach.id.bytes),
             ).rowcount
@@ -484,8 +520,9 @@ class _Retention(_Repo, p.RetentionRepository):
         )
 
     def _rows(self, rows: list[Any]) -> list[RetentionDue]:
+        actions = _ACTIONS
         return [
-            RetentionDue(sid_of(s), pid, from_ts(due), RetentionAction(action))
+            trusted(RetentionDue, sid_of(s), pid, from_ts(due), actions[action])
             for s, pid, due, action in rows
         ]
 
@@ -510,10 +547,10 @@ class _Retention(_Repo, p.RetentionRepository):
 
     def _clear(self, subject_id: SubjectId, purpose_id: str | None) -> int:
         if purpose_id is None:
-            return self._run(
+            return self._w(
                 "DELETE FROM gdprcrm_retention WHERE subject_id = ?", (subject_id.bytes,)
             ).rowcount
-        return self._run(
+        return self._w(
             "DELETE FROM gdprcrm_retention WHERE subject_id = ? AND purpose_id = ?",
             (subject_id.bytes, purpose_id),
         ).rowcount

@@ -14,7 +14,13 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
-from gdprcrm.errors import DuplicateRecord, IntegrityError, InterfaceError, NestedUnitOfWork
+from gdprcrm.errors import (
+    DuplicateRecord,
+    IntegrityError,
+    InterfaceError,
+    NestedUnitOfWork,
+    ReadOnlyUnit,
+)
 from gdprcrm.model import (
     AuditEntry,
     BlindIndexEntry,
@@ -43,9 +49,10 @@ _DELETED = object()
 class _Overlay(Generic[K, V]):
     """Pending writes over a committed dict."""
 
-    def __init__(self, committed: dict[K, V]) -> None:
+    def __init__(self, committed: dict[K, V], read_only: bool = False) -> None:
         self.committed = committed
         self.pending: dict[K, object] = {}
+        self.read_only = read_only
 
     def get(self, key: K) -> V | None:
         if key in self.pending:
@@ -57,9 +64,13 @@ class _Overlay(Generic[K, V]):
         return self.get(key) is not None
 
     def put(self, key: K, value: V) -> None:
+        if self.read_only:
+            raise ReadOnlyUnit("a write in a read-only unit of work")
         self.pending[key] = value
 
     def delete(self, key: K) -> None:
+        if self.read_only:
+            raise ReadOnlyUnit("a write in a read-only unit of work")
         self.pending[key] = _DELETED
 
     def items(self) -> Iterator[tuple[K, V]]:
@@ -106,13 +117,17 @@ class _Subjects(p.SubjectRepository):
     def __init__(self, uow: _MemoryUnit) -> None:
         self._u = uow
 
-    def _add(self, subject: Subject) -> None:
+    def _add_many(self, subjects: Sequence[Subject]) -> None:
         table = self._u.table("subjects")
-        if subject.id in table:
-            raise DuplicateRecord(f"subject {subject.id} exists")
-        table.put(subject.id, subject)
+        for subject in subjects:
+            if subject.id in table:
+                raise DuplicateRecord(f"subject {subject.id} exists")
+        for subject in subjects:
+            table.put(subject.id, subject)
 
     def _find(self, subject_id: SubjectId, *, for_update: bool) -> Subject | None:
+        if for_update and self._u.read_only:
+            raise ReadOnlyUnit("get_for_update in a read-only unit of work")
         return self._u.table("subjects").get(subject_id)
 
     def _update(self, subject: Subject) -> bool:
@@ -134,16 +149,16 @@ class _Subjects(p.SubjectRepository):
         for f in fields:
             table.put((f.subject_id, f.name), f)
 
-    def _fields(self, subject_id: SubjectId) -> Iterable[PersonalField]:
-        return self._u.table("fields").where(lambda f: f.subject_id == subject_id)
+    def _fields(
+        self, subject_id: SubjectId, names: frozenset[str] | None
+    ) -> Iterable[PersonalField]:
+        return self._u.table("fields").where(
+            lambda f: f.subject_id == subject_id and (names is None or f.name in names)
+        )
 
     def _delete_fields(self, subject_id: SubjectId, names: frozenset[str] | None) -> int:
         table = self._u.table("fields")
-        doomed = [
-            (f.subject_id, f.name)
-            for f in table.values()
-            if f.subject_id == subject_id and (names is None or f.name in names)
-        ]
+        doomed = [(f.subject_id, f.name) for f in self._fields(subject_id, names)]
         for key in doomed:
             table.delete(key)
         return len(doomed)
@@ -332,8 +347,9 @@ class _Retention(p.RetentionRepository):
 
 
 class _MemoryUnit(p.UnitOfWork):
-    def __init__(self, storage: MemoryStorage) -> None:
+    def __init__(self, storage: MemoryStorage, read_only: bool = False) -> None:
         self._storage = storage
+        self.read_only = read_only
         self._overlays: dict[str, _Overlay[Any, Any]] = {}
         self.subjects = _Subjects(self)
         self.consents = _Consents(self)
@@ -382,9 +398,9 @@ class MemoryStorage(p.Storage):
         self._keys = MemoryKeyStore()
         self._closed = False
 
-    def unit_of_work(self) -> p.UnitOfWork:
+    def unit_of_work(self, *, read_only: bool = False) -> p.UnitOfWork:
         self._check_open()
-        return _MemoryUnit(self)
+        return _MemoryUnit(self, read_only)
 
     def key_store(self) -> KeyStore:
         return self._keys

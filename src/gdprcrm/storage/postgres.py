@@ -169,8 +169,8 @@ def _run_on(conn: psycopg.Connection[Any], statement: str, params: Sequence[Any]
 
 
 class _PostgresUnit(_sql.SqlUnit):
-    def __init__(self, storage: PostgresStorage) -> None:
-        super().__init__(_DIALECT)
+    def __init__(self, storage: PostgresStorage, read_only: bool) -> None:
+        super().__init__(_DIALECT, read_only=read_only)
         self._storage = storage
         self._conn: psycopg.Connection[Any] | None = None
 
@@ -189,7 +189,7 @@ class _PostgresUnit(_sql.SqlUnit):
     def _begin(self) -> None:
         self._conn = self._storage._enter()
         try:
-            _run_on(self._conn, "BEGIN")
+            _run_on(self._conn, "BEGIN READ ONLY" if self.read_only else "BEGIN")
         except errors.StorageError:
             self._release()
             raise
@@ -265,10 +265,10 @@ class PostgresStorage(p.Storage):
         self._local.inside = False
         self._connections.release(conn)
 
-    def unit_of_work(self) -> p.UnitOfWork:
+    def unit_of_work(self, *, read_only: bool = False) -> p.UnitOfWork:
         if self._closed:
             raise errors.InterfaceError("storage is closed")
-        return _PostgresUnit(self)
+        return _PostgresUnit(self, read_only)
 
     def key_store(self) -> KeyStore:
         if self._keys is None:

@@ -30,8 +30,10 @@ import attrs
 
 from gdprcrm.errors import (
     DataError,
+    DuplicateRecord,
     InterfaceError,
     InvalidInput,
+    ReadOnlyUnit,
     SequenceGap,
     UnknownRecord,
 )
@@ -64,6 +66,7 @@ __all__ = [
     "ConsentRepository",
     "InteractionRepository",
     "ObjectionRepository",
+    "Repository",
     "RequestRepository",
     "RestrictionRepository",
     "RetentionRepository",
@@ -75,6 +78,17 @@ __all__ = [
 MAX_BATCH = 100_000
 """The most records one bulk call may carry."""
 
+_REPOSITORIES = (
+    "subjects",
+    "consents",
+    "objections",
+    "restrictions",
+    "requests",
+    "interactions",
+    "audit",
+    "breaches",
+    "retention",
+)
 _OPEN = (RequestStatus.OPEN, RequestStatus.EXTENDED, RequestStatus.AWAITING_IDENTITY)
 
 
@@ -93,13 +107,37 @@ def _check_all(values: Sequence[object], cls: type | tuple[type, ...], what: str
         _check(item, cls, what)
 
 
-class SubjectRepository(abc.ABC):
+class Repository(abc.ABC):  # noqa: B024 - the aggregate bases below add the abstract hooks
+    """What every repository shares: the unit of work it belongs to (set on entry)."""
+
+    _owner: UnitOfWork | None = None
+
+    def _writable(self) -> None:
+        owner = self._owner
+        if owner is None or not owner.active:
+            raise InterfaceError("repository used outside an open unit of work")
+        if owner.read_only:
+            raise ReadOnlyUnit("a write in a read-only unit of work")
+
+
+class SubjectRepository(Repository):
     """Subjects, their encrypted fields and their blind-index entries."""
 
     def add(self, subject: Subject) -> None:
         """Store a new subject; DuplicateRecord if the id exists."""
+        self._writable()
         _check(subject, Subject, "subjects.add")
-        self._add(subject)
+        self._add_many([subject])
+
+    def add_many(self, subjects: Sequence[Subject]) -> None:
+        """Store new subjects in one batch; DuplicateRecord if any id exists (then none is
+        stored, as the whole unit rolls back)."""
+        self._writable()
+        _check_all(subjects, Subject, "subjects.add_many")
+        if len({s.id for s in subjects}) != len(subjects):
+            raise DuplicateRecord("subjects.add_many: the same id twice in one batch")
+        if subjects:
+            self._add_many(subjects)
 
     def get(self, subject_id: SubjectId) -> Subject:
         """The subject; UnknownRecord if there is none."""
@@ -114,6 +152,7 @@ class SubjectRepository(abc.ABC):
 
     def get_for_update(self, subject_id: SubjectId) -> Subject:
         """The subject, locked against concurrent writers until the unit ends."""
+        self._writable()
         _check(subject_id, SubjectId, "subjects.get_for_update")
         found = self._find(subject_id, for_update=True)
         if found is None:
@@ -122,6 +161,7 @@ class SubjectRepository(abc.ABC):
 
     def update(self, subject: Subject) -> None:
         """Replace a stored subject; UnknownRecord if it does not exist."""
+        self._writable()
         _check(subject, Subject, "subjects.update")
         if not self._update(subject):
             raise UnknownRecord(f"no subject {subject.id}")
@@ -131,23 +171,29 @@ class SubjectRepository(abc.ABC):
 
     def put_fields(self, fields: Sequence[PersonalField]) -> None:
         """Insert or replace encrypted fields (by subject and name); the subjects must exist."""
+        self._writable()
         _check_all(fields, PersonalField, "subjects.put_fields")
         if fields:
             self._put_fields(fields)
 
-    def fields(self, subject_id: SubjectId) -> list[PersonalField]:
-        """The subject's stored fields, by name."""
+    def fields(
+        self, subject_id: SubjectId, names: Iterable[str] | None = None
+    ) -> list[PersonalField]:
+        """The subject's stored fields (or only those named), by name."""
         _check(subject_id, SubjectId, "subjects.fields")
-        return sorted(self._fields(subject_id), key=lambda f: f.name)
+        chosen = None if names is None else frozenset(names)
+        return sorted(self._fields(subject_id, chosen), key=lambda f: f.name)
 
     def delete_fields(self, subject_id: SubjectId, names: Iterable[str] | None = None) -> int:
         """Delete some (or all) of the subject's fields; returns how many were deleted."""
+        self._writable()
         _check(subject_id, SubjectId, "subjects.delete_fields")
         chosen = None if names is None else frozenset(names)
         return self._delete_fields(subject_id, chosen)
 
     def put_index(self, entries: Sequence[BlindIndexEntry]) -> None:
         """Insert or replace blind-index entries (by subject and field)."""
+        self._writable()
         _check_all(entries, BlindIndexEntry, "subjects.put_index")
         if entries:
             self._put_index(entries)
@@ -160,11 +206,12 @@ class SubjectRepository(abc.ABC):
         return sorted(self._find_by_index(kind, digest))
 
     def delete_index(self, subject_id: SubjectId) -> int:
+        self._writable()
         _check(subject_id, SubjectId, "subjects.delete_index")
         return self._delete_index(subject_id)
 
     @abc.abstractmethod
-    def _add(self, subject: Subject) -> None: ...
+    def _add_many(self, subjects: Sequence[Subject]) -> None: ...
 
     @abc.abstractmethod
     def _find(self, subject_id: SubjectId, *, for_update: bool) -> Subject | None: ...
@@ -179,7 +226,10 @@ class SubjectRepository(abc.ABC):
     def _put_fields(self, fields: Sequence[PersonalField]) -> None: ...
 
     @abc.abstractmethod
-    def _fields(self, subject_id: SubjectId) -> Iterable[PersonalField]: ...
+    def _fields(
+        self, subject_id: SubjectId, names: frozenset[str] | None
+    ) -> Iterable[PersonalField]:
+        """The subject's fields; only those in ``names`` unless it is None."""
 
     @abc.abstractmethod
     def _delete_fields(self, subject_id: SubjectId, names: frozenset[str] | None) -> int: ...
@@ -194,10 +244,11 @@ class SubjectRepository(abc.ABC):
     def _delete_index(self, subject_id: SubjectId) -> int: ...
 
 
-class ConsentRepository(abc.ABC):
+class ConsentRepository(Repository):
     """Consent events, append-only (Art. 7(1): the proof of consent)."""
 
     def append(self, event: ConsentEvent) -> None:
+        self._writable()
         _check(event, (ConsentGiven, ConsentWithdrawn), "consents.append")
         self._append(event)
 
@@ -220,8 +271,9 @@ class ConsentRepository(abc.ABC):
     ) -> Iterable[ConsentEvent]: ...
 
 
-class ObjectionRepository(abc.ABC):
+class ObjectionRepository(Repository):
     def add(self, objection: Objection) -> None:
+        self._writable()
         _check(objection, Objection, "objections.add")
         self._add(objection)
 
@@ -236,13 +288,15 @@ class ObjectionRepository(abc.ABC):
     def _for_subject(self, subject_id: SubjectId) -> Iterable[Objection]: ...
 
 
-class RestrictionRepository(abc.ABC):
+class RestrictionRepository(Repository):
     def add(self, restriction: Restriction) -> None:
+        self._writable()
         _check(restriction, Restriction, "restrictions.add")
         self._add(restriction)
 
     def update(self, restriction: Restriction) -> None:
         """Replace a stored restriction (to lift it); UnknownRecord if absent."""
+        self._writable()
         _check(restriction, Restriction, "restrictions.update")
         if not self._update(restriction):
             raise UnknownRecord(f"no restriction {restriction.id}")
@@ -261,10 +315,11 @@ class RestrictionRepository(abc.ABC):
     def _for_subject(self, subject_id: SubjectId) -> Iterable[Restriction]: ...
 
 
-class RequestRepository(abc.ABC):
+class RequestRepository(Repository):
     """Data-subject requests (Art. 12)."""
 
     def add(self, request: DataSubjectRequest) -> None:
+        self._writable()
         _check(request, DataSubjectRequest, "requests.add")
         self._add(request)
 
@@ -276,6 +331,7 @@ class RequestRepository(abc.ABC):
         return found
 
     def update(self, request: DataSubjectRequest) -> None:
+        self._writable()
         _check(request, DataSubjectRequest, "requests.update")
         if not self._update(request):
             raise UnknownRecord(f"no request {request.id}")
@@ -317,10 +373,11 @@ def is_open(request: DataSubjectRequest) -> bool:
     return request.status in _OPEN
 
 
-class InteractionRepository(abc.ABC):
+class InteractionRepository(Repository):
     """The transparency log (contacts and communications, with encrypted content)."""
 
     def add(self, interaction: Interaction) -> None:
+        self._writable()
         _check(interaction, Interaction, "interactions.add")
         if interaction.content is not None and len(interaction.content) > (1 << 20):
             raise DataError("interactions.add: content larger than 1 MiB")
@@ -331,6 +388,7 @@ class InteractionRepository(abc.ABC):
         return sorted(self._for_subject(subject_id), key=lambda i: (i.at, str(i.id)))
 
     def delete_for_subject(self, subject_id: SubjectId) -> int:
+        self._writable()
         _check(subject_id, SubjectId, "interactions.delete_for_subject")
         return self._delete_for_subject(subject_id)
 
@@ -344,7 +402,7 @@ class InteractionRepository(abc.ABC):
     def _delete_for_subject(self, subject_id: SubjectId) -> int: ...
 
 
-class AuditRepository(abc.ABC):
+class AuditRepository(Repository):
     """The append-only audit trail: sequence numbers 0, 1, 2, ... with no gap."""
 
     def append(self, entry: AuditEntry) -> None:
@@ -353,6 +411,7 @@ class AuditRepository(abc.ABC):
         Reading the head and appending in the same unit of work is safe against
         concurrent writers: adapters serialise appends (a lock on the chain head).
         """
+        self._writable()
         _check(entry, AuditEntry, "audit.append")
         head = self._head(for_update=True)
         expected = 0 if head is None else head.sequence + 1
@@ -384,10 +443,11 @@ class AuditRepository(abc.ABC):
     def _range(self, start: int, stop: int | None) -> Iterable[AuditEntry]: ...
 
 
-class BreachRepository(abc.ABC):
+class BreachRepository(Repository):
     """The breach register (Art. 33(5)): every breach, notified or not."""
 
     def add(self, breach: Breach) -> None:
+        self._writable()
         _check(breach, Breach, "breaches.add")
         self._add(breach)
 
@@ -399,6 +459,7 @@ class BreachRepository(abc.ABC):
         return found
 
     def update(self, breach: Breach) -> None:
+        self._writable()
         _check(breach, Breach, "breaches.update")
         if not self._update(breach):
             raise UnknownRecord(f"no breach {breach.id}")
@@ -419,11 +480,12 @@ class BreachRepository(abc.ABC):
     def _all(self) -> Iterable[Breach]: ...
 
 
-class RetentionRepository(abc.ABC):
+class RetentionRepository(Repository):
     """The retention schedule: when each (subject, purpose) falls due (Art. 5(1)(e))."""
 
     def schedule(self, entries: Sequence[RetentionDue]) -> None:
         """Insert or replace due dates (by subject and purpose)."""
+        self._writable()
         _check_all(entries, RetentionDue, "retention.schedule")
         if entries:
             self._schedule(entries)
@@ -441,6 +503,7 @@ class RetentionRepository(abc.ABC):
         return sorted(self._for_subject(subject_id), key=lambda d: d.purpose_id)
 
     def clear(self, subject_id: SubjectId, purpose_id: str | None = None) -> int:
+        self._writable()
         _check(subject_id, SubjectId, "retention.clear")
         return self._clear(subject_id, purpose_id)
 
@@ -471,7 +534,12 @@ class Capabilities:
 
 
 class UnitOfWork(abc.ABC):
-    """One transaction over every repository. Rolls back unless :meth:`commit` is called."""
+    """One transaction over every repository. Rolls back unless :meth:`commit` is called.
+
+    A unit opened with ``read_only=True`` refuses every write with
+    :class:`~gdprcrm.errors.ReadOnlyUnit` and never blocks writers (SQLite) or takes
+    write locks (PostgreSQL).
+    """
 
     subjects: SubjectRepository
     consents: ConsentRepository
@@ -484,12 +552,17 @@ class UnitOfWork(abc.ABC):
     retention: RetentionRepository
 
     _state = "new"
+    read_only = False
 
     def __enter__(self) -> Self:
         if self._state != "new":
             raise InterfaceError("a unit of work is used once")
         self._begin()
         self._state = "open"
+        for name in _REPOSITORIES:
+            repository = getattr(self, name)
+            if isinstance(repository, Repository):
+                repository._owner = self
         return self
 
     def __exit__(
@@ -541,7 +614,8 @@ class Storage(abc.ABC):
     capabilities: Capabilities = Capabilities()
 
     @abc.abstractmethod
-    def unit_of_work(self) -> UnitOfWork: ...
+    def unit_of_work(self, *, read_only: bool = False) -> UnitOfWork:
+        """A new unit of work; ``read_only`` for units that only read."""
 
     @abc.abstractmethod
     def key_store(self) -> KeyStore: ...

@@ -79,8 +79,8 @@ _DIALECT = _Dialect()
 
 
 class _SQLiteUnit(_sql.SqlUnit):
-    def __init__(self, storage: SQLiteStorage) -> None:
-        super().__init__(_DIALECT)
+    def __init__(self, storage: SQLiteStorage, read_only: bool) -> None:
+        super().__init__(_DIALECT, read_only=read_only)
         self._storage = storage
         self._db: sqlite3.Connection | None = None
 
@@ -203,10 +203,10 @@ class SQLiteStorage(p.Storage):
     def _leave(self) -> None:
         self._local.inside = False
 
-    def unit_of_work(self) -> p.UnitOfWork:
+    def unit_of_work(self, *, read_only: bool = False) -> p.UnitOfWork:
         if self._closed:
             raise errors.InterfaceError("storage is closed")
-        return _SQLiteUnit(self)
+        return _SQLiteUnit(self, read_only)
 
     def key_store(self) -> KeyStore:
         if self._keys is None:

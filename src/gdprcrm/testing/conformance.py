@@ -288,6 +288,46 @@ class StorageConformance(abc.ABC):
         with storage.unit_of_work() as uow:
             assert uow.subjects.find(s.id) is None
 
+    def test_read_only_units_read_and_refuse_writes(self, storage: Storage) -> None:
+        s = _subject()
+        with storage.unit_of_work() as uow:
+            uow.subjects.add(s)
+            uow.audit.append(_entry(0, s.id))
+            uow.commit()
+        with storage.unit_of_work(read_only=True) as uow:
+            assert uow.read_only
+            assert uow.subjects.get(s.id) == s
+            head = uow.audit.head()
+            assert head is not None
+            for write in (
+                lambda: uow.subjects.add(_subject()),
+                lambda: uow.subjects.update(s),
+                lambda: uow.subjects.get_for_update(s.id),
+                lambda: uow.subjects.put_fields([_field(s.id)]),
+                lambda: uow.audit.append(_entry(1, s.id)),
+                lambda: uow.retention.clear(s.id),
+            ):
+                with pytest.raises(errors.ReadOnlyUnit):
+                    write()
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            assert uow.subjects.count() == 1
+            assert uow.subjects.fields(s.id) == []
+
+    def test_add_many_is_all_or_nothing(self, storage: Storage) -> None:
+        first, second, third = _subject(), _subject(), _subject()
+        with storage.unit_of_work() as uow:
+            uow.subjects.add_many([first, second])
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            with pytest.raises(errors.DuplicateRecord):
+                uow.subjects.add_many([third, third])
+            with pytest.raises(errors.DuplicateRecord):
+                uow.subjects.add_many([third, first])
+        with storage.unit_of_work() as uow:
+            assert uow.subjects.count() == 2
+            assert uow.subjects.find(third.id) is None
+
     def test_nesting_is_an_error(self, storage: Storage) -> None:
         with storage.unit_of_work() as outer:
             outer.subjects.add(_subject())
@@ -370,6 +410,7 @@ class StorageConformance(abc.ABC):
             uow.commit()
         with storage.unit_of_work() as uow:
             assert uow.subjects.fields(s.id) == [newer, _field(s.id, "name")]
+            assert uow.subjects.fields(s.id, ["name"]) == [_field(s.id, "name")]
             assert uow.subjects.delete_fields(s.id, ["name"]) == 1
             assert uow.subjects.delete_fields(s.id) == 1
             assert uow.subjects.fields(s.id) == []
