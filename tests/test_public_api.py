@@ -32,6 +32,15 @@ MODULES = [
     "gdprcrm.examples.lumiere",
     "gdprcrm.demo",
     "gdprcrm.cli",
+    "gdprcrm.audit",
+    "gdprcrm.audit.chain",
+    "gdprcrm.audit.checkpoint",
+    "gdprcrm.storage",
+    "gdprcrm.storage.protocols",
+    "gdprcrm.storage.memory",
+    "gdprcrm.storage.sqlite",
+    "gdprcrm.storage.postgres",
+    "gdprcrm.testing.conformance",
 ]
 
 
@@ -53,7 +62,8 @@ def _defined_here(module: types.ModuleType) -> set[str]:
             names.update(t.id for t in node.targets if isinstance(t, ast.Name))
         elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
             names.add(node.target.id)
-    return {n for n in names if not n.startswith("_") and n not in {"T", "__all__"}}
+    type_vars = {"T", "K", "V"}
+    return {n for n in names if not n.startswith("_") and n not in type_vars | {"__all__"}}
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -18,16 +18,32 @@ from gdprcrm.model._checks import (
 )
 from gdprcrm.model.identifiers import SubjectId
 
-__all__ = ["AuditEntry", "DetailValue"]
+__all__ = ["AuditEntry", "DetailValue", "is_code"]
 
 DetailValue = str | int | bool | None
 _CODE = re.compile(r"[a-z][a-z0-9_.:-]{0,63}")
-_MAX_DETAIL_TEXT = 64
 
 
 def _code(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if not isinstance(value, str) or not _CODE.fullmatch(value):
         raise InvalidInput(f"AuditEntry.{attribute.name}: expected a short lower-case code")
+
+
+_DETAIL_CODE = re.compile(r"[a-z0-9][a-z0-9_.:/-]{0,63}")
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+_DIGIT_RUN = re.compile(r"[0-9]{7,}")
+
+
+def is_code(text: str) -> bool:
+    """True for what an audit entry may hold as text: an opaque UUID, or a short
+    lower-case code (no spaces, no '@', no '+', no run of 7 digits or more).
+
+    This is the guard that keeps personal data out of the audit trail: names with
+    capitals or spaces, e-mail addresses, phone numbers and free text are refused.
+    """
+    if _UUID.fullmatch(text):
+        return True
+    return bool(_DETAIL_CODE.fullmatch(text)) and not _DIGIT_RUN.search(text)
 
 
 def _details(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -42,8 +58,11 @@ def _details(instance: object, attribute: attrs.Attribute[Any], value: object) -
             raise InvalidInput("AuditEntry.details: keys are short lower-case codes")
         if item is not None and not isinstance(item, str | int | bool):
             raise InvalidInput(f"AuditEntry.details[{key!r}]: only text codes, numbers, booleans")
-        if isinstance(item, str) and len(item) > _MAX_DETAIL_TEXT:
-            raise InvalidInput(f"AuditEntry.details[{key!r}]: too long for a code")
+        if isinstance(item, str) and not is_code(item):
+            raise InvalidInput(
+                f"AuditEntry.details[{key!r}]: only ids and short lower-case codes; "
+                "free text, e-mail addresses and phone numbers are refused (Art. 5(1)(c))"
+            )
 
 
 def _hash(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:

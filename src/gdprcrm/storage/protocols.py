@@ -73,6 +73,8 @@ __all__ = [
     "Storage",
     "SubjectRepository",
     "UnitOfWork",
+    "effective_due",
+    "is_open",
 ]
 
 MAX_BATCH = 100_000

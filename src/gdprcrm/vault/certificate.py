@@ -162,6 +162,10 @@ class CertificateSigner:
             serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
         )
 
+    def sign_bytes(self, data: bytes) -> bytes:
+        """An Ed25519 signature of ``data`` (callers add their own domain label)."""
+        return self._private.sign(data)
+
     def sign(self, cert: ErasureCertificate) -> ErasureCertificate:
         return attrs.evolve(cert, signature=self._private.sign(cert.signed_bytes()))
 

@@ -1,0 +1,212 @@
+"""The tamper-evident audit trail (Art. 5(2): the controller demonstrates compliance).
+
+Each :class:`~gdprcrm.model.AuditEntry` is hashed exactly once, when it is appended:
+``hash = SHA-256(previous_hash || canonical bytes of the entry)``, or HMAC-SHA256 under
+a secret key when one is given, so that someone with write access to the database
+cannot rebuild a consistent chain after tampering. :func:`verify` walks the chain and
+returns the first broken link and why: an entry altered, removed, reordered or
+inserted. No entry holds anything personal (the model refuses it), so erasing a
+person never breaks verification.
+
+Canonical bytes: compact JSON with sorted keys, ASCII only, of ``sequence``, ``at``
+(ISO 8601 UTC, microseconds), ``actor``, ``action``, ``subject`` (the opaque id or
+null), ``purpose`` and ``details``. :func:`encode` is the reference.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import hmac
+import json
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+
+import attrs
+
+from gdprcrm.errors import InvalidInput
+from gdprcrm.model import AuditEntry, DetailValue, SubjectId
+from gdprcrm.model._checks import check_aware
+
+__all__ = [
+    "GENESIS",
+    "AuditChain",
+    "BreakReason",
+    "ChainRecord",
+    "Verification",
+    "encode",
+    "verify",
+    "verify_records",
+]
+
+GENESIS = b""
+"""The previous hash of the first entry."""
+
+_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+
+
+def _instant(at: datetime) -> str:
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def encode(entry: AuditEntry) -> bytes:
+    """The canonical bytes of an entry (everything but its hashes)."""
+    return _ENCODER.encode(
+        {
+            "action": entry.action,
+            "actor": entry.actor,
+            "at": _instant(entry.at),
+            "details": dict(entry.details),
+            "purpose": entry.purpose_id,
+            "sequence": entry.sequence,
+            "subject": None if entry.subject_id is None else str(entry.subject_id),
+        }
+    ).encode()
+
+
+class AuditChain:
+    """Builds the next entry of a chain: the sequence, the link and the hash, once.
+
+    ``key`` (32 bytes or more) switches from SHA-256 to HMAC-SHA256: keep it outside
+    the database, and the chain cannot be rebuilt by someone who can only write there.
+    """
+
+    __slots__ = ("_mac",)
+
+    def __init__(self, key: bytes | None = None) -> None:
+        if key is not None and (not isinstance(key, bytes) or len(key) < 32):
+            raise InvalidInput("the audit HMAC key needs at least 32 bytes")
+        self._mac = None if key is None else hmac.new(key, digestmod=hashlib.sha256)
+
+    def digest(self, previous: bytes, canonical: bytes) -> bytes:
+        """One chain step."""
+        if self._mac is None:
+            return hashlib.sha256(previous + canonical).digest()
+        mac = self._mac.copy()
+        mac.update(previous + canonical)
+        return mac.digest()
+
+    def next_entry(
+        self,
+        head: AuditEntry | None,
+        *,
+        at: datetime,
+        actor: str,
+        action: str,
+        subject_id: SubjectId | None = None,
+        purpose_id: str | None = None,
+        details: Mapping[str, DetailValue] | Iterable[tuple[str, DetailValue]] = (),
+    ) -> AuditEntry:
+        """The entry that follows ``head`` (None for the first), hashed and linked."""
+        at = check_aware(at, "audit entry at")
+        draft = AuditEntry(
+            sequence=0 if head is None else head.sequence + 1,
+            at=at,
+            actor=actor,
+            action=action,
+            subject_id=subject_id,
+            purpose_id=purpose_id,
+            details=details,  # the model converts a mapping to sorted pairs
+        )
+        previous = GENESIS if head is None else head.hash
+        own = self.digest(previous, encode(draft))
+        return attrs.evolve(draft, previous_hash=previous, hash=own)
+
+
+class BreakReason(enum.Enum):
+    ALTERED = "altered"  # the entry's content no longer matches its hash
+    REMOVED = "removed"  # entries are missing before this one (a sequence gap)
+    REORDERED = "reordered"  # an entry appears out of its place
+    INSERTED = "inserted"  # an entry that does not belong to the chain
+    CHECKPOINT = "checkpoint"  # the chain does not contain a signed checkpoint's head
+
+
+@attrs.frozen
+class Verification:
+    """The outcome of :func:`verify`: ``ok``, or the first broken link and why."""
+
+    ok: bool
+    checked: int
+    broken_at: int | None = None
+    """Position (0-based) in the verified sequence of the first bad entry."""
+    sequence: int | None = None
+    """That entry's sequence number."""
+    reason: BreakReason | None = None
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+
+@attrs.frozen
+class ChainRecord:
+    """An entry as stored: its sequence, canonical bytes and hashes (fast verification)."""
+
+    sequence: int
+    canonical: bytes
+    previous_hash: bytes
+    hash: bytes
+
+
+def verify(
+    entries: Iterable[AuditEntry],
+    *,
+    key: bytes | None = None,
+    start: AuditEntry | None = None,
+    checkpoint: tuple[int, bytes] | None = None,
+) -> Verification:
+    """Walk ``entries`` (in stored order) and return the first broken link, if any.
+
+    ``start`` is the entry before the first one given (to verify a range);
+    ``checkpoint`` a ``(sequence, hash)`` pair from a signed checkpoint that the chain
+    must contain.
+    """
+    return verify_records(
+        (ChainRecord(e.sequence, encode(e), e.previous_hash, e.hash) for e in entries),
+        key=key,
+        start=None if start is None else (start.sequence, start.hash),
+        checkpoint=checkpoint,
+    )
+
+
+def verify_records(
+    records: Iterable[ChainRecord],
+    *,
+    key: bytes | None = None,
+    start: tuple[int, bytes] | None = None,
+    checkpoint: tuple[int, bytes] | None = None,
+) -> Verification:
+    """:func:`verify` over stored records: hashes the stored canonical bytes directly."""
+    step = AuditChain(key).digest
+    first, previous = (0, GENESIS) if start is None else (start[0] + 1, start[1])
+    expected = first
+    checkpoint_seen = checkpoint is None
+    position = -1
+    iterator = iter(records)
+    for position, record in enumerate(iterator):
+        sequence = record.sequence
+        if step(record.previous_hash, record.canonical) != record.hash:
+            return Verification(False, position, position, sequence, BreakReason.ALTERED)
+        if sequence != expected or record.previous_hash != previous:
+            reason = _why(sequence, expected, first, iterator)
+            return Verification(False, position, position, sequence, reason)
+        if checkpoint is not None and sequence == checkpoint[0]:
+            if record.hash != checkpoint[1]:
+                return Verification(False, position, position, sequence, BreakReason.CHECKPOINT)
+            checkpoint_seen = True
+        previous = record.hash
+        expected = sequence + 1
+    checked = position + 1
+    if not checkpoint_seen:
+        return Verification(False, checked, None, None, BreakReason.CHECKPOINT)
+    return Verification(True, checked)
+
+
+def _why(sequence: int, expected: int, first: int, rest: Iterable[ChainRecord]) -> BreakReason:
+    if first <= sequence < expected:
+        return BreakReason.INSERTED  # a number already used by a verified entry
+    if sequence > expected:
+        later = {r.sequence for r in rest}
+        return BreakReason.REORDERED if expected in later else BreakReason.REMOVED
+    if sequence < expected:
+        return BreakReason.REORDERED
+    return BreakReason.INSERTED  # right number, wrong link: not the entry that was chained

@@ -1,0 +1,99 @@
+"""Signed checkpoints of the chain head, to anchor the trail outside the database.
+
+Publish or file a checkpoint (with the DPO, a notary, a timestamping service, a git
+repository): whoever later holds it and the controller's public key can show that the
+chain they are given contains that head. A rebuilt or truncated chain cannot.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import UTC, datetime
+
+import attrs
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from gdprcrm.errors import CertificateInvalid, InvalidInput
+from gdprcrm.model import AuditEntry
+from gdprcrm.model._checks import as_utc, aware, check_aware
+from gdprcrm.vault.certificate import CertificateSigner
+
+__all__ = ["Checkpoint", "sign_checkpoint"]
+
+_DOMAIN = b"gdprcrm audit checkpoint v1\n"
+
+
+def _canonical(data: object) -> bytes:
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode()
+
+
+@attrs.frozen
+class Checkpoint:
+    """The chain head at an instant: sequence and hash, signed by the controller."""
+
+    sequence: int
+    hash: bytes = attrs.field(repr=False)
+    at: datetime = attrs.field(converter=as_utc, validator=aware)
+    signer_id: str
+    signature: bytes = attrs.field(default=b"", repr=False)
+
+    def payload(self) -> dict[str, object]:
+        return {
+            "type": "gdprcrm.audit-checkpoint",
+            "version": 1,
+            "sequence": self.sequence,
+            "hash": self.hash.hex(),
+            "at": self.at.isoformat(),
+            "signer_id": self.signer_id,
+        }
+
+    def signed_bytes(self) -> bytes:
+        return _DOMAIN + _canonical(self.payload())
+
+    def to_json(self) -> str:
+        sig = base64.b64encode(self.signature).decode()
+        return _canonical({"checkpoint": self.payload(), "signature": sig}).decode()
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> Checkpoint:
+        raw = text.encode() if isinstance(text, str) else text
+        try:
+            doc = json.loads(raw)
+            body = doc["checkpoint"]
+            if body["type"] != "gdprcrm.audit-checkpoint" or body["version"] != 1:
+                raise ValueError("unknown type")
+            cp = cls(
+                sequence=int(body["sequence"]),
+                hash=bytes.fromhex(body["hash"]),
+                at=datetime.fromisoformat(body["at"]),
+                signer_id=str(body["signer_id"]),
+                signature=base64.b64decode(doc["signature"], validate=True),
+            )
+        except (ValueError, KeyError, TypeError, InvalidInput):
+            raise CertificateInvalid("not a gdprcrm audit checkpoint") from None
+        if cp.to_json().encode() != raw:
+            raise CertificateInvalid("checkpoint is not in its canonical form (altered?)")
+        return cp
+
+    def verify(self, public_key: Ed25519PublicKey) -> None:
+        """Raise CertificateInvalid unless signed by the holder of ``public_key``."""
+        try:
+            public_key.verify(self.signature, self.signed_bytes())
+        except (InvalidSignature, ValueError):
+            raise CertificateInvalid("audit checkpoint signature does not verify") from None
+
+    @property
+    def head(self) -> tuple[int, bytes]:
+        """What :func:`gdprcrm.audit.verify` takes as ``checkpoint=``."""
+        return (self.sequence, self.hash)
+
+
+def sign_checkpoint(head: AuditEntry, signer: CertificateSigner, at: datetime) -> Checkpoint:
+    """A signed checkpoint of ``head`` (the last entry of the chain)."""
+    at = check_aware(at, "checkpoint at").astimezone(UTC)
+    if not head.hash:
+        raise InvalidInput("checkpoint of an entry that was never chained")
+    cp = Checkpoint(head.sequence, head.hash, at, signer.signer_id)
+    return attrs.evolve(cp, signature=signer.sign_bytes(cp.signed_bytes()))
