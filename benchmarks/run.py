@@ -13,10 +13,10 @@ from collections.abc import Iterator
 
 import cryptography
 
-from benchmarks import storage, vault
+from benchmarks import audit, storage, vault
 from benchmarks.harness import Result
 
-SUITES = {"vault": vault.run, "storage": storage.run}
+SUITES = {"vault": vault.run, "storage": storage.run, "audit": audit.run}
 
 
 def _table(results: Iterator[Result]) -> list[Result]:

@@ -26,7 +26,6 @@ import attrs
 
 from gdprcrm.errors import InvalidInput
 from gdprcrm.model import AuditEntry, DetailValue, SubjectId
-from gdprcrm.model._checks import check_aware
 
 __all__ = [
     "GENESIS",
@@ -42,11 +41,14 @@ __all__ = [
 GENESIS = b""
 """The previous hash of the first entry."""
 
+_SET_PREVIOUS = AuditEntry.__dict__["previous_hash"].__set__
+_SET_HASH = AuditEntry.__dict__["hash"].__set__
 _ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=True)
 
 
 def _instant(at: datetime) -> str:
-    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    # Entries hold UTC instants (the model converts); isoformat is canonical for them.
+    return (at if at.tzinfo is UTC else at.astimezone(UTC)).isoformat()
 
 
 def encode(entry: AuditEntry) -> bytes:
@@ -98,7 +100,6 @@ class AuditChain:
         details: Mapping[str, DetailValue] | Iterable[tuple[str, DetailValue]] = (),
     ) -> AuditEntry:
         """The entry that follows ``head`` (None for the first), hashed and linked."""
-        at = check_aware(at, "audit entry at")
         draft = AuditEntry(
             sequence=0 if head is None else head.sequence + 1,
             at=at,
@@ -110,7 +111,11 @@ class AuditChain:
         )
         previous = GENESIS if head is None else head.hash
         own = self.digest(previous, encode(draft))
-        return attrs.evolve(draft, previous_hash=previous, hash=own)
+        # The draft was validated once, is not shared yet, and its hash covers
+        # everything but the hashes: fill them in place rather than validating again.
+        _SET_PREVIOUS(draft, previous)
+        _SET_HASH(draft, own)
+        return draft
 
 
 class BreakReason(enum.Enum):
@@ -176,24 +181,34 @@ def verify_records(
     checkpoint: tuple[int, bytes] | None = None,
 ) -> Verification:
     """:func:`verify` over stored records: hashes the stored canonical bytes directly."""
-    step = AuditChain(key).digest
+    mac = None if key is None else AuditChain(key)
+    sha = hashlib.sha256
     first, previous = (0, GENESIS) if start is None else (start[0] + 1, start[1])
     expected = first
+    mark, mark_hash = checkpoint if checkpoint is not None else (-1, b"")
     checkpoint_seen = checkpoint is None
     position = -1
     iterator = iter(records)
     for position, record in enumerate(iterator):
+        link = record.previous_hash
+        own = record.hash
+        # One hash per entry, nothing else on the common path.
+        digest = (
+            sha(link + record.canonical).digest()
+            if mac is None
+            else mac.digest(link, record.canonical)
+        )
         sequence = record.sequence
-        if step(record.previous_hash, record.canonical) != record.hash:
+        if digest != own:
             return Verification(False, position, position, sequence, BreakReason.ALTERED)
-        if sequence != expected or record.previous_hash != previous:
+        if sequence != expected or link != previous:
             reason = _why(sequence, expected, first, iterator)
             return Verification(False, position, position, sequence, reason)
-        if checkpoint is not None and sequence == checkpoint[0]:
-            if record.hash != checkpoint[1]:
+        if sequence == mark:
+            if own != mark_hash:
                 return Verification(False, position, position, sequence, BreakReason.CHECKPOINT)
             checkpoint_seen = True
-        previous = record.hash
+        previous = own
         expected = sequence + 1
     checked = position + 1
     if not checkpoint_seen:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import datetime
 from typing import Any
@@ -24,8 +25,13 @@ DetailValue = str | int | bool | None
 _CODE = re.compile(r"[a-z][a-z0-9_.:-]{0,63}")
 
 
+@functools.lru_cache(maxsize=4096)
+def _is_short_code(value: str) -> bool:
+    return bool(_CODE.fullmatch(value))
+
+
 def _code(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if not isinstance(value, str) or not _CODE.fullmatch(value):
+    if not isinstance(value, str) or not _is_short_code(value):
         raise InvalidInput(f"AuditEntry.{attribute.name}: expected a short lower-case code")
 
 
@@ -34,6 +40,7 @@ _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12
 _DIGIT_RUN = re.compile(r"[0-9]{7,}")
 
 
+@functools.lru_cache(maxsize=8192)
 def is_code(text: str) -> bool:
     """True for what an audit entry may hold as text: an opaque UUID, or a short
     lower-case code (no spaces, no '@', no '+', no run of 7 digits or more).
