@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 import attrs
 from dateutil.relativedelta import relativedelta
 
-from gdprcrm.examples.lumiere import PURPOSES, declarations
+from gdprcrm.examples.lumiere import declarations
 from gdprcrm.model import (
     AnchorEvent,
     ConsentGiven,
@@ -53,6 +53,8 @@ def run_demo(say: Say = print) -> int:
     """Tell the story through ``say``; return the number of checks that failed (0)."""
     clock = FrozenClock(START)
     decl = declarations()
+    notice = decl.notices[-1].version
+    purposes = decl.purposes
     failures = 0
 
     def check(label: str, decision: Decision, expected: bool) -> None:
@@ -69,6 +71,7 @@ def run_demo(say: Say = print) -> int:
     say(f"Clock frozen at {clock.now():%Y-%m-%d %H:%M} UTC. All people are fictional.")
 
     step("1. One declaration of the controller, its fields and its purposes (Art. 30)")
+    say("    (gdprcrm/examples/lumiere.toml: the register and the notice come from it too)")
     info = decl.controller
     say(
         f"    Controller: {info.name} ({info.registration}); "
@@ -143,15 +146,15 @@ def run_demo(say: Say = print) -> int:
         "newsletter",
         clock.now(),
         channel="web-form",
-        notice_version="2025-09",
+        notice_version=notice,
         language="fr",
         evidence={"form": "newsletter-signup", "checkbox": "nl-optin-unchecked-by-default"},
     )
     cust = cust.with_events(consents=[consent])
-    say(f"    the customer ticks the newsletter box at {consent.at:%H:%M} under notice 2025-09")
+    say(f"    the customer ticks the newsletter box at {consent.at:%H:%M} under notice {notice}")
     check("customer / newsletter", decide(cust, "newsletter", clock.now(), decl), True)
     try:
-        ConsentGiven(customer.id, "newsletter,prospecting", clock.now(), "web-form", "2025-09")
+        ConsentGiven(customer.id, "newsletter,prospecting", clock.now(), "web-form", notice)
     except ValueError as exc:
         say(f"    a bundled consent is refused: {type(exc).__name__} (Art. 7(2))")
 
@@ -159,7 +162,7 @@ def run_demo(say: Say = print) -> int:
         "4. A child: in France, the minor AND a parent consent together "
         "(Art. 8, Loi 78-17 art. 45)"
     )
-    own = ConsentGiven(teen.id, "newsletter", clock.now(), "web-form", "2025-09")
+    own = ConsentGiven(teen.id, "newsletter", clock.now(), "web-form", notice)
     tstate = SubjectState(teen, (own,))
     check("teenager alone / newsletter", decide(tstate, "newsletter", clock.now(), decl), False)
     parent = ConsentGiven(
@@ -167,7 +170,7 @@ def run_demo(say: Say = print) -> int:
         "newsletter",
         clock.now(),
         "paper-form",
-        "2025-09",
+        notice,
         given_by=ConsentGiver.PARENTAL_RESPONSIBILITY,
     )
     tstate = tstate.with_events(consents=[parent])
@@ -233,23 +236,23 @@ def run_demo(say: Say = print) -> int:
         "loyalty-offers",
         "Offres de fidélité",
         LegalBasis.CONSENT,
-        PURPOSES[3].fields,
+        decl.purpose("newsletter").fields,
         RetentionRule(relativedelta(years=2)),
         direct_marketing=True,
     )
-    v2 = NoticeVersion.describing("2026-03", clock.now(), (*PURPOSES, loyalty))
+    v2 = NoticeVersion.describing("2026-03", clock.now(), (*purposes, loyalty))
     decl2 = Declarations(
         decl.controller, decl.fields, (*decl.purposes, loyalty), (*decl.notices, v2)
     )
-    old = ConsentGiven(customer.id, "loyalty-offers", clock.now(), "web-form", "2025-09")
+    old = ConsentGiven(customer.id, "loyalty-offers", clock.now(), "web-form", notice)
     new = ConsentGiven(customer.id, "loyalty-offers", clock.now(), "web-form", "2026-03")
     check(
-        "consent under 2025-09 / loyalty-offers",
+        "consent under the first notice / loyalty-offers",
         decide(SubjectState(customer, (old,)), "loyalty-offers", clock.now(), decl2),
         False,
     )
     check(
-        "consent under 2026-03 / loyalty-offers",
+        "consent under notice 2026-03 / loyalty-offers",
         decide(SubjectState(customer, (new,)), "loyalty-offers", clock.now(), decl2),
         True,
     )
@@ -264,6 +267,6 @@ def run_demo(say: Say = print) -> int:
     if failures:
         say(f"{failures} check(s) did not give the expected answer.")
     else:
-        say("Every decision came out as the GDPR requires. Coming next in gdprcrm: the encrypted")
-        say("store with crypto-shredding, the audit trail, notices, registers and requests.")
+        say("Every decision came out as the GDPR requires. Coming next in this demo: the")
+        say("encrypted store with crypto-shredding, the audit trail, notices and requests.")
     return failures

@@ -25,7 +25,7 @@ from dateutil.relativedelta import relativedelta
 from gdprcrm.errors import InvalidInput, NaiveDatetime, SerializationError
 from gdprcrm.model import ConsentEvent, DetailValue, SubjectId, format_period, parse_period
 
-__all__ = ["converter", "make_converter", "structure", "unstructure"]
+__all__ = ["converter", "format_error", "make_converter", "structure", "unstructure"]
 
 T = TypeVar("T")
 
@@ -133,6 +133,11 @@ def unstructure(obj: Any, unstructure_as: Any = None) -> Any:
     (``"event": "given"`` or ``"withdrawn"``) so it can be read back as the union.
     """
     return converter.unstructure(obj, unstructure_as=unstructure_as)
+
+
+def format_error(exc: BaseException, type_: Any) -> str:
+    """cattrs' ``format_exception`` hook, keeping gdprcrm's own messages."""
+    return _format(exc, type_)
 
 
 def _format(exc: BaseException, type_: Any) -> str:

@@ -1,0 +1,463 @@
+"""Load the controller's declarations from a TOML file: ONE source for everything.
+
+The register (Art. 30), the privacy notice (Art. 13/14), the consent receipts and every
+decision are generated from the same :class:`~gdprcrm.model.Declarations`, so they can
+never disagree. Every error names its place in the file::
+
+    $.purposes[2].retention.period: not an ISO 8601 duration such as 'P3Y' or 'P13M'
+
+The file format is documented in docs/declarations.md; the shipped French example is
+``gdprcrm/examples/lumiere.toml``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tomllib
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+import attrs
+import cattrs
+
+from gdprcrm.errors import InvalidInput, SerializationError
+from gdprcrm.model import (
+    DEFAULT_TAXONOMY,
+    AnchorEvent,
+    AutomatedDecision,
+    CnilGroup,
+    Contact,
+    ControllerInfo,
+    DataCategory,
+    Declarations,
+    FieldSpec,
+    LegalBasis,
+    Lookup,
+    NoticeVersion,
+    Provenance,
+    Provision,
+    Purpose,
+    Recipient,
+    RecipientKind,
+    RestrictionExemption,
+    RetentionAction,
+    RetentionRule,
+    SpecialCategoryCondition,
+    SupervisoryAuthority,
+    Transfer,
+    TransferMechanism,
+    parse_period,
+)
+from gdprcrm.serialization import format_error, make_converter
+
+__all__ = ["ConfigError", "declarations_digest", "load_declarations", "parse_declarations"]
+
+T = TypeVar("T")
+
+
+class ConfigError(SerializationError):
+    """A declarations file that cannot be loaded; ``errors`` are ``$.path: message``."""
+
+
+# -- the document shapes (what the TOML holds, before references are resolved) ---------
+
+
+@attrs.frozen
+class _ContactDoc:
+    name: str
+    email: str | None = None
+    address: str | None = None
+    phone: str | None = None
+
+
+@attrs.frozen
+class _AuthorityDoc:
+    name: str
+    url: str
+    address: str | None = None
+
+
+@attrs.frozen
+class _ControllerDoc:
+    id: str
+    name: str
+    contact: _ContactDoc
+    supervisory_authority: _AuthorityDoc
+    establishment: str = "FR"
+    legal_timezone: str = "Europe/Paris"
+    registration: str | None = None
+    dpo: _ContactDoc | None = None
+    representative: _ContactDoc | None = None
+    joint_controllers: list[_ContactDoc] = attrs.Factory(list)
+    privacy_policy_url: str | None = None
+
+
+@attrs.frozen
+class _CategoryDoc:
+    key: str
+    label: str
+    group: str
+    special: bool = False
+    criminal: bool = False
+
+
+@attrs.frozen
+class _FieldDoc:
+    name: str
+    category: str
+    provenance: str = "provided"
+    lookup: str | None = None
+    description: str | None = None
+
+
+@attrs.frozen
+class _RecipientDoc:
+    id: str
+    name: str
+    kind: str
+    country: str = "FR"
+    contract_reference: str | None = None
+    category: str | None = None
+
+
+@attrs.frozen
+class _RetentionDoc:
+    period: str
+    anchor: str = "collection"
+    action: str = "erase"
+    legal_reference: str | None = None
+
+
+@attrs.frozen
+class _TransferDoc:
+    country: str
+    mechanism: str
+    reference: str | None = None
+    recipient_id: str | None = None
+
+
+@attrs.frozen
+class _AutomatedDoc:
+    logic: str
+    significance: str
+    solely_automated: bool = True
+    significant: bool = False
+    human_review: str | None = None
+
+
+@attrs.frozen
+class _PurposeDoc:
+    id: str
+    name: str
+    basis: str
+    fields: list[str]
+    retention: _RetentionDoc
+    description: str = ""
+    recipients: list[str] = attrs.Factory(list)
+    transfers: list[_TransferDoc] = attrs.Factory(list)
+    automated_decision: _AutomatedDoc | None = None
+    direct_marketing: bool = False
+    explicit_consent: bool = False
+    special_condition: str | None = None
+    criminal_data_authority: str | None = None
+    legitimate_interests: str | None = None
+    lia_reference: str | None = None
+    compatible_with: list[str] = attrs.Factory(list)
+    subject_categories: list[str] = attrs.Factory(list)
+    provision: str = "voluntary"
+    provision_consequences: str | None = None
+    restriction_exemption: str | None = None
+
+
+@attrs.frozen
+class _NoticeDoc:
+    published: datetime
+    version: str | None = None
+
+
+@attrs.frozen
+class _Document:
+    controller: _ControllerDoc
+    fields: list[_FieldDoc]
+    purposes: list[_PurposeDoc]
+    notice: _NoticeDoc
+    recipients: list[_RecipientDoc] = attrs.Factory(list)
+    categories: list[_CategoryDoc] = attrs.Factory(list)
+
+
+def _strict(kind: type[Any]) -> Callable[[Any, type], Any]:
+    def structure(value: Any, _: type) -> Any:
+        # TOML has real booleans, integers and strings: no silent coercion ("yes" is
+        # not True, 3 is not "3").
+        if type(value) is not kind:
+            raise InvalidInput(f"expected a TOML {kind.__name__}, got {type(value).__name__}")
+        return value
+
+    return structure
+
+
+_CONVERTER = make_converter()
+for _kind in (bool, int, str):
+    _CONVERTER.register_structure_hook(_kind, _strict(_kind))
+
+
+class _Errors:
+    """Collects ``$.path: message`` lines while building the model."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def run(self, path: str, build: Callable[[], T]) -> T | None:
+        try:
+            return build()
+        except (InvalidInput, ValueError, KeyError) as exc:
+            message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            self.lines.append(f"{path}: {message}")
+            return None
+
+
+def _enum(cls: type[Any], value: str) -> Any:
+    try:
+        return cls(value)
+    except ValueError:
+        allowed = ", ".join(repr(m.value) for m in cls)
+        raise InvalidInput(f"{value!r} is not one of {allowed}") from None
+
+
+def _contact(doc: _ContactDoc | None) -> Contact | None:
+    return None if doc is None else Contact(doc.name, doc.email, doc.address, doc.phone)
+
+
+def parse_declarations(data: Mapping[str, Any], *, source: str = "declarations") -> Declarations:
+    """Build :class:`~gdprcrm.model.Declarations` from parsed TOML (a mapping)."""
+    try:
+        doc = _CONVERTER.structure(dict(data), _Document)
+    except cattrs.BaseValidationError as exc:
+        lines = tuple(
+            _path_first(line)
+            for line in cattrs.transform_error(exc, path="$", format_exception=format_error)
+        )
+        raise ConfigError(f"{source}: cannot read the declarations", lines) from None
+    errors = _Errors()
+
+    taxonomy = dict(DEFAULT_TAXONOMY)
+    for i, c in enumerate(doc.categories):
+
+        def build_category(c: _CategoryDoc = c) -> DataCategory:
+            return DataCategory(c.key, c.label, _enum(CnilGroup, c.group), c.special, c.criminal)
+
+        category = errors.run(f"$.categories[{i}]", build_category)
+        if category is not None:
+            taxonomy[category.key] = category
+
+    ctl = doc.controller
+    controller = errors.run(
+        "$.controller",
+        lambda: ControllerInfo(
+            id=ctl.id,
+            name=ctl.name,
+            contact=Contact(
+                ctl.contact.name, ctl.contact.email, ctl.contact.address, ctl.contact.phone
+            ),
+            supervisory_authority=SupervisoryAuthority(
+                ctl.supervisory_authority.name,
+                ctl.supervisory_authority.url,
+                ctl.supervisory_authority.address,
+            ),
+            establishment=ctl.establishment,
+            legal_timezone=ctl.legal_timezone,
+            registration=ctl.registration,
+            dpo=_contact(ctl.dpo),
+            representative=_contact(ctl.representative),
+            joint_controllers=tuple(filter(None, map(_contact, ctl.joint_controllers))),
+            privacy_policy_url=ctl.privacy_policy_url,
+        ),
+    )
+
+    fields: dict[str, FieldSpec] = {}
+    for i, f in enumerate(doc.fields):
+        path = f"$.fields[{i}]"
+        if f.category not in taxonomy:
+            errors.lines.append(f"{path}.category: unknown data category {f.category!r}")
+            continue
+
+        def build_field(f: _FieldDoc = f) -> FieldSpec:
+            return FieldSpec(
+                name=f.name,
+                category=taxonomy[f.category],
+                provenance=_enum(Provenance, f.provenance),
+                lookup=None if f.lookup is None else _enum(Lookup, f.lookup),
+                description=f.description,
+            )
+
+        spec = errors.run(path, build_field)
+        if spec is not None:
+            if spec.name in fields:
+                errors.lines.append(f"{path}.name: field {spec.name!r} declared twice")
+            fields[spec.name] = spec
+
+    recipients: dict[str, Recipient] = {}
+    for i, r in enumerate(doc.recipients):
+
+        def build_recipient(r: _RecipientDoc = r) -> Recipient:
+            return Recipient(
+                r.id,
+                r.name,
+                _enum(RecipientKind, r.kind),
+                r.country,
+                r.contract_reference,
+                r.category,
+            )
+
+        recipient = errors.run(f"$.recipients[{i}]", build_recipient)
+        if recipient is not None:
+            recipients[recipient.id] = recipient
+
+    purposes: list[Purpose] = []
+    for i, pd in enumerate(doc.purposes):
+        path = f"$.purposes[{i}]"
+        built = _purpose(pd, path, fields, recipients, errors)
+        if built is not None:
+            purposes.append(built)
+
+    if errors.lines or controller is None:
+        raise ConfigError(f"{source}: invalid declarations", tuple(errors.lines))
+
+    declarations = errors.run(
+        "$", lambda: Declarations(controller, tuple(fields.values()), tuple(purposes))
+    )
+    if declarations is None:
+        raise ConfigError(f"{source}: invalid declarations", tuple(errors.lines))
+    version = doc.notice.version or declarations_digest(declarations)
+    notice = NoticeVersion.describing(version, doc.notice.published, declarations.purposes)
+    return declarations.with_notice(notice)
+
+
+def _purpose(
+    pd: _PurposeDoc,
+    path: str,
+    fields: Mapping[str, FieldSpec],
+    recipients: Mapping[str, Recipient],
+    errors: _Errors,
+) -> Purpose | None:
+    before = len(errors.lines)
+    used = []
+    for j, name in enumerate(pd.fields):
+        if name in fields:
+            used.append(fields[name])
+        else:
+            errors.lines.append(f"{path}.fields[{j}]: undeclared field {name!r}")
+    chosen = []
+    for j, rid in enumerate(pd.recipients):
+        if rid in recipients:
+            chosen.append(recipients[rid])
+        else:
+            errors.lines.append(f"{path}.recipients[{j}]: undeclared recipient {rid!r}")
+    rd = pd.retention
+    period = errors.run(f"{path}.retention.period", lambda: parse_period(rd.period))
+    anchor = errors.run(f"{path}.retention.anchor", lambda: _enum(AnchorEvent, rd.anchor))
+    action = errors.run(f"{path}.retention.action", lambda: _enum(RetentionAction, rd.action))
+    retention = None
+    if period is not None and anchor is not None and action is not None:
+        retention = errors.run(
+            f"{path}.retention",
+            lambda: RetentionRule(period, anchor, action, rd.legal_reference),
+        )
+    transfers = []
+    for j, t in enumerate(pd.transfers):
+        tpath = f"{path}.transfers[{j}]"
+
+        def build_transfer(t: _TransferDoc = t) -> Transfer:
+            return Transfer(
+                t.country, _enum(TransferMechanism, t.mechanism), t.reference, t.recipient_id
+            )
+
+        built = errors.run(tpath, build_transfer)
+        if built is not None:
+            transfers.append(built)
+    basis = errors.run(f"{path}.basis", lambda: _enum(LegalBasis, pd.basis))
+    special = None
+    if pd.special_condition is not None:
+        special = errors.run(
+            f"{path}.special_condition",
+            lambda: _enum(SpecialCategoryCondition, pd.special_condition or ""),
+        )
+    provision = errors.run(f"{path}.provision", lambda: _enum(Provision, pd.provision))
+    exemption = None
+    if pd.restriction_exemption is not None:
+        exemption = errors.run(
+            f"{path}.restriction_exemption",
+            lambda: _enum(RestrictionExemption, pd.restriction_exemption or ""),
+        )
+    adm = None
+    if pd.automated_decision is not None:
+        a = pd.automated_decision
+        adm = errors.run(
+            f"{path}.automated_decision",
+            lambda: AutomatedDecision(
+                a.logic, a.significance, a.solely_automated, a.significant, a.human_review
+            ),
+        )
+    if len(errors.lines) > before or retention is None or basis is None or provision is None:
+        return None
+    return errors.run(
+        path,
+        lambda: Purpose(
+            id=pd.id,
+            name=pd.name,
+            basis=basis,
+            fields=tuple(used),
+            retention=retention,
+            description=pd.description,
+            recipients=tuple(chosen),
+            transfers=tuple(transfers),
+            automated_decision=adm,
+            direct_marketing=pd.direct_marketing,
+            explicit_consent=pd.explicit_consent,
+            special_condition=special,
+            criminal_data_authority=pd.criminal_data_authority,
+            legitimate_interests=pd.legitimate_interests,
+            lia_reference=pd.lia_reference,
+            compatible_with=frozenset(pd.compatible_with),
+            subject_categories=frozenset(pd.subject_categories),
+            provision=provision,
+            provision_consequences=pd.provision_consequences,
+            restriction_exemption=exemption,
+        ),
+    )
+
+
+def _path_first(line: str) -> str:
+    message, sep, path = line.rpartition(" @ ")
+    return f"{path}: {message}" if sep else line
+
+
+def load_declarations(path: str | os.PathLike[str]) -> Declarations:
+    """Read a declarations TOML file (see docs/declarations.md)."""
+    file = Path(path)
+    try:
+        raw = file.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"{file}: {exc.strerror}") from None
+    try:
+        data = tomllib.loads(raw.decode())
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{file}: not valid TOML", (f"$: {exc}",)) from None
+    return parse_declarations(data, source=str(file))
+
+
+def declarations_digest(declarations: Declarations) -> str:
+    """A short id that changes if and only if the declared content changes."""
+    from gdprcrm.serialization import unstructure
+
+    content = {
+        "controller": unstructure(declarations.controller),
+        "fields": unstructure(list(declarations.fields)),
+        "purposes": unstructure(list(declarations.purposes)),
+    }
+    blob = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    return "sha256:" + hashlib.sha256(blob.encode()).hexdigest()[:16]

@@ -1,0 +1,114 @@
+"""Declarations from TOML: the example loads, and every error names its path."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import attrs
+import pytest
+from hypothesis import given
+
+from gdprcrm.config import ConfigError, declarations_digest, load_declarations, parse_declarations
+from gdprcrm.examples import lumiere
+from gdprcrm.model import Declarations, LegalBasis
+from gdprcrm.testing import strategies as gst
+
+EXAMPLE = tomllib.loads(lumiere.toml_path().read_text("utf-8"))
+
+
+def _copy() -> dict[str, Any]:
+    return tomllib.loads(lumiere.toml_path().read_text("utf-8"))
+
+
+def test_the_french_example_loads() -> None:
+    decl = lumiere.declarations()
+    assert [p.id for p in decl.purposes] == [
+        "prospecting",
+        "customer-relationship",
+        "invoicing",
+        "newsletter",
+        "after-sales",
+    ]
+    invoicing = decl.purpose("invoicing")
+    assert invoicing.basis is LegalBasis.LEGAL_OBLIGATION
+    assert invoicing.retention.is_legal_hold
+    assert invoicing.retention.legal_reference == "Code de commerce, art. L123-22"
+    assert decl.purpose("prospecting").lia_reference is not None
+    assert decl.purpose("after-sales").transfers[0].country == "US"
+    assert decl.notices[0].version == declarations_digest(decl)
+    assert decl.controller.supervisory_authority.name.startswith("Commission nationale")
+
+
+def test_load_from_a_file(tmp_path: Path) -> None:
+    path = tmp_path / "decl.toml"
+    path.write_text(lumiere.toml_path().read_text("utf-8"))
+    assert load_declarations(path) == lumiere.declarations()
+    with pytest.raises(ConfigError):
+        load_declarations(tmp_path / "missing.toml")
+    path.write_text("this is = = not toml")
+    with pytest.raises(ConfigError, match="TOML"):
+        load_declarations(path)
+
+
+def _errors(data: dict[str, Any]) -> tuple[str, ...]:
+    with pytest.raises(ConfigError) as info:
+        parse_declarations(data)
+    assert isinstance(info.value, ValueError)
+    return info.value.errors
+
+
+def test_a_bad_period_names_its_path() -> None:
+    data = _copy()
+    data["purposes"][2]["retention"]["period"] = "ten years"
+    assert _errors(data) == (
+        "$.purposes[2].retention.period: not an ISO 8601 duration such as 'P3Y' or "
+        "'P13M': 'ten years'",
+    )
+
+
+def test_unknown_references_and_enums_name_their_paths() -> None:
+    data = _copy()
+    data["purposes"][0]["fields"].append("shoe_size")
+    data["purposes"][1]["basis"] = "because"
+    data["purposes"][3]["recipients"] = ["nobody"]
+    data["fields"][0]["category"] = "contact.pigeon"
+    lines = _errors(data)
+    assert "$.purposes[0].fields[4]: undeclared field 'shoe_size'" in lines
+    assert any(line.startswith("$.purposes[1].basis: 'because' is not one of") for line in lines)
+    assert "$.purposes[3].recipients[0]: undeclared recipient 'nobody'" in lines
+    assert "$.fields[0].category: unknown data category 'contact.pigeon'" in lines
+
+
+def test_unlawful_purposes_are_refused_with_their_path() -> None:
+    data = _copy()
+    del data["purposes"][0]["lia_reference"]
+    (line,) = _errors(data)
+    assert line.startswith("$.purposes[0]: Purpose 'prospecting': Art. 6(1)(f)")
+
+
+def test_type_errors_and_unknown_keys_name_their_paths() -> None:
+    data = _copy()
+    data["purposes"][0]["direct_marketing"] = "yes please"
+    data["controller"]["colour"] = "blue"
+    lines = _errors(data)
+    assert any(line.startswith("$.purposes[0].direct_marketing") for line in lines), lines
+    assert any("colour" in line for line in lines), lines
+
+
+def test_a_missing_notice_date_is_an_error() -> None:
+    data = _copy()
+    del data["notice"]
+    assert any("notice" in line for line in _errors(data))
+
+
+@given(gst.declarations())
+def test_the_digest_changes_iff_the_content_changes(decl: Declarations) -> None:
+    assert declarations_digest(decl) == declarations_digest(attrs.evolve(decl))
+    renamed = attrs.evolve(decl.controller, name=decl.controller.name + " SA")
+    assert declarations_digest(attrs.evolve(decl, controller=renamed)) != declarations_digest(decl)
+    first = decl.purposes[0]
+    changed = attrs.evolve(first, description=first.description + " (revised)")
+    other = attrs.evolve(decl, purposes=(changed, *decl.purposes[1:]))
+    assert declarations_digest(other) != declarations_digest(decl)
