@@ -41,6 +41,11 @@ MODULES = [
     "gdprcrm.storage.sqlite",
     "gdprcrm.storage.postgres",
     "gdprcrm.testing.conformance",
+    "gdprcrm.config",
+    "gdprcrm.documents",
+    "gdprcrm.documents.register",
+    "gdprcrm.documents.notice",
+    "gdprcrm.documents.receipt",
 ]
 
 

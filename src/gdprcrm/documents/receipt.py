@@ -1,0 +1,130 @@
+"""Consent receipts in the shape of the Kantara Initiative Consent Receipt v1.1.
+
+One receipt per consent event (given or withdrawn), generated from the event and the
+declarations, signed with the controller's Ed25519 key, verifiable by anyone holding the
+public key. The principal is the opaque subject id, never an e-mail address: a receipt
+carries nothing personal. gdprcrm's own facts (event kind, notice version, who gave the
+consent, the consent a withdrawal ends) sit under the ``gdprcrm`` extension key.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from gdprcrm.documents.register import category_fr, period_fr
+from gdprcrm.errors import CertificateInvalid
+from gdprcrm.model import ConsentEvent, ConsentGiven, Declarations
+from gdprcrm.vault.certificate import CertificateSigner
+
+__all__ = ["KANTARA_VERSION", "build_receipt", "verify_receipt"]
+
+KANTARA_VERSION = "KI-CR-v1.1.0"
+_DOMAIN = b"gdprcrm consent receipt v1\n"
+
+
+def _canonical(data: object) -> bytes:
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode()
+
+
+def _signed(receipt: dict[str, Any], signer_id: str) -> bytes:
+    """What the signature covers: the receipt and who signed it."""
+    return _DOMAIN + _canonical({"receipt": receipt, "signer_id": signer_id})
+
+
+def build_receipt(event: ConsentEvent, decl: Declarations, signer: CertificateSigner) -> str:
+    """The signed receipt of ``event`` (canonical JSON text)."""
+    purpose = decl.purpose(event.purpose_id)
+    info = decl.controller
+    contact = info.dpo or info.contact
+    special = [f for f in purpose.fields if f.category.special]
+    given = isinstance(event, ConsentGiven)
+    receipt: dict[str, Any] = {
+        "version": KANTARA_VERSION,
+        "jurisdiction": info.establishment,
+        "consentTimestamp": int(event.at.timestamp()),
+        "collectionMethod": event.channel,
+        "consentReceiptID": str(event.id),
+        "language": event.language if isinstance(event, ConsentGiven) else "fr",
+        "piiPrincipalId": str(event.subject_id),
+        "piiControllers": [
+            {
+                "piiController": info.name,
+                "onBehalf": False,
+                "contact": contact.name,
+                "address": info.contact.address or "",
+                "email": contact.email or "",
+                "phone": contact.phone or "",
+                "piiControllerUrl": info.privacy_policy_url or "",
+            }
+        ],
+        "policyUrl": info.privacy_policy_url or "",
+        "services": [
+            {
+                "service": info.name,
+                "purposes": [
+                    {
+                        "purpose": purpose.name,
+                        "purposeCategory": [purpose.id],
+                        "consentType": "EXPLICIT",
+                        "piiCategory": sorted(
+                            {category_fr(f.category.key, f.category.label) for f in purpose.fields}
+                        ),
+                        "primaryPurpose": True,
+                        "termination": period_fr(purpose),
+                        "thirdPartyDisclosure": bool(purpose.recipients),
+                        "thirdPartyName": ", ".join(
+                            r.category or r.name for r in purpose.recipients
+                        ),
+                    }
+                ],
+            }
+        ],
+        "sensitive": bool(special),
+        "spiCat": sorted({category_fr(f.category.key, f.category.label) for f in special}),
+        "gdprcrm": {
+            "event": "given" if given else "withdrawn",
+            "noticeVersion": event.notice_version if isinstance(event, ConsentGiven) else None,
+            "explicit": event.explicit if isinstance(event, ConsentGiven) else None,
+            "givenBy": event.given_by.value if isinstance(event, ConsentGiven) else None,
+            "withdraws": None if isinstance(event, ConsentGiven) else str(event.consent_id),
+            "article": "7(1)" if given else "7(3)",
+        },
+    }
+    signature = signer.sign_bytes(_signed(receipt, signer.signer_id))
+    return _canonical(
+        {
+            "receipt": receipt,
+            "signer_id": signer.signer_id,
+            "signature": base64.b64encode(signature).decode(),
+        }
+    ).decode()
+
+
+def verify_receipt(text: str | bytes, public_key: Ed25519PublicKey) -> dict[str, Any]:
+    """The receipt inside ``text`` if its signature verifies; CertificateInvalid otherwise.
+
+    Any altered byte fails: the text must be exactly the canonical form that was signed.
+    """
+    raw = text.encode() if isinstance(text, str) else text
+    try:
+        doc = json.loads(raw)
+        receipt = doc["receipt"]
+        signature = base64.b64decode(doc["signature"], validate=True)
+        str(doc["signer_id"])
+        if receipt["version"] != KANTARA_VERSION:
+            raise ValueError("unknown receipt version")
+    except (ValueError, KeyError, TypeError):
+        raise CertificateInvalid("not a gdprcrm consent receipt") from None
+    if _canonical(doc) != raw:
+        raise CertificateInvalid("receipt is not in its canonical form (altered?)")
+    try:
+        public_key.verify(signature, _signed(receipt, str(doc["signer_id"])))
+    except (InvalidSignature, ValueError):
+        raise CertificateInvalid("consent receipt signature does not verify") from None
+    result: dict[str, Any] = receipt
+    return result
