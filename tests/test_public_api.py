@@ -46,6 +46,7 @@ MODULES = [
     "gdprcrm.documents.register",
     "gdprcrm.documents.notice",
     "gdprcrm.documents.receipt",
+    "gdprcrm.interactions",
 ]
 
 

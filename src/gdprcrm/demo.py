@@ -13,9 +13,19 @@ from datetime import UTC, date, datetime, timedelta
 import attrs
 from dateutil.relativedelta import relativedelta
 
+from gdprcrm.audit import AuditChain
+from gdprcrm.audit import verify as verify_chain
+from gdprcrm.documents import (
+    build_notice,
+    build_receipt,
+    build_register,
+    validate_notice,
+    verify_receipt,
+)
 from gdprcrm.examples.lumiere import declarations
 from gdprcrm.model import (
     AnchorEvent,
+    AuditEntry,
     ConsentGiven,
     ConsentGiver,
     DataSource,
@@ -34,6 +44,7 @@ from gdprcrm.model import (
 )
 from gdprcrm.policy import Decision, Operation, SubjectState, decide
 from gdprcrm.testing.clock import FrozenClock
+from gdprcrm.vault import CertificateSigner
 
 __all__ = ["START", "Say", "run_demo"]
 
@@ -263,10 +274,51 @@ def run_demo(say: Say = print) -> int:
         if p.id in customer.purposes:
             check(f"erased customer / {p.id}", decide(gone, p.id, clock.now(), decl), False)
 
+    step("11. The evidence: register, notice, receipts and audit trail (Art. 5(2), 7(1), 13, 30)")
+    register = build_register(decl, updated_at=clock.now())
+    notice_fr = build_notice(decl, "fr")
+    validate_notice(notice_fr, decl)
+    say(
+        f"    Art. 30 register: {len(register.activities)} activities, "
+        f"{'complete' if register.complete else 'INCOMPLETE'} ({len(register.warnings)} warnings)"
+    )
+    say(
+        f"    Art. 13 notice ({notice_fr.language}): {len(notice_fr.sections)} sections, "
+        f"version {notice_fr.version}"
+    )
+    signer = CertificateSigner.generate(decl.controller.id)
+    receipt = verify_receipt(build_receipt(consent, decl, signer), signer.public_key)
+    say(
+        f"    signed consent receipt {receipt['consentReceiptID'][:8]}... "
+        f"for principal {receipt['piiPrincipalId'][:8]}... (an opaque id, no e-mail)"
+    )
+    chain = AuditChain()
+    entries: list[AuditEntry] = []
+    head = None
+    for action, who in (
+        ("consent.given", customer.id),
+        ("consent.withdrawn", customer.id),
+        ("objection.recorded", prospect.id),
+        ("subject.erased", customer.id),
+    ):
+        head = chain.next_entry(head, at=clock.now(), actor="demo", action=action, subject_id=who)
+        entries.append(head)
+    say(
+        f"    audit chain of {len(entries)} entries: "
+        f"{'verified' if verify_chain(entries).ok else 'BROKEN'}"
+    )
+    forged = [entries[0], entries[2], entries[3]]
+    broken = verify_chain(forged)
+    say(
+        f"    the same chain with one entry removed: broken at {broken.broken_at} "
+        f"({broken.reason.value if broken.reason else '?'})"
+    )
+    failures += 0 if (register.complete and not broken.ok) else 1
+
     say("")
     if failures:
         say(f"{failures} check(s) did not give the expected answer.")
     else:
         say("Every decision came out as the GDPR requires. Coming next in this demo: the")
-        say("encrypted store with crypto-shredding, the audit trail, notices and requests.")
+        say("Controller facade over the encrypted store, with requests and erasure.")
     return failures
