@@ -47,6 +47,9 @@ MODULES = [
     "gdprcrm.documents.notice",
     "gdprcrm.documents.receipt",
     "gdprcrm.interactions",
+    "gdprcrm.deadlines",
+    "gdprcrm.deadlines.calendar",
+    "gdprcrm.deadlines.periods",
 ]
 
 
