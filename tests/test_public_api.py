@@ -50,6 +50,8 @@ MODULES = [
     "gdprcrm.deadlines",
     "gdprcrm.deadlines.calendar",
     "gdprcrm.deadlines.periods",
+    "gdprcrm.policy.retention",
+    "gdprcrm.service",
 ]
 
 

@@ -51,6 +51,7 @@ from gdprcrm.model import (
     consent_state,
 )
 from gdprcrm.policy import Decision, Operation, Outcome, Reason, SubjectState, decide
+from gdprcrm.service import Controller, ErasureOutcome, ProcessingRefused
 
 __version__ = "0.1.0.dev0"
 
@@ -68,12 +69,14 @@ __all__ = [
     "ConsentState",
     "ConsentWithdrawn",
     "Contact",
+    "Controller",
     "ControllerInfo",
     "DataCategory",
     "DataSource",
     "DataSubjectRequest",
     "Decision",
     "Declarations",
+    "ErasureOutcome",
     "FieldSpec",
     "GdprCrmError",
     "InvalidInput",
@@ -84,6 +87,7 @@ __all__ = [
     "Objection",
     "Operation",
     "Outcome",
+    "ProcessingRefused",
     "Provenance",
     "Purpose",
     "Reason",

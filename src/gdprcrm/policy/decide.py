@@ -25,7 +25,6 @@ from datetime import datetime
 from gdprcrm.errors import NaiveDatetime
 from gdprcrm.model import (
     DEFAULT_CONSENT_AGES,
-    AnchorEvent,
     ConsentAges,
     ConsentGiven,
     ConsentGiver,
@@ -37,6 +36,7 @@ from gdprcrm.model import (
 )
 from gdprcrm.policy.decision import Decision, Operation
 from gdprcrm.policy.reasons import Reason, ReasonKind
+from gdprcrm.policy.retention import retention_due
 from gdprcrm.policy.state import SubjectState
 
 __all__ = ["decide"]
@@ -128,7 +128,7 @@ def decide(
                 reasons.append(Reason.RESTRICTED)
 
     # Art. 5(1)(e): storage limitation.
-    expiry = _retention_expiry(state, purpose, at)
+    expiry = retention_due(state, purpose, at)
     if expiry is not None and at >= expiry:
         reasons.append(Reason.RETENTION_EXPIRED)
 
@@ -221,28 +221,3 @@ def _consent_rules(
             reasons.append(Reason.CONSENT_NOT_EXPLICIT)
         return []
     return counting
-
-
-def _retention_expiry(state: SubjectState, purpose: Purpose, at: datetime) -> datetime | None:
-    """Art. 5(1)(e): when this purpose's retention runs out, if its clock has started."""
-    rule = purpose.retention
-    anchor = rule.anchor
-    start: datetime | None
-    if anchor is AnchorEvent.COLLECTION:
-        start = state.subject.collected_at
-    elif anchor is AnchorEvent.CONSENT_WITHDRAWAL:
-        intervals = state.intervals.get(purpose.id, ())
-        if not intervals or any(i.active_at(at) for i in intervals):
-            return None
-        ends = [i.withdrawn_at for i in intervals if i.withdrawn_at is not None]
-        start = max(ends) if ends else None
-    elif anchor is AnchorEvent.LAST_CONTACT_FROM_SUBJECT:
-        last = state.anchors.get(anchor)
-        start = (
-            state.subject.collected_at if last is None else max(last, state.subject.collected_at)
-        )
-    else:
-        start = state.anchors.get(anchor)
-    if start is None or start > at:
-        return None
-    return start + rule.period

@@ -1,0 +1,690 @@
+"""The Controller: one method per GDPR operation, each one unit of work.
+
+Each method loads what the rule needs through the storage ports, decides with the pure
+policy, writes the result and its audit entries in the same unit of work, and commits:
+everything or nothing. No rule lives here; this module wires the others together.
+
+    crm = Controller.open("crm.db", declarations, kek=KeyFileKekSource("kek.key"),
+                          signer=CertificateSigner.generate("acme-dpo"))
+    sid = crm.add_subject({"email": "lea@example.fr", "name": "Léa"}, "FR",
+                          purposes=["newsletter"])
+    crm.give_consent(sid, "newsletter", channel="web-form")
+    crm.decide(sid, "newsletter").allowed        # True
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import date, datetime
+from typing import Any
+
+import attrs
+
+from gdprcrm.audit import AuditChain
+from gdprcrm.audit import verify as verify_chain
+from gdprcrm.audit.chain import Verification
+from gdprcrm.clock import Clock, SystemClock
+from gdprcrm.deadlines import FRANCE, HolidayCalendar, request_due
+from gdprcrm.errors import GdprCrmError, InvalidInput, UnknownRecord
+from gdprcrm.model import (
+    DEFAULT_CONSENT_AGES,
+    AgeAttestation,
+    AnchorEvent,
+    BlindIndexEntry,
+    ConsentAges,
+    ConsentGiven,
+    ConsentGiver,
+    ConsentWithdrawn,
+    DataSource,
+    DataSubjectRequest,
+    Declarations,
+    DetailValue,
+    Lookup,
+    PersonalField,
+    RequestKind,
+    RetentionAction,
+    RetentionDue,
+    Subject,
+    SubjectId,
+    SubjectStatus,
+)
+from gdprcrm.model._checks import check_aware
+from gdprcrm.policy import (
+    Decision,
+    ErasurePlan,
+    Operation,
+    SubjectState,
+    decide,
+    erasure_plan,
+    retention_due,
+)
+from gdprcrm.storage.protocols import Storage, UnitOfWork
+from gdprcrm.storage.sqlite import SQLiteStorage
+from gdprcrm.vault import CertificateSigner, ErasureCertificate, Kek, KekSource, KeyVault
+
+__all__ = [
+    "BIRTH_DATE_FIELD",
+    "ERASURE_MARKER",
+    "Controller",
+    "ErasureOutcome",
+    "MinimisationError",
+    "ProcessingRefused",
+]
+
+BIRTH_DATE_FIELD = "gdprcrm_birth_date"
+"""The reserved field that holds a birth date, encrypted like every personal value."""
+
+
+class MinimisationError(InvalidInput):
+    """A value that none of the subject's purposes needs (Art. 5(1)(c))."""
+
+
+class ProcessingRefused(GdprCrmError):
+    """Processing that the policy does not allow now; ``decision`` says why."""
+
+    def __init__(self, decision: Decision) -> None:
+        codes = ", ".join(f"{r.code} (Art. {r.article})" for r in decision.reasons)
+        super().__init__(f"processing refused: {codes}")
+        self.decision = decision
+
+
+ERASURE_MARKER = "gdprcrm-erasure"
+"""The retention-schedule entry that marks an erasure in progress (crash recovery)."""
+
+
+@attrs.frozen
+class ErasureOutcome:
+    """What an erasure did (or, with ``dry_run``, would do)."""
+
+    subject_id: SubjectId
+    plan: ErasurePlan
+    dry_run: bool
+    completed: bool
+    """True when the key was shredded: nothing of the subject is readable anywhere."""
+    certificate: ErasureCertificate | None
+    recipients: tuple[str, ...]
+    """Recipients to notify of the erasure (Art. 19)."""
+
+
+class Controller:
+    """The facade host applications call. Thread-safe as far as its storage is."""
+
+    def __init__(
+        self,
+        storage: Storage,
+        vault: KeyVault,
+        declarations: Declarations,
+        *,
+        clock: Clock | None = None,
+        audit_key: bytes | None = None,
+        actor: str = "system",
+        ages: ConsentAges = DEFAULT_CONSENT_AGES,
+        calendar: HolidayCalendar = FRANCE,
+    ) -> None:
+        if not isinstance(declarations, Declarations):
+            raise InvalidInput("Controller needs Declarations (see gdprcrm.config)")
+        if not declarations.notices:
+            raise InvalidInput("the declarations need at least one published notice version")
+        self.storage = storage
+        self.vault = vault
+        self.declarations = declarations
+        self.clock = clock if clock is not None else SystemClock()
+        self._chain = AuditChain(audit_key)
+        self._audit_key = audit_key
+        self._actor = actor
+        self._ages = ages
+        self._calendar = calendar
+
+    @classmethod
+    def open(
+        cls,
+        path: str | os.PathLike[str],
+        declarations: Declarations,
+        *,
+        kek: KekSource | Kek,
+        signer: CertificateSigner,
+        clock: Clock | None = None,
+        audit_key: bytes | None = None,
+    ) -> Controller:
+        """The embedded default: records in an SQLite file, keys in a second file beside it."""
+        storage = SQLiteStorage(path)
+        vault = KeyVault(storage.key_store(), kek, signer=signer, clock=clock)
+        return cls(storage, vault, declarations, clock=clock, audit_key=audit_key)
+
+    def close(self) -> None:
+        self.storage.close()
+
+    # -- helpers ---------------------------------------------------------------------
+
+    def _now(self, at: datetime | None) -> datetime:
+        return self.clock.now() if at is None else check_aware(at, "at")
+
+    def _audit(
+        self,
+        uow: UnitOfWork,
+        action: str,
+        subject_id: SubjectId | None = None,
+        purpose_id: str | None = None,
+        at: datetime | None = None,
+        **details: DetailValue,
+    ) -> None:
+        entry = self._chain.next_entry(
+            uow.audit.head(),
+            at=self._now(at),
+            actor=self._actor,
+            action=action,
+            subject_id=subject_id,
+            purpose_id=purpose_id,
+            details=details,
+        )
+        uow.audit.append(entry)
+
+    def _load_state(self, uow: UnitOfWork, subject: Subject) -> SubjectState:
+        sid = subject.id
+        if subject.status is SubjectStatus.ACTIVE:
+            stored = uow.subjects.fields(sid, [BIRTH_DATE_FIELD])
+            if stored:
+                born = self.vault.decrypt(sid, BIRTH_DATE_FIELD, stored[0].ciphertext)
+                subject = attrs.evolve(subject, birth_date=date.fromisoformat(str(born)))
+        anchors = {}
+        last_inbound = [
+            i.at for i in uow.interactions.for_subject(sid) if i.direction.value == "inbound"
+        ]
+        if last_inbound:
+            anchors[AnchorEvent.LAST_CONTACT_FROM_SUBJECT] = max(last_inbound)
+        return SubjectState(
+            subject,
+            uow.consents.history(sid),
+            uow.objections.for_subject(sid),
+            uow.restrictions.for_subject(sid),
+            anchors,
+        )
+
+    def _schedule(self, uow: UnitOfWork, state: SubjectState) -> None:
+        """Keep the retention schedule in step with the subject's records."""
+        entries = []
+        for purpose_id in sorted(state.subject.purposes):
+            purpose = self.declarations.purpose(purpose_id)
+            due = retention_due(state, purpose)
+            if due is not None:
+                entries.append(
+                    RetentionDue(state.subject.id, purpose_id, due, purpose.retention.action)
+                )
+        uow.retention.clear(state.subject.id)
+        uow.retention.schedule(entries)
+
+    # -- collection (Art. 5(1)(b)-(c), 9, 13, 14) -----------------------------------------
+
+    def add_subject(
+        self,
+        values: Mapping[str, str],
+        jurisdiction: str,
+        purposes: Iterable[str],
+        *,
+        source: DataSource | None = None,
+        birth_date: date | None = None,
+        attested_age: AgeAttestation | None = None,
+        at: datetime | None = None,
+    ) -> SubjectId:
+        """Store a new person's values, encrypted, for the given purposes.
+
+        Refuses a value that none of ``purposes`` needs (Art. 5(1)(c), naming the field),
+        an undeclared purpose or field, and a value that is not text. ``source`` marks
+        data not collected from the person (Art. 14): the audit records when they must be
+        informed (one month, Art. 14(3)(a)).
+        """
+        now = self._now(at)
+        chosen = sorted(set(purposes))
+        if not chosen:
+            raise InvalidInput("add_subject: give at least one purpose (Art. 5(1)(b))")
+        declared = [self.declarations.purpose(p) for p in chosen]
+        needed = {f.name for p in declared for f in p.fields}
+        for name, value in values.items():
+            self.declarations.field(name)  # UnknownField for an undeclared one
+            if name not in needed:
+                raise MinimisationError(
+                    f"field {name!r} is needed by none of the purposes {chosen} (Art. 5(1)(c))"
+                )
+            if not isinstance(value, str):
+                raise InvalidInput(f"field {name!r}: values are text")
+        subject = Subject(
+            SubjectId.new(),
+            jurisdiction,
+            now,
+            purposes=frozenset(chosen),
+            attested_age=attested_age,
+            source=source,
+        )
+        sid = subject.id
+        fields = [
+            PersonalField(sid, name, self.vault.encrypt(sid, name, value), now)
+            for name, value in sorted(values.items())
+        ]
+        if birth_date is not None:
+            if not isinstance(birth_date, date) or isinstance(birth_date, datetime):
+                raise InvalidInput("birth_date: expected a date")
+            fields.append(
+                PersonalField(
+                    sid,
+                    BIRTH_DATE_FIELD,
+                    self.vault.encrypt(sid, BIRTH_DATE_FIELD, birth_date.isoformat()),
+                    now,
+                )
+            )
+        index = [
+            BlindIndexEntry(
+                sid, name, spec.lookup, self.vault.blind_index(spec.lookup, values[name])
+            )
+            for name in sorted(values)
+            if (spec := self.declarations.field(name)).lookup is not None
+        ]
+        art14_due = None
+        if source is not None:
+            art14_due = request_due(
+                now, tz=self.declarations.controller.legal_timezone, calendar=self._calendar
+            )
+        try:
+            with self.storage.unit_of_work() as uow:
+                uow.subjects.add(subject)
+                uow.subjects.put_fields(fields)
+                uow.subjects.put_index(index)
+                state = SubjectState(subject)
+                self._schedule(uow, state)
+                self._audit(
+                    uow,
+                    "subject.added",
+                    sid,
+                    at=now,
+                    purposes=len(chosen),
+                    fields=len(values),
+                    indirect=source is not None,
+                    art14_due=None if art14_due is None else art14_due.date().isoformat(),
+                )
+                uow.commit()
+        except BaseException:
+            # Nothing of this subject was committed: drop the key made for it.
+            with contextlib.suppress(GdprCrmError):
+                self.vault.shred(sid)
+            raise
+        return sid
+
+    def find_subject(
+        self, *, email: str | None = None, phone: str | None = None
+    ) -> list[SubjectId]:
+        """The subjects with this e-mail address or phone number (through the blind index)."""
+        if (email is None) == (phone is None):
+            raise InvalidInput("find_subject: give exactly one of email or phone")
+        kind, value = (Lookup.EMAIL, email) if email is not None else (Lookup.PHONE, phone)
+        assert value is not None
+        digest = self.vault.blind_index(kind, value)
+        with self.storage.unit_of_work(read_only=True) as uow:
+            return uow.subjects.find_by_index(kind, digest)
+
+    def subject(self, subject_id: SubjectId) -> Subject:
+        with self.storage.unit_of_work(read_only=True) as uow:
+            return uow.subjects.get(subject_id)
+
+    # -- consent (Art. 7, 8) ---------------------------------------------------------------
+
+    def give_consent(
+        self,
+        subject_id: SubjectId,
+        purpose_id: str,
+        *,
+        channel: str,
+        evidence: Mapping[str, str] | None = None,
+        notice_version: str | None = None,
+        language: str = "fr",
+        explicit: bool = False,
+        given_by: ConsentGiver = ConsentGiver.SUBJECT,
+        at: datetime | None = None,
+    ) -> ConsentGiven:
+        """Record a consent for one purpose (Art. 7(1)-(2)), under the current notice by
+        default. A parent's consent for a minor is ``given_by=PARENTAL_RESPONSIBILITY``."""
+        now = self._now(at)
+        self.declarations.purpose(purpose_id)
+        version = notice_version or self.declarations.notices[-1].version
+        event = ConsentGiven(
+            subject_id,
+            purpose_id,
+            now,
+            channel,
+            version,
+            language=language,
+            explicit=explicit,
+            given_by=given_by,
+            evidence=dict(evidence or {}),
+        )
+        with self.storage.unit_of_work() as uow:
+            subject = self._active(uow, subject_id)
+            uow.consents.append(event)
+            if purpose_id not in subject.purposes:
+                subject = attrs.evolve(subject, purposes=subject.purposes | {purpose_id})
+                uow.subjects.update(subject)
+            self._schedule(uow, self._load_state(uow, subject))
+            self._audit(
+                uow,
+                "consent.given",
+                subject_id,
+                purpose_id,
+                at=now,
+                given_by=given_by.value,
+                explicit=explicit,
+            )
+            uow.commit()
+        return event
+
+    def withdraw_consent(
+        self,
+        subject_id: SubjectId,
+        purpose_id: str,
+        *,
+        channel: str,
+        at: datetime | None = None,
+    ) -> list[ConsentWithdrawn]:
+        """Withdraw every consent in force for the purpose: one call, as easy as giving it
+        (Art. 7(3)). Processing before stays lawful."""
+        now = self._now(at)
+        self.declarations.purpose(purpose_id)
+        with self.storage.unit_of_work() as uow:
+            subject = self._active(uow, subject_id)
+            state = self._load_state(uow, subject)
+            active = [i.consent for i in state.intervals.get(purpose_id, ()) if i.active_at(now)]
+            events = [c.withdraw(now, channel) for c in active]
+            for event in events:
+                uow.consents.append(event)
+            self._schedule(uow, state.with_events(consents=events))
+            self._audit(
+                uow, "consent.withdrawn", subject_id, purpose_id, at=now, consents=len(events)
+            )
+            uow.commit()
+        return events
+
+    def consent_history(self, subject_id: SubjectId, purpose_id: str | None = None) -> list[Any]:
+        with self.storage.unit_of_work(read_only=True) as uow:
+            uow.subjects.get(subject_id)
+            return uow.consents.history(subject_id, purpose_id)
+
+    # -- decisions (Art. 5, 6, 7, 8, 9, 17, 18, 21) ------------------------------------------
+
+    def state(self, subject_id: SubjectId) -> SubjectState:
+        with self.storage.unit_of_work(read_only=True) as uow:
+            return self._load_state(uow, uow.subjects.get(subject_id))
+
+    def decide(
+        self,
+        subject_id: SubjectId,
+        purpose_id: str,
+        at: datetime | None = None,
+        *,
+        operation: Operation = Operation.USE,
+    ) -> Decision:
+        """May ``purpose_id`` process this subject now (or at ``at``)? See gdprcrm.policy."""
+        when = self._now(at)
+        return decide(
+            self.state(subject_id),
+            purpose_id,
+            when,
+            self.declarations,
+            operation=operation,
+            ages=self._ages,
+        )
+
+    @contextlib.contextmanager
+    def processing(
+        self, subject_id: SubjectId, purpose_id: str, *, operation: Operation = Operation.USE
+    ) -> Iterator[Decision]:
+        """Wrap real processing: refused with ProcessingRefused, audited when allowed.
+
+        with crm.processing(sid, "newsletter"):
+            send_newsletter(...)
+        """
+        now = self.clock.now()
+        with self.storage.unit_of_work() as uow:
+            subject = uow.subjects.get(subject_id)
+            decision = decide(
+                self._load_state(uow, subject),
+                purpose_id,
+                now,
+                self.declarations,
+                operation=operation,
+                ages=self._ages,
+            )
+            if decision.allowed:
+                self._audit(
+                    uow,
+                    "processing.allowed",
+                    subject_id,
+                    purpose_id,
+                    at=now,
+                    operation=operation.value,
+                )
+            else:
+                self._audit(
+                    uow,
+                    "processing.refused",
+                    subject_id,
+                    purpose_id,
+                    at=now,
+                    reason=decision.reasons[0].code,
+                )
+            uow.commit()
+        if not decision.allowed:
+            raise ProcessingRefused(decision)
+        yield decision
+
+    # -- requests (Art. 12) ----------------------------------------------------------------
+
+    def receive_request(
+        self, subject_id: SubjectId, kind: RequestKind, received_at: datetime | None = None
+    ) -> DataSubjectRequest:
+        """Register a request; its due date follows Art. 12(3) in the controller's zone."""
+        received = self._now(received_at)
+        if not isinstance(kind, RequestKind):
+            raise InvalidInput("receive_request(kind): expected a RequestKind")
+        due = request_due(
+            received, tz=self.declarations.controller.legal_timezone, calendar=self._calendar
+        )
+        assert due is not None
+        request = DataSubjectRequest(subject_id, kind, received, due)
+        with self.storage.unit_of_work() as uow:
+            self._active(uow, subject_id)
+            uow.requests.add(request)
+            self._audit(
+                uow,
+                "request.received",
+                subject_id,
+                at=received,
+                kind=kind.value,
+                request=str(request.id),
+                due=due.date().isoformat(),
+            )
+            uow.commit()
+        return request
+
+    def open_requests(self) -> list[DataSubjectRequest]:
+        """Open requests, soonest due first."""
+        with self.storage.unit_of_work(read_only=True) as uow:
+            return uow.requests.open_by_due(100_000)
+
+    # -- rights (Art. 15, 20) --------------------------------------------------------------
+
+    def values(self, subject_id: SubjectId) -> dict[str, str]:
+        """Every stored value of the subject, decrypted (for the host's own use)."""
+        with self.storage.unit_of_work(read_only=True) as uow:
+            subject = uow.subjects.get(subject_id)
+            stored = uow.subjects.fields(subject.id)
+        return {
+            f.name: str(self.vault.decrypt(subject_id, f.name, f.ciphertext))
+            for f in stored
+            if f.name != BIRTH_DATE_FIELD
+        }
+
+    # -- erasure (Art. 17, 19) ----------------------------------------------------------------
+
+    def erase(
+        self, subject_id: SubjectId, *, dry_run: bool = False, at: datetime | None = None
+    ) -> ErasureOutcome:
+        """Erase the subject: everything not held under Art. 17(3) goes now; what is held
+        stays, restricted, until its hold ends; the key is shredded once nothing is held.
+
+        Crash-safe: the erasure is marked first; :meth:`resume_erasures` completes any
+        erasure that an interruption left half-done, and repeating a step is harmless.
+        """
+        now = self._now(at)
+        with self.storage.unit_of_work(read_only=dry_run) as uow:
+            subject = (
+                uow.subjects.get(subject_id)
+                if dry_run
+                else uow.subjects.get_for_update(subject_id)
+            )
+            if subject.status is SubjectStatus.ERASED:
+                raise UnknownRecord(f"subject {subject_id} was erased")
+            state = self._load_state(uow, subject)
+            stored = [f.name for f in uow.subjects.fields(subject_id)]
+            plan = erasure_plan(state, self.declarations, stored, now)
+            recipients = tuple(
+                sorted(
+                    {
+                        r.id
+                        for p in subject.purposes
+                        for r in self.declarations.purpose(p).recipients
+                    }
+                )
+            )
+            if dry_run:
+                return ErasureOutcome(subject_id, plan, True, False, None, recipients)
+            # Step 1: mark the erasure, so that an interruption is completed later.
+            uow.subjects.update(attrs.evolve(subject, status=SubjectStatus.ERASURE_PENDING))
+            uow.retention.schedule(
+                [RetentionDue(subject_id, ERASURE_MARKER, now, RetentionAction.ERASE)]
+            )
+            self._audit(
+                uow,
+                "erasure.started",
+                subject_id,
+                at=now,
+                erased=len(plan.erased),
+                held=len(plan.held),
+            )
+            uow.commit()
+        return self._complete_erasure(subject_id, plan, recipients, now)
+
+    def _complete_erasure(
+        self,
+        subject_id: SubjectId,
+        plan: ErasurePlan,
+        recipients: tuple[str, ...],
+        now: datetime,
+    ) -> ErasureOutcome:
+        # Step 2: delete what is not held, and everything that indexes or describes it.
+        with self.storage.unit_of_work() as uow:
+            subject = uow.subjects.get_for_update(subject_id)
+            uow.subjects.delete_fields(subject_id, [*plan.erased, BIRTH_DATE_FIELD])
+            uow.subjects.delete_index(subject_id)
+            uow.interactions.delete_for_subject(subject_id)
+            uow.retention.clear(subject_id)
+            held_purposes = {f.purpose_id for f in plan.held if f.purpose_id}
+            if not plan.complete:
+                # Held data stays, for its purpose only, until its hold ends (sweep).
+                until = plan.hold_until
+                if until is not None:
+                    uow.retention.schedule(
+                        [RetentionDue(subject_id, ERASURE_MARKER, until, RetentionAction.ERASE)]
+                    )
+                uow.subjects.update(
+                    attrs.evolve(
+                        subject,
+                        purposes=frozenset(held_purposes),
+                        birth_date=None,
+                        attested_age=None,
+                        source=None,
+                    )
+                )
+            else:
+                uow.retention.schedule(
+                    [RetentionDue(subject_id, ERASURE_MARKER, now, RetentionAction.ERASE)]
+                )
+            self._audit(
+                uow,
+                "erasure.data-deleted",
+                subject_id,
+                at=now,
+                fields=len(plan.erased),
+                recipients=len(recipients),
+            )
+            uow.commit()
+        if not plan.complete:
+            return ErasureOutcome(subject_id, plan, False, False, None, recipients)
+        # Step 3: destroy the key (every copy of every value is now unreadable).
+        certificate = self.vault.shred(subject_id)
+        # Step 4: the subject is erased; only its opaque id and non-personal facts remain.
+        with self.storage.unit_of_work() as uow:
+            subject = uow.subjects.get_for_update(subject_id)
+            uow.subjects.delete_fields(subject_id)
+            uow.subjects.update(
+                attrs.evolve(
+                    subject,
+                    status=SubjectStatus.ERASED,
+                    purposes=frozenset(),
+                    birth_date=None,
+                    attested_age=None,
+                    source=None,
+                )
+            )
+            uow.retention.clear(subject_id)
+            self._audit(
+                uow,
+                "subject.erased",
+                subject_id,
+                at=now,
+                certificate=str(certificate.certificate_id),
+                keys=len(certificate.destroyed),
+            )
+            uow.commit()
+        return ErasureOutcome(subject_id, plan, False, True, certificate, recipients)
+
+    def resume_erasures(self, at: datetime | None = None) -> list[ErasureOutcome]:
+        """Complete every erasure that is due: interrupted ones, and holds that ended."""
+        now = self._now(at)
+        with self.storage.unit_of_work(read_only=True) as uow:
+            due = [
+                d.subject_id
+                for d in uow.retention.due_before(now, limit=100_000)
+                if d.purpose_id == ERASURE_MARKER
+            ]
+        outcomes = []
+        for subject_id in due:
+            with self.storage.unit_of_work(read_only=True) as uow:
+                subject = uow.subjects.get(subject_id)
+                state = self._load_state(uow, subject)
+                stored = [f.name for f in uow.subjects.fields(subject_id)]
+                plan = erasure_plan(state, self.declarations, stored, now)
+                recipients = tuple(
+                    sorted(
+                        {
+                            r.id
+                            for p in subject.purposes
+                            for r in self.declarations.purpose(p).recipients
+                        }
+                    )
+                )
+            outcomes.append(self._complete_erasure(subject_id, plan, recipients, now))
+        return outcomes
+
+    # -- accountability (Art. 5(2)) ------------------------------------------------------------
+
+    def verify_audit(self) -> Verification:
+        """Verify the whole audit chain: the first broken link, or OK."""
+        with self.storage.unit_of_work(read_only=True) as uow:
+            return verify_chain(uow.audit.range(0), key=self._audit_key)
+
+    # -- internals -------------------------------------------------------------------------
+
+    def _active(self, uow: UnitOfWork, subject_id: SubjectId) -> Subject:
+        subject = uow.subjects.get_for_update(subject_id)
+        if subject.status is not SubjectStatus.ACTIVE:
+            raise UnknownRecord(f"subject {subject_id} was erased")
+        return subject
