@@ -52,6 +52,9 @@ MODULES = [
     "gdprcrm.deadlines.periods",
     "gdprcrm.policy.retention",
     "gdprcrm.service",
+    "gdprcrm.policy.erasure",
+    "gdprcrm.documents.access",
+    "gdprcrm.documents.portability",
 ]
 
 

@@ -15,6 +15,7 @@ everything or nothing. No rule lives here; this module wires the others together
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, datetime
@@ -27,7 +28,11 @@ from gdprcrm.audit import verify as verify_chain
 from gdprcrm.audit.chain import Verification
 from gdprcrm.clock import Clock, SystemClock
 from gdprcrm.deadlines import FRANCE, HolidayCalendar, request_due
-from gdprcrm.errors import GdprCrmError, InvalidInput, UnknownRecord
+from gdprcrm.documents.access import access_report
+from gdprcrm.documents.portability import portability_export
+from gdprcrm.documents.portability import to_csv as portability_csv
+from gdprcrm.errors import GdprCrmError, InvalidInput, SubjectErased, UnknownRecord
+from gdprcrm.interactions import InteractionLog
 from gdprcrm.model import (
     DEFAULT_CONSENT_AGES,
     AgeAttestation,
@@ -41,9 +46,13 @@ from gdprcrm.model import (
     DataSubjectRequest,
     Declarations,
     DetailValue,
+    LegalBasis,
     Lookup,
+    Objection,
     PersonalField,
     RequestKind,
+    Restriction,
+    RestrictionGround,
     RetentionAction,
     RetentionDue,
     Subject,
@@ -513,14 +522,188 @@ class Controller:
 
     def values(self, subject_id: SubjectId) -> dict[str, str]:
         """Every stored value of the subject, decrypted (for the host's own use)."""
+        self.subject(subject_id)  # UnknownRecord for an unknown id
+        return self._decrypted(subject_id)
+
+    def access_report(self, subject_id: SubjectId, at: datetime | None = None) -> dict[str, Any]:
+        """Art. 15: confirmation, every stored value decrypted, and the Art. 15(1) facts
+        (purposes, categories, actual recipients, transfers, retention, source, rights)."""
+        now = self._now(at)
         with self.storage.unit_of_work(read_only=True) as uow:
             subject = uow.subjects.get(subject_id)
-            stored = uow.subjects.fields(subject.id)
-        return {
-            f.name: str(self.vault.decrypt(subject_id, f.name, f.ciphertext))
-            for f in stored
-            if f.name != BIRTH_DATE_FIELD
-        }
+            state = self._load_state(uow, subject)
+            logged = InteractionLog(self.vault).read(uow, subject_id)
+            requests = uow.requests.for_subject(subject_id)
+        values = self._decrypted(subject_id, include_birth_date=True)
+        interactions = [
+            {
+                "at": i.interaction.at.isoformat(),
+                "kind": i.interaction.kind.value,
+                "direction": i.interaction.direction.value,
+                "purpose": i.interaction.purpose_id,
+                "channel": i.interaction.channel,
+                "content": i.content,
+            }
+            for i in logged
+        ]
+        return access_report(
+            state, values, self.declarations, now, interactions=interactions, requests=requests
+        )
+
+    def export(self, subject_id: SubjectId, fmt: str = "json", at: datetime | None = None) -> str:
+        """Art. 20: the data the person provided, on consent or contract, as JSON (valid
+        against :func:`gdprcrm.documents.portability_schema`) or CSV."""
+        now = self._now(at)
+        if fmt not in ("json", "csv"):
+            raise InvalidInput("export(fmt): 'json' or 'csv'")
+        subject = self.subject(subject_id)
+        document = portability_export(subject, self._decrypted(subject_id), self.declarations, now)
+        with self.storage.unit_of_work() as uow:
+            self._audit(
+                uow, "export.made", subject_id, at=now, fields=len(document["data"]), format=fmt
+            )
+            uow.commit()
+        if fmt == "csv":
+            return portability_csv(document)
+        return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+
+    def rectify(
+        self, subject_id: SubjectId, values: Mapping[str, str], at: datetime | None = None
+    ) -> tuple[str, ...]:
+        """Art. 16: replace values; returns the recipients to notify (Art. 19)."""
+        now = self._now(at)
+        with self.storage.unit_of_work() as uow:
+            subject = self._active(uow, subject_id)
+            needed = {
+                f.name for p in subject.purposes for f in self.declarations.purpose(p).fields
+            }
+            for name, value in values.items():
+                self.declarations.field(name)
+                if name not in needed:
+                    raise MinimisationError(
+                        f"field {name!r} is needed by none of the "
+                        "subject's purposes (Art. 5(1)(c))"
+                    )
+                if not isinstance(value, str):
+                    raise InvalidInput(f"field {name!r}: values are text")
+            uow.subjects.put_fields(
+                [
+                    PersonalField(
+                        subject_id, name, self.vault.encrypt(subject_id, name, value), now
+                    )
+                    for name, value in sorted(values.items())
+                ]
+            )
+            uow.subjects.put_index(
+                [
+                    BlindIndexEntry(
+                        subject_id,
+                        name,
+                        spec.lookup,
+                        self.vault.blind_index(spec.lookup, values[name]),
+                    )
+                    for name in sorted(values)
+                    if (spec := self.declarations.field(name)).lookup is not None
+                ]
+            )
+            recipients = tuple(
+                sorted(
+                    {
+                        r.id
+                        for p in subject.purposes
+                        for r in self.declarations.purpose(p).recipients
+                        if values.keys() & self.declarations.purpose(p).field_names
+                    }
+                )
+            )
+            self._audit(
+                uow,
+                "subject.rectified",
+                subject_id,
+                at=now,
+                fields=len(values),
+                recipients=len(recipients),
+            )
+            uow.commit()
+        return recipients
+
+    def restrict(
+        self, subject_id: SubjectId, ground: RestrictionGround, at: datetime | None = None
+    ) -> Restriction:
+        """Art. 18: from now on, only storage (save the Art. 18(2) cases)."""
+        now = self._now(at)
+        restriction = Restriction(subject_id, ground, now)
+        with self.storage.unit_of_work() as uow:
+            self._active(uow, subject_id)
+            uow.restrictions.add(restriction)
+            self._audit(uow, "restriction.added", subject_id, at=now, ground=ground.name.lower())
+            uow.commit()
+        return restriction
+
+    def lift_restriction(
+        self, restriction: Restriction, *, informed_at: datetime, at: datetime | None = None
+    ) -> Restriction:
+        """Art. 18(3): lift a restriction, the subject having been informed before."""
+        lifted = restriction.lift(informed_at=informed_at, at=self._now(at))
+        with self.storage.unit_of_work() as uow:
+            self._active(uow, restriction.subject_id)
+            uow.restrictions.update(lifted)
+            self._audit(uow, "restriction.lifted", restriction.subject_id, at=lifted.lifted_at)
+            uow.commit()
+        return lifted
+
+    def object(
+        self,
+        subject_id: SubjectId,
+        purpose_id: str | None = None,
+        *,
+        direct_marketing: bool = False,
+        at: datetime | None = None,
+    ) -> Objection:
+        """Art. 21: object to direct marketing (absolute), or to a purpose resting on
+        Art. 6(1)(e) or (f); objecting to any other purpose has no legal basis."""
+        now = self._now(at)
+        if purpose_id is not None:
+            purpose = self.declarations.purpose(purpose_id)
+            if (
+                purpose.basis not in (LegalBasis.PUBLIC_TASK, LegalBasis.LEGITIMATE_INTERESTS)
+                and not purpose.direct_marketing
+            ):
+                raise InvalidInput(
+                    f"purpose {purpose_id!r} rests on {purpose.basis.article}: Art. 21 gives "
+                    "no right to object to it (withdraw consent, or ask for erasure)"
+                )
+        objection = Objection(
+            subject_id, now, purpose_id=purpose_id, direct_marketing=direct_marketing
+        )
+        with self.storage.unit_of_work() as uow:
+            self._active(uow, subject_id)
+            uow.objections.add(objection)
+            self._audit(
+                uow,
+                "objection.recorded",
+                subject_id,
+                purpose_id,
+                at=now,
+                direct_marketing=direct_marketing,
+            )
+            uow.commit()
+        return objection
+
+    def _decrypted(
+        self, subject_id: SubjectId, *, include_birth_date: bool = False
+    ) -> dict[str, str]:
+        with self.storage.unit_of_work(read_only=True) as uow:
+            stored = uow.subjects.fields(subject_id)
+        out = {}
+        for f in stored:
+            if f.name == BIRTH_DATE_FIELD and not include_birth_date:
+                continue
+            try:
+                out[f.name] = str(self.vault.decrypt(subject_id, f.name, f.ciphertext))
+            except SubjectErased:
+                continue
+        return out
 
     # -- erasure (Art. 17, 19) ----------------------------------------------------------------
 

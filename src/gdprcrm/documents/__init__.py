@@ -1,6 +1,7 @@
 """Documents generated from the declarations: the Art. 30 register, the Art. 13/14
 privacy notice, consent receipts. Pure renderers: no I/O, no clock."""
 
+from gdprcrm.documents.access import access_report, access_report_json
 from gdprcrm.documents.notice import (
     IncompleteNotice,
     Notice,
@@ -11,6 +12,11 @@ from gdprcrm.documents.notice import (
     compare_notices,
     required_items,
     validate_notice,
+)
+from gdprcrm.documents.portability import (
+    PORTABLE_BASES,
+    portability_export,
+    portability_schema,
 )
 from gdprcrm.documents.receipt import KANTARA_VERSION, build_receipt, verify_receipt
 from gdprcrm.documents.register import (
@@ -25,6 +31,7 @@ from gdprcrm.documents.register import (
 __all__ = [
     "DEFAULT_SECURITY_MEASURES",
     "KANTARA_VERSION",
+    "PORTABLE_BASES",
     "Activity",
     "IncompleteNotice",
     "IssueLevel",
@@ -34,10 +41,14 @@ __all__ = [
     "NoticeSection",
     "Register",
     "RegisterIssue",
+    "access_report",
+    "access_report_json",
     "build_notice",
     "build_receipt",
     "build_register",
     "compare_notices",
+    "portability_export",
+    "portability_schema",
     "required_items",
     "validate_notice",
     "verify_receipt",

@@ -1,0 +1,137 @@
+"""Access (15), rectification (16), restriction (18), portability (20), objection (21)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import UTC, date, datetime, timedelta
+
+import jsonschema
+import pytest
+
+from gdprcrm.documents import portability_schema
+from gdprcrm.errors import InvalidInput
+from gdprcrm.examples import lumiere
+from gdprcrm.interactions import InteractionLog
+from gdprcrm.model import Direction, InteractionKind, RestrictionGround
+from gdprcrm.policy import Operation, Reason
+from gdprcrm.service import Controller, MinimisationError
+from gdprcrm.storage.memory import MemoryStorage
+from gdprcrm.testing import FrozenClock
+from gdprcrm.vault import CertificateSigner, InMemoryKekSource, KeyVault
+
+T0 = datetime(2026, 1, 5, 9, tzinfo=UTC)
+SIGNER = CertificateSigner.generate("atelier-lumiere-dpo")
+CUSTOMER = {
+    "email": "lea.martin@example.fr",
+    "name": "Léa Martin",
+    "postal_address": "3 rue des Lilas, 69003 Lyon",
+    "invoices": "F-2026-001:129.00",
+    "newsletter_clicks": "2026-01:3",
+    "orders": "lampe-atelier-12",
+}
+PURPOSES = ["customer-relationship", "invoicing", "newsletter"]
+
+
+@pytest.fixture
+def crm() -> Controller:
+    clock = FrozenClock(T0)
+    storage = MemoryStorage()
+    vault = KeyVault(storage.key_store(), InMemoryKekSource(), signer=SIGNER, clock=clock)
+    return Controller(storage, vault, lumiere.declarations(), clock=clock)
+
+
+def test_the_access_report_has_every_stored_value_and_the_article_15_facts(
+    crm: Controller,
+) -> None:
+    sid = crm.add_subject(CUSTOMER, "FR", purposes=PURPOSES, birth_date=date(1990, 6, 1))
+    crm.give_consent(sid, "newsletter", channel="web-form")
+    with crm.storage.unit_of_work() as uow:
+        InteractionLog(crm.vault).record(
+            uow,
+            sid,
+            at=T0,
+            kind=InteractionKind.DATA_USE,
+            direction=Direction.OUTBOUND,
+            purpose_id="newsletter",
+            channel="email",
+            content="Voici comment nous utilisons...",
+        )
+        uow.commit()
+    report = crm.access_report(sid)
+    assert report["confirmation"] is True
+    assert {k: v for k, v in report["data"].items() if k in CUSTOMER} == CUSTOMER
+    assert report["data"]["gdprcrm_birth_date"] == "1990-06-01"  # every stored value
+    assert {p["id"] for p in report["purposes"]} == set(PURPOSES)
+    invoicing = next(p for p in report["purposes"] if p["id"] == "invoicing")
+    assert invoicing["recipients"][0]["category"] == "expert-comptable"
+    assert "L123-22" in invoicing["retention"]
+    assert report["complaint"]["authority"].startswith("Commission nationale")
+    assert report["consents"][0]["purpose_id"] == "newsletter"
+    assert report["interactions"][0]["content"] == "Voici comment nous utilisons..."
+    json.dumps(report)  # JSON-ready
+
+
+def test_the_export_holds_provided_data_under_consent_or_contract_only(
+    crm: Controller,
+) -> None:
+    sid = crm.add_subject(CUSTOMER, "FR", purposes=PURPOSES, birth_date=date(1990, 6, 1))
+    document = json.loads(crm.export(sid))
+    jsonschema.validate(document, portability_schema())
+    exported = {row["field"]: row for row in document["data"]}
+    # invoices are kept under a legal obligation only: not portable (Art. 20(1)(a));
+    # the birth date is internal; newsletter_clicks are observed data: portable.
+    assert set(exported) == {"email", "name", "postal_address", "orders", "newsletter_clicks"}
+    assert exported["newsletter_clicks"]["provenance"] == "observed"
+    assert exported["postal_address"]["purposes"] == ["customer-relationship"]
+    rows = list(csv.DictReader(io.StringIO(crm.export(sid, fmt="csv"))))
+    assert {r["field"]: r["value"] for r in rows} == {k: CUSTOMER[k] for k in exported}
+    with pytest.raises(InvalidInput):
+        crm.export(sid, fmt="xml")
+
+
+def test_an_export_never_contains_another_subjects_data(crm: Controller) -> None:
+    a = crm.add_subject(CUSTOMER, "FR", purposes=PURPOSES)
+    b = crm.add_subject(
+        {"email": "other@example.fr", "name": "Autre"}, "FR", purposes=["newsletter"]
+    )
+    text = crm.export(a)
+    assert "other@example.fr" not in text
+    assert str(b) not in text
+
+
+def test_rectification_is_visible_everywhere_and_names_the_recipients(
+    crm: Controller,
+) -> None:
+    sid = crm.add_subject(CUSTOMER, "FR", purposes=PURPOSES)
+    recipients = crm.rectify(sid, {"email": "lea.new@example.fr"})
+    assert recipients == ("emailing-provider",)  # newsletter's processor (Art. 19)
+    assert crm.values(sid)["email"] == "lea.new@example.fr"
+    assert crm.find_subject(email="lea.new@example.fr") == [sid]
+    assert crm.find_subject(email="lea.martin@example.fr") == []
+    with pytest.raises(MinimisationError):
+        crm.rectify(sid, {"support_tickets": "T-1"})  # after-sales is not a purpose here
+
+
+def test_restriction_allows_storage_only_until_lifted(crm: Controller) -> None:
+    sid = crm.add_subject(CUSTOMER, "FR", purposes=PURPOSES)
+    restriction = crm.restrict(sid, RestrictionGround.ACCURACY_CONTESTED)
+    assert crm.decide(sid, "customer-relationship").reasons == (Reason.RESTRICTED,)
+    assert crm.decide(sid, "customer-relationship", operation=Operation.STORE).allowed
+    with pytest.raises(InvalidInput, match=r"18\(3\)"):
+        crm.lift_restriction(
+            restriction, informed_at=T0 + timedelta(days=2), at=T0 + timedelta(days=1)
+        )
+    crm.lift_restriction(restriction, informed_at=T0, at=T0 + timedelta(days=1))
+    assert crm.decide(sid, "customer-relationship", at=T0 + timedelta(days=2)).allowed
+
+
+def test_objections(crm: Controller) -> None:
+    sid = crm.add_subject(
+        {"email": "buyer@shop.example", "company": "Shop"}, "FR", purposes=["prospecting"]
+    )
+    with pytest.raises(InvalidInput, match=r"Art\. 21"):
+        crm.object(sid, "invoicing")  # a legal obligation: no right to object
+    crm.object(sid, direct_marketing=True)
+    assert crm.decide(sid, "prospecting").reasons == (Reason.DIRECT_MARKETING_OBJECTION,)
