@@ -17,7 +17,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date, datetime
 from typing import Any
 
@@ -27,7 +27,7 @@ from gdprcrm.audit import AuditChain
 from gdprcrm.audit import verify as verify_chain
 from gdprcrm.audit.chain import Verification
 from gdprcrm.clock import Clock, SystemClock
-from gdprcrm.deadlines import FRANCE, HolidayCalendar, request_due
+from gdprcrm.deadlines import FRANCE, HolidayCalendar, breach_deadline, request_due
 from gdprcrm.documents.access import access_report
 from gdprcrm.documents.portability import portability_export
 from gdprcrm.documents.portability import to_csv as portability_csv
@@ -38,6 +38,8 @@ from gdprcrm.model import (
     AgeAttestation,
     AnchorEvent,
     BlindIndexEntry,
+    Breach,
+    CommunicationException,
     ConsentAges,
     ConsentGiven,
     ConsentGiver,
@@ -80,6 +82,7 @@ __all__ = [
     "ErasureOutcome",
     "MinimisationError",
     "ProcessingRefused",
+    "SweepResult",
 ]
 
 BIRTH_DATE_FIELD = "gdprcrm_birth_date"
@@ -101,6 +104,21 @@ class ProcessingRefused(GdprCrmError):
 
 ERASURE_MARKER = "gdprcrm-erasure"
 """The retention-schedule entry that marks an erasure in progress (crash recovery)."""
+
+
+@attrs.frozen
+class SweepResult:
+    """What a retention sweep did."""
+
+    examined: int = 0
+    erased: int = 0
+    """(subject, purpose) pairs whose data was erased (Art. 5(1)(e))."""
+    anonymised: int = 0
+    flagged: int = 0
+    """Pairs flagged for a human review (e.g. one re-contact of a prospect, CNIL)."""
+    rescheduled: int = 0
+    """Pairs whose anchor moved (a new contact): not due after all."""
+    erasures_completed: int = 0
 
 
 @attrs.frozen
@@ -728,15 +746,7 @@ class Controller:
             state = self._load_state(uow, subject)
             stored = [f.name for f in uow.subjects.fields(subject_id)]
             plan = erasure_plan(state, self.declarations, stored, now)
-            recipients = tuple(
-                sorted(
-                    {
-                        r.id
-                        for p in subject.purposes
-                        for r in self.declarations.purpose(p).recipients
-                    }
-                )
-            )
+            recipients = self._recipients(subject)
             if dry_run:
                 return ErasureOutcome(subject_id, plan, True, False, None, recipients)
             # Step 1: mark the erasure, so that an interruption is completed later.
@@ -840,22 +850,174 @@ class Controller:
             ]
         outcomes = []
         for subject_id in due:
-            with self.storage.unit_of_work(read_only=True) as uow:
-                subject = uow.subjects.get(subject_id)
-                state = self._load_state(uow, subject)
-                stored = [f.name for f in uow.subjects.fields(subject_id)]
-                plan = erasure_plan(state, self.declarations, stored, now)
-                recipients = tuple(
-                    sorted(
-                        {
-                            r.id
-                            for p in subject.purposes
-                            for r in self.declarations.purpose(p).recipients
-                        }
-                    )
-                )
-            outcomes.append(self._complete_erasure(subject_id, plan, recipients, now))
+            outcomes += self._resume_one(subject_id, now)
         return outcomes
+
+    # -- storage limitation (Art. 5(1)(e)) ------------------------------------------------------
+
+    def sweep(
+        self,
+        at: datetime | None = None,
+        *,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> SweepResult:
+        """Apply every retention rule that has fallen due, reading only what is due (an
+        indexed range of the schedule, never the whole base). ``progress(done, total)`` is
+        called after each item."""
+        now = self._now(at)
+        with self.storage.unit_of_work(read_only=True) as uow:
+            due = uow.retention.due_before(now, limit=10_000_000)
+        counts = dict.fromkeys(
+            ("erased", "anonymised", "flagged", "rescheduled", "erasures_completed"), 0
+        )
+        finished_subjects: list[SubjectId] = []
+        for done, entry in enumerate(due, start=1):
+            if entry.purpose_id == ERASURE_MARKER:
+                outcomes = self._resume_one(entry.subject_id, now)
+                counts["erasures_completed"] += sum(1 for o in outcomes if o.completed)
+            else:
+                kind, emptied = self._expire(entry, now)
+                counts[kind] += 1
+                if emptied:
+                    finished_subjects.append(entry.subject_id)
+            if progress is not None:
+                progress(done, len(due))
+        for subject_id in finished_subjects:  # no purpose left: erase the person (Art. 17)
+            if self.erase(subject_id, at=now).completed:
+                counts["erasures_completed"] += 1
+        return SweepResult(examined=len(due), **counts)
+
+    def _expire(self, entry: RetentionDue, now: datetime) -> tuple[str, bool]:
+        with self.storage.unit_of_work() as uow:
+            subject = uow.subjects.get_for_update(entry.subject_id)
+            if (
+                subject.status is not SubjectStatus.ACTIVE
+                or entry.purpose_id not in subject.purposes
+            ):
+                uow.retention.clear(subject.id, entry.purpose_id)
+                uow.commit()
+                return "rescheduled", False
+            purpose = self.declarations.purpose(entry.purpose_id)
+            state = self._load_state(uow, subject)
+            due = retention_due(state, purpose, now)
+            if due is None or due > now:  # the anchor moved since: not due any more
+                self._schedule(uow, state)
+                uow.commit()
+                return "rescheduled", False
+            if purpose.retention.action is RetentionAction.REVIEW:
+                uow.retention.clear(subject.id, purpose.id)
+                self._audit(uow, "retention.review-due", subject.id, purpose.id, at=now)
+                uow.commit()
+                return "flagged", False
+            remaining = subject.purposes - {purpose.id}
+            still_needed = {f.name for p in remaining for f in self.declarations.purpose(p).fields}
+            doomed = sorted(purpose.field_names - still_needed)
+            uow.subjects.delete_fields(subject.id, doomed)
+            uow.subjects.update(attrs.evolve(subject, purposes=frozenset(remaining)))
+            uow.retention.clear(subject.id, purpose.id)
+            kind = (
+                "anonymised" if purpose.retention.action is RetentionAction.ANONYMISE else "erased"
+            )
+            self._audit(
+                uow, f"retention.{kind}", subject.id, purpose.id, at=now, fields=len(doomed)
+            )
+            uow.commit()
+        return kind, not remaining
+
+    def _resume_one(self, subject_id: SubjectId, now: datetime) -> list[ErasureOutcome]:
+        with self.storage.unit_of_work(read_only=True) as uow:
+            subject = uow.subjects.get(subject_id)
+            state = self._load_state(uow, subject)
+            stored = [f.name for f in uow.subjects.fields(subject_id)]
+            plan = erasure_plan(state, self.declarations, stored, now)
+            recipients = self._recipients(subject)
+        return [self._complete_erasure(subject_id, plan, recipients, now)]
+
+    def _recipients(self, subject: Subject) -> tuple[str, ...]:
+        return tuple(
+            sorted(
+                {
+                    r.id
+                    for p in subject.purposes
+                    if p in self.declarations.purpose_ids
+                    for r in self.declarations.purpose(p).recipients
+                }
+            )
+        )
+
+    # -- breaches (Art. 33, 34) -------------------------------------------------------------
+
+    def record_breach(self, breach: Breach) -> Breach:
+        """Document a breach (Art. 33(5)); ``aware_at`` starts the 72-hour clock."""
+        with self.storage.unit_of_work() as uow:
+            uow.breaches.add(breach)
+            self._audit(
+                uow,
+                "breach.recorded",
+                at=self.clock.now(),
+                breach=str(breach.id),
+                subjects=breach.approx_subjects,
+                high_risk=breach.high_risk,
+            )
+            uow.commit()
+        return breach
+
+    def notify_breach(
+        self, breach_id: Any, *, at: datetime | None = None, delay_reasons: str | None = None
+    ) -> Breach:
+        """Record the notification to the authority; after 72 hours, the reasons for the
+        delay are required (Art. 33(1))."""
+        now = self._now(at)
+        with self.storage.unit_of_work() as uow:
+            breach = uow.breaches.get(breach_id)
+            if now > breach_deadline(breach.aware_at) and not delay_reasons:
+                raise InvalidInput(
+                    "Art. 33(1): a notification after 72 hours must give the reasons for the "
+                    "delay (delay_reasons)"
+                )
+            updated = attrs.evolve(breach, notified_authority_at=now, delay_reasons=delay_reasons)
+            uow.breaches.update(updated)
+            self._audit(
+                uow,
+                "breach.notified",
+                at=now,
+                breach=str(breach.id),
+                late=now > breach_deadline(breach.aware_at),
+            )
+            uow.commit()
+        return updated
+
+    def communicate_breach(
+        self,
+        breach_id: Any,
+        *,
+        at: datetime | None = None,
+        exception: CommunicationException | None = None,
+    ) -> Breach:
+        """Art. 34: record that the people were told, or the Art. 34(3) exception that
+        dispenses with it."""
+        now = self._now(at)
+        with self.storage.unit_of_work() as uow:
+            breach = uow.breaches.get(breach_id)
+            updated = attrs.evolve(
+                breach,
+                communicated_at=None if exception else now,
+                communication_exception=exception,
+            )
+            uow.breaches.update(updated)
+            self._audit(
+                uow,
+                "breach.communication",
+                at=now,
+                breach=str(breach.id),
+                exception=None if exception is None else exception.name.lower(),
+            )
+            uow.commit()
+        return updated
+
+    def breaches(self) -> list[Breach]:
+        with self.storage.unit_of_work(read_only=True) as uow:
+            return uow.breaches.all()
 
     # -- accountability (Art. 5(2)) ------------------------------------------------------------
 

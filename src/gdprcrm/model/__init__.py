@@ -5,7 +5,7 @@ One small module per GDPR concept; everything is re-exported here.
 
 from gdprcrm.model.audit_entry import AuditEntry, DetailValue
 from gdprcrm.model.automated import AutomatedDecision
-from gdprcrm.model.breach import Breach
+from gdprcrm.model.breach import Breach, CommunicationException
 from gdprcrm.model.category import DEFAULT_TAXONOMY, CnilGroup, DataCategory
 from gdprcrm.model.consent import (
     ConsentEvent,
@@ -88,6 +88,7 @@ __all__ = [
     "BlindIndexEntry",
     "Breach",
     "CnilGroup",
+    "CommunicationException",
     "ConsentAges",
     "ConsentEvent",
     "ConsentGiven",

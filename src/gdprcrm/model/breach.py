@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import uuid
 from datetime import datetime
 
@@ -19,7 +20,15 @@ from gdprcrm.model._checks import (
     to_frozenset,
 )
 
-__all__ = ["Breach"]
+__all__ = ["Breach", "CommunicationException"]
+
+
+class CommunicationException(enum.Enum):
+    """Art. 34(3): when a high-risk breach need not be communicated to the people."""
+
+    UNINTELLIGIBLE = "34(3)(a)"  # the data was unintelligible to others (e.g. encrypted)
+    RISK_NO_LONGER_LIKELY = "34(3)(b)"  # later measures removed the high risk
+    DISPROPORTIONATE_EFFORT = "34(3)(c)"  # a public communication instead
 
 
 @attrs.frozen
@@ -43,4 +52,15 @@ class Breach:
         default=None, converter=optional_as_utc, validator=optional_aware
     )
     delay_reasons: str | None = attrs.field(default=None, validator=optional_text)
+    """Art. 33(1): why the notification came after 72 hours."""
+    high_risk: bool = attrs.field(default=False, validator=instance_of(bool))
+    """Art. 34(1): a high risk to the rights and freedoms of the people."""
+    communicated_at: datetime | None = attrs.field(
+        default=None, converter=optional_as_utc, validator=optional_aware
+    )
+    communication_exception: CommunicationException | None = attrs.field(
+        default=None, validator=attrs.validators.optional(instance_of(CommunicationException))
+    )
+    not_notified_reason: str | None = attrs.field(default=None, validator=optional_text)
+    """Art. 33(1): why the breach is unlikely to result in a risk (not notified)."""
     id: uuid.UUID = attrs.field(factory=uuid.uuid4, validator=instance_of(uuid.UUID))

@@ -1,0 +1,103 @@
+"""Retention sweeps (Art. 5(1)(e)) and the breach register (Art. 33, 34)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from dateutil.relativedelta import relativedelta
+
+from gdprcrm.errors import InvalidInput
+from gdprcrm.examples import lumiere
+from gdprcrm.interactions import InteractionLog
+from gdprcrm.model import Breach, CommunicationException, Direction, InteractionKind
+from gdprcrm.policy import Reason
+from gdprcrm.service import Controller
+from gdprcrm.storage.memory import MemoryStorage
+from gdprcrm.testing import FrozenClock
+from gdprcrm.vault import CertificateSigner, InMemoryKekSource, KeyVault
+
+T0 = datetime(2026, 1, 5, 9, tzinfo=UTC)
+SIGNER = CertificateSigner.generate("atelier-lumiere-dpo")
+
+
+@pytest.fixture
+def crm() -> Controller:
+    clock = FrozenClock(T0)
+    storage = MemoryStorage()
+    vault = KeyVault(storage.key_store(), InMemoryKekSource(), signer=SIGNER, clock=clock)
+    return Controller(storage, vault, lumiere.declarations(), clock=clock)
+
+
+def test_a_sweep_touches_only_what_is_due(crm: Controller) -> None:
+    quiet = crm.add_subject({"email": "quiet@example.fr"}, "FR", purposes=["newsletter"])
+    chatty = crm.add_subject({"email": "chatty@example.fr"}, "FR", purposes=["newsletter"])
+    prospect = crm.add_subject({"email": "buyer@shop.example"}, "FR", purposes=["prospecting"])
+    with crm.storage.unit_of_work() as uow:  # a contact from the person moves the anchor
+        InteractionLog(crm.vault).record(
+            uow,
+            chatty,
+            at=T0 + relativedelta(years=2),
+            kind=InteractionKind.CONTACT,
+            direction=Direction.INBOUND,
+            purpose_id="newsletter",
+            channel="email",
+        )
+        uow.commit()
+    seen: list[tuple[int, int]] = []
+    assert crm.sweep(at=T0 + relativedelta(years=2)).examined == 0
+    result = crm.sweep(at=T0 + relativedelta(years=3), progress=lambda d, t: seen.append((d, t)))
+    assert result.examined == 3
+    assert result.erased == 1  # quiet: newsletter expired, nothing left -> erased
+    assert result.flagged == 1  # the prospect: CNIL re-contact review
+    assert result.rescheduled == 1  # chatty: its last contact moved the anchor
+    assert result.erasures_completed == 1
+    assert seen[-1] == (3, 3)
+    assert crm.values(quiet) == {}
+    assert crm.decide(quiet, "newsletter").reasons == (Reason.ERASED,)
+    assert crm.values(chatty) == {"email": "chatty@example.fr"}
+    assert crm.values(prospect) == {"email": "buyer@shop.example"}
+    with crm.storage.unit_of_work(read_only=True) as uow:
+        (moved,) = uow.retention.for_subject(chatty)
+    assert moved.due_at == T0 + relativedelta(years=5)
+    assert crm.verify_audit().ok
+
+
+def test_a_sweep_removes_only_the_fields_no_other_purpose_needs(crm: Controller) -> None:
+    sid = crm.add_subject(
+        {"email": "lea@example.fr", "name": "Léa", "newsletter_clicks": "12"},
+        "FR",
+        purposes=["newsletter", "after-sales"],
+    )
+    crm.sweep(at=T0 + relativedelta(years=3))
+    # after-sales (contract) still needs email and name; the clicks were newsletter's only.
+    assert crm.values(sid) == {"email": "lea@example.fr", "name": "Léa"}
+    assert crm.subject(sid).purposes == {"after-sales"}
+
+
+def test_the_breach_register(crm: Controller) -> None:
+    breach = crm.record_breach(
+        Breach(
+            T0,
+            "laptop stolen",
+            {"contact.email"},
+            approx_subjects=120,
+            approx_records=360,
+            high_risk=True,
+        )
+    )
+    with pytest.raises(InvalidInput, match=r"33\(1\)"):
+        crm.notify_breach(breach.id, at=T0 + timedelta(hours=73))
+    late = crm.notify_breach(
+        breach.id, at=T0 + timedelta(hours=73), delay_reasons="forensic analysis over the weekend"
+    )
+    assert late.delay_reasons is not None
+    on_time = crm.record_breach(
+        Breach(T0 + timedelta(hours=1), "misdirected email", approx_subjects=1)
+    )
+    assert crm.notify_breach(on_time.id, at=T0 + timedelta(hours=72)).delay_reasons is None
+    told = crm.communicate_breach(breach.id, exception=CommunicationException.UNINTELLIGIBLE)
+    assert told.communication_exception is CommunicationException.UNINTELLIGIBLE
+    assert told.communicated_at is None
+    assert [b.id for b in crm.breaches()] == [breach.id, on_time.id]
+    assert crm.verify_audit().ok
