@@ -120,7 +120,7 @@ def decide(
         in_force = [r for r in state.restrictions if r.in_force(at)]
         if in_force:
             consented_since = bool(counting) and all(
-                any(c.at >= r.at for c in counting) for r in in_force
+                any(c.at > r.at for c in counting) for r in in_force
             )
             if purpose.restriction_exemption is not None or consented_since:
                 exempt = True
