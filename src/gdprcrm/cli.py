@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from gdprcrm import __version__
 from gdprcrm.errors import GdprCrmError
@@ -28,10 +29,19 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"gdprcrm {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.required = True
-    commands.add_parser(
+    demo = commands.add_parser(
         "demo",
         help="walk through a French CRM scenario, step by step",
-        description="Walk through a French CRM scenario with the model and decide().",
+        description=(
+            "Walk through a French CRM scenario on the embedded SQLite default, writing "
+            "every document it produces (register, notices, exports, certificates)."
+        ),
+    )
+    demo.add_argument(
+        "--dir",
+        type=Path,
+        default=None,
+        help="an empty folder to work in (default: a new temporary folder)",
     )
     return parser
 
@@ -42,7 +52,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "demo":
             from gdprcrm.demo import run_demo  # imported late: keeps start-up light
 
-            return EXIT_CHECK_FAILED if run_demo(print) else EXIT_OK
+            return EXIT_CHECK_FAILED if run_demo(print, args.dir) else EXIT_OK
     except GdprCrmError as exc:
         print(f"gdprcrm: {type(exc).__name__}: {str(exc).splitlines()[0]}", file=sys.stderr)
         return EXIT_BAD_INPUT
