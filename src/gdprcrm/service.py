@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date, datetime
 from typing import Any
@@ -27,7 +28,14 @@ from gdprcrm.audit import AuditChain
 from gdprcrm.audit import verify as verify_chain
 from gdprcrm.audit.chain import Verification
 from gdprcrm.clock import Clock, SystemClock
-from gdprcrm.deadlines import FRANCE, HolidayCalendar, breach_deadline, request_due
+from gdprcrm.deadlines import (
+    FRANCE,
+    HolidayCalendar,
+    Pause,
+    breach_deadline,
+    extended_due,
+    request_due,
+)
 from gdprcrm.documents.access import access_report
 from gdprcrm.documents.portability import portability_export
 from gdprcrm.documents.portability import to_csv as portability_csv
@@ -48,11 +56,13 @@ from gdprcrm.model import (
     DataSubjectRequest,
     Declarations,
     DetailValue,
+    IdentityStatus,
     LegalBasis,
     Lookup,
     Objection,
     PersonalField,
     RequestKind,
+    RequestStatus,
     Restriction,
     RestrictionGround,
     RetentionAction,
@@ -530,6 +540,166 @@ class Controller:
             )
             uow.commit()
         return request
+
+    def _request(self, uow: UnitOfWork, request_id: uuid.UUID) -> DataSubjectRequest:
+        request = uow.requests.get(request_id)
+        if request.status in (RequestStatus.COMPLETED, RequestStatus.REFUSED):
+            raise InvalidInput(f"request {request_id} is closed")
+        return request
+
+    def _pauses(self, request: DataSubjectRequest) -> list[Pause]:
+        if request.identity_requested_at is None:
+            return []
+        return [Pause(request.identity_requested_at, request.identity_received_at)]
+
+    def extend_request(
+        self, request_id: uuid.UUID, *, reasons: str, at: datetime | None = None
+    ) -> DataSubjectRequest:
+        """Art. 12(3): two more months, if the person is told why within the first month."""
+        now = self._now(at)
+        if not isinstance(reasons, str) or not reasons.strip():
+            raise InvalidInput("Art. 12(3): an extension must give its reasons")
+        with self.storage.unit_of_work() as uow:
+            request = self._request(uow, request_id)
+            if now > request.due_at:
+                raise InvalidInput(
+                    "Art. 12(3): the extension must be notified within the first month "
+                    f"(by {request.due_at:%Y-%m-%d})"
+                )
+            extended = extended_due(
+                request.received_at,
+                tz=self.declarations.controller.legal_timezone,
+                calendar=self._calendar,
+                pauses=self._pauses(request),
+            )
+            updated = attrs.evolve(
+                request,
+                status=RequestStatus.EXTENDED,
+                extended_due_at=extended,
+                extension_reason=reasons,
+            )
+            uow.requests.update(updated)
+            self._audit(
+                uow, "request.extended", request.subject_id, at=now, request=str(request.id)
+            )
+            uow.commit()
+        return updated
+
+    def ask_identity(
+        self, request_id: uuid.UUID, *, doubt: str, at: datetime | None = None
+    ) -> DataSubjectRequest:
+        """Art. 12(6): ask for more identification, only on a recorded reasonable doubt;
+        the clock stops until it arrives."""
+        now = self._now(at)
+        if not isinstance(doubt, str) or not doubt.strip():
+            raise InvalidInput("Art. 12(6): more identification needs a reasonable doubt")
+        with self.storage.unit_of_work() as uow:
+            request = self._request(uow, request_id)
+            updated = attrs.evolve(
+                request,
+                status=RequestStatus.AWAITING_IDENTITY,
+                identity=IdentityStatus.REQUESTED,
+                identity_doubt=doubt,
+                identity_requested_at=now,
+                identity_received_at=None,
+            )
+            uow.requests.update(updated)
+            self._audit(
+                uow, "request.identity-asked", request.subject_id, at=now, request=str(request.id)
+            )
+            uow.commit()
+        return updated
+
+    def identity_received(
+        self, request_id: uuid.UUID, at: datetime | None = None
+    ) -> DataSubjectRequest:
+        """The identification arrived: the clock runs again, the due date moves."""
+        now = self._now(at)
+        with self.storage.unit_of_work() as uow:
+            request = self._request(uow, request_id)
+            if request.identity_requested_at is None:
+                raise InvalidInput("no identification was asked for this request")
+            resumed = attrs.evolve(request, identity_received_at=now)
+            tz = self.declarations.controller.legal_timezone
+            due = request_due(
+                request.received_at, tz=tz, calendar=self._calendar, pauses=self._pauses(resumed)
+            )
+            assert due is not None
+            extended = None
+            if request.extended_due_at is not None:
+                extended = extended_due(
+                    request.received_at,
+                    tz=tz,
+                    calendar=self._calendar,
+                    pauses=self._pauses(resumed),
+                )
+            updated = attrs.evolve(
+                resumed,
+                identity=IdentityStatus.VERIFIED,
+                due_at=due,
+                extended_due_at=extended,
+                status=RequestStatus.EXTENDED if extended else RequestStatus.OPEN,
+            )
+            uow.requests.update(updated)
+            self._audit(
+                uow,
+                "request.identity-received",
+                request.subject_id,
+                at=now,
+                request=str(request.id),
+                due=due.date().isoformat(),
+            )
+            uow.commit()
+        return updated
+
+    def refuse_request(
+        self, request_id: uuid.UUID, *, reasons: str, at: datetime | None = None
+    ) -> DataSubjectRequest:
+        """Art. 12(4)-(5): refuse, with the reasons and the right to complain and to a
+        judicial remedy stated in the outcome."""
+        now = self._now(at)
+        if not isinstance(reasons, str) or not reasons.strip():
+            raise InvalidInput("Art. 12(4): a refusal must give its reasons")
+        authority = self.declarations.controller.supervisory_authority
+        outcome = (
+            f"{reasons.strip()} Vous pouvez introduire une réclamation auprès de "
+            f"{authority.name} ({authority.url}) et former un recours juridictionnel "
+            "(art. 12(4), 77 et 79 du RGPD)."
+        )
+        with self.storage.unit_of_work() as uow:
+            request = self._request(uow, request_id)
+            updated = attrs.evolve(
+                request, status=RequestStatus.REFUSED, closed_at=now, outcome=outcome
+            )
+            uow.requests.update(updated)
+            self._audit(
+                uow, "request.refused", request.subject_id, at=now, request=str(request.id)
+            )
+            uow.commit()
+        return updated
+
+    def complete_request(
+        self, request_id: uuid.UUID, *, outcome: str, at: datetime | None = None
+    ) -> DataSubjectRequest:
+        """Close a request as answered; the audit records whether it was late."""
+        now = self._now(at)
+        with self.storage.unit_of_work() as uow:
+            request = self._request(uow, request_id)
+            updated = attrs.evolve(
+                request, status=RequestStatus.COMPLETED, closed_at=now, outcome=outcome
+            )
+            uow.requests.update(updated)
+            due = request.extended_due_at or request.due_at
+            self._audit(
+                uow,
+                "request.completed",
+                request.subject_id,
+                at=now,
+                request=str(request.id),
+                late=now > due,
+            )
+            uow.commit()
+        return updated
 
     def open_requests(self) -> list[DataSubjectRequest]:
         """Open requests, soonest due first."""

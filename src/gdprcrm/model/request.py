@@ -66,4 +66,12 @@ class DataSubjectRequest:
         default=None, converter=optional_as_utc, validator=optional_aware
     )
     outcome: str | None = attrs.field(default=None, validator=optional_text)
+    identity_doubt: str | None = attrs.field(default=None, validator=optional_text)
+    """Art. 12(6): the reasonable doubt that justified asking for more identification."""
+    identity_requested_at: datetime | None = attrs.field(
+        default=None, converter=optional_as_utc, validator=optional_aware
+    )
+    identity_received_at: datetime | None = attrs.field(
+        default=None, converter=optional_as_utc, validator=optional_aware
+    )
     id: uuid.UUID = attrs.field(factory=uuid.uuid4, validator=instance_of(uuid.UUID))
