@@ -13,10 +13,10 @@ from collections.abc import Iterator
 
 import cryptography
 
-from benchmarks import audit, storage, vault
+from benchmarks import audit, policy, storage, vault
 from benchmarks.harness import Result
 
-SUITES = {"vault": vault.run, "storage": storage.run, "audit": audit.run}
+SUITES = {"vault": vault.run, "storage": storage.run, "audit": audit.run, "policy": policy.run}
 
 
 def _table(results: Iterator[Result]) -> list[Result]:

@@ -73,6 +73,7 @@ from gdprcrm.model import (
 )
 from gdprcrm.model._checks import check_aware
 from gdprcrm.policy import (
+    CompiledState,
     Decision,
     ErasurePlan,
     Operation,
@@ -468,6 +469,11 @@ class Controller:
             operation=operation,
             ages=self._ages,
         )
+
+    def decider(self, subject_id: SubjectId) -> CompiledState:
+        """The subject's decisions, compiled: load once, then ask as often as needed
+        (a lookup and a binary search per question; reload after any change)."""
+        return CompiledState(self.state(subject_id), self.declarations, ages=self._ages)
 
     @contextlib.contextmanager
     def processing(
