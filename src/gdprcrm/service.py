@@ -208,6 +208,17 @@ class Controller:
         at: datetime | None = None,
         **details: DetailValue,
     ) -> None:
+        self._append_audit(uow, action, subject_id, purpose_id, at, details)
+
+    def _append_audit(
+        self,
+        uow: UnitOfWork,
+        action: str,
+        subject_id: SubjectId | None,
+        purpose_id: str | None,
+        at: datetime | None,
+        details: Mapping[str, DetailValue],
+    ) -> None:
         entry = self._chain.next_entry(
             uow.audit.head(),
             at=self._now(at),
@@ -253,6 +264,36 @@ class Controller:
         uow.retention.clear(state.subject.id)
         uow.retention.schedule(entries)
 
+    def _check_values(self, values: Mapping[str, str], purposes: Iterable[str]) -> None:
+        """Art. 5(1)(c): every value declared, text, and needed by one of ``purposes``."""
+        chosen = sorted(purposes)
+        needed = {f.name for p in chosen for f in self.declarations.purpose(p).fields}
+        for name, value in values.items():
+            self.declarations.field(name)  # UnknownField for an undeclared one
+            if name not in needed:
+                raise MinimisationError(
+                    f"field {name!r} is needed by none of the purposes {chosen} (Art. 5(1)(c))"
+                )
+            if not isinstance(value, str):
+                raise InvalidInput(f"field {name!r}: values are text")
+
+    def _sealed(
+        self, subject_id: SubjectId, values: Mapping[str, str], now: datetime
+    ) -> tuple[list[PersonalField], list[BlindIndexEntry]]:
+        """The values encrypted under the subject's key, and the lookup keys' blind index."""
+        fields = [
+            PersonalField(subject_id, name, self.vault.encrypt(subject_id, name, value), now)
+            for name, value in sorted(values.items())
+        ]
+        index = [
+            BlindIndexEntry(
+                subject_id, name, spec.lookup, self.vault.blind_index(spec.lookup, values[name])
+            )
+            for name in sorted(values)
+            if (spec := self.declarations.field(name)).lookup is not None
+        ]
+        return fields, index
+
     # -- collection (Art. 5(1)(b)-(c), 9, 13, 14) -----------------------------------------
 
     def add_subject(
@@ -277,16 +318,7 @@ class Controller:
         chosen = sorted(set(purposes))
         if not chosen:
             raise InvalidInput("add_subject: give at least one purpose (Art. 5(1)(b))")
-        declared = [self.declarations.purpose(p) for p in chosen]
-        needed = {f.name for p in declared for f in p.fields}
-        for name, value in values.items():
-            self.declarations.field(name)  # UnknownField for an undeclared one
-            if name not in needed:
-                raise MinimisationError(
-                    f"field {name!r} is needed by none of the purposes {chosen} (Art. 5(1)(c))"
-                )
-            if not isinstance(value, str):
-                raise InvalidInput(f"field {name!r}: values are text")
+        self._check_values(values, chosen)
         subject = Subject(
             SubjectId.new(),
             jurisdiction,
@@ -296,10 +328,7 @@ class Controller:
             source=source,
         )
         sid = subject.id
-        fields = [
-            PersonalField(sid, name, self.vault.encrypt(sid, name, value), now)
-            for name, value in sorted(values.items())
-        ]
+        fields, index = self._sealed(sid, values, now)
         if birth_date is not None:
             if not isinstance(birth_date, date) or isinstance(birth_date, datetime):
                 raise InvalidInput("birth_date: expected a date")
@@ -311,13 +340,6 @@ class Controller:
                     now,
                 )
             )
-        index = [
-            BlindIndexEntry(
-                sid, name, spec.lookup, self.vault.blind_index(spec.lookup, values[name])
-            )
-            for name in sorted(values)
-            if (spec := self.declarations.field(name)).lookup is not None
-        ]
         art14_due = None
         if source is not None:
             art14_due = request_due(
@@ -553,6 +575,20 @@ class Controller:
             raise InvalidInput(f"request {request_id} is closed")
         return request
 
+    def _save_request(
+        self,
+        uow: UnitOfWork,
+        request: DataSubjectRequest,
+        action: str,
+        now: datetime,
+        **details: DetailValue,
+    ) -> None:
+        uow.requests.update(request)
+        self._append_audit(
+            uow, action, request.subject_id, None, now, {"request": str(request.id), **details}
+        )
+        uow.commit()
+
     def _pauses(self, request: DataSubjectRequest) -> list[Pause]:
         if request.identity_requested_at is None:
             return []
@@ -584,11 +620,7 @@ class Controller:
                 extended_due_at=extended,
                 extension_reason=reasons,
             )
-            uow.requests.update(updated)
-            self._audit(
-                uow, "request.extended", request.subject_id, at=now, request=str(request.id)
-            )
-            uow.commit()
+            self._save_request(uow, updated, "request.extended", now)
         return updated
 
     def ask_identity(
@@ -609,11 +641,7 @@ class Controller:
                 identity_requested_at=now,
                 identity_received_at=None,
             )
-            uow.requests.update(updated)
-            self._audit(
-                uow, "request.identity-asked", request.subject_id, at=now, request=str(request.id)
-            )
-            uow.commit()
+            self._save_request(uow, updated, "request.identity-asked", now)
         return updated
 
     def identity_received(
@@ -646,16 +674,9 @@ class Controller:
                 extended_due_at=extended,
                 status=RequestStatus.EXTENDED if extended else RequestStatus.OPEN,
             )
-            uow.requests.update(updated)
-            self._audit(
-                uow,
-                "request.identity-received",
-                request.subject_id,
-                at=now,
-                request=str(request.id),
-                due=due.date().isoformat(),
+            self._save_request(
+                uow, updated, "request.identity-received", now, due=due.date().isoformat()
             )
-            uow.commit()
         return updated
 
     def refuse_request(
@@ -677,11 +698,7 @@ class Controller:
             updated = attrs.evolve(
                 request, status=RequestStatus.REFUSED, closed_at=now, outcome=outcome
             )
-            uow.requests.update(updated)
-            self._audit(
-                uow, "request.refused", request.subject_id, at=now, request=str(request.id)
-            )
-            uow.commit()
+            self._save_request(uow, updated, "request.refused", now)
         return updated
 
     def complete_request(
@@ -694,17 +711,8 @@ class Controller:
             updated = attrs.evolve(
                 request, status=RequestStatus.COMPLETED, closed_at=now, outcome=outcome
             )
-            uow.requests.update(updated)
             due = request.extended_due_at or request.due_at
-            self._audit(
-                uow,
-                "request.completed",
-                request.subject_id,
-                at=now,
-                request=str(request.id),
-                late=now > due,
-            )
-            uow.commit()
+            self._save_request(uow, updated, "request.completed", now, late=now > due)
         return updated
 
     def open_requests(self) -> list[DataSubjectRequest]:
@@ -768,38 +776,10 @@ class Controller:
         now = self._now(at)
         with self.storage.unit_of_work() as uow:
             subject = self._active(uow, subject_id)
-            needed = {
-                f.name for p in subject.purposes for f in self.declarations.purpose(p).fields
-            }
-            for name, value in values.items():
-                self.declarations.field(name)
-                if name not in needed:
-                    raise MinimisationError(
-                        f"field {name!r} is needed by none of the "
-                        "subject's purposes (Art. 5(1)(c))"
-                    )
-                if not isinstance(value, str):
-                    raise InvalidInput(f"field {name!r}: values are text")
-            uow.subjects.put_fields(
-                [
-                    PersonalField(
-                        subject_id, name, self.vault.encrypt(subject_id, name, value), now
-                    )
-                    for name, value in sorted(values.items())
-                ]
-            )
-            uow.subjects.put_index(
-                [
-                    BlindIndexEntry(
-                        subject_id,
-                        name,
-                        spec.lookup,
-                        self.vault.blind_index(spec.lookup, values[name]),
-                    )
-                    for name in sorted(values)
-                    if (spec := self.declarations.field(name)).lookup is not None
-                ]
-            )
+            self._check_values(values, subject.purposes)
+            fields, index = self._sealed(subject_id, values, now)
+            uow.subjects.put_fields(fields)
+            uow.subjects.put_index(index)
             recipients = tuple(
                 sorted(
                     {
