@@ -32,6 +32,7 @@ from gdprcrm.model import (
     RetentionDue,
     Subject,
     SubjectId,
+    SuppressionEntry,
 )
 from gdprcrm.serialization import converter
 from gdprcrm.storage import protocols as p
@@ -69,6 +70,7 @@ class Unit(p.UnitOfWork):
         self.audit = Audit(self)
         self.breaches = Breaches(self)
         self.retention = Retention(self)
+        self.suppressions = Suppressions(self)
 
     # The three hooks of the unit of work: begin, commit, rollback (+ end).
     def _begin(self) -> None:
@@ -301,6 +303,16 @@ class Retention(_Repo, p.RetentionRepository):
         for d in doomed:
             self.u.delete(f"due/{subject_id}/{d.purpose_id}")
         return len(doomed)
+
+
+class Suppressions(_Repo, p.SuppressionRepository):
+    def _add(self, entry: SuppressionEntry) -> None:
+        key = f"suppressed/{entry.kind.value}/{entry.digest.hex()}"
+        if self.u.get(key, SuppressionEntry) is None:
+            self.u.put(key, entry)
+
+    def _contains(self, kind: Lookup, digest: bytes) -> bool:
+        return self.u.get(f"suppressed/{kind.value}/{digest.hex()}", SuppressionEntry) is not None
 
 
 class KeyValueStorage(p.Storage):

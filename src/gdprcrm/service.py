@@ -70,6 +70,7 @@ from gdprcrm.model import (
     Subject,
     SubjectId,
     SubjectStatus,
+    SuppressionEntry,
 )
 from gdprcrm.model._checks import check_aware
 from gdprcrm.policy import (
@@ -93,6 +94,7 @@ __all__ = [
     "ErasureOutcome",
     "MinimisationError",
     "ProcessingRefused",
+    "Suppressed",
     "SweepResult",
 ]
 
@@ -102,6 +104,10 @@ BIRTH_DATE_FIELD = "gdprcrm_birth_date"
 
 class MinimisationError(InvalidInput):
     """A value that none of the subject's purposes needs (Art. 5(1)(c))."""
+
+
+class Suppressed(InvalidInput):
+    """A contact point that objected to direct marketing, offered again for it (21(3))."""
 
 
 class ProcessingRefused(GdprCrmError):
@@ -264,6 +270,16 @@ class Controller:
         uow.retention.clear(state.subject.id)
         uow.retention.schedule(entries)
 
+    def _index_entries(self, uow: UnitOfWork, subject_id: SubjectId) -> list[tuple[Lookup, bytes]]:
+        """The subject's lookup keys, as (kind, blind index), from their stored values."""
+        out = []
+        for f in uow.subjects.fields(subject_id):
+            spec = self.declarations._fields_by_name.get(f.name)
+            if spec is not None and spec.lookup is not None:
+                value = str(self.vault.decrypt(subject_id, f.name, f.ciphertext))
+                out.append((spec.lookup, self.vault.blind_index(spec.lookup, value)))
+        return out
+
     def _check_values(self, values: Mapping[str, str], purposes: Iterable[str]) -> None:
         """Art. 5(1)(c): every value declared, text, and needed by one of ``purposes``."""
         chosen = sorted(purposes)
@@ -347,6 +363,13 @@ class Controller:
             )
         try:
             with self.storage.unit_of_work() as uow:
+                if any(p.direct_marketing for p in map(self.declarations.purpose, chosen)):
+                    for entry in index:  # Art. 21(3): an objection outlives erasure
+                        if uow.suppressions.contains(entry.kind, entry.digest):
+                            raise Suppressed(
+                                f"field {entry.field!r}: this contact point objected to direct "
+                                "marketing (Art. 21(3)); it cannot be collected for it again"
+                            )
                 uow.subjects.add(subject)
                 uow.subjects.put_fields(fields)
                 uow.subjects.put_index(index)
@@ -853,6 +876,12 @@ class Controller:
         with self.storage.unit_of_work() as uow:
             self._active(uow, subject_id)
             uow.objections.add(objection)
+            if direct_marketing or (
+                purpose_id and self.declarations.purpose(purpose_id).direct_marketing
+            ):
+                # Art. 21(3): remember the hashed contact points, beyond any erasure.
+                for entry in self._index_entries(uow, subject_id):
+                    uow.suppressions.add(SuppressionEntry(entry[1], entry[0], now))
             self._audit(
                 uow,
                 "objection.recorded",

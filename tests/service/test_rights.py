@@ -16,7 +16,7 @@ from gdprcrm.examples import lumiere
 from gdprcrm.interactions import InteractionLog
 from gdprcrm.model import Direction, InteractionKind, RestrictionGround
 from gdprcrm.policy import Operation, Reason
-from gdprcrm.service import Controller, MinimisationError
+from gdprcrm.service import Controller, MinimisationError, Suppressed
 from gdprcrm.storage.memory import MemoryStorage
 from gdprcrm.testing import FrozenClock
 from gdprcrm.vault import CertificateSigner, InMemoryKekSource, KeyVault
@@ -135,3 +135,22 @@ def test_objections(crm: Controller) -> None:
         crm.object(sid, "invoicing")  # a legal obligation: no right to object
     crm.object(sid, direct_marketing=True)
     assert crm.decide(sid, "prospecting").reasons == (Reason.DIRECT_MARKETING_OBJECTION,)
+
+
+def test_a_marketing_objection_outlives_erasure_as_a_hashed_entry(crm: Controller) -> None:
+    sid = crm.add_subject(
+        {"email": "lea@example.fr", "name": "Léa"},
+        "FR",
+        purposes=["newsletter"],
+        birth_date=date(1990, 1, 1),
+    )
+    crm.object(sid, direct_marketing=True)
+    assert crm.erase(sid).completed
+    with pytest.raises(Suppressed, match=r"21\(3\)"):
+        crm.add_subject({"email": " LEA@example.fr"}, "FR", purposes=["newsletter"])
+    # The same person may still become a customer: the list only bars marketing.
+    crm.add_subject(
+        {"email": "lea@example.fr", "name": "Léa"}, "FR", purposes=["customer-relationship"]
+    )
+    with crm.storage.unit_of_work(read_only=True) as uow:
+        assert uow.subjects.count() == 2

@@ -7,15 +7,19 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from gdprcrm import errors
+from gdprcrm.model import Lookup, SuppressionEntry
+from gdprcrm.storage import _sql
 from gdprcrm.storage.sqlite import SQLiteStorage
 from gdprcrm.testing.builders import build_subject
 
 ROOT = Path(__file__).resolve().parents[2]
+T0 = datetime(2026, 1, 5, tzinfo=UTC)
 
 
 def test_keys_live_in_their_own_file(tmp_path: Path) -> None:
@@ -38,7 +42,7 @@ def test_schema_version_is_recorded_and_reopening_keeps_data(tmp_path: Path) -> 
     raw = sqlite3.connect(path)
     assert raw.execute(
         "SELECT value FROM gdprcrm_meta WHERE name = 'schema_version'"
-    ).fetchone() == ("1",)
+    ).fetchone() == (str(_sql.SCHEMA_VERSION),)
     raw.close()
     again = SQLiteStorage(path)
     with again.unit_of_work() as uow:
@@ -50,11 +54,34 @@ def test_a_database_newer_than_the_code_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "crm.db"
     SQLiteStorage(path).close()
     raw = sqlite3.connect(path)
-    raw.execute("UPDATE gdprcrm_meta SET value = '2' WHERE name = 'schema_version'")
+    raw.execute(
+        "UPDATE gdprcrm_meta SET value = ? WHERE name = 'schema_version'",
+        (str(_sql.SCHEMA_VERSION + 1),),
+    )
     raw.commit()
     raw.close()
     with pytest.raises(errors.SchemaTooNew, match="newer"):
         SQLiteStorage(path)
+
+
+def test_a_version_1_database_is_migrated_forward(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    raw = sqlite3.connect(path)
+    raw.execute("CREATE TABLE gdprcrm_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    for statement in _sql.MIGRATIONS[1]:
+        raw.execute(statement.format(blob="BLOB", bigint="INTEGER"))
+    raw.execute("INSERT INTO gdprcrm_meta VALUES ('schema_version', '1')")
+    raw.commit()
+    raw.close()
+    storage = SQLiteStorage(path)
+    with storage.unit_of_work() as uow:
+        uow.suppressions.add(SuppressionEntry(b"\x01" * 32, Lookup.EMAIL, T0))
+        uow.commit()
+    storage.close()
+    raw = sqlite3.connect(path)
+    version = raw.execute("SELECT value FROM gdprcrm_meta WHERE name = 'schema_version'")
+    assert version.fetchone() == (str(_sql.SCHEMA_VERSION),)
+    raw.close()
 
 
 def test_pragmas(tmp_path: Path) -> None:

@@ -36,7 +36,7 @@ from gdprcrm.model.legal_basis import (
     rights_for,
 )
 from gdprcrm.model.notice import MATERIAL_ATTRIBUTES, NoticeVersion, material_digest
-from gdprcrm.model.objection import Objection
+from gdprcrm.model.objection import Objection, SuppressionEntry
 from gdprcrm.model.personal_field import MAX_CIPHERTEXT, BlindIndexEntry, PersonalField
 from gdprcrm.model.purpose import (
     Provision,
@@ -132,6 +132,7 @@ __all__ = [
     "SubjectId",
     "SubjectStatus",
     "SupervisoryAuthority",
+    "SuppressionEntry",
     "Transfer",
     "TransferMechanism",
     "adequacy_at",

@@ -10,9 +10,10 @@ import attrs
 
 from gdprcrm.errors import InvalidInput
 from gdprcrm.model._checks import as_utc, aware, instance_of, optional_text, slug
+from gdprcrm.model.field import Lookup
 from gdprcrm.model.identifiers import SubjectId
 
-__all__ = ["Objection"]
+__all__ = ["Objection", "SuppressionEntry"]
 
 
 def _scope(instance: Objection, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -44,3 +45,22 @@ class Objection:
     direct_marketing: bool = attrs.field(default=False, validator=[instance_of(bool)])
     overridden_by: str | None = attrs.field(default=None, validator=[optional_text, _scope])
     id: uuid.UUID = attrs.field(factory=uuid.uuid4, validator=instance_of(uuid.UUID))
+
+
+def _digest(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, bytes) or len(value) != 32:
+        raise InvalidInput("SuppressionEntry.digest: expected a 32-byte blind index")
+
+
+@attrs.frozen
+class SuppressionEntry:
+    """A hashed contact point that objected to direct marketing (Art. 21(3)).
+
+    Only the keyed hash (the blind index) of the e-mail address or phone number is kept,
+    not the subject id: it outlives the person's erasure, so that the same contact point
+    is never re-added for marketing (the CNIL keeps opposition lists at least 3 years).
+    """
+
+    digest: bytes = attrs.field(validator=_digest, repr=False)
+    kind: Lookup = attrs.field(validator=instance_of(Lookup))
+    at: datetime = attrs.field(converter=as_utc, validator=aware)

@@ -35,13 +35,14 @@ from gdprcrm.model import (
     RetentionDue,
     Subject,
     SubjectId,
+    SuppressionEntry,
 )
 from gdprcrm.serialization import converter
 from gdprcrm.storage import protocols as p
 
 T = TypeVar("T")
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 _ACTIONS = {a.value: a for a in RetentionAction}
 _OPEN_STATUSES = tuple(
     s.value for s in (RequestStatus.OPEN, RequestStatus.EXTENDED, RequestStatus.AWAITING_IDENTITY)
@@ -130,6 +131,11 @@ MIGRATIONS: dict[int, list[str]] = {
             action TEXT NOT NULL, PRIMARY KEY (subject_id, purpose_id))""",
         "CREATE INDEX gdprcrm_retention_due ON gdprcrm_retention (due_at)",
     ],
+    2: [
+        """CREATE TABLE gdprcrm_suppressions (
+            kind TEXT NOT NULL, digest {blob} NOT NULL, at TEXT NOT NULL,
+            PRIMARY KEY (kind, digest))""",
+    ],
 }
 
 
@@ -202,6 +208,7 @@ class SqlUnit(p.UnitOfWork):
         self.audit = _Audit(self)
         self.breaches = _Breaches(self)
         self.retention = _Retention(self)
+        self.suppressions = _Suppressions(self)
 
     @abc.abstractmethod
     def run(self, sql: str, params: Sequence[Any] = ()) -> Cursor:
@@ -554,3 +561,19 @@ class _Retention(_Repo, p.RetentionRepository):
             "DELETE FROM gdprcrm_retention WHERE subject_id = ? AND purpose_id = ?",
             (subject_id.bytes, purpose_id),
         ).rowcount
+
+
+class _Suppressions(_Repo, p.SuppressionRepository):
+    def _add(self, entry: SuppressionEntry) -> None:
+        self._w(
+            "INSERT INTO gdprcrm_suppressions VALUES (?, ?, ?) ON CONFLICT (kind, digest) "
+            "DO NOTHING",
+            (entry.kind.value, entry.digest, ts(entry.at)),
+        )
+
+    def _contains(self, kind: Lookup, digest: bytes) -> bool:
+        row = self._run(
+            "SELECT 1 FROM gdprcrm_suppressions WHERE kind = ? AND digest = ?",
+            (kind.value, digest),
+        ).fetchone()
+        return row is not None

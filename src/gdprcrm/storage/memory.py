@@ -35,6 +35,7 @@ from gdprcrm.model import (
     RetentionDue,
     Subject,
     SubjectId,
+    SuppressionEntry,
 )
 from gdprcrm.storage import protocols as p
 from gdprcrm.vault.keystore import KeyStore, MemoryKeyStore
@@ -111,6 +112,7 @@ class _Data:
         self.audit: dict[int, AuditEntry] = {}
         self.breaches: dict[uuid.UUID, Breach] = {}
         self.retention: dict[tuple[SubjectId, str], RetentionDue] = {}
+        self.suppressions: dict[tuple[Lookup, bytes], SuppressionEntry] = {}
 
 
 class _Subjects(p.SubjectRepository):
@@ -346,6 +348,19 @@ class _Retention(p.RetentionRepository):
         return len(doomed)
 
 
+class _Suppressions(p.SuppressionRepository):
+    def __init__(self, uow: _MemoryUnit) -> None:
+        self._u = uow
+
+    def _add(self, entry: SuppressionEntry) -> None:
+        table = self._u.table("suppressions")
+        if (entry.kind, entry.digest) not in table:
+            table.put((entry.kind, entry.digest), entry)
+
+    def _contains(self, kind: Lookup, digest: bytes) -> bool:
+        return (kind, digest) in self._u.table("suppressions")
+
+
 class _MemoryUnit(p.UnitOfWork):
     def __init__(self, storage: MemoryStorage, read_only: bool = False) -> None:
         self._storage = storage
@@ -360,6 +375,7 @@ class _MemoryUnit(p.UnitOfWork):
         self.audit = _Audit(self)
         self.breaches = _Breaches(self)
         self.retention = _Retention(self)
+        self.suppressions = _Suppressions(self)
 
     def table(self, name: str) -> _Overlay[Any, Any]:
         if not self.active:

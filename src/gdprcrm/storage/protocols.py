@@ -54,6 +54,7 @@ from gdprcrm.model import (
     RetentionDue,
     Subject,
     SubjectId,
+    SuppressionEntry,
 )
 from gdprcrm.model._checks import check_aware
 from gdprcrm.vault.keystore import KeyStore
@@ -72,6 +73,7 @@ __all__ = [
     "RetentionRepository",
     "Storage",
     "SubjectRepository",
+    "SuppressionRepository",
     "UnitOfWork",
     "effective_due",
     "is_open",
@@ -90,6 +92,7 @@ _REPOSITORIES = (
     "audit",
     "breaches",
     "retention",
+    "suppressions",
 )
 _OPEN = (RequestStatus.OPEN, RequestStatus.EXTENDED, RequestStatus.AWAITING_IDENTITY)
 
@@ -482,6 +485,28 @@ class BreachRepository(Repository):
     def _all(self) -> Iterable[Breach]: ...
 
 
+class SuppressionRepository(Repository):
+    """The direct-marketing suppression list: hashed contact points, kept after erasure."""
+
+    def add(self, entry: SuppressionEntry) -> None:
+        """Add (or keep) an entry; adding the same digest again is harmless."""
+        self._writable()
+        _check(entry, SuppressionEntry, "suppressions.add")
+        self._add(entry)
+
+    def contains(self, kind: Lookup, digest: bytes) -> bool:
+        _check(kind, Lookup, "suppressions.contains(kind)")
+        if not isinstance(digest, bytes) or len(digest) != 32:
+            raise InvalidInput("suppressions.contains: expected a 32-byte blind index")
+        return self._contains(kind, digest)
+
+    @abc.abstractmethod
+    def _add(self, entry: SuppressionEntry) -> None: ...
+
+    @abc.abstractmethod
+    def _contains(self, kind: Lookup, digest: bytes) -> bool: ...
+
+
 class RetentionRepository(Repository):
     """The retention schedule: when each (subject, purpose) falls due (Art. 5(1)(e))."""
 
@@ -552,6 +577,7 @@ class UnitOfWork(abc.ABC):
     audit: AuditRepository
     breaches: BreachRepository
     retention: RetentionRepository
+    suppressions: SuppressionRepository
 
     _state = "new"
     read_only = False

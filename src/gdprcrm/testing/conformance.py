@@ -68,6 +68,7 @@ from gdprcrm.model import (
     Subject,
     SubjectId,
     SubjectStatus,
+    SuppressionEntry,
 )
 from gdprcrm.storage.memory import MemoryStorage
 from gdprcrm.storage.protocols import Capabilities, Storage, UnitOfWork
@@ -578,6 +579,17 @@ class StorageConformance(abc.ABC):
             assert uow.retention.due_before(T0 + timedelta(days=20)) == dues[2:3]
             assert uow.retention.for_subject(subjects[0].id) == [moved]
             uow.commit()
+
+    def test_suppression_list(self, storage: Storage) -> None:
+        digest = b"\x42" * 32
+        with storage.unit_of_work() as uow:
+            assert not uow.suppressions.contains(Lookup.EMAIL, digest)
+            uow.suppressions.add(SuppressionEntry(digest, Lookup.EMAIL, T0))
+            uow.suppressions.add(SuppressionEntry(digest, Lookup.EMAIL, T0))  # harmless
+            uow.commit()
+        with storage.unit_of_work(read_only=True) as uow:
+            assert uow.suppressions.contains(Lookup.EMAIL, digest)
+            assert not uow.suppressions.contains(Lookup.PHONE, digest)
 
     # -- bad input ------------------------------------------------------------------------
 
