@@ -249,6 +249,8 @@ class Controller:
         ]
         if last_inbound:
             anchors[AnchorEvent.LAST_CONTACT_FROM_SUBJECT] = max(last_inbound)
+        if subject.relationship_ended_at is not None:
+            anchors[AnchorEvent.END_OF_RELATIONSHIP] = subject.relationship_ended_at
         return SubjectState(
             subject,
             uow.consents.history(sid),
@@ -484,6 +486,17 @@ class Controller:
             )
             uow.commit()
         return events
+
+    def end_relationship(self, subject_id: SubjectId, at: datetime | None = None) -> None:
+        """Record the end of the customer relationship: the periods that run from it
+        (e.g. 5 years of archive for proof) start now (Art. 5(1)(e))."""
+        now = self._now(at)
+        with self.storage.unit_of_work() as uow:
+            subject = attrs.evolve(self._active(uow, subject_id), relationship_ended_at=now)
+            uow.subjects.update(subject)
+            self._schedule(uow, self._load_state(uow, subject))
+            self._audit(uow, "relationship.ended", subject_id, at=now)
+            uow.commit()
 
     def consent_history(self, subject_id: SubjectId, purpose_id: str | None = None) -> list[Any]:
         with self.storage.unit_of_work(read_only=True) as uow:

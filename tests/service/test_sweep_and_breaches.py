@@ -101,3 +101,22 @@ def test_the_breach_register(crm: Controller) -> None:
     assert told.communicated_at is None
     assert [b.id for b in crm.breaches()] == [breach.id, on_time.id]
     assert crm.verify_audit().ok
+
+
+def test_the_end_of_the_relationship_starts_the_customer_retention(crm: Controller) -> None:
+    sid = crm.add_subject(
+        {"email": "lea@example.fr", "orders": "lampe-12"}, "FR", purposes=["customer-relationship"]
+    )
+    assert crm.decide(sid, "customer-relationship", at=T0 + relativedelta(years=20)).allowed
+    crm.end_relationship(sid, at=T0 + relativedelta(years=1))
+    with crm.storage.unit_of_work(read_only=True) as uow:
+        (due,) = uow.retention.for_subject(sid)
+    assert due.due_at == T0 + relativedelta(years=6)  # 5 years from the end (CNIL)
+    assert crm.decide(sid, "customer-relationship", at=T0 + relativedelta(years=5)).allowed
+    assert crm.decide(sid, "customer-relationship", at=T0 + relativedelta(years=6)).reasons == (
+        Reason.RETENTION_EXPIRED,
+    )
+    result = crm.sweep(at=T0 + relativedelta(years=6))
+    assert result.erased == 1
+    assert result.erasures_completed == 1
+    assert crm.values(sid) == {}

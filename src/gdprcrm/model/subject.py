@@ -20,6 +20,8 @@ from gdprcrm.model._checks import (
     check_aware,
     frozenset_of_slugs,
     instance_of,
+    optional_as_utc,
+    optional_aware,
     text,
     to_frozenset,
 )
@@ -92,6 +94,11 @@ class Subject:
     status: SubjectStatus = attrs.field(
         default=SubjectStatus.ACTIVE, validator=instance_of(SubjectStatus)
     )
+    relationship_ended_at: datetime | None = attrs.field(
+        default=None, converter=optional_as_utc, validator=optional_aware
+    )
+    """When the customer relationship ended: the anchor of retention periods that run
+    "from the end of the relationship" (CNIL)."""
 
     @property
     def collected_from_subject(self) -> bool:
