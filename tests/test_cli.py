@@ -36,7 +36,7 @@ def test_demo_gives_every_expected_answer_and_writes_its_files(tmp_path: Path) -
 
 def test_demo_refuses_a_folder_that_is_not_empty(tmp_path: Path) -> None:
     (tmp_path / "something").write_text("x")
-    assert main(["demo", "--dir", str(tmp_path)]) == EXIT_BAD_INPUT
+    assert main(["demo", "--out", str(tmp_path)]) == EXIT_BAD_INPUT
 
 
 def test_python_dash_m_gdprcrm_demo_exits_zero() -> None:
@@ -53,7 +53,7 @@ def test_python_dash_m_gdprcrm_demo_exits_zero() -> None:
 
 
 def test_main_demo_returns_ok(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    assert main(["demo", "--dir", str(tmp_path / "d")]) == EXIT_OK
+    assert main(["demo", "--out", str(tmp_path / "d")]) == EXIT_OK
     assert "== 11." in capsys.readouterr().out
 
 

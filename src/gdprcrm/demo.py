@@ -17,7 +17,7 @@ from dateutil.relativedelta import relativedelta
 
 from gdprcrm.audit import sign_checkpoint
 from gdprcrm.documents import build_notice, build_receipt, build_register, validate_notice
-from gdprcrm.errors import GdprCrmError
+from gdprcrm.errors import GdprCrmError, InvalidInput
 from gdprcrm.examples.lumiere import declarations
 from gdprcrm.model import ConsentGiver, DataSource, RequestKind, RestrictionGround
 from gdprcrm.policy import Decision
@@ -45,7 +45,7 @@ def run_demo(say: Say = print, folder: Path | None = None) -> int:
         folder = Path(tempfile.mkdtemp(prefix="gdprcrm-demo-"))
     folder.mkdir(parents=True, exist_ok=True)
     if any(folder.iterdir()):
-        raise GdprCrmError(f"the demo needs an empty folder; {folder} is not empty")
+        raise InvalidInput(f"the demo needs an empty folder; {folder} is not empty")
     clock = FrozenClock(START)
     decl = declarations()
     signer = CertificateSigner.generate("atelier-lumiere-dpo")

@@ -144,12 +144,16 @@ class CertificateSigner:
             raise InvalidInput("the certificate signer needs an Ed25519 key")
         return cls(key, signer_id)
 
-    def private_pem(self, password: bytes) -> bytes:
-        """The private key, encrypted with ``password``, for safekeeping."""
+    def private_pem(self, password: bytes | None) -> bytes:
+        """The private key for safekeeping, encrypted with ``password`` (None: in clear,
+        for a file only its owner can read)."""
+        encryption: serialization.KeySerializationEncryption = (
+            serialization.NoEncryption()
+            if password is None
+            else serialization.BestAvailableEncryption(password)
+        )
         return self._private.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.BestAvailableEncryption(password),
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption
         )
 
     @property

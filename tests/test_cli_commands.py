@@ -1,0 +1,132 @@
+"""The gdprcrm command over the SQLite default: every command, JSON output, exit codes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gdprcrm.cli import EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_OK, main
+
+
+class Cli:
+    def __init__(self, folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        self.folder = folder
+        self.capsys = capsys
+
+    def __call__(self, *args: str, code: int = EXIT_OK) -> str:
+        got = main(["--dir", str(self.folder), *args])
+        captured = self.capsys.readouterr()
+        assert got == code, captured.out + captured.err
+        assert "Traceback" not in captured.err
+        return captured.out
+
+    def json(self, *args: str, code: int = EXIT_OK) -> Any:
+        return json.loads(self("--json", *args, code=code))
+
+    def err(self, *args: str, code: int = EXIT_BAD_INPUT) -> str:
+        got = main(["--dir", str(self.folder), *args])
+        captured = self.capsys.readouterr()
+        assert got == code
+        assert "Traceback" not in captured.err
+        lines = captured.err.strip().splitlines()
+        assert len(lines) == 1, captured.err  # one clear line
+        return lines[0]
+
+
+@pytest.fixture
+def cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Cli:
+    run = Cli(tmp_path, capsys)
+    run("init", "--example")
+    return run
+
+
+def test_init_refuses_to_run_twice_and_needs_declarations(tmp_path: Path, cli: Cli) -> None:
+    assert "already initialised" in cli.err("init", "--example")
+    empty = Cli(tmp_path / "other", cli.capsys)
+    (tmp_path / "other").mkdir()
+    assert "gdprcrm.toml is missing" in empty.err("init")
+
+
+def test_a_whole_life_cycle(cli: Cli, tmp_path: Path) -> None:
+    sid = str(
+        cli.json(
+            "subject",
+            "add",
+            "--purpose",
+            "customer-relationship",
+            "--purpose",
+            "invoicing",
+            "--purpose",
+            "newsletter",
+            "--field",
+            "email=lea@example.fr",
+            "--field",
+            "name=Léa",
+            "--field",
+            "invoices=F-1",
+            "--birth-date",
+            "1990-01-01",
+        )["subject"]
+    )
+    assert cli.json("subject", "find", "--email", "LEA@example.fr")["subjects"] == [sid]
+    cli("decide", sid, "newsletter", code=EXIT_CHECK_FAILED)
+    cli("consent", "give", sid, "newsletter", "--channel", "web-form")
+    assert cli.json("decide", sid, "newsletter")["allowed"] is True
+    cli("consent", "withdraw", sid, "newsletter", "--channel", "link")
+    assert cli.json("decide", sid, "newsletter", code=EXIT_CHECK_FAILED)["reasons"] == [
+        "consent-withdrawn"
+    ]
+    request = cli.json("request", "receive", sid, "access")
+    assert "due" in request
+    listed = cli.json("request", "list")["requests"]
+    assert [r["request"] for r in listed] == [request["request"]]
+    cli("access", sid, "--out", str(tmp_path / "access.json"))
+    assert json.loads((tmp_path / "access.json").read_text())["data"]["email"] == "lea@example.fr"
+    export = json.loads(cli("export", sid))
+    assert {row["field"] for row in export["data"]} == {"email", "name"}
+    assert cli.json("rectify", sid, "--field", "email=lea.new@example.fr")["notify"]
+    cli("restrict", sid, "--ground", "accuracy-contested")
+    cli("object", sid, "--direct-marketing")
+    dry = cli.json("erase", sid, "--dry-run")
+    assert dry["dry_run"] is True
+    held = cli.json("erase", sid, code=EXIT_CHECK_FAILED)  # invoices held 10 years
+    assert {h["field"] for h in held["held"]} == {"name", "invoices"}
+    assert cli.json("sweep")["examined"] == 0
+    assert cli.json("audit", "verify")["ok"] is True
+    assert "Politique de confidentialité" in cli("notice")
+    assert "<html" in cli("notice", "--lang", "en", "--format", "html")
+    assert "Registre des activités" in cli("register")
+    assert cli("register", "--format", "csv").startswith("activité,")
+    breach = cli.json(
+        "breach",
+        "add",
+        "--nature",
+        "lost laptop",
+        "--aware-at",
+        "2026-01-05T09:00:00+00:00",
+        "--subjects",
+        "3",
+    )
+    assert "notify_by" in breach
+    assert len(cli.json("breach", "list")["breaches"]) == 1
+    assert cli.json("key", "rotate", "--new-kek", str(tmp_path / "new.kek"))["rewrapped"] == 1
+
+
+def test_bad_input_is_one_line_and_changes_nothing(cli: Cli) -> None:
+    line = cli.err("subject", "add", "--purpose", "telemarketing", "--field", "email=a@b.fr")
+    assert "telemarketing" in line
+    line = cli.err("subject", "add", "--purpose", "newsletter", "--field", "invoices=F-1")
+    assert "5(1)(c)" in line
+    assert "not a UUID" in cli.err("decide", "nobody", "newsletter")
+    assert "no subject" in cli.err("decide", "7c5b1f0e-1111-4222-8333-944444444444", "newsletter")
+    assert cli.err("subject", "add", "--purpose", "newsletter", "--field", "oops")
+    assert cli.json("subject", "find", "--email", "a@b.fr")["subjects"] == []
+    assert cli.json("audit", "verify")["checked"] == 0  # nothing was written
+
+
+def test_commands_before_init_say_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bare = Cli(tmp_path, capsys)
+    assert "gdprcrm init" in bare.err("audit", "verify")
