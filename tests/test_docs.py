@@ -25,3 +25,17 @@ def test_code_samples_run(path: Path) -> None:
     for number, block in enumerate(BLOCK.findall(path.read_text()), start=1):
         code = compile(block, f"{path.name}[block {number}]", "exec")
         exec(code, namespace)  # noqa: S102 - the project's own documentation
+
+
+TEST_NAME = re.compile(r"\btest_[a-z0-9_]+\b(?!\.py)")
+
+
+def test_the_article_pages_name_tests_that_exist() -> None:
+    defined = set()
+    for path in (ROOT / "tests").rglob("test_*.py"):
+        defined |= set(re.findall(r"def (test_[a-z0-9_]+)", path.read_text()))
+    for page in sorted((ROOT / "docs" / "gdpr").glob("*.md")):
+        named = set(TEST_NAME.findall(page.read_text()))
+        assert named, f"{page.name} names no test"
+        missing = named - defined
+        assert not missing, f"{page.name} names tests that do not exist: {sorted(missing)}"
