@@ -13,10 +13,16 @@ from collections.abc import Iterator
 
 import cryptography
 
-from benchmarks import audit, policy, storage, vault
+from benchmarks import audit, controller, policy, storage, vault
 from benchmarks.harness import Result
 
-SUITES = {"vault": vault.run, "storage": storage.run, "audit": audit.run, "policy": policy.run}
+SUITES = {
+    "vault": vault.run,
+    "storage": storage.run,
+    "audit": audit.run,
+    "policy": policy.run,
+    "controller": controller.run,
+}
 
 
 def _table(results: Iterator[Result]) -> list[Result]:

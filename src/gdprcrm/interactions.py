@@ -71,6 +71,10 @@ class InteractionLog:
             id=interaction_id,
         )
         uow.interactions.add(interaction)
+        if direction is Direction.INBOUND:  # the anchor of "last contact" retention
+            subject = uow.subjects.get_for_update(subject_id)
+            if subject.last_contact_at is None or subject.last_contact_at < at:
+                uow.subjects.update(attrs.evolve(subject, last_contact_at=at))
         return interaction
 
     def read(self, uow: UnitOfWork, subject_id: SubjectId) -> list[LoggedInteraction]:

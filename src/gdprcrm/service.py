@@ -244,11 +244,8 @@ class Controller:
                 born = self.vault.decrypt(sid, BIRTH_DATE_FIELD, stored[0].ciphertext)
                 subject = attrs.evolve(subject, birth_date=date.fromisoformat(str(born)))
         anchors = {}
-        last_inbound = [
-            i.at for i in uow.interactions.for_subject(sid) if i.direction.value == "inbound"
-        ]
-        if last_inbound:
-            anchors[AnchorEvent.LAST_CONTACT_FROM_SUBJECT] = max(last_inbound)
+        if subject.last_contact_at is not None:
+            anchors[AnchorEvent.LAST_CONTACT_FROM_SUBJECT] = subject.last_contact_at
         if subject.relationship_ended_at is not None:
             anchors[AnchorEvent.END_OF_RELATIONSHIP] = subject.relationship_ended_at
         return SubjectState(
@@ -975,7 +972,10 @@ class Controller:
             subject = uow.subjects.get_for_update(subject_id)
             uow.subjects.delete_fields(subject_id, [*plan.erased, BIRTH_DATE_FIELD])
             uow.subjects.delete_index(subject_id)
-            uow.interactions.delete_for_subject(subject_id)
+            if not plan.complete:
+                # The key survives for the held data: what was said must go now. When
+                # nothing is held, the shred below makes it unreadable at a flat cost.
+                uow.interactions.delete_for_subject(subject_id)
             uow.retention.clear(subject_id)
             held_purposes = {f.purpose_id for f in plan.held if f.purpose_id}
             if not plan.complete:

@@ -99,6 +99,11 @@ class Subject:
     )
     """When the customer relationship ended: the anchor of retention periods that run
     "from the end of the relationship" (CNIL)."""
+    last_contact_at: datetime | None = attrs.field(
+        default=None, converter=optional_as_utc, validator=optional_aware
+    )
+    """The last contact *coming from* the person (CNIL: a click counts, an opened e-mail
+    does not): the anchor of prospect and newsletter retention."""
 
     @property
     def collected_from_subject(self) -> bool:
