@@ -28,6 +28,7 @@ from gdprcrm.model import (
     Lookup,
     Objection,
     PersonalField,
+    RecipientNotification,
     Restriction,
     RetentionDue,
     Subject,
@@ -71,6 +72,7 @@ class Unit(p.UnitOfWork):
         self.breaches = Breaches(self)
         self.retention = Retention(self)
         self.suppressions = Suppressions(self)
+        self.notifications = Notifications(self)
 
     # The three hooks of the unit of work: begin, commit, rollback (+ end).
     def _begin(self) -> None:
@@ -313,6 +315,28 @@ class Suppressions(_Repo, p.SuppressionRepository):
 
     def _contains(self, kind: Lookup, digest: bytes) -> bool:
         return self.u.get(f"suppressed/{kind.value}/{digest.hex()}", SuppressionEntry) is not None
+
+
+class Notifications(_Repo, p.NotificationRepository):
+    def _add(self, n: RecipientNotification) -> None:
+        self.u.insert(f"notification/{n.id}", n)
+
+    def _get(self, notification_id: uuid.UUID) -> RecipientNotification | None:
+        found: RecipientNotification | None = self.u.get(
+            f"notification/{notification_id}", RecipientNotification
+        )
+        return found
+
+    def _update(self, n: RecipientNotification) -> None:
+        self.u.put(f"notification/{n.id}", n)
+
+    def _pending(self, limit: int) -> Iterable[RecipientNotification]:
+        items: list[RecipientNotification] = self.u.scan("notification/", RecipientNotification)
+        return [n for n in items if n.sent_at is None]
+
+    def _for_subject(self, subject_id: SubjectId) -> Iterable[RecipientNotification]:
+        items: list[RecipientNotification] = self.u.scan("notification/", RecipientNotification)
+        return [n for n in items if n.subject_id == subject_id]
 
 
 class KeyValueStorage(p.Storage):

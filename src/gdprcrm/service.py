@@ -59,8 +59,10 @@ from gdprcrm.model import (
     IdentityStatus,
     LegalBasis,
     Lookup,
+    NotificationEvent,
     Objection,
     PersonalField,
+    RecipientNotification,
     RequestKind,
     RequestStatus,
     Restriction,
@@ -823,6 +825,7 @@ class Controller:
                     }
                 )
             )
+            self._notify(uow, subject_id, recipients, NotificationEvent.RECTIFICATION, now)
             self._audit(
                 uow,
                 "subject.rectified",
@@ -841,8 +844,11 @@ class Controller:
         now = self._now(at)
         restriction = Restriction(subject_id, ground, now)
         with self.storage.unit_of_work() as uow:
-            self._active(uow, subject_id)
+            subject = self._active(uow, subject_id)
             uow.restrictions.add(restriction)
+            self._notify(
+                uow, subject_id, self._recipients(subject), NotificationEvent.RESTRICTION, now
+            )
             self._audit(uow, "restriction.added", subject_id, at=now, ground=ground.name.lower())
             uow.commit()
         return restriction
@@ -949,6 +955,8 @@ class Controller:
             uow.retention.schedule(
                 [RetentionDue(subject_id, ERASURE_MARKER, now, RetentionAction.ERASE)]
             )
+            # Art. 19: queued with the mark, so that a resumed erasure does not repeat it.
+            self._notify(uow, subject_id, recipients, NotificationEvent.ERASURE, now)
             self._audit(
                 uow,
                 "erasure.started",
@@ -1130,6 +1138,50 @@ class Controller:
             plan = erasure_plan(state, self.declarations, stored, now)
             recipients = self._recipients(subject)
         return [self._complete_erasure(subject_id, plan, recipients, now)]
+
+    def _notify(
+        self,
+        uow: UnitOfWork,
+        subject_id: SubjectId,
+        recipients: Iterable[str],
+        event: NotificationEvent,
+        now: datetime,
+    ) -> None:
+        """Art. 19: each recipient to whom the data was disclosed is owed word of it."""
+        for recipient_id in recipients:
+            uow.notifications.add(RecipientNotification(subject_id, recipient_id, event, now))
+
+    def pending_notifications(self, limit: int = 1000) -> list[RecipientNotification]:
+        """Art. 19: the notifications owed to recipients and not yet reported sent,
+        oldest first. Send them, then call :meth:`notification_sent` for each."""
+        with self.storage.unit_of_work(read_only=True) as uow:
+            return uow.notifications.pending(limit)
+
+    def notification_sent(
+        self, notification_id: uuid.UUID, at: datetime | None = None
+    ) -> RecipientNotification:
+        """Record that a recipient was told (Art. 19; Art. 5(2) accountability)."""
+        now = self._now(at)
+        with self.storage.unit_of_work() as uow:
+            found = uow.notifications.get(notification_id)
+            if found.sent_at is not None:
+                return found  # already reported: nothing changes, nothing is logged twice
+            sent = uow.notifications.mark_sent(notification_id, now)
+            self._audit(
+                uow,
+                "notification.sent",
+                sent.subject_id,
+                at=now,
+                recipient=sent.recipient_id,
+                event=sent.event.value,
+            )
+            uow.commit()
+        return sent
+
+    def notifications(self, subject_id: SubjectId) -> list[RecipientNotification]:
+        """Art. 19, second sentence: the recipients told about this subject, on request."""
+        with self.storage.unit_of_work(read_only=True) as uow:
+            return uow.notifications.for_subject(subject_id)
 
     def _recipients(self, subject: Subject) -> tuple[str, ...]:
         return tuple(

@@ -14,7 +14,7 @@ from gdprcrm.documents import portability_schema
 from gdprcrm.errors import InvalidInput
 from gdprcrm.examples import lumiere
 from gdprcrm.interactions import InteractionLog
-from gdprcrm.model import Direction, InteractionKind, RestrictionGround
+from gdprcrm.model import Direction, InteractionKind, NotificationEvent, RestrictionGround
 from gdprcrm.policy import Operation, Reason
 from gdprcrm.service import Controller, MinimisationError, Suppressed
 from gdprcrm.storage.memory import MemoryStorage
@@ -154,3 +154,50 @@ def test_a_marketing_objection_outlives_erasure_as_a_hashed_entry(crm: Controlle
     )
     with crm.storage.unit_of_work(read_only=True) as uow:
         assert uow.subjects.count() == 2
+
+
+def test_every_recipient_is_owed_word_of_each_change_until_reported_sent(
+    crm: Controller,
+) -> None:
+    # Art. 19: rectification, erasure and restriction are each communicated to every
+    # recipient the data was disclosed to; the queue proves it was done (Art. 5(2)).
+    sid = crm.add_subject(CUSTOMER, "FR", purposes=PURPOSES)
+    assert crm.pending_notifications() == []
+    told = crm.rectify(sid, {"email": "lea.new@example.fr"}, at=T0 + timedelta(hours=1))
+    crm.restrict(sid, RestrictionGround.ACCURACY_CONTESTED, at=T0 + timedelta(hours=2))
+    queued = crm.pending_notifications()
+    all_ids = sorted({r.id for p in PURPOSES for r in crm.declarations.purpose(p).recipients})
+    assert len(all_ids) > len(told) >= 1
+    assert [(n.event, n.recipient_id) for n in queued[: len(told)]] == [
+        (NotificationEvent.RECTIFICATION, r) for r in told
+    ]
+    assert sorted((n.event, n.recipient_id) for n in queued[len(told) :]) == [
+        (NotificationEvent.RESTRICTION, r) for r in all_ids
+    ]
+    assert {n.subject_id for n in queued} == {sid}
+    first = crm.notification_sent(queued[0].id, at=T0 + timedelta(days=1))
+    assert first.sent_at == T0 + timedelta(days=1)
+    assert crm.notification_sent(queued[0].id) == first  # a second report changes nothing
+    assert crm.pending_notifications() == queued[1:]
+    assert crm.pending_notifications(limit=1) == queued[1:2]
+    assert crm.notifications(sid) == [first, *queued[1:]]  # the subject may ask who
+    with crm.storage.unit_of_work(read_only=True) as uow:
+        sent = [e for e in uow.audit.range(0) if e.action == "notification.sent"]
+    assert len(sent) == 1
+    assert "lea" not in repr(sent[0])
+    assert crm.verify_audit().ok
+
+
+def test_an_erasure_is_announced_to_each_recipient_once(crm: Controller) -> None:
+    sid = crm.add_subject({"email": "lea@example.fr"}, "FR", purposes=["newsletter"])
+    crm.erase(sid, dry_run=True)
+    assert crm.pending_notifications() == []  # a dry run tells no one
+    outcome = crm.erase(sid)
+    assert outcome.completed
+    queued = crm.pending_notifications()
+    assert sorted((n.event, n.recipient_id) for n in queued) == [
+        (NotificationEvent.ERASURE, r) for r in outcome.recipients
+    ]
+    assert outcome.recipients == ("emailing-provider",)
+    assert crm.resume_erasures() == []
+    assert crm.pending_notifications() == queued

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from gdprcrm import errors
-from gdprcrm.model import Lookup, SuppressionEntry
+from gdprcrm.model import Lookup, NotificationEvent, RecipientNotification, SuppressionEntry
 from gdprcrm.storage import _sql
 from gdprcrm.storage.sqlite import SQLiteStorage
 from gdprcrm.testing.builders import build_subject
@@ -76,7 +76,13 @@ def test_a_version_1_database_is_migrated_forward(tmp_path: Path) -> None:
     storage = SQLiteStorage(path)
     with storage.unit_of_work() as uow:
         uow.suppressions.add(SuppressionEntry(b"\x01" * 32, Lookup.EMAIL, T0))
+        subject = build_subject()
+        uow.subjects.add(subject)
+        note = RecipientNotification(subject.id, "mailer", NotificationEvent.ERASURE, T0)
+        uow.notifications.add(note)  # version 3
         uow.commit()
+    with storage.unit_of_work(read_only=True) as uow:
+        assert uow.notifications.pending() == [note]
     storage.close()
     raw = sqlite3.connect(path)
     version = raw.execute("SELECT value FROM gdprcrm_meta WHERE name = 'schema_version'")

@@ -36,6 +36,7 @@ from gdprcrm.model.legal_basis import (
     rights_for,
 )
 from gdprcrm.model.notice import MATERIAL_ATTRIBUTES, NoticeVersion, material_digest
+from gdprcrm.model.notification import NotificationEvent, RecipientNotification
 from gdprcrm.model.objection import Objection, SuppressionEntry
 from gdprcrm.model.personal_field import MAX_CIPHERTEXT, BlindIndexEntry, PersonalField
 from gdprcrm.model.purpose import (
@@ -110,6 +111,7 @@ __all__ = [
     "LegalBasis",
     "Lookup",
     "NoticeVersion",
+    "NotificationEvent",
     "Objection",
     "PersonalField",
     "Provenance",
@@ -117,6 +119,7 @@ __all__ = [
     "Purpose",
     "Recipient",
     "RecipientKind",
+    "RecipientNotification",
     "RequestKind",
     "RequestStatus",
     "Restriction",

@@ -29,6 +29,7 @@ from gdprcrm.model import (
     Lookup,
     Objection,
     PersonalField,
+    RecipientNotification,
     RequestStatus,
     Restriction,
     RetentionAction,
@@ -42,7 +43,7 @@ from gdprcrm.storage import protocols as p
 
 T = TypeVar("T")
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 _ACTIONS = {a.value: a for a in RetentionAction}
 _OPEN_STATUSES = tuple(
     s.value for s in (RequestStatus.OPEN, RequestStatus.EXTENDED, RequestStatus.AWAITING_IDENTITY)
@@ -136,6 +137,13 @@ MIGRATIONS: dict[int, list[str]] = {
             kind TEXT NOT NULL, digest {blob} NOT NULL, at TEXT NOT NULL,
             PRIMARY KEY (kind, digest))""",
     ],
+    3: [
+        """CREATE TABLE gdprcrm_notifications (
+            id {blob} PRIMARY KEY, subject_id {blob} NOT NULL, sent INTEGER NOT NULL,
+            at TEXT NOT NULL, doc TEXT NOT NULL)""",
+        "CREATE INDEX gdprcrm_notifications_pending ON gdprcrm_notifications (sent, at)",
+        "CREATE INDEX gdprcrm_notifications_subject ON gdprcrm_notifications (subject_id)",
+    ],
 }
 
 
@@ -209,6 +217,7 @@ class SqlUnit(p.UnitOfWork):
         self.breaches = _Breaches(self)
         self.retention = _Retention(self)
         self.suppressions = _Suppressions(self)
+        self.notifications = _Notifications(self)
 
     @abc.abstractmethod
     def run(self, sql: str, params: Sequence[Any] = ()) -> Cursor:
@@ -577,3 +586,36 @@ class _Suppressions(_Repo, p.SuppressionRepository):
             (kind.value, digest),
         ).fetchone()
         return row is not None
+
+
+class _Notifications(_Repo, p.NotificationRepository):
+    def _add(self, n: RecipientNotification) -> None:
+        self._w(
+            "INSERT INTO gdprcrm_notifications VALUES (?, ?, ?, ?, ?)",
+            (n.id.bytes, n.subject_id.bytes, int(n.sent_at is not None), ts(n.at), dump(n)),
+        )
+
+    def _get(self, notification_id: uuid.UUID) -> RecipientNotification | None:
+        row = self._run(
+            "SELECT doc FROM gdprcrm_notifications WHERE id = ?", (notification_id.bytes,)
+        ).fetchone()
+        return None if row is None else load(row[0], RecipientNotification)
+
+    def _update(self, n: RecipientNotification) -> None:
+        self._w(
+            "UPDATE gdprcrm_notifications SET sent = ?, doc = ? WHERE id = ?",
+            (int(n.sent_at is not None), dump(n), n.id.bytes),
+        )
+
+    def _pending(self, limit: int) -> Iterable[RecipientNotification]:
+        rows = self._run(
+            "SELECT doc FROM gdprcrm_notifications WHERE sent = 0 ORDER BY at, id LIMIT ?",
+            (limit,),
+        ).fetchall()
+        return [load(r[0], RecipientNotification) for r in rows]
+
+    def _for_subject(self, subject_id: SubjectId) -> Iterable[RecipientNotification]:
+        rows = self._run(
+            "SELECT doc FROM gdprcrm_notifications WHERE subject_id = ?", (subject_id.bytes,)
+        ).fetchall()
+        return [load(r[0], RecipientNotification) for r in rows]

@@ -31,6 +31,7 @@ from gdprcrm.model import (
     Lookup,
     Objection,
     PersonalField,
+    RecipientNotification,
     Restriction,
     RetentionDue,
     Subject,
@@ -113,6 +114,7 @@ class _Data:
         self.breaches: dict[uuid.UUID, Breach] = {}
         self.retention: dict[tuple[SubjectId, str], RetentionDue] = {}
         self.suppressions: dict[tuple[Lookup, bytes], SuppressionEntry] = {}
+        self.notifications: dict[uuid.UUID, RecipientNotification] = {}
 
 
 class _Subjects(p.SubjectRepository):
@@ -361,6 +363,26 @@ class _Suppressions(p.SuppressionRepository):
         return (kind, digest) in self._u.table("suppressions")
 
 
+class _Notifications(p.NotificationRepository):
+    def __init__(self, uow: _MemoryUnit) -> None:
+        self._u = uow
+
+    def _add(self, notification: RecipientNotification) -> None:
+        _unique(self._u.table("notifications"), notification.id, notification, "notification")
+
+    def _get(self, notification_id: uuid.UUID) -> RecipientNotification | None:
+        return self._u.table("notifications").get(notification_id)
+
+    def _update(self, notification: RecipientNotification) -> None:
+        self._u.table("notifications").put(notification.id, notification)
+
+    def _pending(self, limit: int) -> Iterable[RecipientNotification]:
+        return self._u.table("notifications").where(lambda n: n.sent_at is None)
+
+    def _for_subject(self, subject_id: SubjectId) -> Iterable[RecipientNotification]:
+        return self._u.table("notifications").where(lambda n: n.subject_id == subject_id)
+
+
 class _MemoryUnit(p.UnitOfWork):
     def __init__(self, storage: MemoryStorage, read_only: bool = False) -> None:
         self._storage = storage
@@ -376,6 +398,7 @@ class _MemoryUnit(p.UnitOfWork):
         self.breaches = _Breaches(self)
         self.retention = _Retention(self)
         self.suppressions = _Suppressions(self)
+        self.notifications = _Notifications(self)
 
     def table(self, name: str) -> _Overlay[Any, Any]:
         if not self.active:

@@ -49,6 +49,7 @@ from gdprcrm.model import (
     Lookup,
     Objection,
     PersonalField,
+    RecipientNotification,
     RequestStatus,
     Restriction,
     RetentionDue,
@@ -66,6 +67,7 @@ __all__ = [
     "Capabilities",
     "ConsentRepository",
     "InteractionRepository",
+    "NotificationRepository",
     "ObjectionRepository",
     "Repository",
     "RequestRepository",
@@ -93,6 +95,7 @@ _REPOSITORIES = (
     "breaches",
     "retention",
     "suppressions",
+    "notifications",
 )
 _OPEN = (RequestStatus.OPEN, RequestStatus.EXTENDED, RequestStatus.AWAITING_IDENTITY)
 
@@ -507,6 +510,60 @@ class SuppressionRepository(Repository):
     def _contains(self, kind: Lookup, digest: bytes) -> bool: ...
 
 
+class NotificationRepository(Repository):
+    """The Art. 19 queue: one notification per recipient, until reported sent."""
+
+    def add(self, notification: RecipientNotification) -> None:
+        self._writable()
+        _check(notification, RecipientNotification, "notifications.add")
+        self._add(notification)
+
+    def mark_sent(self, notification_id: uuid.UUID, at: datetime) -> RecipientNotification:
+        self._writable()
+        _check(notification_id, uuid.UUID, "notifications.mark_sent")
+        at = check_aware(at, "notifications.mark_sent(at)")
+        found = self.get(notification_id)
+        if found.sent_at is not None:
+            return found  # reporting a sending twice changes nothing
+        sent = attrs.evolve(found, sent_at=at)
+        self._update(sent)
+        return sent
+
+    def get(self, notification_id: uuid.UUID) -> RecipientNotification:
+        _check(notification_id, uuid.UUID, "notifications.get")
+        found = self._get(notification_id)
+        if found is None:
+            raise UnknownRecord(f"no notification {notification_id}")
+        return found
+
+    def pending(self, limit: int = 1000) -> list[RecipientNotification]:
+        """Notifications not yet sent, oldest first."""
+        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
+            raise InvalidInput("notifications.pending(limit): expected an integer >= 0")
+        found = self._pending(limit)
+        return sorted(found, key=lambda n: (n.at, str(n.id)))[:limit]
+
+    def for_subject(self, subject_id: SubjectId) -> list[RecipientNotification]:
+        _check(subject_id, SubjectId, "notifications.for_subject")
+        return sorted(self._for_subject(subject_id), key=lambda n: (n.at, str(n.id)))
+
+    @abc.abstractmethod
+    def _add(self, notification: RecipientNotification) -> None: ...
+
+    @abc.abstractmethod
+    def _get(self, notification_id: uuid.UUID) -> RecipientNotification | None: ...
+
+    @abc.abstractmethod
+    def _update(self, notification: RecipientNotification) -> None: ...
+
+    @abc.abstractmethod
+    def _pending(self, limit: int) -> Iterable[RecipientNotification]:
+        """At least the ``limit`` oldest unsent notifications."""
+
+    @abc.abstractmethod
+    def _for_subject(self, subject_id: SubjectId) -> Iterable[RecipientNotification]: ...
+
+
 class RetentionRepository(Repository):
     """The retention schedule: when each (subject, purpose) falls due (Art. 5(1)(e))."""
 
@@ -578,6 +635,7 @@ class UnitOfWork(abc.ABC):
     breaches: BreachRepository
     retention: RetentionRepository
     suppressions: SuppressionRepository
+    notifications: NotificationRepository
 
     _state = "new"
     read_only = False

@@ -57,8 +57,10 @@ from gdprcrm.model import (
     Interaction,
     InteractionKind,
     Lookup,
+    NotificationEvent,
     Objection,
     PersonalField,
+    RecipientNotification,
     RequestKind,
     RequestStatus,
     Restriction,
@@ -591,6 +593,47 @@ class StorageConformance(abc.ABC):
             assert uow.suppressions.contains(Lookup.EMAIL, digest)
             assert not uow.suppressions.contains(Lookup.PHONE, digest)
 
+    def test_notification_queue(self, storage: Storage) -> None:
+        a, b = _subject(), _subject()
+        queued = [
+            RecipientNotification(a.id, "mailer", NotificationEvent.ERASURE, T0 + timedelta(2)),
+            RecipientNotification(b.id, "mailer", NotificationEvent.RECTIFICATION, T0),
+            RecipientNotification(a.id, "bank", NotificationEvent.RESTRICTION, T0 + timedelta(1)),
+        ]
+        with storage.unit_of_work() as uow:
+            uow.subjects.add(a)
+            uow.subjects.add(b)
+            for n in queued:
+                uow.notifications.add(n)
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            assert uow.notifications.pending() == [queued[1], queued[2], queued[0]]
+            assert uow.notifications.pending(limit=1) == [queued[1]]
+            assert uow.notifications.for_subject(a.id) == [queued[2], queued[0]]
+            sent = uow.notifications.mark_sent(queued[1].id, T0 + timedelta(3))
+            assert sent == attrs.evolve(queued[1], sent_at=T0 + timedelta(3))
+            again = uow.notifications.mark_sent(queued[1].id, T0 + timedelta(9))
+            assert again == sent  # reporting twice keeps the first report
+            uow.commit()
+        with storage.unit_of_work(read_only=True) as uow:
+            assert uow.notifications.pending() == [queued[2], queued[0]]
+            assert uow.notifications.get(queued[1].id) == sent
+            assert uow.notifications.for_subject(b.id) == [sent]
+            with pytest.raises(errors.UnknownRecord):
+                uow.notifications.get(uuid.uuid4())
+        ties = [
+            RecipientNotification(b.id, f"r{i}", NotificationEvent.ERASURE, T0) for i in range(6)
+        ]
+        with storage.unit_of_work() as uow:
+            for n in ties:
+                uow.notifications.add(n)
+            uow.commit()
+        with storage.unit_of_work(read_only=True) as uow:
+            # Ties on the time are broken by id, the same way with or without a limit.
+            ordered = sorted(ties, key=lambda n: str(n.id))
+            assert uow.notifications.pending(limit=3) == ordered[:3]
+            assert uow.notifications.pending()[:6] == ordered
+
     # -- bad input ------------------------------------------------------------------------
 
     @pytest.mark.parametrize(
@@ -606,6 +649,9 @@ class StorageConformance(abc.ABC):
             lambda u: u.audit.range(-1),
             lambda u: u.requests.open_by_due(-5),
             lambda u: u.retention.due_before(datetime(2026, 1, 1)),
+            lambda u: u.notifications.add("not a notification"),
+            lambda u: u.notifications.pending(-1),
+            lambda u: u.notifications.mark_sent(uuid.uuid4(), datetime(2026, 1, 1)),
         ],
     )
     def test_bad_input_gives_a_typed_error_and_changes_nothing(
