@@ -94,7 +94,14 @@ def test_a_whole_life_cycle(cli: Cli, tmp_path: Path) -> None:
     assert dry["dry_run"] is True
     held = cli.json("erase", sid, code=EXIT_CHECK_FAILED)  # invoices held 10 years
     assert {h["field"] for h in held["held"]} == {"name", "invoices"}
-    assert cli.json("sweep")["examined"] == 0
+    pending = cli.json("notify", "list")["notifications"]  # Art. 19
+    assert {n["event"] for n in pending} == {"rectification", "restriction", "erasure"}
+    assert {n["subject"] for n in pending} == {sid}
+    first, *rest = [n["notification"] for n in pending]
+    assert "not an id" in cli.err("notify", "sent", first, "bogus")  # nothing reported
+    assert len(cli.json("notify", "list")["notifications"]) == len(pending)
+    cli("notify", "sent", first, *rest)
+    assert cli("notify", "list").strip() == "no notification pending"
     assert cli.json("audit", "verify")["ok"] is True
     assert "Politique de confidentialité" in cli("notice")
     assert "<html" in cli("notice", "--lang", "en", "--format", "html")
@@ -124,6 +131,7 @@ def test_bad_input_is_one_line_and_changes_nothing(cli: Cli) -> None:
     assert "no subject" in cli.err("decide", "7c5b1f0e-1111-4222-8333-944444444444", "newsletter")
     assert cli.err("subject", "add", "--purpose", "newsletter", "--field", "oops")
     assert cli.json("subject", "find", "--email", "a@b.fr")["subjects"] == []
+    assert "no notification" in cli.err("notify", "sent", "7c5b1f0e-1111-4222-8333-944444444444")
     assert cli.json("audit", "verify")["checked"] == 0  # nothing was written
 
 

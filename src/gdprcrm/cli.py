@@ -22,6 +22,7 @@ import json
 import os
 import shutil
 import sys
+import uuid
 from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import Path
@@ -203,6 +204,14 @@ def _parser() -> argparse.ArgumentParser:
     badd.add_argument("--high-risk", action="store_true")
     breach.add_parser("list")
 
+    notify = sub.add_parser(
+        "notify", help="the recipients still to tell of a change (Art. 19)"
+    ).add_subparsers(dest="action", metavar="ACTION")
+    notify.required = True
+    notify.add_parser("list", help="notifications not yet sent, oldest first")
+    nsent = notify.add_parser("sent", help="report notifications sent")
+    nsent.add_argument("notification", nargs="+")
+
     key = sub.add_parser("key", help="key management").add_subparsers(
         dest="action", metavar="ACTION"
     )
@@ -282,6 +291,13 @@ def _sid(text: str) -> Any:
     from gdprcrm.model import SubjectId
 
     return SubjectId.parse(text)
+
+
+def _uuid(text: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(text)
+    except ValueError:
+        raise InvalidInput(f"not an id: {text!r}") from None
 
 
 def _run(args: argparse.Namespace, out: _Out) -> int:
@@ -509,6 +525,30 @@ def _run(args: argparse.Namespace, out: _Out) -> int:
                 )
                 or "no breach",
             )
+        elif (cmd, action) == ("notify", "list"):
+            rows = [
+                {
+                    "notification": str(n.id),
+                    "subject": str(n.subject_id),
+                    "recipient": n.recipient_id,
+                    "event": n.event.value,
+                    "at": n.at.isoformat(),
+                }
+                for n in crm.pending_notifications()
+            ]
+            out.emit(
+                {"notifications": rows},
+                "\n".join(
+                    f"{r['at']}  {r['event']:12s} {r['recipient']:24s} {r['notification']}"
+                    for r in rows
+                )
+                or "no notification pending",
+            )
+        elif (cmd, action) == ("notify", "sent"):
+            ids = [_uuid(text) for text in args.notification]  # all parsed before any write
+            for notification_id in ids:
+                crm.notification_sent(notification_id)
+            out.emit({"sent": [str(i) for i in ids]}, f"{len(ids)} notification(s) reported sent")
         elif (cmd, action) == ("key", "rotate"):
             from gdprcrm.vault import KeyFileKekSource
 
