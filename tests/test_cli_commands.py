@@ -99,6 +99,8 @@ def test_a_whole_life_cycle(cli: Cli, tmp_path: Path) -> None:
     assert {n["subject"] for n in pending} == {sid}
     first, *rest = [n["notification"] for n in pending]
     assert "not an id" in cli.err("notify", "sent", first, "bogus")  # nothing reported
+    unknown = "7c5b1f0e-1111-4222-8333-944444444444"
+    assert "no notification" in cli.err("notify", "sent", first, unknown)
     assert len(cli.json("notify", "list")["notifications"]) == len(pending)
     cli("notify", "sent", first, *rest)
     assert cli("notify", "list").strip() == "no notification pending"

@@ -545,7 +545,10 @@ def _run(args: argparse.Namespace, out: _Out) -> int:
                 or "no notification pending",
             )
         elif (cmd, action) == ("notify", "sent"):
-            ids = [_uuid(text) for text in args.notification]  # all parsed before any write
+            ids = [_uuid(text) for text in args.notification]
+            with crm.storage.unit_of_work(read_only=True) as uow:
+                for notification_id in ids:  # every id checked before any is recorded
+                    uow.notifications.get(notification_id)
             for notification_id in ids:
                 crm.notification_sent(notification_id)
             out.emit({"sent": [str(i) for i in ids]}, f"{len(ids)} notification(s) reported sent")
