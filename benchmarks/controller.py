@@ -1,4 +1,5 @@
-"""Controller benchmark: erase latency must not grow with the subject's data (P5)."""
+"""Controller benchmarks: erase latency must not grow with the subject's data (P5); a
+retention sweep's cost follows what is due, not the size of the base (P14)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,17 @@ from pathlib import Path
 
 from benchmarks.harness import Result
 from gdprcrm.examples import lumiere
-from gdprcrm.model import Direction, Interaction, InteractionKind, SubjectId
+from gdprcrm.model import (
+    Direction,
+    Interaction,
+    InteractionKind,
+    RetentionAction,
+    RetentionDue,
+    Subject,
+    SubjectId,
+)
 from gdprcrm.service import Controller
+from gdprcrm.storage.protocols import MAX_BATCH
 from gdprcrm.testing import FrozenClock
 from gdprcrm.vault import CertificateSigner, InMemoryKekSource
 
@@ -44,7 +54,7 @@ def _subject(crm: Controller, records: int) -> SubjectId:
     return sid
 
 
-def run(quick: bool = False) -> Iterator[Result]:
+def erase_flat(quick: bool) -> Iterator[Result]:
     with tempfile.TemporaryDirectory(prefix="gdprcrm-bench-") as tmp:
         crm = Controller.open(
             Path(tmp) / "crm.db",
@@ -74,3 +84,72 @@ def run(quick: bool = False) -> Iterator[Result]:
         1.2,
         "ratio of the two erase latencies: flat when the data volume does not matter",
     )
+
+
+def _inflate(crm: Controller, count: int) -> None:
+    """``count`` bystanders: subject rows and schedule entries due in ten years."""
+    later = T0 + timedelta(days=3650)
+    for start in range(0, count, MAX_BATCH):
+        batch = [
+            Subject(SubjectId.new(), "FR", T0, purposes=frozenset({"newsletter"}))
+            for _ in range(min(MAX_BATCH, count - start))
+        ]
+        with crm.storage.unit_of_work() as uow:
+            uow.subjects.add_many(batch)
+            uow.retention.schedule(
+                [RetentionDue(s.id, "newsletter", later, RetentionAction.ERASE) for s in batch]
+            )
+            uow.commit()
+
+
+def sweep_flat(quick: bool) -> Iterator[Result]:
+    """P14 through the facade: ``Controller.sweep`` over a base of 1 M subjects and over
+    one of 100 000, each with the same 100 real subjects due (collected through
+    ``add_subject``, their newsletter data three years past its last contact)."""
+    total = 100_000 if quick else 1_000_000
+    due = 100
+    at = T0 + timedelta(days=4 * 365)
+    with tempfile.TemporaryDirectory(prefix="gdprcrm-bench-") as tmp:
+        crms = [
+            Controller.open(
+                Path(tmp) / f"crm-{n}.db",
+                lumiere.declarations(),
+                kek=InMemoryKekSource(),
+                signer=CertificateSigner.generate("bench"),
+                clock=FrozenClock(T0),
+            )
+            for n in (total, total // 10)
+        ]
+        for crm, n in zip(crms, (total, total // 10), strict=True):
+            _inflate(crm, n - due)
+        rounds = []
+        for r in range(3):
+            times = []
+            for crm in crms:
+                for i in range(due):
+                    crm.add_subject(
+                        {"email": f"r{r}-{i}@example.fr", "name": "N"},
+                        "FR",
+                        purposes=["newsletter"],
+                    )
+                start = time.perf_counter()
+                result = crm.sweep(at)
+                times.append(time.perf_counter() - start)
+                assert result.examined == due, result
+            rounds.append((times[0], times[1]))
+        for crm in crms:
+            crm.close()
+    yield Result(
+        "P14",
+        f"Controller.sweep, {total:,} vs {total // 10:,} subjects, {due} due (SQLite)",
+        statistics.median(r[0] for r in rounds) * 1e6,
+        statistics.median(r[1] for r in rounds) * 1e6,
+        statistics.median(r[0] / r[1] for r in rounds),
+        1.2,
+        "flat: the sweep reads only the due part of the schedule",
+    )
+
+
+def run(quick: bool = False) -> Iterator[Result]:
+    yield from erase_flat(quick)
+    yield from sweep_flat(quick)

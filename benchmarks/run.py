@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 import cryptography
 
-from benchmarks import audit, controller, policy, storage, vault
+from benchmarks import audit, controller, model, policy, storage, vault
 from benchmarks.harness import Result
 
 SUITES = {
@@ -21,6 +21,7 @@ SUITES = {
     "storage": storage.run,
     "audit": audit.run,
     "policy": policy.run,
+    "model": model.run,
     "controller": controller.run,
 }
 
