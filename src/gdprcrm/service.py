@@ -1119,6 +1119,14 @@ class Controller:
             still_needed = {f.name for p in remaining for f in self.declarations.purpose(p).fields}
             doomed = sorted(purpose.field_names - still_needed)
             uow.subjects.delete_fields(subject.id, doomed)
+            if doomed:  # Art. 19 with 17(1)(a): the purpose's recipients erase their copies
+                self._notify(
+                    uow,
+                    subject.id,
+                    sorted({r.id for r in purpose.recipients}),
+                    NotificationEvent.ERASURE,
+                    now,
+                )
             uow.subjects.update(attrs.evolve(subject, purposes=frozenset(remaining)))
             uow.retention.clear(subject.id, purpose.id)
             kind = (

@@ -23,7 +23,7 @@ from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, rule
 
 from gdprcrm.errors import UnknownRecord
 from gdprcrm.examples import lumiere
-from gdprcrm.model import RequestKind, RestrictionGround, SubjectId
+from gdprcrm.model import NotificationEvent, RequestKind, RestrictionGround, SubjectId
 from gdprcrm.service import Controller
 from gdprcrm.storage.memory import MemoryStorage
 from gdprcrm.storage.protocols import Storage
@@ -133,7 +133,10 @@ class ControllerMachine(RuleBasedStateMachine):
         person = self.model[sid]
         if person.erased:
             return
+        before = self._queued(sid, NotificationEvent.RESTRICTION)
         self.crm.restrict(sid, RestrictionGround.ACCURACY_CONTESTED)
+        expected = self._recipients(person)
+        assert self._queued(sid, NotificationEvent.RESTRICTION) == sorted(before + expected)
         person.restricted_at = self.clock.now()  # every restriction in force must be passed
 
     @rule(sid=people)
@@ -142,7 +145,11 @@ class ControllerMachine(RuleBasedStateMachine):
         if person.erased:
             return
         person.email = person.email.replace("@", ".new@", 1)
+        before = self._queued(sid, NotificationEvent.RECTIFICATION)
         self.crm.rectify(sid, {"email": person.email})
+        # Art. 19: every recipient of a purpose that uses the e-mail is owed word of it.
+        expected = self._recipients(person, field="email")
+        assert self._queued(sid, NotificationEvent.RECTIFICATION) == sorted(before + expected)
 
     @rule(sid=people)
     def request(self, sid: SubjectId) -> None:
@@ -159,9 +166,24 @@ class ControllerMachine(RuleBasedStateMachine):
             except UnknownRecord:
                 return
             raise AssertionError("erasing an erased subject must be refused")
+        before = self._queued(sid, NotificationEvent.ERASURE)
         outcome = self.crm.erase(sid)
         assert outcome.completed  # none of these purposes holds data under a legal duty
+        expected = self._recipients(person)
+        assert self._queued(sid, NotificationEvent.ERASURE) == sorted(before + expected)
         person.erased = True
+
+    def _queued(self, sid: SubjectId, event: NotificationEvent) -> list[str]:
+        return sorted(n.recipient_id for n in self.crm.notifications(sid) if n.event is event)
+
+    def _recipients(self, person: Person, field: str | None = None) -> list[str]:
+        declared = lumiere.declarations()
+        found = set()
+        for purpose_id in person.purposes:
+            purpose = declared.purpose(purpose_id)
+            if field is None or field in purpose.field_names:
+                found |= {r.id for r in purpose.recipients}
+        return sorted(found)
 
     @rule(days=st.integers(1, 800))
     def time_passes(self, days: int) -> None:

@@ -10,7 +10,13 @@ from dateutil.relativedelta import relativedelta
 from gdprcrm.errors import InvalidInput
 from gdprcrm.examples import lumiere
 from gdprcrm.interactions import InteractionLog
-from gdprcrm.model import Breach, CommunicationException, Direction, InteractionKind
+from gdprcrm.model import (
+    Breach,
+    CommunicationException,
+    Direction,
+    InteractionKind,
+    NotificationEvent,
+)
 from gdprcrm.policy import Reason
 from gdprcrm.service import Controller
 from gdprcrm.storage.memory import MemoryStorage
@@ -60,6 +66,10 @@ def test_a_sweep_touches_only_what_is_due(crm: Controller) -> None:
     with crm.storage.unit_of_work(read_only=True) as uow:
         (moved,) = uow.retention.for_subject(chatty)
     assert moved.due_at == T0 + relativedelta(years=5)
+    # Art. 19 with 17(1)(a): the expired purpose's recipients are told, once.
+    assert [(n.subject_id, n.event, n.recipient_id) for n in crm.pending_notifications()] == [
+        (quiet, NotificationEvent.ERASURE, "emailing-provider")
+    ]
     assert crm.verify_audit().ok
 
 
