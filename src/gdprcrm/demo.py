@@ -213,6 +213,17 @@ def run_demo(say: Say = print, folder: Path | None = None) -> int:
     write("controller-public-key.pem", signer.public_pem().decode())
     say(f"    certificate verified with the public key alone: {cert}")
 
+    step("9b. Every recipient is told of each change, and the sending is recorded (Art. 19)")
+    queued = crm.pending_notifications()
+    for n in queued:
+        say(f"    {n.event.value:12s} -> {n.recipient_id:22s} about {n.subject_id}")
+        crm.notification_sent(n.id)  # ... after the host's transport has sent it
+    say(
+        f"    {len(queued)} notification(s) reported sent; pending now: "
+        f"{len(crm.pending_notifications())}"
+    )
+    expect(bool(queued) and not crm.pending_notifications(), "Art. 19 queue")
+
     step("10. The register and the notice, from the same declaration (Art. 30, 13, 14)")
     register = build_register(decl, updated_at=clock.now())
     write("register.md", register.to_markdown())
