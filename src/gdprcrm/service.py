@@ -1189,6 +1189,7 @@ class Controller:
     def notifications(self, subject_id: SubjectId) -> list[RecipientNotification]:
         """Art. 19, second sentence: the recipients told about this subject, on request."""
         with self.storage.unit_of_work(read_only=True) as uow:
+            uow.subjects.get(subject_id)  # an unknown subject is an error, not "nobody"
             return uow.notifications.for_subject(subject_id)
 
     def _recipients(self, subject: Subject) -> tuple[str, ...]:

@@ -5,16 +5,23 @@ from __future__ import annotations
 import csv
 import io
 import json
+import uuid
 from datetime import UTC, date, datetime, timedelta
 
 import jsonschema
 import pytest
 
 from gdprcrm.documents import portability_schema
-from gdprcrm.errors import InvalidInput
+from gdprcrm.errors import InvalidInput, UnknownRecord
 from gdprcrm.examples import lumiere
 from gdprcrm.interactions import InteractionLog
-from gdprcrm.model import Direction, InteractionKind, NotificationEvent, RestrictionGround
+from gdprcrm.model import (
+    Direction,
+    InteractionKind,
+    NotificationEvent,
+    RestrictionGround,
+    SubjectId,
+)
 from gdprcrm.policy import Operation, Reason
 from gdprcrm.service import Controller, MinimisationError, Suppressed
 from gdprcrm.storage.memory import MemoryStorage
@@ -181,6 +188,13 @@ def test_every_recipient_is_owed_word_of_each_change_until_reported_sent(
     assert crm.pending_notifications() == queued[1:]
     assert crm.pending_notifications(limit=1) == queued[1:2]
     assert crm.notifications(sid) == [first, *queued[1:]]  # the subject may ask who
+    with pytest.raises(UnknownRecord):
+        crm.notifications(SubjectId.new())
+    with pytest.raises(UnknownRecord):
+        crm.notification_sent(uuid.uuid4())
+    with pytest.raises(InvalidInput):
+        crm.notification_sent(queued[1].id, at=datetime(2026, 2, 1))  # naive
+    assert crm.pending_notifications() == queued[1:]  # bad input changed nothing
     with crm.storage.unit_of_work(read_only=True) as uow:
         sent = [e for e in uow.audit.range(0) if e.action == "notification.sent"]
     assert len(sent) == 1
