@@ -14,7 +14,7 @@ import json
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
-from typing import Any, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar, overload
 
 import attrs
 
@@ -201,23 +201,53 @@ def migrate(run: Callable[[str, Sequence[Any]], Cursor], dialect: Dialect, where
     return SCHEMA_VERSION
 
 
+R = TypeVar("R", bound=p.Repository)
+
+
+class _Lazy(Generic[R]):
+    """A repository attribute built on first access, then cached on the unit."""
+
+    def __init__(self, build: Callable[[SqlUnit], R]) -> None:
+        self._build = build
+        self._name = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._name = name
+
+    @overload
+    def __get__(self, unit: None, owner: type) -> _Lazy[R]: ...
+
+    @overload
+    def __get__(self, unit: SqlUnit, owner: type) -> R: ...
+
+    def __get__(self, unit: SqlUnit | None, owner: type) -> R | _Lazy[R]:
+        if unit is None:
+            return self
+        repository = self._build(unit)
+        repository._owner = unit
+        unit.__dict__[self._name] = repository  # later reads skip this descriptor
+        return repository
+
+
 class SqlUnit(p.UnitOfWork):
     """The repositories over one connection in one transaction."""
 
     def __init__(self, dialect: Dialect, *, read_only: bool = False) -> None:
         self.dialect = dialect
         self.read_only = read_only
-        self.subjects = _Subjects(self)
-        self.consents = _Consents(self)
-        self.objections = _Objections(self)
-        self.restrictions = _Restrictions(self)
-        self.requests = _Requests(self)
-        self.interactions = _Interactions(self)
-        self.audit = _Audit(self)
-        self.breaches = _Breaches(self)
-        self.retention = _Retention(self)
-        self.suppressions = _Suppressions(self)
-        self.notifications = _Notifications(self)
+
+    # Each repository is built on first use: a unit that reads one table pays for one.
+    subjects = _Lazy(lambda u: _Subjects(u))
+    consents = _Lazy(lambda u: _Consents(u))
+    objections = _Lazy(lambda u: _Objections(u))
+    restrictions = _Lazy(lambda u: _Restrictions(u))
+    requests = _Lazy(lambda u: _Requests(u))
+    interactions = _Lazy(lambda u: _Interactions(u))
+    audit = _Lazy(lambda u: _Audit(u))
+    breaches = _Lazy(lambda u: _Breaches(u))
+    retention = _Lazy(lambda u: _Retention(u))
+    suppressions = _Lazy(lambda u: _Suppressions(u))
+    notifications = _Lazy(lambda u: _Notifications(u))
 
     @abc.abstractmethod
     def run(self, sql: str, params: Sequence[Any] = ()) -> Cursor:

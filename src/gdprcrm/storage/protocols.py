@@ -128,6 +128,16 @@ class Repository(abc.ABC):  # noqa: B024 - the aggregate bases below add the abs
             raise ReadOnlyUnit("a write in a read-only unit of work")
 
 
+_REPOSITORY_CLASSES: dict[type, bool] = {}
+
+
+def _is_repository(cls: type) -> bool:
+    known = _REPOSITORY_CLASSES.get(cls)
+    if known is None:
+        known = _REPOSITORY_CLASSES[cls] = issubclass(cls, Repository)
+    return known
+
+
 class SubjectRepository(Repository):
     """Subjects, their encrypted fields and their blind-index entries."""
 
@@ -645,9 +655,12 @@ class UnitOfWork(abc.ABC):
             raise InterfaceError("a unit of work is used once")
         self._begin()
         self._state = "open"
+        # Repositories built in __init__ learn their unit here; one built lazily, on
+        # first use (not yet in the instance dict), must set ``_owner`` itself.
+        attributes = self.__dict__
         for name in _REPOSITORIES:
-            repository = getattr(self, name)
-            if isinstance(repository, Repository):
+            repository = attributes.get(name)
+            if repository is not None and _is_repository(type(repository)):
                 repository._owner = self
         return self
 
