@@ -110,6 +110,8 @@ class Unit(p.UnitOfWork):
         return existed
 
     def scan(self, prefix: str, cls: Any) -> list[Any]:
+        if not self.active:  # even when nothing matches
+            raise errors.InterfaceError("used outside an open unit of work")
         keys = {k for k in self.storage.db.docs if k.startswith(prefix)}
         keys |= {k for k in self.batch if k.startswith(prefix)}
         found = (self.get(k, cls) for k in sorted(keys))

@@ -346,7 +346,14 @@ class StorageConformance(abc.ABC):
         with pytest.raises(errors.InterfaceError):
             uow.subjects.add(_subject())
         with pytest.raises(errors.InterfaceError):
+            uow.notifications.pending()  # first touched after the unit ended
+        with pytest.raises(errors.InterfaceError):
             uow.commit()
+        unopened = storage.unit_of_work()
+        with pytest.raises(errors.InterfaceError):
+            unopened.subjects.add(_subject())  # before the unit began
+        with storage.unit_of_work(read_only=True) as uow:
+            assert uow.subjects.count() == 0  # nothing was written
 
     def test_closed_storage_gives_a_typed_error(self) -> None:
         storage = self.make_storage()
