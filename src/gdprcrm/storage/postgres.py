@@ -16,9 +16,7 @@ Every psycopg error is translated here, in :func:`translate`.
 from __future__ import annotations
 
 import contextlib
-import json
 import threading
-import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
@@ -31,6 +29,7 @@ from gdprcrm.model import SubjectId
 from gdprcrm.model._checks import check_aware
 from gdprcrm.storage import _sql
 from gdprcrm.storage import protocols as p
+from gdprcrm.vault._rows import destroyed_text, key_from_row, tombstone_from_row
 from gdprcrm.vault.keystore import KeyStore, Secret, Tombstone, WrappedKey
 
 __all__ = ["PostgresKeyStore", "PostgresStorage", "translate"]
@@ -314,27 +313,6 @@ class _KeyStoreSchema:
             _run_on(conn, statement)
 
 
-def _key(row: tuple[Any, ...], subject_id: SubjectId | None = None) -> WrappedKey:
-    subject, version, kek_id, wrapped, kcv, created = row
-    return WrappedKey(
-        subject_id if subject_id is not None else SubjectId(uuid.UUID(bytes=bytes(subject))),
-        version,
-        kek_id,
-        bytes(wrapped),
-        bytes(kcv),
-        datetime.fromisoformat(created),
-    )
-
-
-def _tombstone(row: tuple[Any, ...]) -> Tombstone:
-    subject, at, destroyed = row
-    return Tombstone(
-        SubjectId(uuid.UUID(bytes=bytes(subject))),
-        datetime.fromisoformat(at),
-        tuple((int(v), bytes.fromhex(k)) for v, k in json.loads(destroyed)),
-    )
-
-
 class PostgresKeyStore:
     """The vault's :class:`~gdprcrm.vault.KeyStore` in PostgreSQL tables.
 
@@ -356,7 +334,7 @@ class PostgresKeyStore:
                 "SELECT * FROM vault_keys WHERE subject = ? AND version = ?",
                 (subject_id.bytes, version),
             ).fetchone()
-        return None if row is None else _key(row, subject_id)
+        return None if row is None else key_from_row(row, subject_id)
 
     def latest(self, subject_id: SubjectId) -> WrappedKey | None:
         with self._tx() as run:
@@ -364,7 +342,7 @@ class PostgresKeyStore:
                 "SELECT * FROM vault_keys WHERE subject = ? ORDER BY version DESC LIMIT 1",
                 (subject_id.bytes,),
             ).fetchone()
-        return None if row is None else _key(row, subject_id)
+        return None if row is None else key_from_row(row, subject_id)
 
     def put(self, key: WrappedKey) -> None:
         try:
@@ -396,14 +374,14 @@ class PostgresKeyStore:
             run("SELECT pg_advisory_xact_lock(hashtext(?))", (sid.hex(),))
             row = run("SELECT * FROM vault_tombstones WHERE subject = ?", (sid,)).fetchone()
             if row is not None:
-                return _tombstone(row), False
+                return tombstone_from_row(row), False
             destroyed = run(
                 "DELETE FROM vault_keys WHERE subject = ? RETURNING version, kcv", (sid,)
             ).fetchall()
             destroyed = sorted((v, bytes(k)) for v, k in destroyed)
             run(
                 "INSERT INTO vault_tombstones VALUES (?, ?, ?)",
-                (sid, at.isoformat(), json.dumps([[v, k.hex()] for v, k in destroyed])),
+                (sid, at.isoformat(), destroyed_text(destroyed)),
             )
         return Tombstone(subject_id, at, tuple(destroyed)), True
 
@@ -412,12 +390,12 @@ class PostgresKeyStore:
             row = run(
                 "SELECT * FROM vault_tombstones WHERE subject = ?", (subject_id.bytes,)
             ).fetchone()
-        return None if row is None else _tombstone(row)
+        return None if row is None else tombstone_from_row(row)
 
     def tombstones(self) -> Iterator[Tombstone]:
         with self._tx() as run:
             rows = run("SELECT * FROM vault_tombstones").fetchall()
-        return (_tombstone(r) for r in rows)
+        return (tombstone_from_row(r) for r in rows)
 
     def restore_tombstones(self, tombstones: Iterable[Tombstone]) -> int:
         count = 0
@@ -430,7 +408,7 @@ class PostgresKeyStore:
                     (
                         sid,
                         stone.shredded_at.isoformat(),
-                        json.dumps([[v, k.hex()] for v, k in stone.destroyed]),
+                        destroyed_text(stone.destroyed),
                     ),
                 ).rowcount
                 count += 1 if (deleted or inserted) else 0
@@ -448,7 +426,7 @@ class PostgresKeyStore:
             if not rows:
                 return
             last = (bytes(rows[-1][0]), rows[-1][1])
-            yield [_key(r) for r in rows]
+            yield [key_from_row(r) for r in rows]
 
     def rewrap(self, keys: Sequence[WrappedKey]) -> int:
         done = 0

@@ -9,12 +9,10 @@ refuses, inside SQLite itself, any key inserted for a subject with a tombstone.
 
 from __future__ import annotations
 
-import json
 import os
 import sqlite3
 import threading
 import time
-import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -22,6 +20,7 @@ from pathlib import Path
 from gdprcrm.errors import KeyShredded, KeyStoreError
 from gdprcrm.model import SubjectId
 from gdprcrm.model._checks import check_aware
+from gdprcrm.vault._rows import destroyed_text, key_from_row, tombstone_from_row
 from gdprcrm.vault.keystore import Secret, Tombstone, WrappedKey
 
 __all__ = ["SCHEMA_VERSION", "SQLiteKeyStore"]
@@ -58,29 +57,6 @@ BEGIN SELECT RAISE(ABORT, 'gdprcrm: subject keys were shredded'); END;
 
 
 assert _SHREDDED_MARK in _SCHEMA
-
-
-def _key(
-    row: tuple[bytes, int, str, bytes, bytes, str], subject_id: SubjectId | None = None
-) -> WrappedKey:
-    subject, version, kek_id, wrapped, kcv, created = row
-    return WrappedKey(
-        subject_id if subject_id is not None else SubjectId(uuid.UUID(bytes=bytes(subject))),
-        version,
-        kek_id,
-        wrapped,
-        kcv,
-        datetime.fromisoformat(created),
-    )
-
-
-def _tombstone(row: tuple[bytes, str, str]) -> Tombstone:
-    subject, at, destroyed = row
-    return Tombstone(
-        SubjectId(uuid.UUID(bytes=bytes(subject))),
-        datetime.fromisoformat(at),
-        tuple((int(v), bytes.fromhex(k)) for v, k in json.loads(destroyed)),
-    )
 
 
 class SQLiteKeyStore:
@@ -126,7 +102,7 @@ class SQLiteKeyStore:
                 "SELECT * FROM vault_keys WHERE subject = ? AND version = ?",
                 (subject_id.bytes, version),
             ).fetchone()
-        return None if row is None else _key(row, subject_id)
+        return None if row is None else key_from_row(row, subject_id)
 
     def latest(self, subject_id: SubjectId) -> WrappedKey | None:
         with self._lock:
@@ -134,7 +110,7 @@ class SQLiteKeyStore:
                 "SELECT * FROM vault_keys WHERE subject = ? ORDER BY version DESC LIMIT 1",
                 (subject_id.bytes,),
             ).fetchone()
-        return None if row is None else _key(row, subject_id)
+        return None if row is None else key_from_row(row, subject_id)
 
     def put(self, key: WrappedKey) -> None:
         try:
@@ -171,7 +147,7 @@ class SQLiteKeyStore:
                     ).fetchone()
                     if row is not None:
                         self._db.execute("COMMIT")
-                        fresh, stone = False, _tombstone(row)
+                        fresh, stone = False, tombstone_from_row(row)
                     else:
                         destroyed = self._db.execute(
                             "SELECT version, kcv FROM vault_keys WHERE subject = ? "
@@ -179,10 +155,9 @@ class SQLiteKeyStore:
                             (sid,),
                         ).fetchall()
                         self._db.execute("DELETE FROM vault_keys WHERE subject = ?", (sid,))
-                        listed = [[v, bytes(k).hex()] for v, k in destroyed]
                         self._db.execute(
                             "INSERT INTO vault_tombstones VALUES (?, ?, ?)",
-                            (sid, at.isoformat(), json.dumps(listed)),
+                            (sid, at.isoformat(), destroyed_text(destroyed)),
                         )
                         self._db.execute("COMMIT")
                         fresh = True
@@ -217,12 +192,12 @@ class SQLiteKeyStore:
             row = self._db.execute(
                 "SELECT * FROM vault_tombstones WHERE subject = ?", (subject_id.bytes,)
             ).fetchone()
-        return None if row is None else _tombstone(row)
+        return None if row is None else tombstone_from_row(row)
 
     def tombstones(self) -> Iterator[Tombstone]:
         with self._lock:
             rows = self._db.execute("SELECT * FROM vault_tombstones").fetchall()
-        return (_tombstone(r) for r in rows)
+        return (tombstone_from_row(r) for r in rows)
 
     def restore_tombstones(self, tombstones: Iterable[Tombstone]) -> int:
         count = 0
@@ -239,7 +214,7 @@ class SQLiteKeyStore:
                         (
                             sid,
                             stone.shredded_at.isoformat(),
-                            json.dumps([[v, k.hex()] for v, k in stone.destroyed]),
+                            destroyed_text(stone.destroyed),
                         ),
                     ).rowcount
                     count += 1 if (deleted or inserted) else 0
@@ -262,7 +237,7 @@ class SQLiteKeyStore:
             if not rows:
                 return
             last = (rows[-1][0], rows[-1][1])
-            yield [_key(r) for r in rows]
+            yield [key_from_row(r) for r in rows]
 
     def rewrap(self, keys: Sequence[WrappedKey]) -> int:
         with self._lock:
