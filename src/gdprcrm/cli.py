@@ -546,11 +546,7 @@ def _run(args: argparse.Namespace, out: _Out) -> int:
             )
         elif (cmd, action) == ("notify", "sent"):
             ids = [_uuid(text) for text in args.notification]
-            with crm.storage.unit_of_work(read_only=True) as uow:
-                for notification_id in ids:  # every id checked before any is recorded
-                    uow.notifications.get(notification_id)
-            for notification_id in ids:
-                crm.notification_sent(notification_id)
+            crm.notifications_sent(ids)  # one unit of work: an unknown id records none
             out.emit({"sent": [str(i) for i in ids]}, f"{len(ids)} notification(s) reported sent")
         elif (cmd, action) == ("key", "rotate"):
             from gdprcrm.vault import KeyFileKekSource

@@ -815,16 +815,7 @@ class Controller:
             fields, index = self._sealed(subject_id, values, now)
             uow.subjects.put_fields(fields)
             uow.subjects.put_index(index)
-            recipients = tuple(
-                sorted(
-                    {
-                        r.id
-                        for p in subject.purposes
-                        for r in self.declarations.purpose(p).recipients
-                        if values.keys() & self.declarations.purpose(p).field_names
-                    }
-                )
-            )
+            recipients = self._recipients(subject.purposes, fields=values.keys())
             self._notify(uow, subject_id, recipients, NotificationEvent.RECTIFICATION, now)
             self._audit(
                 uow,
@@ -846,9 +837,8 @@ class Controller:
         with self.storage.unit_of_work() as uow:
             subject = self._active(uow, subject_id)
             uow.restrictions.add(restriction)
-            self._notify(
-                uow, subject_id, self._recipients(subject), NotificationEvent.RESTRICTION, now
-            )
+            recipients = self._recipients(subject.purposes)
+            self._notify(uow, subject_id, recipients, NotificationEvent.RESTRICTION, now)
             self._audit(uow, "restriction.added", subject_id, at=now, ground=ground.name.lower())
             uow.commit()
         return restriction
@@ -947,7 +937,7 @@ class Controller:
             state = self._load_state(uow, subject)
             stored = [f.name for f in uow.subjects.fields(subject_id)]
             plan = erasure_plan(state, self.declarations, stored, now)
-            recipients = self._recipients(subject)
+            recipients = self._recipients(subject.purposes)
             if dry_run:
                 return ErasureOutcome(subject_id, plan, True, False, None, recipients)
             # Step 1: mark the erasure, so that an interruption is completed later.
@@ -1120,13 +1110,8 @@ class Controller:
             doomed = sorted(purpose.field_names - still_needed)
             uow.subjects.delete_fields(subject.id, doomed)
             if doomed:  # Art. 19 with 17(1)(a): the purpose's recipients erase their copies
-                self._notify(
-                    uow,
-                    subject.id,
-                    sorted({r.id for r in purpose.recipients}),
-                    NotificationEvent.ERASURE,
-                    now,
-                )
+                recipients = self._recipients([purpose.id])
+                self._notify(uow, subject.id, recipients, NotificationEvent.ERASURE, now)
             uow.subjects.update(attrs.evolve(subject, purposes=frozenset(remaining)))
             uow.retention.clear(subject.id, purpose.id)
             kind = (
@@ -1144,7 +1129,7 @@ class Controller:
             state = self._load_state(uow, subject)
             stored = [f.name for f in uow.subjects.fields(subject_id)]
             plan = erasure_plan(state, self.declarations, stored, now)
-            recipients = self._recipients(subject)
+            recipients = self._recipients(subject.purposes)
         return [self._complete_erasure(subject_id, plan, recipients, now)]
 
     def _notify(
@@ -1169,22 +1154,33 @@ class Controller:
         self, notification_id: uuid.UUID, at: datetime | None = None
     ) -> RecipientNotification:
         """Record that a recipient was told (Art. 19; Art. 5(2) accountability)."""
+        return self.notifications_sent([notification_id], at)[0]
+
+    def notifications_sent(
+        self, notification_ids: Iterable[uuid.UUID], at: datetime | None = None
+    ) -> list[RecipientNotification]:
+        """Record several sendings in one unit of work: an unknown id records none.
+        Each is audited once; reporting one again changes nothing."""
         now = self._now(at)
+        done = []
         with self.storage.unit_of_work() as uow:
-            found = uow.notifications.get(notification_id)
-            if found.sent_at is not None:
-                return found  # already reported: nothing changes, nothing is logged twice
-            sent = uow.notifications.mark_sent(notification_id, now)
-            self._audit(
-                uow,
-                "notification.sent",
-                sent.subject_id,
-                at=now,
-                recipient=sent.recipient_id,
-                event=sent.event.value,
-            )
+            for notification_id in notification_ids:
+                found = uow.notifications.get(notification_id)
+                if found.sent_at is not None:
+                    done.append(found)
+                    continue
+                sent = uow.notifications.mark_sent(notification_id, now)
+                self._audit(
+                    uow,
+                    "notification.sent",
+                    sent.subject_id,
+                    at=now,
+                    recipient=sent.recipient_id,
+                    event=sent.event.value,
+                )
+                done.append(sent)
             uow.commit()
-        return sent
+        return done
 
     def notifications(self, subject_id: SubjectId) -> list[RecipientNotification]:
         """Art. 19, second sentence: the recipients told about this subject, on request."""
@@ -1192,17 +1188,19 @@ class Controller:
             uow.subjects.get(subject_id)  # an unknown subject is an error, not "nobody"
             return uow.notifications.for_subject(subject_id)
 
-    def _recipients(self, subject: Subject) -> tuple[str, ...]:
-        return tuple(
-            sorted(
-                {
-                    r.id
-                    for p in subject.purposes
-                    if p in self.declarations.purpose_ids
-                    for r in self.declarations.purpose(p).recipients
-                }
-            )
-        )
+    def _recipients(
+        self, purpose_ids: Iterable[str], fields: Iterable[str] | None = None
+    ) -> tuple[str, ...]:
+        """The recipients of these purposes (of those using one of ``fields``, if given)."""
+        wanted = None if fields is None else set(fields)
+        found: set[str] = set()
+        for purpose_id in purpose_ids:
+            if purpose_id not in self.declarations.purpose_ids:
+                continue
+            purpose = self.declarations.purpose(purpose_id)
+            if wanted is None or wanted & purpose.field_names:
+                found.update(r.id for r in purpose.recipients)
+        return tuple(sorted(found))
 
     # -- breaches (Art. 33, 34) -------------------------------------------------------------
 

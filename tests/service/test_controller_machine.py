@@ -177,7 +177,7 @@ class ControllerMachine(RuleBasedStateMachine):
         return sorted(n.recipient_id for n in self.crm.notifications(sid) if n.event is event)
 
     def _recipients(self, person: Person, field: str | None = None) -> list[str]:
-        declared = lumiere.declarations()
+        declared = self.crm.declarations
         found = set()
         for purpose_id in person.purposes:
             purpose = declared.purpose(purpose_id)

@@ -194,6 +194,8 @@ def test_every_recipient_is_owed_word_of_each_change_until_reported_sent(
         crm.notification_sent(uuid.uuid4())
     with pytest.raises(InvalidInput):
         crm.notification_sent(queued[1].id, at=datetime(2026, 2, 1))  # naive
+    with pytest.raises(UnknownRecord):
+        crm.notifications_sent([queued[1].id, uuid.uuid4()])  # all or nothing
     assert crm.pending_notifications() == queued[1:]  # bad input changed nothing
     with crm.storage.unit_of_work(read_only=True) as uow:
         sent = [e for e in uow.audit.range(0) if e.action == "notification.sent"]
