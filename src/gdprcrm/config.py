@@ -24,7 +24,7 @@ from typing import Any, TypeVar
 import attrs
 import cattrs
 
-from gdprcrm.errors import InvalidInput, SerializationError
+from gdprcrm.errors import ConfigError, InvalidInput
 from gdprcrm.model import (
     DEFAULT_TAXONOMY,
     AnchorEvent,
@@ -57,10 +57,6 @@ from gdprcrm.serialization import format_error, make_converter
 __all__ = ["ConfigError", "declarations_digest", "load_declarations", "parse_declarations"]
 
 T = TypeVar("T")
-
-
-class ConfigError(SerializationError):
-    """A declarations file that cannot be loaded; ``errors`` are ``$.path: message``."""
 
 
 # -- the document shapes (what the TOML holds, before references are resolved) ---------

@@ -22,7 +22,15 @@ The tree::
     │   │   ├── MissingCriminalDataAuthority .......... Art. 10 data without its authority
     │   │   └── UnlawfulAutomatedDecision ............. Art. 22 decision on a wrong basis
     │   ├── InconsistentDeclarations ......... fields/purposes/notices that do not fit together
-    │   └── SerializationError ............... a document that does not structure to a model object
+    │   ├── SerializationError ............... a document that does not structure to a model object
+    │   │   └── ConfigError .................. a declarations file that cannot be loaded
+    │   ├── IncompleteNotice ................. a notice lacking an Art. 13/14 item
+    │   ├── MinimisationError ................ a value none of the purposes needs (Art. 5(1)(c))
+    │   └── Suppressed ....................... a contact point that objected to direct
+    │                                          marketing, offered for it again (Art. 21(3))
+    ├── ProcessingRefused .................... processing decide() does not allow now
+    ├── SignatureInvalid ..................... a signed document (erasure certificate, audit
+    │                                          checkpoint, consent receipt) that does not verify
     ├── NotFound (LookupError) ............... an id that names nothing
     │   ├── UnknownPurpose
     │   ├── UnknownField
@@ -45,22 +53,29 @@ The tree::
         ├── SubjectErased .................... the subject's key was shredded (expected)
         ├── DecryptionError .................. any other failure to decrypt (opaque)
         ├── KeyShredded ...................... refused: putting back a shredded key
-        ├── KeyStoreError .................... the key store cannot do what was asked
-        └── CertificateInvalid ............... an erasure certificate that does not verify
+        └── KeyStoreError .................... the key store failed, or holds what it should not
+            └── DuplicateKey ................. a key version that already exists (a race lost)
 
-Later layers (vault, storage, facade) hang their errors under the same root.
+``CertificateInvalid`` is the former name of :class:`SignatureInvalid` (same class).
+Every public exception is in this tree; a test checks that nothing raised on purpose
+escapes it.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 __all__ = [
     "BundledConsent",
     "CertificateInvalid",
+    "ConfigError",
     "DataError",
     "DatabaseError",
     "DecryptionError",
+    "DuplicateKey",
     "DuplicateRecord",
     "GdprCrmError",
+    "IncompleteNotice",
     "InconsistentDeclarations",
     "IntegrityError",
     "InterfaceError",
@@ -69,6 +84,7 @@ __all__ = [
     "InvalidPurpose",
     "KeyShredded",
     "KeyStoreError",
+    "MinimisationError",
     "MissingCriminalDataAuthority",
     "MissingLegitimateInterestAssessment",
     "MissingSpecialCategoryCondition",
@@ -77,13 +93,16 @@ __all__ = [
     "NotFound",
     "NotSupportedError",
     "OperationalError",
+    "ProcessingRefused",
     "ProgrammingError",
     "ReadOnlyUnit",
     "SchemaTooNew",
     "SequenceGap",
     "SerializationError",
+    "SignatureInvalid",
     "StorageError",
     "SubjectErased",
+    "Suppressed",
     "UnknownField",
     "UnknownJurisdiction",
     "UnknownPurpose",
@@ -153,6 +172,46 @@ class SerializationError(InvalidInput):
         self.errors = errors
 
 
+class ConfigError(SerializationError):
+    """A declarations file that cannot be loaded; ``errors`` are ``$.path: message``."""
+
+
+class IncompleteNotice(InvalidInput):
+    """A notice that lacks an item Art. 13/14 requires for the declared processing."""
+
+
+class MinimisationError(InvalidInput):
+    """A value that none of the subject's purposes needs (Art. 5(1)(c))."""
+
+
+class Suppressed(InvalidInput):
+    """A contact point that objected to direct marketing, offered again for it (21(3))."""
+
+
+class ProcessingRefused(GdprCrmError):
+    """Processing that the policy does not allow now; ``decision`` says why.
+
+    ``decision`` is a :class:`gdprcrm.policy.Decision`; its reasons name their articles.
+    """
+
+    def __init__(self, decision: Any) -> None:
+        codes = ", ".join(f"{r.code} (Art. {r.article})" for r in decision.reasons)
+        super().__init__(f"processing refused: {codes}")
+        self.decision = decision
+
+
+class SignatureInvalid(GdprCrmError):
+    """A signed document whose signature or canonical form does not verify.
+
+    Raised for erasure certificates, audit checkpoints and consent receipts alike: any
+    altered byte, another signer's key, or an unknown document type.
+    """
+
+
+CertificateInvalid = SignatureInvalid
+"""The former name of :class:`SignatureInvalid`, kept so that existing handlers work."""
+
+
 class NotFound(GdprCrmError, LookupError):
     """An id that names nothing known."""
 
@@ -194,11 +253,11 @@ class KeyShredded(VaultError):
 
 
 class KeyStoreError(VaultError):
-    """The key store failed or holds something it should not (e.g. a duplicate key)."""
+    """The key store failed, or holds something it should not."""
 
 
-class CertificateInvalid(VaultError):
-    """An erasure certificate whose signature or content does not verify."""
+class DuplicateKey(KeyStoreError):
+    """A key version that already exists: another thread or process created it first."""
 
 
 class UnknownRecord(NotFound):

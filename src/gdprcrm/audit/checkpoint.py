@@ -7,26 +7,27 @@ chain they are given contains that head. A rebuilt or truncated chain cannot.
 
 from __future__ import annotations
 
-import base64
-import json
 from datetime import UTC, datetime
 
 import attrs
-from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from gdprcrm.errors import CertificateInvalid, InvalidInput
+from gdprcrm.errors import InvalidInput, SignatureInvalid
 from gdprcrm.model import AuditEntry
 from gdprcrm.model._checks import as_utc, aware, check_aware
-from gdprcrm.vault.certificate import CertificateSigner
+from gdprcrm.signing import (
+    CertificateSigner,
+    canonical_json,
+    check_signature,
+    open_signed,
+    require_canonical,
+    seal_signed,
+)
 
 __all__ = ["Checkpoint", "sign_checkpoint"]
 
 _DOMAIN = b"gdprcrm audit checkpoint v1\n"
-
-
-def _canonical(data: object) -> bytes:
-    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode()
+_WHAT = "audit checkpoint"
 
 
 @attrs.frozen
@@ -50,18 +51,15 @@ class Checkpoint:
         }
 
     def signed_bytes(self) -> bytes:
-        return _DOMAIN + _canonical(self.payload())
+        return _DOMAIN + canonical_json(self.payload())
 
     def to_json(self) -> str:
-        sig = base64.b64encode(self.signature).decode()
-        return _canonical({"checkpoint": self.payload(), "signature": sig}).decode()
+        return seal_signed("checkpoint", self.payload(), self.signature)
 
     @classmethod
     def from_json(cls, text: str | bytes) -> Checkpoint:
-        raw = text.encode() if isinstance(text, str) else text
+        body, signature, _ = open_signed(text, "checkpoint", _WHAT)
         try:
-            doc = json.loads(raw)
-            body = doc["checkpoint"]
             if body["type"] != "gdprcrm.audit-checkpoint" or body["version"] != 1:
                 raise ValueError("unknown type")
             cp = cls(
@@ -69,20 +67,16 @@ class Checkpoint:
                 hash=bytes.fromhex(body["hash"]),
                 at=datetime.fromisoformat(body["at"]),
                 signer_id=str(body["signer_id"]),
-                signature=base64.b64decode(doc["signature"], validate=True),
+                signature=signature,
             )
         except (ValueError, KeyError, TypeError, InvalidInput):
-            raise CertificateInvalid("not a gdprcrm audit checkpoint") from None
-        if cp.to_json().encode() != raw:
-            raise CertificateInvalid("checkpoint is not in its canonical form (altered?)")
+            raise SignatureInvalid(f"not a gdprcrm {_WHAT}") from None
+        require_canonical(text, cp.to_json(), _WHAT)
         return cp
 
     def verify(self, public_key: Ed25519PublicKey) -> None:
-        """Raise CertificateInvalid unless signed by the holder of ``public_key``."""
-        try:
-            public_key.verify(self.signature, self.signed_bytes())
-        except (InvalidSignature, ValueError):
-            raise CertificateInvalid("audit checkpoint signature does not verify") from None
+        """Raise SignatureInvalid unless signed by the holder of ``public_key``."""
+        check_signature(public_key, self.signature, self.signed_bytes(), _WHAT)
 
     @property
     def head(self) -> tuple[int, bytes]:

@@ -24,7 +24,7 @@ import attrs
 
 from gdprcrm.config import declarations_digest
 from gdprcrm.documents.register import category_fr, period_fr
-from gdprcrm.errors import InvalidInput
+from gdprcrm.errors import IncompleteNotice, InvalidInput
 from gdprcrm.model import (
     RIGHTS_MATRIX,
     Applicability,
@@ -49,10 +49,6 @@ __all__ = [
     "required_items",
     "validate_notice",
 ]
-
-
-class IncompleteNotice(InvalidInput):
-    """A notice that lacks an item Art. 13/14 requires for the declared processing."""
 
 
 class NoticeItem(enum.Enum):

@@ -9,17 +9,21 @@ consent, the consent a withdrawal ends) sit under the ``gdprcrm`` extension key.
 
 from __future__ import annotations
 
-import base64
-import json
 from typing import Any
 
-from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from gdprcrm.documents.register import category_fr, period_fr
-from gdprcrm.errors import CertificateInvalid
+from gdprcrm.errors import SignatureInvalid
 from gdprcrm.model import ConsentEvent, ConsentGiven, Declarations
-from gdprcrm.vault.certificate import CertificateSigner
+from gdprcrm.signing import (
+    CertificateSigner,
+    canonical_json,
+    check_signature,
+    open_signed,
+    require_canonical,
+    seal_signed,
+)
 
 __all__ = ["KANTARA_VERSION", "build_receipt", "verify_receipt"]
 
@@ -27,13 +31,9 @@ KANTARA_VERSION = "KI-CR-v1.1.0"
 _DOMAIN = b"gdprcrm consent receipt v1\n"
 
 
-def _canonical(data: object) -> bytes:
-    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode()
-
-
 def _signed(receipt: dict[str, Any], signer_id: str) -> bytes:
     """What the signature covers: the receipt and who signed it."""
-    return _DOMAIN + _canonical({"receipt": receipt, "signer_id": signer_id})
+    return _DOMAIN + canonical_json({"receipt": receipt, "signer_id": signer_id})
 
 
 def build_receipt(event: ConsentEvent, decl: Declarations, signer: CertificateSigner) -> str:
@@ -96,35 +96,19 @@ def build_receipt(event: ConsentEvent, decl: Declarations, signer: CertificateSi
         },
     }
     signature = signer.sign_bytes(_signed(receipt, signer.signer_id))
-    return _canonical(
-        {
-            "receipt": receipt,
-            "signer_id": signer.signer_id,
-            "signature": base64.b64encode(signature).decode(),
-        }
-    ).decode()
+    return seal_signed("receipt", receipt, signature, signer_id=signer.signer_id)
 
 
 def verify_receipt(text: str | bytes, public_key: Ed25519PublicKey) -> dict[str, Any]:
-    """The receipt inside ``text`` if its signature verifies; CertificateInvalid otherwise.
+    """The receipt inside ``text`` if its signature verifies; SignatureInvalid otherwise.
 
     Any altered byte fails: the text must be exactly the canonical form that was signed.
     """
-    raw = text.encode() if isinstance(text, str) else text
-    try:
-        doc = json.loads(raw)
-        receipt = doc["receipt"]
-        signature = base64.b64decode(doc["signature"], validate=True)
-        str(doc["signer_id"])
-        if receipt["version"] != KANTARA_VERSION:
-            raise ValueError("unknown receipt version")
-    except (ValueError, KeyError, TypeError):
-        raise CertificateInvalid("not a gdprcrm consent receipt") from None
-    if _canonical(doc) != raw:
-        raise CertificateInvalid("receipt is not in its canonical form (altered?)")
-    try:
-        public_key.verify(signature, _signed(receipt, str(doc["signer_id"])))
-    except (InvalidSignature, ValueError):
-        raise CertificateInvalid("consent receipt signature does not verify") from None
-    result: dict[str, Any] = receipt
-    return result
+    what = "consent receipt"
+    receipt, signature, doc = open_signed(text, "receipt", what)
+    signer_id = doc.get("signer_id")
+    if not isinstance(signer_id, str) or receipt.get("version") != KANTARA_VERSION:
+        raise SignatureInvalid(f"not a gdprcrm {what}")
+    require_canonical(text, seal_signed("receipt", receipt, signature, signer_id=signer_id), what)
+    check_signature(public_key, signature, _signed(receipt, signer_id), what)
+    return receipt

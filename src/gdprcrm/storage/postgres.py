@@ -359,7 +359,7 @@ class PostgresKeyStore:
                     ),
                 )
         except errors.DuplicateRecord:
-            raise errors.KeyStoreError(f"subject {key.subject_id}: key version exists") from None
+            raise errors.DuplicateKey(f"subject {key.subject_id}: key version exists") from None
         except errors.StorageError as exc:
             if _SHREDDED_MARK in str(exc):
                 raise errors.KeyShredded(
@@ -457,7 +457,7 @@ class PostgresKeyStore:
             with self._tx() as run:
                 run(statement, (secret.name, secret.kek_id, secret.wrapped))
         except errors.DuplicateRecord:
-            raise errors.KeyStoreError(f"secret {secret.name!r} exists") from None
+            raise errors.DuplicateKey(f"secret {secret.name!r} exists") from None
 
     def close(self) -> None:
         """The connections belong to the storage; closing it closes them."""

@@ -9,31 +9,29 @@ that altering any byte makes verification fail.
 
 from __future__ import annotations
 
-import base64
-import json
 import uuid
 from datetime import datetime
 from typing import Any
 
 import attrs
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import (
-    Ed25519PrivateKey,
-    Ed25519PublicKey,
-)
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from gdprcrm.errors import CertificateInvalid, InvalidInput
+from gdprcrm.errors import InvalidInput, SignatureInvalid
 from gdprcrm.model import SubjectId
 from gdprcrm.model._checks import as_utc, aware
+from gdprcrm.signing import (
+    CertificateSigner,
+    canonical_json,
+    check_signature,
+    open_signed,
+    require_canonical,
+    seal_signed,
+)
 
-__all__ = ["CertificateSigner", "ErasureCertificate", "verify_certificate"]
+__all__ = ["CertificateSigner", "ErasureCertificate", "sign_certificate", "verify_certificate"]
 
 _DOMAIN = b"gdprcrm erasure certificate v1\n"
-
-
-def _canonical(data: Any) -> bytes:
-    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode()
+_WHAT = "erasure certificate"
 
 
 @attrs.frozen
@@ -66,20 +64,17 @@ class ErasureCertificate:
 
     def signed_bytes(self) -> bytes:
         """What the signature covers: a domain label and the canonical payload."""
-        return _DOMAIN + _canonical(self.payload())
+        return _DOMAIN + canonical_json(self.payload())
 
     def to_json(self) -> str:
         """The canonical wire form (one exact string for one certificate)."""
-        sig = base64.b64encode(self.signature).decode()
-        return _canonical({"certificate": self.payload(), "signature": sig}).decode()
+        return seal_signed("certificate", self.payload(), self.signature)
 
     @classmethod
     def from_json(cls, text: str | bytes) -> ErasureCertificate:
-        """Parse the wire form; CertificateInvalid unless it is exactly canonical."""
-        raw = text.encode() if isinstance(text, str) else text
+        """Parse the wire form; SignatureInvalid unless it is exactly canonical."""
+        body, signature, _ = open_signed(text, "certificate", _WHAT)
         try:
-            doc = json.loads(raw)
-            body = doc["certificate"]
             if body["type"] != "gdprcrm.erasure-certificate" or body["version"] != 1:
                 raise ValueError("unknown certificate type")
             cert = cls(
@@ -92,86 +87,25 @@ class ErasureCertificate:
                 ),
                 signer_id=str(body["signer_id"]),
                 already_shredded=bool(body["already_shredded"]),
-                signature=base64.b64decode(doc["signature"], validate=True),
+                signature=signature,
             )
         except (ValueError, KeyError, TypeError, AttributeError, InvalidInput):
-            raise CertificateInvalid("not a gdprcrm erasure certificate") from None
-        if cert.to_json().encode() != raw:
-            raise CertificateInvalid("certificate is not in its canonical form (altered?)")
+            raise SignatureInvalid(f"not a gdprcrm {_WHAT}") from None
+        require_canonical(text, cert.to_json(), _WHAT)
         return cert
 
     def verify(self, public_key: Ed25519PublicKey) -> None:
-        """Raise CertificateInvalid unless the signature verifies under ``public_key``."""
-        try:
-            public_key.verify(self.signature, self.signed_bytes())
-        except (InvalidSignature, ValueError):
-            raise CertificateInvalid("erasure certificate signature does not verify") from None
+        """Raise SignatureInvalid unless the signature verifies under ``public_key``."""
+        check_signature(public_key, self.signature, self.signed_bytes(), _WHAT)
+
+
+def sign_certificate(cert: ErasureCertificate, signer: CertificateSigner) -> ErasureCertificate:
+    """``cert`` signed by ``signer``."""
+    return attrs.evolve(cert, signature=signer.sign_bytes(cert.signed_bytes()))
 
 
 def verify_certificate(text: str | bytes, public_key: Ed25519PublicKey) -> ErasureCertificate:
-    """Parse and verify a certificate's wire form; CertificateInvalid on any problem."""
+    """Parse and verify a certificate's wire form; SignatureInvalid on any problem."""
     cert = ErasureCertificate.from_json(text)
     cert.verify(public_key)
     return cert
-
-
-class CertificateSigner:
-    """The controller's Ed25519 signing key and its public id."""
-
-    __slots__ = ("_private", "signer_id")
-
-    def __init__(self, private_key: Ed25519PrivateKey, signer_id: str) -> None:
-        if not isinstance(private_key, Ed25519PrivateKey):
-            raise InvalidInput("the certificate signer needs an Ed25519 private key")
-        if not isinstance(signer_id, str) or not signer_id.strip():
-            raise InvalidInput("the certificate signer needs an id")
-        self._private = private_key
-        self.signer_id = signer_id
-
-    @classmethod
-    def generate(cls, signer_id: str) -> CertificateSigner:
-        return cls(Ed25519PrivateKey.generate(), signer_id)
-
-    @classmethod
-    def from_pem(
-        cls, pem: bytes, signer_id: str, password: bytes | None = None
-    ) -> CertificateSigner:
-        try:
-            key = serialization.load_pem_private_key(pem, password=password)
-        except (ValueError, TypeError):
-            raise InvalidInput("not a PEM private key (or a wrong password)") from None
-        if not isinstance(key, Ed25519PrivateKey):
-            raise InvalidInput("the certificate signer needs an Ed25519 key")
-        return cls(key, signer_id)
-
-    def private_pem(self, password: bytes | None) -> bytes:
-        """The private key for safekeeping, encrypted with ``password`` (None: in clear,
-        for a file only its owner can read)."""
-        encryption: serialization.KeySerializationEncryption = (
-            serialization.NoEncryption()
-            if password is None
-            else serialization.BestAvailableEncryption(password)
-        )
-        return self._private.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption
-        )
-
-    @property
-    def public_key(self) -> Ed25519PublicKey:
-        return self._private.public_key()
-
-    def public_pem(self) -> bytes:
-        """The public key to hand to anyone who must verify certificates."""
-        return self.public_key.public_bytes(
-            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-        )
-
-    def sign_bytes(self, data: bytes) -> bytes:
-        """An Ed25519 signature of ``data`` (callers add their own domain label)."""
-        return self._private.sign(data)
-
-    def sign(self, cert: ErasureCertificate) -> ErasureCertificate:
-        return attrs.evolve(cert, signature=self._private.sign(cert.signed_bytes()))
-
-    def __repr__(self) -> str:
-        return f"CertificateSigner({self.signer_id!r})"

@@ -24,7 +24,7 @@ from typing import Protocol, runtime_checkable
 
 import attrs
 
-from gdprcrm.errors import KeyShredded, KeyStoreError
+from gdprcrm.errors import DuplicateKey, KeyShredded
 from gdprcrm.model import SubjectId
 from gdprcrm.model._checks import as_utc, aware, check_aware
 
@@ -139,7 +139,7 @@ class MemoryKeyStore:
                 raise KeyShredded(f"subject {key.subject_id}: keys were shredded; refused")
             versions = self._keys.setdefault(key.subject_id, {})
             if key.version in versions:
-                raise KeyStoreError(f"subject {key.subject_id}: key version exists")
+                raise DuplicateKey(f"subject {key.subject_id}: key version exists")
             versions[key.version] = key
 
     def shred(self, subject_id: SubjectId, at: datetime) -> tuple[Tombstone, bool]:
@@ -196,7 +196,7 @@ class MemoryKeyStore:
     def put_secret(self, secret: Secret, *, replace: bool = False) -> None:
         with self._lock:
             if not replace and secret.name in self._secrets:
-                raise KeyStoreError(f"secret {secret.name!r} exists")
+                raise DuplicateKey(f"secret {secret.name!r} exists")
             self._secrets[secret.name] = secret
 
     def close(self) -> None:

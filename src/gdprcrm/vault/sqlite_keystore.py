@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
 
-from gdprcrm.errors import KeyShredded, KeyStoreError
+from gdprcrm.errors import DuplicateKey, KeyShredded, KeyStoreError
 from gdprcrm.model import SubjectId
 from gdprcrm.model._checks import check_aware
 from gdprcrm.vault._rows import destroyed_text, key_from_row, tombstone_from_row
@@ -131,7 +131,7 @@ class SQLiteKeyStore:
                 raise KeyShredded(
                     f"subject {key.subject_id}: keys were shredded; refused"
                 ) from None
-            raise KeyStoreError(f"subject {key.subject_id}: key version exists") from None
+            raise DuplicateKey(f"subject {key.subject_id}: key version exists") from None
         except sqlite3.Error as exc:
             raise KeyStoreError(f"key store: {exc}") from None
 
@@ -271,7 +271,7 @@ class SQLiteKeyStore:
                     (secret.name, secret.kek_id, secret.wrapped),
                 )
         except sqlite3.IntegrityError:
-            raise KeyStoreError(f"secret {secret.name!r} exists") from None
+            raise DuplicateKey(f"secret {secret.name!r} exists") from None
 
     def close(self) -> None:
         with self._lock:

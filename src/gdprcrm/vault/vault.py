@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from gdprcrm.clock import Clock, SystemClock
 from gdprcrm.errors import (
     DecryptionError,
+    DuplicateKey,
     InvalidInput,
     KeyShredded,
     KeyStoreError,
@@ -28,7 +29,7 @@ from gdprcrm.errors import (
 from gdprcrm.model import Lookup, SubjectId
 from gdprcrm.vault import hazmat
 from gdprcrm.vault.blind_index import BlindIndex
-from gdprcrm.vault.certificate import CertificateSigner, ErasureCertificate
+from gdprcrm.vault.certificate import CertificateSigner, ErasureCertificate, sign_certificate
 from gdprcrm.vault.kek import Kek, KekSource
 from gdprcrm.vault.keystore import KeyStore, Secret, Tombstone, WrappedKey
 
@@ -270,7 +271,7 @@ class KeyVault:
             signer_id=self._signer.signer_id,
             already_shredded=not fresh,
         )
-        return self._signer.sign(cert)
+        return sign_certificate(cert, self._signer)
 
     def is_shredded(self, subject_id: SubjectId) -> bool:
         return self._store.tombstone(subject_id) is not None
@@ -335,7 +336,7 @@ class KeyVault:
                 entry.versions[version] = aead
             return entry
 
-    def _load_current(self, subject_id: SubjectId) -> _Entry:
+    def _load_current(self, subject_id: SubjectId, *, retried: bool = False) -> _Entry:
         epoch = self._shred_epoch
         wrapped = self._store.latest(subject_id)
         if wrapped is None:
@@ -346,8 +347,14 @@ class KeyVault:
                 self._store.put(new)
             except KeyShredded:
                 raise SubjectErased(f"subject {subject_id} was erased") from None
-            except KeyStoreError:  # created meanwhile by another thread or process
-                return self._load_current(subject_id)
+            except DuplicateKey:
+                # Created meanwhile by another thread or process: read theirs, once. A
+                # store that keeps answering "duplicate" yet holds no key is broken.
+                if retried:
+                    raise KeyStoreError(
+                        f"subject {subject_id}: the key store reports a key it cannot return"
+                    ) from None
+                return self._load_current(subject_id, retried=True)
             return self._remember(subject_id, 1, AESGCM(key), epoch, current=True)
         aead = AESGCM(self._unwrap(wrapped))
         return self._remember(subject_id, wrapped.version, aead, epoch, current=True)
@@ -400,9 +407,12 @@ class KeyVault:
             try:
                 self._store.put_secret(Secret(_INDEX_SECRET, self._kek.id, wrapped))
                 return key
-            except KeyStoreError:  # created meanwhile
+            except DuplicateKey:  # created meanwhile by another thread or process
                 secret = self._store.get_secret(_INDEX_SECRET)
-                assert secret is not None
+                if secret is None:
+                    raise KeyStoreError(
+                        "the key store reports a blind-index key it cannot return"
+                    ) from None
         if secret.kek_id not in self._keks:
             raise KeyStoreError(
                 f"this key store's keys are wrapped by {secret.kek_id}, a KEK this vault was "
