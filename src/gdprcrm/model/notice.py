@@ -7,6 +7,7 @@ that has since changed materially.
 
 from __future__ import annotations
 
+import enum
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
@@ -17,7 +18,12 @@ import attrs
 
 from gdprcrm.errors import InvalidInput
 from gdprcrm.model._checks import as_utc, aware, text, to_pairs
+from gdprcrm.model.automated import AutomatedDecision
+from gdprcrm.model.category import DataCategory
+from gdprcrm.model.field import FieldSpec
 from gdprcrm.model.purpose import Purpose
+from gdprcrm.model.recipient import Recipient, Transfer
+from gdprcrm.model.retention import RetentionRule, format_period
 
 __all__ = ["MATERIAL_ATTRIBUTES", "NoticeVersion", "material_digest"]
 
@@ -39,14 +45,98 @@ Names, descriptions and wording are not material."""
 
 
 def material_digest(purpose: Purpose) -> str:
-    """A SHA-256 over the material parts of a purpose, hex; equal iff they are equal."""
-    from gdprcrm.serialization import converter
+    """A SHA-256 over the material parts of a purpose, hex; equal iff they are equal.
 
-    data = converter.unstructure(purpose)
-    material = {key: data[key] for key in MATERIAL_ATTRIBUTES}
-    material["id"] = purpose.id
+    The canonical form is written out here by hand, independent of any converter, so
+    that the digests stored with consents never change behind their back: the golden
+    digests in tests/model/test_notice_digest.py pin it.
+    """
+    material = _material(purpose)
     blob = json.dumps(material, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def _opt(value: enum.Enum | None) -> str | None:
+    return None if value is None else value.value
+
+
+def _category(c: DataCategory) -> dict[str, Any]:
+    return {
+        "key": c.key,
+        "label": c.label,
+        "group": c.group.value,
+        "special": c.special,
+        "criminal": c.criminal,
+    }
+
+
+def _field(f: FieldSpec) -> dict[str, Any]:
+    return {
+        "name": f.name,
+        "category": _category(f.category),
+        "provenance": f.provenance.value,
+        "lookup": _opt(f.lookup),
+        "description": f.description,
+    }
+
+
+def _retention(r: RetentionRule) -> dict[str, Any]:
+    return {
+        "period": format_period(r.period),
+        "anchor": r.anchor.value,
+        "action": r.action.value,
+        "legal_reference": r.legal_reference,
+    }
+
+
+def _recipient(r: Recipient) -> dict[str, Any]:
+    return {
+        "id": r.id,
+        "name": r.name,
+        "kind": r.kind.value,
+        "country": r.country,
+        "contract_reference": r.contract_reference,
+        "category": r.category,
+    }
+
+
+def _transfer(t: Transfer) -> dict[str, Any]:
+    return {
+        "country": t.country,
+        "mechanism": t.mechanism.value,
+        "reference": t.reference,
+        "recipient_id": t.recipient_id,
+    }
+
+
+def _automated(a: AutomatedDecision | None) -> dict[str, Any] | None:
+    if a is None:
+        return None
+    return {
+        "logic": a.logic,
+        "significance": a.significance,
+        "solely_automated": a.solely_automated,
+        "significant": a.significant,
+        "human_review": a.human_review,
+    }
+
+
+def _material(p: Purpose) -> dict[str, Any]:
+    """The canonical form of what a consent is given to (see MATERIAL_ATTRIBUTES)."""
+    return {
+        "id": p.id,
+        "basis": p.basis.value,
+        "fields": [_field(f) for f in p.fields],
+        "retention": _retention(p.retention),
+        "recipients": [_recipient(r) for r in p.recipients],
+        "transfers": [_transfer(t) for t in p.transfers],
+        "automated_decision": _automated(p.automated_decision),
+        "direct_marketing": p.direct_marketing,
+        "explicit_consent": p.explicit_consent,
+        "special_condition": _opt(p.special_condition),
+        "legitimate_interests": p.legitimate_interests,
+        "compatible_with": sorted(p.compatible_with),
+    }
 
 
 def _digests(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:

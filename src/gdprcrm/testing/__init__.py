@@ -7,6 +7,6 @@
 Importing this package does not import Hypothesis or pytest.
 """
 
-from gdprcrm.testing.clock import FrozenClock
+from gdprcrm.testing.clock import T0, FrozenClock
 
-__all__ = ["FrozenClock"]
+__all__ = ["T0", "FrozenClock"]

@@ -7,7 +7,11 @@ from datetime import UTC, datetime, timedelta
 
 from gdprcrm.model._checks import check_aware
 
-__all__ = ["FrozenClock"]
+__all__ = ["T0", "FrozenClock"]
+
+T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+"""The instant a default FrozenClock starts at (a Monday, 09:00 UTC): the one shared
+origin of gdprcrm's own tests and of the shipped fixtures."""
 
 
 class FrozenClock:
@@ -24,7 +28,7 @@ class FrozenClock:
         self._now = (
             check_aware(at, "FrozenClock(at)")
             if at is not None
-            else datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+            else T0
         )
         self._lock = threading.Lock()
 

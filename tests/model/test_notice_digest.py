@@ -1,0 +1,76 @@
+"""The material digest's canonical form is pinned: stored consents must never drift.
+
+A consent records the digest of each purpose as the notice shown described it (Art.
+7(1), 4(11)). If the digest of an unchanged purpose changed (say, because a converter
+hook changed), every stored consent would silently turn into "renewal required".
+"""
+
+from __future__ import annotations
+
+import json
+
+import attrs
+from dateutil.relativedelta import relativedelta
+from hypothesis import given
+
+from gdprcrm.examples.lumiere import declarations
+from gdprcrm.model import MATERIAL_ATTRIBUTES, Purpose, material_digest
+from gdprcrm.serialization import unstructure
+from gdprcrm.testing import strategies as gst
+
+GOLDEN = {
+    "prospecting": "4b4f8627bdf056912bbd2d5deb7f5460739b6159bfd622af3fab9f17e5a4f0e2",
+    "customer-relationship": "b974c06f2ceaa4ada8bb548cfb138162a70a912cc47a9052a82d10b2baeb8e8d",
+    "invoicing": "a618faeb2ef26b71f6d8515531aa18ef108b55e7da0cb42e6ddb5f7070182baa",
+    "newsletter": "186a5fb91524839ead2193347e02aba9eb06b3b91c522c9650e8e214c2547471",
+    "after-sales": "eaea2820094e9d87f696ff007d901dce5eb11b6d8b1109a01f0a7117c9657fca",
+}
+"""Digests of the example's purposes as released in 0.1 (computed then through cattrs)."""
+
+
+def test_the_example_purposes_keep_their_released_digests() -> None:
+    got = {p.id: material_digest(p) for p in declarations().purposes if p.id in GOLDEN}
+    assert got == GOLDEN
+
+
+def test_no_model_module_imports_serialization() -> None:
+    # DESIGN.md: the model never imports serialization (the old cycle model/notice.py ->
+    # serialization -> model is gone, and the digest cannot depend on converter hooks).
+    import ast
+    from pathlib import Path
+
+    import gdprcrm.model
+
+    offenders = []
+    for path in Path(gdprcrm.model.__file__).parent.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            names = []
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            elif isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            offenders += [f"{path.name}: {n}" for n in names if "serialization" in n]
+    assert offenders == []
+
+
+@given(gst.purposes())
+def test_the_hand_written_form_equals_the_released_converter_form(purpose: Purpose) -> None:
+    # The 0.1 digests were cattrs output; the hand-written form reproduces it exactly,
+    # so every consent stored by 0.1 still matches.
+    import hashlib
+
+    data = unstructure(purpose)
+    material = {key: data[key] for key in MATERIAL_ATTRIBUTES}
+    material["id"] = purpose.id
+    blob = json.dumps(material, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    assert material_digest(purpose) == hashlib.sha256(blob.encode()).hexdigest()
+
+
+def test_a_material_change_changes_the_digest_and_a_name_does_not() -> None:
+    purpose = declarations().purpose("newsletter")
+    renamed = attrs.evolve(purpose, name="Lettre d'information", description="autre texte")
+    longer = attrs.evolve(
+        purpose, retention=attrs.evolve(purpose.retention, period=relativedelta(years=5))
+    )
+    assert material_digest(renamed) == material_digest(purpose)
+    assert material_digest(longer) != material_digest(purpose)
