@@ -62,6 +62,7 @@ from gdprcrm.vault.keystore import KeyStore
 
 __all__ = [
     "MAX_BATCH",
+    "REPOSITORIES",
     "AuditRepository",
     "BreachRepository",
     "Capabilities",
@@ -70,6 +71,7 @@ __all__ = [
     "NotificationRepository",
     "ObjectionRepository",
     "Repository",
+    "RepositorySpec",
     "RequestRepository",
     "RestrictionRepository",
     "RetentionRepository",
@@ -84,19 +86,6 @@ __all__ = [
 MAX_BATCH = 100_000
 """The most records one bulk call may carry."""
 
-_REPOSITORIES = (
-    "subjects",
-    "consents",
-    "objections",
-    "restrictions",
-    "requests",
-    "interactions",
-    "audit",
-    "breaches",
-    "retention",
-    "suppressions",
-    "notifications",
-)
 _OPEN = (RequestStatus.OPEN, RequestStatus.EXTENDED, RequestStatus.AWAITING_IDENTITY)
 
 
@@ -615,6 +604,75 @@ class RetentionRepository(Repository):
 
 
 @attrs.frozen
+class RepositorySpec:
+    """One repository of the unit of work: its name, its port, and which of the port's
+    public methods write and which read (the fault injector counts the writes)."""
+
+    name: str
+    port: type[Repository]
+    writes: tuple[str, ...]
+    reads: tuple[str, ...]
+
+
+REPOSITORIES: tuple[RepositorySpec, ...] = (
+    RepositorySpec(
+        "subjects",
+        SubjectRepository,
+        writes=(
+            "add",
+            "add_many",
+            "update",
+            "put_fields",
+            "delete_fields",
+            "put_index",
+            "delete_index",
+        ),
+        reads=("get", "find", "get_for_update", "count", "fields", "find_by_index"),
+    ),
+    RepositorySpec("consents", ConsentRepository, writes=("append",), reads=("history",)),
+    RepositorySpec("objections", ObjectionRepository, writes=("add",), reads=("for_subject",)),
+    RepositorySpec(
+        "restrictions", RestrictionRepository, writes=("add", "update"), reads=("for_subject",)
+    ),
+    RepositorySpec(
+        "requests",
+        RequestRepository,
+        writes=("add", "update"),
+        reads=("get", "for_subject", "open_by_due"),
+    ),
+    RepositorySpec(
+        "interactions",
+        InteractionRepository,
+        writes=("add", "delete_for_subject"),
+        reads=("for_subject",),
+    ),
+    RepositorySpec("audit", AuditRepository, writes=("append",), reads=("head", "range")),
+    RepositorySpec(
+        "breaches", BreachRepository, writes=("add", "update"), reads=("get", "all")
+    ),
+    RepositorySpec(
+        "retention",
+        RetentionRepository,
+        writes=("schedule", "clear"),
+        reads=("due_before", "for_subject"),
+    ),
+    RepositorySpec("suppressions", SuppressionRepository, writes=("add",), reads=("contains",)),
+    RepositorySpec(
+        "notifications",
+        NotificationRepository,
+        writes=("add", "mark_sent"),
+        reads=("get", "pending", "for_subject"),
+    ),
+)
+"""The one registry of repositories. The unit of work, the conformance suite's write
+counting, snapshots, differential machine and fault injection are all derived from it;
+a test checks that it names every repository of :class:`UnitOfWork` and classifies
+every public method of every port."""
+
+_REPOSITORY_NAMES = tuple(spec.name for spec in REPOSITORIES)
+
+
+@attrs.frozen
 class Capabilities:
     """Optional features an adapter may or may not offer (the conformance suite skips
     the tests of what is absent)."""
@@ -658,7 +716,7 @@ class UnitOfWork(abc.ABC):
         # Repositories built in __init__ learn their unit here; one built lazily, on
         # first use (not yet in the instance dict), must set ``_owner`` itself.
         attributes = self.__dict__
-        for name in _REPOSITORIES:
+        for name in _REPOSITORY_NAMES:
             repository = attributes.get(name)
             if repository is not None and _is_repository(type(repository)):
                 repository._owner = self

@@ -1,58 +1,26 @@
-"""The storage-adapter conformance suite: prove an adapter correct by subclassing.
-
-Adapter authors subclass :class:`StorageConformance` in their own test suite, set
-``__test__ = True`` and implement one hook, :meth:`StorageConformance.make_storage`
-(and :meth:`StorageConformance.capabilities` if the adapter lacks an optional feature)::
-
-    from gdprcrm.testing.conformance import StorageConformance
-
-    class TestMyAdapter(StorageConformance):
-        __test__ = True
-
-        def make_storage(self):
-            return MyStorage(...)
-
-Every test then runs against the adapter, including a stateful Hypothesis machine that
-applies the same random operations to the adapter and to the in-memory reference and
-asserts they agree after every step, and a fault-injection test that makes each write of
-a multi-record operation fail in turn and checks nothing of it remains. The gdprcrm
-adapters (memory, SQLite, PostgreSQL) are tested exactly this way.
-:class:`KeyStoreConformance` does the same for the vault's ``KeyStore`` port (hook:
-:meth:`KeyStoreConformance.make_key_store`). The import path
-``gdprcrm.testing.conformance`` is public API and will not move.
-"""
+"""StorageConformance: the tests every storage adapter passes (one hook, make_storage)."""
 
 from __future__ import annotations
 
 import abc
-import functools
 import threading
 import uuid
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
 import attrs
 import pytest
 from hypothesis import HealthCheck, settings
-from hypothesis import strategies as st
 from hypothesis.stateful import (
-    Bundle,
-    RuleBasedStateMachine,
-    consumes,
-    invariant,
-    rule,
     run_state_machine_as_test,
 )
 
 from gdprcrm import errors
-from gdprcrm.errors import KeyShredded, KeyStoreError, NaiveDatetime
 from gdprcrm.model import (
-    AuditEntry,
     BlindIndexEntry,
     Breach,
     ConsentGiven,
-    DataSubjectRequest,
     Direction,
     Interaction,
     InteractionKind,
@@ -61,7 +29,6 @@ from gdprcrm.model import (
     Objection,
     PersonalField,
     RecipientNotification,
-    RequestKind,
     RequestStatus,
     Restriction,
     RestrictionGround,
@@ -72,147 +39,20 @@ from gdprcrm.model import (
     SubjectStatus,
     SuppressionEntry,
 )
-from gdprcrm.storage.memory import MemoryStorage
-from gdprcrm.storage.protocols import Capabilities, Storage, UnitOfWork
-from gdprcrm.testing import strategies as gst
-from gdprcrm.vault.keystore import KeyStore, Secret, Tombstone, WrappedKey
-
-__all__ = [
-    "T0",
-    "WRITE_METHODS",
-    "DifferentialMachine",
-    "FaultInjected",
-    "KeyStoreConformance",
-    "StorageConformance",
-    "failing_nth_write",
-    "snapshot",
-]
-
-T0 = datetime(2026, 1, 5, 9, tzinfo=UTC)
-
-WRITE_METHODS: dict[str, tuple[str, ...]] = {
-    "subjects": ("add", "update", "put_fields", "delete_fields", "put_index", "delete_index"),
-    "consents": ("append",),
-    "objections": ("add",),
-    "restrictions": ("add", "update"),
-    "requests": ("add", "update"),
-    "interactions": ("add", "delete_for_subject"),
-    "audit": ("append",),
-    "breaches": ("add", "update"),
-    "retention": ("schedule", "clear"),
-}
-"""The repository methods that write: what the fault injector counts."""
-
-
-class FaultInjected(Exception):
-    """Raised by :func:`failing_nth_write` in place of the N-th write."""
-
-
-class _Proxy:
-    def __init__(self, target: Any, writes: tuple[str, ...], tick: Callable[[], None]) -> None:
-        self._target = target
-        self._writes = writes
-        self._tick = tick
-
-    def __getattr__(self, name: str) -> Any:
-        attr = getattr(self._target, name)
-        if name not in self._writes:
-            return attr
-
-        def write(*args: Any, **kwargs: Any) -> Any:
-            self._tick()
-            return attr(*args, **kwargs)
-
-        return write
-
-
-class _FaultyUnit:
-    """A unit of work whose N-th write raises FaultInjected (before it happens)."""
-
-    def __init__(self, unit: UnitOfWork, fail_at: int) -> None:
-        self._unit = unit
-        self.writes = 0
-        self._fail_at = fail_at
-        for name, methods in WRITE_METHODS.items():
-            setattr(self, name, _Proxy(getattr(unit, name), methods, self._tick))
-
-    def _tick(self) -> None:
-        self.writes += 1
-        if self.writes == self._fail_at:
-            raise FaultInjected(f"write {self.writes} failed on purpose")
-
-    def commit(self) -> None:
-        self._unit.commit()
-
-
-def failing_nth_write(storage: Storage, n: int) -> Callable[[], Any]:
-    """A context manager factory: ``with failing_nth_write(storage, 3)() as uow: ...``.
-
-    The unit's third write raises :class:`FaultInjected`; the unit then rolls back.
-    """
-    import contextlib
-
-    @contextlib.contextmanager
-    def unit() -> Iterator[Any]:
-        with storage.unit_of_work() as real:
-            yield _FaultyUnit(real, n)
-
-    return unit
-
-
-def snapshot(storage: Storage, subjects: list[SubjectId]) -> dict[str, Any]:
-    """Everything readable about ``subjects``, plus the global queries, as plain data."""
-    far = datetime(2200, 1, 1, tzinfo=UTC)
-    with storage.unit_of_work() as uow:
-        per_subject = {
-            str(sid): {
-                "subject": uow.subjects.find(sid),
-                "fields": uow.subjects.fields(sid),
-                "consents": uow.consents.history(sid),
-                "objections": uow.objections.for_subject(sid),
-                "restrictions": uow.restrictions.for_subject(sid),
-                "requests": uow.requests.for_subject(sid),
-                "interactions": uow.interactions.for_subject(sid),
-                "retention": uow.retention.for_subject(sid),
-            }
-            for sid in subjects
-        }
-        return {
-            "subjects": per_subject,
-            "count": uow.subjects.count(),
-            "audit": uow.audit.range(0),
-            "head": uow.audit.head(),
-            "open": uow.requests.open_by_due(10_000),
-            "due": uow.retention.due_before(far, 10_000),
-            "breaches": uow.breaches.all(),
-        }
-
-
-def _subject(**kwargs: Any) -> Subject:
-    values: dict[str, Any] = {
-        "id": SubjectId.new(),
-        "jurisdiction": "FR",
-        "collected_at": T0,
-        "purposes": frozenset({"newsletter"}),
-    }
-    values.update(kwargs)
-    return Subject(**values)
-
-
-def _field(sid: SubjectId, name: str = "email", size: int = 48) -> PersonalField:
-    return PersonalField(sid, name, bytes([len(name)]) * size, T0)
-
-
-def _entry(seq: int, sid: SubjectId | None = None) -> AuditEntry:
-    return AuditEntry(seq, T0 + timedelta(seconds=seq), "system", "test.write", sid)
-
-
-def _request(
-    sid: SubjectId, due_days: int, status: RequestStatus = RequestStatus.OPEN
-) -> DataSubjectRequest:
-    return DataSubjectRequest(
-        sid, RequestKind.ACCESS, T0, T0 + timedelta(days=due_days), status=status
-    )
+from gdprcrm.storage.protocols import REPOSITORIES, Capabilities, Storage, UnitOfWork
+from gdprcrm.testing.conformance._support import (
+    PROBE_DIGESTS,
+    T0,
+    FaultInjected,
+    _entry,
+    _FaultyUnit,
+    _field,
+    _request,
+    _subject,
+    failing_nth_write,
+    snapshot,
+)
+from gdprcrm.testing.conformance.machine import DifferentialMachine
 
 
 class StorageConformance(abc.ABC):
@@ -695,11 +535,36 @@ class StorageConformance(abc.ABC):
             Interaction(s.id, T0, InteractionKind.CONTACT, Direction.INBOUND, "newsletter", "web")
         )
         uow.audit.append(_entry(0, s.id))
+        uow.objections.add(Objection(s.id, T0, direct_marketing=True))
+        uow.restrictions.add(Restriction(s.id, RestrictionGround.ACCURACY_CONTESTED, T0))
+        uow.breaches.add(Breach(T0, "incident", {"contact.email"}, 1, 1))
+        uow.suppressions.add(SuppressionEntry(PROBE_DIGESTS[0], Lookup.EMAIL, T0))
+        uow.notifications.add(RecipientNotification(s.id, "mailer", NotificationEvent.ERASURE, T0))
         uow.commit()
+
+    def test_the_unit_offers_every_repository_of_the_registry(self, storage: Storage) -> None:
+        with storage.unit_of_work(read_only=True) as uow:
+            for spec in REPOSITORIES:
+                repository = getattr(uow, spec.name, None)
+                assert isinstance(repository, spec.port), (
+                    f"uow.{spec.name} is {type(repository).__name__}, "
+                    f"not a {spec.port.__name__}"
+                )
+
+    def test_the_multi_record_operation_writes_to_every_repository(self, storage: Storage) -> None:
+        # The fault test below is only as good as its operation: it must touch every
+        # repository of the registry, so that a new repository cannot escape it.
+        touched: set[str] = set()
+        with storage.unit_of_work() as real:
+            probe = _FaultyUnit(real, fail_at=0)
+            probe.on_write = touched.add
+            self._multi_record_operation(probe, _subject())
+        missed = {spec.name for spec in REPOSITORIES} - touched
+        assert not missed, f"the fault test never writes to {sorted(missed)}"
 
     def test_a_failure_at_any_write_leaves_nothing_behind(self, storage: Storage) -> None:
         s = _subject()
-        writes = 8
+        writes = 13
         empty = snapshot(storage, [s.id])
         for n in range(1, writes + 1):
             with pytest.raises(FaultInjected), failing_nth_write(storage, n)() as uow:
@@ -754,308 +619,3 @@ class StorageConformance(abc.ABC):
             {"factory": staticmethod(factory)},
         )
         run_state_machine_as_test(machine, settings=self.differential_settings)
-
-
-_names = st.sampled_from(["email", "name", "phone"])
-_purposes = st.sampled_from(["newsletter", "profiling", "support"])
-_offsets = st.integers(0, 400).map(lambda d: T0 + timedelta(days=d))
-
-
-class DifferentialMachine(RuleBasedStateMachine):
-    """The same random operations on an adapter and on the memory reference."""
-
-    factory: ClassVar[Callable[[], Storage]]
-
-    subjects = Bundle("subjects")
-    consents = Bundle("consents")
-    restrictions = Bundle("restrictions")
-    requests = Bundle("requests")
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.reference: Storage = MemoryStorage()
-        self.tested: Storage = type(self).factory()
-        self.known: list[SubjectId] = []
-        self.breach_ids: list[uuid.UUID] = []
-
-    def both(self, action: Callable[[Any], Any], *, commit: bool = True) -> list[Any]:
-        """Run ``action`` in a unit on each storage; both must succeed or fail alike."""
-        outcomes: list[Any] = []
-        for storage in (self.reference, self.tested):
-            try:
-                with storage.unit_of_work() as uow:
-                    result = action(uow)
-                    if commit:
-                        uow.commit()
-                outcomes.append(("ok", result))
-            except errors.GdprCrmError as exc:
-                outcomes.append(("error", type(exc)))
-        assert outcomes[0] == outcomes[1], f"reference {outcomes[0]} vs adapter {outcomes[1]}"
-        return outcomes
-
-    @rule(target=subjects, subject=gst.subjects(purpose_ids=["newsletter"], adult=None))
-    def add_subject(self, subject: Subject) -> SubjectId:
-        self.both(lambda u: u.subjects.add(subject))
-        self.known.append(subject.id)
-        return subject.id
-
-    @rule(sid=subjects, status=st.sampled_from(list(SubjectStatus)), purpose=_purposes)
-    def update_subject(self, sid: SubjectId, status: SubjectStatus, purpose: str) -> None:
-        def act(u: UnitOfWork) -> None:
-            current = u.subjects.get_for_update(sid)
-            u.subjects.update(
-                attrs.evolve(current, status=status, purposes=current.purposes | {purpose})
-            )
-
-        self.both(act)
-
-    @rule(
-        sid=subjects,
-        names=st.lists(_names, min_size=1, max_size=3, unique=True),
-        size=st.integers(0, 300),
-        day=_offsets,
-    )
-    def put_fields(self, sid: SubjectId, names: list[str], size: int, day: datetime) -> None:
-        fields = [PersonalField(sid, n, bytes([size % 256]) * size, day) for n in names]
-        self.both(lambda u: u.subjects.put_fields(fields))
-
-    @rule(sid=subjects, names=st.none() | st.lists(_names, max_size=2))
-    def delete_fields(self, sid: SubjectId, names: list[str] | None) -> None:
-        self.both(lambda u: u.subjects.delete_fields(sid, names))
-
-    @rule(
-        sid=subjects,
-        field=_names,
-        kind=st.sampled_from(list(Lookup)),
-        digest=st.sampled_from([b"\x01" * 32, b"\x02" * 32]),
-    )
-    def put_index(self, sid: SubjectId, field: str, kind: Lookup, digest: bytes) -> None:
-        self.both(lambda u: u.subjects.put_index([BlindIndexEntry(sid, field, kind, digest)]))
-
-    @rule(sid=subjects)
-    def delete_index(self, sid: SubjectId) -> None:
-        self.both(lambda u: u.subjects.delete_index(sid))
-
-    @rule(target=consents, sid=subjects, purpose=_purposes, at=_offsets)
-    def give_consent(self, sid: SubjectId, purpose: str, at: datetime) -> ConsentGiven:
-        event = ConsentGiven(sid, purpose, at, "web", "v1")
-        self.both(lambda u: u.consents.append(event))
-        return event
-
-    @rule(given=consumes(consents), days=st.integers(0, 100))
-    def withdraw(self, given: ConsentGiven, days: int) -> None:
-        event = given.withdraw(given.at + timedelta(days=days), "email")
-        self.both(lambda u: u.consents.append(event))
-
-    @rule(sid=subjects, at=_offsets, marketing=st.booleans())
-    def object_(self, sid: SubjectId, at: datetime, marketing: bool) -> None:
-        objection = (
-            Objection(sid, at, direct_marketing=True)
-            if marketing
-            else Objection(sid, at, purpose_id="profiling")
-        )
-        self.both(lambda u: u.objections.add(objection))
-
-    @rule(target=restrictions, sid=subjects, at=_offsets)
-    def restrict(self, sid: SubjectId, at: datetime) -> Restriction:
-        restriction = Restriction(sid, RestrictionGround.ACCURACY_CONTESTED, at)
-        self.both(lambda u: u.restrictions.add(restriction))
-        return restriction
-
-    @rule(restriction=consumes(restrictions))
-    def lift(self, restriction: Restriction) -> None:
-        lifted = restriction.lift(restriction.at, restriction.at + timedelta(days=1))
-        self.both(lambda u: u.restrictions.update(lifted))
-
-    @rule(target=requests, sid=subjects, days=st.integers(1, 90))
-    def receive_request(self, sid: SubjectId, days: int) -> DataSubjectRequest:
-        request = _request(sid, days)
-        self.both(lambda u: u.requests.add(request))
-        return request
-
-    @rule(request=consumes(requests), status=st.sampled_from(list(RequestStatus)))
-    def change_request(self, request: DataSubjectRequest, status: RequestStatus) -> None:
-        changed = attrs.evolve(request, status=status)
-        self.both(lambda u: u.requests.update(changed))
-
-    @rule(sid=subjects, at=_offsets, content=st.none() | st.binary(max_size=64))
-    def interact(self, sid: SubjectId, at: datetime, content: bytes | None) -> None:
-        item = Interaction(
-            sid,
-            at,
-            InteractionKind.CONTACT,
-            Direction.INBOUND,
-            "support",
-            "phone",
-            content=content,
-        )
-        self.both(lambda u: u.interactions.add(item))
-
-    @rule(sid=subjects)
-    def forget_interactions(self, sid: SubjectId) -> None:
-        self.both(lambda u: u.interactions.delete_for_subject(sid))
-
-    @rule(sid=st.none() | subjects)
-    def audit(self, sid: SubjectId | None) -> None:
-        def act(u: UnitOfWork) -> None:
-            head = u.audit.head()
-            u.audit.append(_entry(0 if head is None else head.sequence + 1, sid))
-
-        self.both(act)
-
-    @rule(
-        sid=subjects,
-        purpose=_purposes,
-        due=_offsets,
-        action=st.sampled_from(list(RetentionAction)),
-    )
-    def schedule(
-        self, sid: SubjectId, purpose: str, due: datetime, action: RetentionAction
-    ) -> None:
-        self.both(lambda u: u.retention.schedule([RetentionDue(sid, purpose, due, action)]))
-
-    @rule(sid=subjects, purpose=st.none() | _purposes)
-    def clear_retention(self, sid: SubjectId, purpose: str | None) -> None:
-        self.both(lambda u: u.retention.clear(sid, purpose))
-
-    @rule(at=_offsets, people=st.integers(0, 1000))
-    def breach(self, at: datetime, people: int) -> None:
-        record = Breach(at, "incident", {"contact.email"}, people, people * 2)
-        self.both(lambda u: u.breaches.add(record))
-        self.breach_ids.append(record.id)
-
-    @rule(subject=gst.subjects(purpose_ids=["newsletter"]), sid=subjects)
-    def aborted_unit(self, subject: Subject, sid: SubjectId) -> None:
-        def act(u: UnitOfWork) -> None:
-            u.subjects.add(subject)
-            u.subjects.put_fields([PersonalField(sid, "email", b"\x03" * 40, T0)])
-            u.consents.append(ConsentGiven(sid, "newsletter", T0, "web", "v1"))
-
-        self.both(act, commit=False)
-
-    @rule(sid=subjects)
-    def duplicate_subject(self, sid: SubjectId) -> None:
-        def act(u: UnitOfWork) -> None:
-            u.subjects.add(u.subjects.get(sid))
-
-        self.both(act)
-
-    @invariant()
-    def agree(self) -> None:
-        assert snapshot(self.reference, self.known) == snapshot(self.tested, self.known)
-        for digest in (b"\x01" * 32, b"\x02" * 32):
-            for kind in Lookup:
-                self.both(functools.partial(_find, kind=kind, digest=digest), commit=False)
-        for day in (0, 100, 400):
-            at = T0 + timedelta(days=day)
-            self.both(functools.partial(_due, at=at), commit=False)
-            if self.known:
-                self.both(functools.partial(_history, sid=self.known[0], at=at), commit=False)
-
-    def teardown(self) -> None:
-        self.reference.close()
-        self.tested.close()
-
-
-def _find(u: UnitOfWork, *, kind: Lookup, digest: bytes) -> list[SubjectId]:
-    return u.subjects.find_by_index(kind, digest)
-
-
-def _due(u: UnitOfWork, *, at: datetime) -> list[RetentionDue]:
-    return u.retention.due_before(at, 7)
-
-
-def _history(u: UnitOfWork, *, sid: SubjectId, at: datetime) -> list[Any]:
-    return u.consents.history(sid, until=at)
-
-
-def _wrapped(sid: SubjectId, version: int = 1, kek: str = "kek-a") -> WrappedKey:
-    return WrappedKey(sid, version, kek, bytes([version]) * 60, bytes([version]) * 8, T0)
-
-
-class KeyStoreConformance(abc.ABC):
-    """The invariants every vault KeyStore keeps. Subclass, set ``__test__ = True``,
-    implement :meth:`make_key_store`."""
-
-    __test__ = False
-
-    @abc.abstractmethod
-    def make_key_store(self) -> KeyStore:
-        """A fresh, empty key store."""
-
-    @pytest.fixture
-    def key_store(self) -> Iterator[KeyStore]:
-        made = self.make_key_store()
-        try:
-            yield made
-        finally:
-            made.close()
-
-    def test_keys_put_get_latest(self, key_store: KeyStore) -> None:
-        sid = SubjectId.new()
-        assert key_store.latest(sid) is None
-        key_store.put(_wrapped(sid, 1))
-        key_store.put(_wrapped(sid, 2))
-        assert key_store.get(sid, 1) == _wrapped(sid, 1)
-        assert key_store.latest(sid) == _wrapped(sid, 2)
-        assert key_store.get(sid, 3) is None
-        with pytest.raises(KeyStoreError):
-            key_store.put(_wrapped(sid, 2))
-
-    def test_shred_destroys_all_versions_atomically_and_refuses_reinsertion(
-        self, key_store: KeyStore
-    ) -> None:
-        sid, other = SubjectId.new(), SubjectId.new()
-        key_store.put(_wrapped(sid, 1))
-        key_store.put(_wrapped(sid, 2))
-        key_store.put(_wrapped(other, 1))
-        stone, fresh = key_store.shred(sid, T0)
-        assert fresh
-        assert stone.destroyed == ((1, bytes([1]) * 8), (2, bytes([2]) * 8))
-        assert key_store.get(sid, 1) is None
-        assert key_store.latest(sid) is None
-        assert key_store.latest(other) == _wrapped(other, 1)
-        for version in (1, 2, 3):
-            with pytest.raises(KeyShredded):
-                key_store.put(_wrapped(sid, version))
-        again, fresh_again = key_store.shred(sid, T0.replace(year=2027))
-        assert not fresh_again
-        assert again == stone
-        assert key_store.tombstone(sid) == stone
-        assert list(key_store.tombstones()) == [stone]
-        with pytest.raises(NaiveDatetime):
-            key_store.shred(SubjectId.new(), datetime(2026, 1, 1))
-
-    def test_keys_restore_tombstones(self, key_store: KeyStore) -> None:
-        sid, fresh_sid = SubjectId.new(), SubjectId.new()
-        key_store.put(_wrapped(sid))
-        stones = [Tombstone(sid, T0, ((1, b"k" * 8),)), Tombstone(fresh_sid, T0)]
-        assert key_store.restore_tombstones(stones) == 2
-        assert key_store.latest(sid) is None
-        with pytest.raises(KeyShredded):
-            key_store.put(_wrapped(fresh_sid))
-        assert key_store.restore_tombstones(stones) == 0
-
-    def test_keys_batches_and_rewrap(self, key_store: KeyStore) -> None:
-        subjects = [SubjectId.new() for _ in range(11)]
-        for s in subjects:
-            key_store.put(_wrapped(s))
-        batches = list(key_store.key_batches(4))
-        assert [len(b) for b in batches] == [4, 4, 3]
-        everything = [k for b in batches for k in b]
-        key_store.shred(subjects[0], T0)
-        moved = [
-            WrappedKey(k.subject_id, k.version, "kek-b", b"w" * 60, k.kcv, k.created_at)
-            for k in everything
-        ]
-        assert key_store.rewrap(moved) == 10  # the shredded one is skipped, not resurrected
-        assert key_store.latest(subjects[0]) is None
-        assert {k.kek_id for b in key_store.key_batches() for k in b} == {"kek-b"}
-
-    def test_keys_secrets(self, key_store: KeyStore) -> None:
-        assert key_store.get_secret("index") is None
-        key_store.put_secret(Secret("index", "kek-a", b"x" * 60))
-        with pytest.raises(KeyStoreError):
-            key_store.put_secret(Secret("index", "kek-a", b"y" * 60))
-        key_store.put_secret(Secret("index", "kek-b", b"y" * 60), replace=True)
-        assert key_store.get_secret("index") == Secret("index", "kek-b", b"y" * 60)

@@ -1,0 +1,107 @@
+"""KeyStoreConformance: the invariants every vault KeyStore keeps."""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Iterator
+from datetime import datetime
+
+import pytest
+
+from gdprcrm.errors import KeyShredded, KeyStoreError, NaiveDatetime
+from gdprcrm.model import (
+    SubjectId,
+)
+from gdprcrm.testing.conformance._support import (
+    T0,
+    _wrapped,
+)
+from gdprcrm.vault.keystore import KeyStore, Secret, Tombstone, WrappedKey
+
+
+class KeyStoreConformance(abc.ABC):
+    """The invariants every vault KeyStore keeps. Subclass, set ``__test__ = True``,
+    implement :meth:`make_key_store`."""
+
+    __test__ = False
+
+    @abc.abstractmethod
+    def make_key_store(self) -> KeyStore:
+        """A fresh, empty key store."""
+
+    @pytest.fixture
+    def key_store(self) -> Iterator[KeyStore]:
+        made = self.make_key_store()
+        try:
+            yield made
+        finally:
+            made.close()
+
+    def test_keys_put_get_latest(self, key_store: KeyStore) -> None:
+        sid = SubjectId.new()
+        assert key_store.latest(sid) is None
+        key_store.put(_wrapped(sid, 1))
+        key_store.put(_wrapped(sid, 2))
+        assert key_store.get(sid, 1) == _wrapped(sid, 1)
+        assert key_store.latest(sid) == _wrapped(sid, 2)
+        assert key_store.get(sid, 3) is None
+        with pytest.raises(KeyStoreError):
+            key_store.put(_wrapped(sid, 2))
+
+    def test_shred_destroys_all_versions_atomically_and_refuses_reinsertion(
+        self, key_store: KeyStore
+    ) -> None:
+        sid, other = SubjectId.new(), SubjectId.new()
+        key_store.put(_wrapped(sid, 1))
+        key_store.put(_wrapped(sid, 2))
+        key_store.put(_wrapped(other, 1))
+        stone, fresh = key_store.shred(sid, T0)
+        assert fresh
+        assert stone.destroyed == ((1, bytes([1]) * 8), (2, bytes([2]) * 8))
+        assert key_store.get(sid, 1) is None
+        assert key_store.latest(sid) is None
+        assert key_store.latest(other) == _wrapped(other, 1)
+        for version in (1, 2, 3):
+            with pytest.raises(KeyShredded):
+                key_store.put(_wrapped(sid, version))
+        again, fresh_again = key_store.shred(sid, T0.replace(year=2027))
+        assert not fresh_again
+        assert again == stone
+        assert key_store.tombstone(sid) == stone
+        assert list(key_store.tombstones()) == [stone]
+        with pytest.raises(NaiveDatetime):
+            key_store.shred(SubjectId.new(), datetime(2026, 1, 1))
+
+    def test_keys_restore_tombstones(self, key_store: KeyStore) -> None:
+        sid, fresh_sid = SubjectId.new(), SubjectId.new()
+        key_store.put(_wrapped(sid))
+        stones = [Tombstone(sid, T0, ((1, b"k" * 8),)), Tombstone(fresh_sid, T0)]
+        assert key_store.restore_tombstones(stones) == 2
+        assert key_store.latest(sid) is None
+        with pytest.raises(KeyShredded):
+            key_store.put(_wrapped(fresh_sid))
+        assert key_store.restore_tombstones(stones) == 0
+
+    def test_keys_batches_and_rewrap(self, key_store: KeyStore) -> None:
+        subjects = [SubjectId.new() for _ in range(11)]
+        for s in subjects:
+            key_store.put(_wrapped(s))
+        batches = list(key_store.key_batches(4))
+        assert [len(b) for b in batches] == [4, 4, 3]
+        everything = [k for b in batches for k in b]
+        key_store.shred(subjects[0], T0)
+        moved = [
+            WrappedKey(k.subject_id, k.version, "kek-b", b"w" * 60, k.kcv, k.created_at)
+            for k in everything
+        ]
+        assert key_store.rewrap(moved) == 10  # the shredded one is skipped, not resurrected
+        assert key_store.latest(subjects[0]) is None
+        assert {k.kek_id for b in key_store.key_batches() for k in b} == {"kek-b"}
+
+    def test_keys_secrets(self, key_store: KeyStore) -> None:
+        assert key_store.get_secret("index") is None
+        key_store.put_secret(Secret("index", "kek-a", b"x" * 60))
+        with pytest.raises(KeyStoreError):
+            key_store.put_secret(Secret("index", "kek-a", b"y" * 60))
+        key_store.put_secret(Secret("index", "kek-b", b"y" * 60), replace=True)
+        assert key_store.get_secret("index") == Secret("index", "kek-b", b"y" * 60)
