@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from gdprcrm.cli import EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_OK, main
+from gdprcrm.cli import EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_FAILURE, EXIT_OK, main
 
 
 class Cli:
@@ -139,4 +139,60 @@ def test_bad_input_is_one_line_and_changes_nothing(cli: Cli) -> None:
 
 def test_commands_before_init_say_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     bare = Cli(tmp_path, capsys)
-    assert "gdprcrm init" in bare.err("audit", "verify")
+    assert "gdprcrm init" in bare.err("audit", "verify", code=EXIT_FAILURE)  # a missing file
+
+
+def test_the_dispatch_table_and_the_parser_name_the_same_commands() -> None:
+    import argparse
+
+    from gdprcrm.cli.handlers import COMMANDS
+    from gdprcrm.cli.parser import build_parser
+
+    def leaves(parser: argparse.ArgumentParser) -> set[tuple[str, str | None]]:
+        found: set[tuple[str, str | None]] = set()
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for name, child in action.choices.items():
+                    subs = [a for a in child._actions if isinstance(a, argparse._SubParsersAction)]
+                    if subs:
+                        found |= {(name, action_name) for action_name in subs[0].choices}
+                    else:
+                        found.add((name, None))
+        return found
+
+    assert leaves(build_parser()) == set(COMMANDS)
+
+
+def test_every_option_has_help_text() -> None:
+    import argparse
+
+    from gdprcrm.cli.parser import build_parser
+
+    def walk(parser: argparse.ArgumentParser, path: str) -> list[str]:
+        missing = []
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for name, child in action.choices.items():
+                    missing += walk(child, f"{path} {name}")
+            elif not action.help and not isinstance(action, argparse._HelpAction):
+                missing.append(f"{path} {'/'.join(action.option_strings) or action.dest}")
+        return missing
+
+    assert walk(build_parser(), "gdprcrm") == []
+
+
+def test_json_is_honoured_by_notice_register_and_demo(cli: Cli, tmp_path: Path) -> None:
+    assert cli.json("notice", "--lang", "en")["language"] == "en"
+    assert cli.json("register")["type"] == "gdprcrm.article-30-register"
+    demo = cli.json("demo", "--out", str(tmp_path / "demo"))
+    assert demo["ok"] is True
+    assert any("Atelier Lumière" in line for line in demo["narrative"])
+
+
+def test_a_usage_error_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["decide"])
+    assert info.value.code == EXIT_BAD_INPUT
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+    assert "required" in err[0]

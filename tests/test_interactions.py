@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from gdprcrm.interactions import ERASED_PLACEHOLDER, InteractionLog
 from gdprcrm.model import Direction, InteractionKind
 from gdprcrm.storage.memory import MemoryStorage
+from gdprcrm.testing import T0
 from gdprcrm.testing.builders import build_subject
 from gdprcrm.vault import CertificateSigner, InMemoryKekSource, KeyVault
-
-T0 = datetime(2026, 1, 5, 9, tzinfo=UTC)
 
 
 def test_interactions_are_logged_encrypted_and_survive_erasure_as_facts() -> None:

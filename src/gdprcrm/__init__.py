@@ -7,7 +7,17 @@ The public surface is re-exported here; submodules hold the detail:
 """
 
 from gdprcrm.clock import Clock, SystemClock
-from gdprcrm.errors import GdprCrmError, InvalidInput, NotFound
+from gdprcrm.config import load_declarations
+from gdprcrm.errors import (
+    GdprCrmError,
+    InvalidInput,
+    MinimisationError,
+    NotFound,
+    ProcessingRefused,
+    SignatureInvalid,
+    SubjectErased,
+    Suppressed,
+)
 from gdprcrm.model import (
     DEFAULT_CONSENT_AGES,
     DEFAULT_TAXONOMY,
@@ -15,6 +25,7 @@ from gdprcrm.model import (
     AuditEntry,
     AutomatedDecision,
     Breach,
+    Consent,
     ConsentAges,
     ConsentGiven,
     ConsentGiver,
@@ -53,7 +64,9 @@ from gdprcrm.model import (
     consent_state,
 )
 from gdprcrm.policy import Decision, Operation, Outcome, Reason, SubjectState, decide
-from gdprcrm.service import Controller, ErasureOutcome, ProcessingRefused
+from gdprcrm.service import Controller, ErasureOutcome, SweepResult
+from gdprcrm.signing import CertificateSigner
+from gdprcrm.vault import KeyFileKekSource
 
 __version__ = "0.1.0.dev0"
 
@@ -64,7 +77,9 @@ __all__ = [
     "AuditEntry",
     "AutomatedDecision",
     "Breach",
+    "CertificateSigner",
     "Clock",
+    "Consent",
     "ConsentAges",
     "ConsentGiven",
     "ConsentGiver",
@@ -82,8 +97,10 @@ __all__ = [
     "FieldSpec",
     "GdprCrmError",
     "InvalidInput",
+    "KeyFileKekSource",
     "LegalBasis",
     "Lookup",
+    "MinimisationError",
     "NotFound",
     "NoticeVersion",
     "NotificationEvent",
@@ -103,15 +120,20 @@ __all__ = [
     "RetentionAction",
     "RetentionRule",
     "Right",
+    "SignatureInvalid",
     "SpecialCategoryCondition",
     "Subject",
+    "SubjectErased",
     "SubjectId",
     "SubjectState",
     "SubjectStatus",
     "SupervisoryAuthority",
+    "Suppressed",
+    "SweepResult",
     "SystemClock",
     "Transfer",
     "TransferMechanism",
     "consent_state",
     "decide",
+    "load_declarations",
 ]

@@ -38,6 +38,7 @@ __all__ = [
     "canonical_json",
     "check_signature",
     "open_signed",
+    "require_canonical",
     "seal_signed",
 ]
 
@@ -47,9 +48,7 @@ def canonical_json(data: Any) -> bytes:
     return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode()
 
 
-def seal_signed(
-    wrapper: str, payload: Mapping[str, Any], signature: bytes, **extra: str
-) -> str:
+def seal_signed(wrapper: str, payload: Mapping[str, Any], signature: bytes, **extra: str) -> str:
     """The wire form of a signed document: ``{wrapper: payload, signature, **extra}``."""
     doc: dict[str, Any] = {wrapper: dict(payload), **extra}
     doc["signature"] = base64.b64encode(signature).decode()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import attrs
@@ -21,9 +21,9 @@ from gdprcrm.audit import (
 from gdprcrm.errors import CertificateInvalid, InvalidInput
 from gdprcrm.model import AuditEntry, DetailValue, SubjectId
 from gdprcrm.storage.memory import MemoryStorage
+from gdprcrm.testing import T0
 from gdprcrm.vault import CertificateSigner
 
-T0 = datetime(2026, 1, 5, 9, tzinfo=UTC)
 KEY = bytes(range(32))
 SIGNER = CertificateSigner.generate("acme-dpo")
 actions = st.sampled_from(["consent.given", "consent.withdrawn", "subject.erased", "export"])

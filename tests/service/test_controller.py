@@ -13,25 +13,11 @@ from gdprcrm.examples import lumiere
 from gdprcrm.model import ConsentGiver, DataSource, RequestKind, SubjectId
 from gdprcrm.policy import Reason
 from gdprcrm.service import BIRTH_DATE_FIELD, Controller, MinimisationError, ProcessingRefused
-from gdprcrm.storage.memory import MemoryStorage
-from gdprcrm.testing import FrozenClock
-from gdprcrm.vault import CertificateSigner, InMemoryKekSource, KeyVault
+from gdprcrm.testing import T0, FrozenClock
+from gdprcrm.vault import CertificateSigner, InMemoryKekSource
 
-T0 = datetime(2026, 1, 5, 9, tzinfo=UTC)
 SIGNER = CertificateSigner.generate("atelier-lumiere-dpo")
 LEA = {"email": "lea.martin@example.fr", "name": "Léa Martin"}
-
-
-@pytest.fixture
-def clock() -> FrozenClock:
-    return FrozenClock(T0)
-
-
-@pytest.fixture
-def crm(clock: FrozenClock) -> Controller:
-    storage = MemoryStorage()
-    vault = KeyVault(storage.key_store(), InMemoryKekSource(), signer=SIGNER, clock=clock)
-    return Controller(storage, vault, lumiere.declarations(), clock=clock)
 
 
 @pytest.fixture
@@ -166,3 +152,19 @@ def test_the_birth_date_is_an_encrypted_field_not_a_plain_column(crm: Controller
     assert crm.state(sid).subject.birth_date == date(1990, 6, 1)
     with crm.storage.unit_of_work(read_only=True) as uow:
         assert [f.name for f in uow.subjects.fields(sid)] == ["email", BIRTH_DATE_FIELD, "name"]
+
+
+def test_consents_pair_each_consent_with_its_withdrawal(
+    crm: Controller, clock: FrozenClock
+) -> None:
+    sid = crm.add_subject({"email": "lea@example.fr"}, "FR", purposes=["newsletter"])
+    given = crm.give_consent(sid, "newsletter", channel="web-form", evidence={"form": "f-1"})
+    clock.advance(days=3)
+    (withdrawn,) = crm.withdraw_consent(sid, "newsletter", channel="e-mail")
+    (consent,) = crm.consents(sid)
+    assert consent.given == given
+    assert consent.withdrawal == withdrawn
+    assert consent.evidence == {"form": "f-1"}
+    assert consent.active_at(given.at)
+    assert not consent.active_at(withdrawn.at)
+    assert consent.withdrawn_at == withdrawn.at

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import tempfile
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import ClassVar
 
@@ -28,10 +28,9 @@ from gdprcrm.service import Controller
 from gdprcrm.storage.memory import MemoryStorage
 from gdprcrm.storage.protocols import Storage
 from gdprcrm.storage.sqlite import SQLiteStorage
-from gdprcrm.testing import FrozenClock
+from gdprcrm.testing import T0, FrozenClock
 from gdprcrm.vault import CertificateSigner, InMemoryKekSource, KeyVault
 
-T0 = datetime(2026, 1, 5, 9, tzinfo=UTC)
 SIGNER = CertificateSigner.generate("atelier-lumiere-dpo")
 THREE_YEARS = relativedelta(years=3)
 PURPOSES = ("newsletter", "prospecting", "customer-relationship")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 
 import pytest
 from dateutil.relativedelta import relativedelta
@@ -12,11 +12,11 @@ from gdprcrm.examples import lumiere
 from gdprcrm.model import Restriction, RestrictionGround
 from gdprcrm.policy import HoldReason, Reason
 from gdprcrm.service import Controller
+from gdprcrm.service import erasure as erasure_workflow
 from gdprcrm.storage.memory import MemoryStorage
-from gdprcrm.testing import FrozenClock
+from gdprcrm.testing import T0, FrozenClock
 from gdprcrm.vault import CertificateSigner, InMemoryKekSource, KeyVault, verify_certificate
 
-T0 = datetime(2026, 1, 5, 9, tzinfo=UTC)
 SIGNER = CertificateSigner.generate("atelier-lumiere-dpo")
 CUSTOMER = {
     "email": "lea.martin@example.fr",
@@ -42,11 +42,6 @@ def make(clock: FrozenClock, vault_cls: type[KeyVault] = KeyVault) -> Controller
     storage = MemoryStorage()
     vault = vault_cls(storage.key_store(), InMemoryKekSource(), signer=SIGNER, clock=clock)
     return Controller(storage, vault, lumiere.declarations(), clock=clock)
-
-
-@pytest.fixture
-def clock() -> FrozenClock:
-    return FrozenClock(T0)
 
 
 def test_erasing_a_newsletter_subscriber_shreds_everything(clock: FrozenClock) -> None:
@@ -127,7 +122,7 @@ def test_a_restriction_for_legal_claims_holds_everything(clock: FrozenClock) -> 
 
 
 def test_an_erasure_interrupted_after_it_was_marked_is_completed_at_next_start(
-    clock: FrozenClock,
+    clock: FrozenClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     crm = make(clock)
     sid = crm.add_subject({"email": "lea@example.fr"}, "FR", purposes=["newsletter"])
@@ -135,9 +130,10 @@ def test_an_erasure_interrupted_after_it_was_marked_is_completed_at_next_start(
     def die(*args: object, **kwargs: object) -> None:
         raise RuntimeError("power cut")
 
-    crm._complete_erasure = die  # type: ignore[method-assign,assignment]
+    monkeypatch.setattr(erasure_workflow, "complete", die)
     with pytest.raises(RuntimeError):
         crm.erase(sid)
+    monkeypatch.undo()  # the power is back
     assert crm.decide(sid, "newsletter").reasons == (Reason.ERASED,)  # pending: refused
     restarted = Controller(crm.storage, crm.vault, crm.declarations, clock=clock)
     (outcome,) = restarted.resume_erasures()

@@ -8,24 +8,19 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from gdprcrm.errors import InvalidInput
-from gdprcrm.examples import lumiere
 from gdprcrm.model import IdentityStatus, RequestKind, RequestStatus
 from gdprcrm.service import Controller
-from gdprcrm.storage.memory import MemoryStorage
 from gdprcrm.testing import FrozenClock
-from gdprcrm.vault import CertificateSigner, InMemoryKekSource, KeyVault
 
 PARIS = ZoneInfo("Europe/Paris")
-T0 = datetime(2026, 1, 31, 9, tzinfo=UTC)
-SIGNER = CertificateSigner.generate("atelier-lumiere-dpo")
+JAN_31 = datetime(2026, 1, 31, 9, tzinfo=UTC)
+"""Requests received on 31 January: one month later is the end of February."""
 
 
 @pytest.fixture
-def crm() -> Controller:
-    clock = FrozenClock(T0)
-    storage = MemoryStorage()
-    vault = KeyVault(storage.key_store(), InMemoryKekSource(), signer=SIGNER, clock=clock)
-    return Controller(storage, vault, lumiere.declarations(), clock=clock)
+def gdprcrm_clock() -> FrozenClock:
+    """The shipped fixture, overridden: this module's clock starts on 31 January."""
+    return FrozenClock(JAN_31)
 
 
 def _local(at: datetime | None) -> date:

@@ -6,14 +6,13 @@ import csv
 import io
 import json
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import jsonschema
 import pytest
 
 from gdprcrm.documents import portability_schema
 from gdprcrm.errors import InvalidInput, UnknownRecord
-from gdprcrm.examples import lumiere
 from gdprcrm.interactions import InteractionLog
 from gdprcrm.model import (
     Direction,
@@ -24,11 +23,9 @@ from gdprcrm.model import (
 )
 from gdprcrm.policy import Operation, Reason
 from gdprcrm.service import Controller, MinimisationError, Suppressed
-from gdprcrm.storage.memory import MemoryStorage
-from gdprcrm.testing import FrozenClock
-from gdprcrm.vault import CertificateSigner, InMemoryKekSource, KeyVault
+from gdprcrm.testing import T0
+from gdprcrm.vault import CertificateSigner
 
-T0 = datetime(2026, 1, 5, 9, tzinfo=UTC)
 SIGNER = CertificateSigner.generate("atelier-lumiere-dpo")
 CUSTOMER = {
     "email": "lea.martin@example.fr",
@@ -39,14 +36,6 @@ CUSTOMER = {
     "orders": "lampe-atelier-12",
 }
 PURPOSES = ["customer-relationship", "invoicing", "newsletter"]
-
-
-@pytest.fixture
-def crm() -> Controller:
-    clock = FrozenClock(T0)
-    storage = MemoryStorage()
-    vault = KeyVault(storage.key_store(), InMemoryKekSource(), signer=SIGNER, clock=clock)
-    return Controller(storage, vault, lumiere.declarations(), clock=clock)
 
 
 def test_the_access_report_has_every_stored_value_and_the_article_15_facts(

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from dateutil.relativedelta import relativedelta
 
 from gdprcrm.errors import InvalidInput
-from gdprcrm.examples import lumiere
 from gdprcrm.interactions import InteractionLog
 from gdprcrm.model import (
     Breach,
@@ -19,20 +18,10 @@ from gdprcrm.model import (
 )
 from gdprcrm.policy import Reason
 from gdprcrm.service import Controller
-from gdprcrm.storage.memory import MemoryStorage
-from gdprcrm.testing import FrozenClock
-from gdprcrm.vault import CertificateSigner, InMemoryKekSource, KeyVault
+from gdprcrm.testing import T0
+from gdprcrm.vault import CertificateSigner
 
-T0 = datetime(2026, 1, 5, 9, tzinfo=UTC)
 SIGNER = CertificateSigner.generate("atelier-lumiere-dpo")
-
-
-@pytest.fixture
-def crm() -> Controller:
-    clock = FrozenClock(T0)
-    storage = MemoryStorage()
-    vault = KeyVault(storage.key_store(), InMemoryKekSource(), signer=SIGNER, clock=clock)
-    return Controller(storage, vault, lumiere.declarations(), clock=clock)
 
 
 def test_a_sweep_touches_only_what_is_due(crm: Controller) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import sqlite3
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -13,6 +12,7 @@ import pytest
 from gdprcrm.errors import KeyShredded, KeyStoreError
 from gdprcrm.model import SubjectId
 from gdprcrm.storage.protocols import Storage
+from gdprcrm.testing import T0
 from gdprcrm.testing.conformance import KeyStoreConformance
 from gdprcrm.vault import (
     InMemoryKekSource,
@@ -24,8 +24,6 @@ from gdprcrm.vault import (
 )
 from tests.conftest import fresh_schema
 from tests.vault.conftest import SIGNER
-
-T0 = datetime(2026, 1, 5, 9, tzinfo=UTC)
 
 
 class TestMemoryKeyStore(KeyStoreConformance):

@@ -9,8 +9,9 @@ from datetime import datetime
 from typing import Any
 
 from gdprcrm.documents.register import period_fr
-from gdprcrm.model import Declarations, Subject
+from gdprcrm.model import Declarations, Purpose, Right, Subject
 from gdprcrm.policy import SubjectState
+from gdprcrm.policy.rights import rights_of, rule
 from gdprcrm.serialization import unstructure
 
 __all__ = ["access_report", "access_report_json"]
@@ -78,13 +79,7 @@ def access_report(
             for p in purposes
         ],
         "source": None if subject.source is None else unstructure(subject.source),  # 15(1)(g)
-        "rights": [
-            "rectification (16)",
-            "erasure (17)",
-            "restriction (18)",
-            "objection (21)",
-            "portability (20)",
-        ],  # 15(1)(e)
+        "rights": _rights(purposes),  # 15(1)(e), from the rights matrix
         "complaint": {  # 15(1)(f)
             "authority": info.supervisory_authority.name,
             "url": info.supervisory_authority.url,
@@ -95,6 +90,17 @@ def access_report(
         "interactions": list(interactions),
         "requests": [unstructure(r) for r in requests],
     }
+
+
+def _rights(purposes: Sequence[Purpose]) -> list[dict[str, Any]]:
+    """Each right the person holds, with the purposes it applies to (RIGHTS_MATRIX)."""
+    out = []
+    for right in Right:
+        applies = rights_of(purposes, right)
+        if applies:
+            articles = sorted({rule(p.basis, right).article for p in purposes if p.id in applies})
+            out.append({"right": right.value, "articles": articles, "purposes": list(applies)})
+    return out
 
 
 def access_report_json(report: Mapping[str, Any]) -> str:

@@ -26,8 +26,6 @@ from gdprcrm.config import declarations_digest
 from gdprcrm.documents.register import category_fr, period_fr
 from gdprcrm.errors import IncompleteNotice, InvalidInput
 from gdprcrm.model import (
-    RIGHTS_MATRIX,
-    Applicability,
     Contact,
     DataSource,
     Declarations,
@@ -37,6 +35,7 @@ from gdprcrm.model import (
     format_period,
     material_digest,
 )
+from gdprcrm.policy.rights import right_applies
 
 __all__ = [
     "IncompleteNotice",
@@ -445,13 +444,7 @@ def _rights_text(purposes: Iterable[Purpose], lang: str) -> list[str]:
     lines = []
     for right in (Right.ERASURE, Right.PORTABILITY, Right.OBJECTION):
 
-        def applies_to(p: Purpose, right: Right = right) -> bool:
-            rule = RIGHTS_MATRIX[p.basis][right].applies
-            if right is Right.OBJECTION:  # 21(1) for (e)/(f); 21(2) whenever marketing
-                return rule is Applicability.YES or p.direct_marketing
-            return rule is not Applicability.NO
-
-        applies = [p.name for p in purposes if applies_to(p)]
+        applies = [p.name for p in purposes if right_applies(p, right)]
         if applies:
             lines.append(t["right_item"].format(names[right.value], ", ".join(applies)))
     return lines

@@ -15,11 +15,10 @@ from datetime import datetime
 from importlib import resources
 from typing import Any
 
-from gdprcrm.model import Declarations, LegalBasis, Subject
+from gdprcrm.model import Declarations, Subject
+from gdprcrm.policy.rights import PORTABLE_BASES, is_portable
 
 __all__ = ["PORTABLE_BASES", "portability_export", "portability_schema", "to_csv"]
-
-PORTABLE_BASES = frozenset({LegalBasis.CONSENT, LegalBasis.CONTRACT})
 
 
 def portability_schema() -> dict[str, Any]:
@@ -37,14 +36,14 @@ def portability_export(
     """The Art. 20 export of ``values`` (decrypted fields of ``subject``)."""
     rows = []
     for name in sorted(values):
-        spec = decl._fields_by_name.get(name)
+        spec = decl.find_field(name)
         if spec is None or not spec.portable:
             continue  # inferred data, or an internal field: not "provided by" the person
         purposes = sorted(
             p
             for p in subject.purposes
-            if (purpose := decl._purposes_by_id.get(p)) is not None
-            and purpose.basis in PORTABLE_BASES
+            if (purpose := decl.find_purpose(p)) is not None
+            and is_portable(purpose)
             and name in purpose.field_names
         )
         if not purposes:

@@ -8,12 +8,14 @@ from gdprcrm.model.automated import AutomatedDecision
 from gdprcrm.model.breach import Breach, CommunicationException
 from gdprcrm.model.category import DEFAULT_TAXONOMY, CnilGroup, DataCategory
 from gdprcrm.model.consent import (
+    Consent,
     ConsentEvent,
     ConsentGiven,
     ConsentGiver,
     ConsentState,
     ConsentWithdrawn,
     consent_state,
+    consents_of,
 )
 from gdprcrm.model.controller_info import Contact, ControllerInfo, SupervisoryAuthority
 from gdprcrm.model.declarations import Declarations
@@ -90,6 +92,7 @@ __all__ = [
     "Breach",
     "CnilGroup",
     "CommunicationException",
+    "Consent",
     "ConsentAges",
     "ConsentEvent",
     "ConsentGiven",
@@ -140,6 +143,7 @@ __all__ = [
     "TransferMechanism",
     "adequacy_at",
     "consent_state",
+    "consents_of",
     "format_period",
     "material_digest",
     "normalise_state",

@@ -32,12 +32,14 @@ from gdprcrm.model._checks import (
 from gdprcrm.model.identifiers import SubjectId
 
 __all__ = [
+    "Consent",
     "ConsentEvent",
     "ConsentGiven",
     "ConsentGiver",
     "ConsentState",
     "ConsentWithdrawn",
     "consent_state",
+    "consents_of",
 ]
 
 
@@ -177,3 +179,80 @@ def consent_state(events: Iterable[ConsentEvent], purpose_id: str, at: datetime)
         )
     )
     return ConsentState(purpose_id, at, active, withdrawn=bool(withdrawn_ids & given.keys()))
+
+
+def _withdrawal_of(instance: Consent, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is None:
+        return
+    if not isinstance(value, ConsentWithdrawn) or value.consent_id != instance.given.id:
+        raise InvalidInput("Consent.withdrawal: must be the withdrawal of this consent")
+
+
+@attrs.frozen
+class Consent:
+    """One subject's consent to one purpose, with its evidence and its withdrawal.
+
+    The view a host reaches for (Art. 7(1): demonstrate; 7(3): withdrawn when): the
+    :class:`ConsentGiven` event with the notice version shown, the language, who gave it
+    (the person, or the holder of parental responsibility, Art. 8) and the evidence, and
+    the :class:`ConsentWithdrawn` event that ended it, if any. In force on
+    ``[given_at, withdrawn_at)``.
+    """
+
+    given: ConsentGiven = attrs.field(validator=instance_of(ConsentGiven))
+    withdrawal: ConsentWithdrawn | None = attrs.field(default=None, validator=_withdrawal_of)
+
+    @property
+    def id(self) -> uuid.UUID:
+        return self.given.id
+
+    @property
+    def subject_id(self) -> SubjectId:
+        return self.given.subject_id
+
+    @property
+    def purpose_id(self) -> str:
+        return self.given.purpose_id
+
+    @property
+    def given_at(self) -> datetime:
+        return self.given.at
+
+    @property
+    def given_by(self) -> ConsentGiver:
+        return self.given.given_by
+
+    @property
+    def notice_version(self) -> str:
+        return self.given.notice_version
+
+    @property
+    def explicit(self) -> bool:
+        return self.given.explicit
+
+    @property
+    def evidence(self) -> dict[str, str]:
+        return dict(self.given.evidence)
+
+    @property
+    def withdrawn_at(self) -> datetime | None:
+        return None if self.withdrawal is None else self.withdrawal.at
+
+    def active_at(self, at: datetime) -> bool:
+        """In force at ``at``: given at or before it, not withdrawn at or before it."""
+        at = check_aware(at, "Consent.active_at(at)")
+        ended = self.withdrawn_at
+        return self.given.at <= at and (ended is None or at < ended)
+
+
+def consents_of(events: Iterable[ConsentEvent]) -> list[Consent]:
+    """Pair each consent with its (earliest) withdrawal, in order of giving."""
+    given: dict[uuid.UUID, ConsentGiven] = {}
+    ends: dict[uuid.UUID, ConsentWithdrawn] = {}
+    for event in events:
+        if isinstance(event, ConsentGiven):
+            given[event.id] = event
+        elif event.consent_id not in ends or event.at < ends[event.consent_id].at:
+            ends[event.consent_id] = event
+    ordered = sorted(given.values(), key=lambda c: (c.at, str(c.id)))
+    return [Consent(c, ends.get(c.id)) for c in ordered]

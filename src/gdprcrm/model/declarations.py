@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from types import MappingProxyType
 
 import attrs
@@ -81,8 +81,42 @@ class Declarations:
         except (KeyError, TypeError):
             raise UnknownField(f"unknown field {name!r}") from None
 
+    def find_purpose(self, purpose_id: str) -> Purpose | None:
+        """The declared purpose with this id, or None (no error: for pure look-ups)."""
+        return self._purposes_by_id.get(purpose_id)
+
+    def find_field(self, name: str) -> FieldSpec | None:
+        """The declared field with this name, or None."""
+        return self._fields_by_name.get(name)
+
     def notice(self, version: str) -> NoticeVersion | None:
         return self._notices_by_version.get(version)
+
+    def current_digest(self, purpose_id: str) -> str | None:
+        """The material digest of a declared purpose as it is now (None if undeclared)."""
+        return self._digests.get(purpose_id)
+
+    def fields_needed(self, purpose_ids: Iterable[str]) -> frozenset[str]:
+        """The field names that at least one of the declared ``purpose_ids`` needs."""
+        return frozenset(
+            f.name
+            for pid in purpose_ids
+            if (p := self._purposes_by_id.get(pid)) is not None
+            for f in p.fields
+        )
+
+    def recipients_of(
+        self, purpose_ids: Iterable[str], fields: Iterable[str] | None = None
+    ) -> tuple[str, ...]:
+        """Art. 19: the recipients of these purposes, sorted; with ``fields``, only those
+        of purposes that use one of them. Undeclared purpose ids are skipped."""
+        wanted = None if fields is None else frozenset(fields)
+        found: set[str] = set()
+        for pid in purpose_ids:
+            purpose = self._purposes_by_id.get(pid)
+            if purpose is not None and (wanted is None or wanted & purpose.field_names):
+                found.update(r.id for r in purpose.recipients)
+        return tuple(sorted(found))
 
     def digest(self, purpose_id: str) -> str:
         """The material digest of a declared purpose as it is now."""

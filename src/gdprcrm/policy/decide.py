@@ -37,6 +37,7 @@ from gdprcrm.model import (
 from gdprcrm.policy.decision import Decision, Operation
 from gdprcrm.policy.reasons import Reason, ReasonKind
 from gdprcrm.policy.retention import retention_due
+from gdprcrm.policy.rights import objection_stops
 from gdprcrm.policy.state import SubjectState
 
 __all__ = ["decide"]
@@ -49,7 +50,6 @@ _GROUND = {
     LegalBasis.PUBLIC_TASK: Reason.BASIS_PUBLIC_TASK,
     LegalBasis.LEGITIMATE_INTERESTS: Reason.BASIS_LEGITIMATE_INTERESTS,
 }
-_OBJECTABLE = frozenset({LegalBasis.PUBLIC_TASK, LegalBasis.LEGITIMATE_INTERESTS})
 _ERASED_STATUSES = frozenset({SubjectStatus.ERASED, SubjectStatus.ERASURE_PENDING})
 
 # Interned decisions: the common outcomes are returned, never allocated, per call.
@@ -81,7 +81,7 @@ def decide(
     if at.tzinfo is None or at.utcoffset() is None:
         raise NaiveDatetime("decide(at): naive datetime; pass a timezone-aware UTC instant")
     subject = state.subject
-    purpose = declarations._purposes_by_id.get(purpose_id)
+    purpose = declarations.find_purpose(purpose_id)
     basis = None if purpose is None else purpose.basis
     # Art. 17: erased means erased, whatever else the records say.
     if subject.status in _ERASED_STATUSES:
@@ -111,7 +111,7 @@ def decide(
     ):
         reasons.append(Reason.DIRECT_MARKETING_OBJECTION)
     # Art. 21(1): objection to processing on 6(1)(e) or (f), unless overridden.
-    elif objected_at is not None and objected_at <= at and purpose.basis in _OBJECTABLE:
+    elif objected_at is not None and objected_at <= at and objection_stops(purpose):
         reasons.append(Reason.OBJECTION)
 
     # Art. 18(2): restricted data may only be stored, save the 18(2) cases.
@@ -160,11 +160,11 @@ def _consent_rules(
         return []
 
     # Art. 4(11), 7(1): informed - the notice shown described this purpose as it is now.
-    current = declarations._digests[purpose.id]
+    current = declarations.current_digest(purpose.id)
     informed: list[ConsentGiven] = []
     problems: list[Reason] = []
     for consent in active:
-        notice = declarations._notices_by_version.get(consent.notice_version)
+        notice = declarations.notice(consent.notice_version)
         if notice is None:
             problems.append(Reason.NOTICE_VERSION_UNKNOWN)
             continue

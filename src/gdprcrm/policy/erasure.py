@@ -82,7 +82,7 @@ def erasure_plan(
     )
     holds: dict[str, FieldPlan] = {}
     for purpose_id in sorted(state.subject.purposes):
-        purpose = declarations._purposes_by_id.get(purpose_id)
+        purpose = declarations.find_purpose(purpose_id)
         if purpose is None or not purpose.retention.is_legal_hold:
             continue
         until = retention_due(state, purpose, at)  # None: the period has not started yet

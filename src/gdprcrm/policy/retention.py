@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 
-from gdprcrm.model import AnchorEvent, Purpose
+from gdprcrm.model import AnchorEvent, Declarations, Purpose, RetentionDue, Subject
 from gdprcrm.policy.state import SubjectState
 
-__all__ = ["END_OF_TIME", "retention_due"]
+__all__ = [
+    "END_OF_TIME",
+    "anchors_of",
+    "expiring_fields",
+    "retention_due",
+    "schedule_for",
+]
 
 END_OF_TIME = datetime(9999, 1, 1, tzinfo=UTC)
 
@@ -42,3 +49,39 @@ def retention_due(
     if start is None or start > at:
         return None
     return start + rule.period
+
+
+def anchors_of(subject: Subject) -> dict[AnchorEvent, datetime]:
+    """The anchor instants a subject's record carries (Art. 5(1)(e)): the last contact
+    coming from the person (CNIL: a click counts, an opened e-mail does not) and the end
+    of the customer relationship. Collection and withdrawal come from elsewhere."""
+    anchors: dict[AnchorEvent, datetime] = {}
+    if subject.last_contact_at is not None:
+        anchors[AnchorEvent.LAST_CONTACT_FROM_SUBJECT] = subject.last_contact_at
+    if subject.relationship_ended_at is not None:
+        anchors[AnchorEvent.END_OF_RELATIONSHIP] = subject.relationship_ended_at
+    return anchors
+
+
+def schedule_for(state: SubjectState, declarations: Declarations) -> list[RetentionDue]:
+    """The retention schedule of a subject: one due instant per purpose whose clock runs
+    (Art. 5(1)(e)), with the action its rule takes at expiry."""
+    entries = []
+    for purpose_id in sorted(state.subject.purposes):
+        purpose = declarations.purpose(purpose_id)
+        due = retention_due(state, purpose)
+        if due is not None:
+            entries.append(
+                RetentionDue(state.subject.id, purpose_id, due, purpose.retention.action)
+            )
+    return entries
+
+
+def expiring_fields(
+    declarations: Declarations, purposes: Iterable[str], expired: str
+) -> tuple[str, ...]:
+    """Art. 5(1)(e): the fields that go when ``expired``'s retention runs out: those it
+    needs and none of the subject's remaining ``purposes`` needs."""
+    purpose = declarations.purpose(expired)
+    remaining = [p for p in purposes if p != expired]
+    return tuple(sorted(purpose.field_names - declarations.fields_needed(remaining)))

@@ -1,0 +1,141 @@
+"""What every CLI handler shares: output, the working files, the Controller, parsing."""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import os
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from gdprcrm.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from gdprcrm.model import SubjectId
+    from gdprcrm.service import Controller
+
+__all__ = [
+    "EXIT_BAD_INPUT",
+    "EXIT_CHECK_FAILED",
+    "EXIT_FAILURE",
+    "EXIT_OK",
+    "Context",
+    "Files",
+    "instant",
+    "pairs",
+    "parse_uuid",
+    "subject_id",
+]
+
+EXIT_OK = 0
+EXIT_CHECK_FAILED = 1
+EXIT_BAD_INPUT = 2
+EXIT_FAILURE = 3
+
+
+class Files:
+    """The working folder's files (see the module docstring of :mod:`gdprcrm.cli`)."""
+
+    def __init__(self, folder: Path, declarations: Path | None) -> None:
+        self.folder = folder
+        self.declarations = declarations or folder / "gdprcrm.toml"
+        self.db = folder / "crm.db"
+        self.kek = folder / "crm.kek"
+        self.signer = folder / "crm.signer.pem"
+        self.audit_key = folder / "crm.audit.key"
+
+    @property
+    def secrets(self) -> tuple[Path, ...]:
+        return (self.kek, self.signer, self.audit_key)
+
+
+def signer_password() -> bytes | None:
+    value = os.environ.get("GDPRCRM_SIGNER_PASSWORD")
+    return value.encode() if value else None
+
+
+class Context:
+    """Output in text or JSON, the files, and the Controller opened on first use."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.as_json: bool = args.json
+        self.files = Files(args.dir, args.declarations)
+        self._crm: Controller | None = None
+
+    def emit(self, data: Any, text: str) -> None:
+        """One JSON document with ``--json``, else the plain text."""
+        if self.as_json:
+            print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+        else:
+            print(text)
+
+    @property
+    def crm(self) -> Controller:
+        """The Controller over the working folder (opened once, closed by main)."""
+        if self._crm is None:
+            self._crm = open_controller(self.files)
+        return self._crm
+
+    def close(self) -> None:
+        if self._crm is not None:
+            self._crm.close()
+            self._crm = None
+
+
+def open_controller(files: Files) -> Controller:
+    from gdprcrm.config import load_declarations
+    from gdprcrm.service import Controller
+    from gdprcrm.signing import CertificateSigner
+    from gdprcrm.vault import KeyFileKekSource
+
+    for needed in (files.declarations, *files.secrets):
+        if not needed.exists():
+            raise FileNotFoundError(f"{needed} is missing: run `gdprcrm init` first")
+    declarations = load_declarations(files.declarations)
+    signer = CertificateSigner.from_pem(
+        files.signer.read_bytes(), declarations.controller.id, password=signer_password()
+    )
+    audit_key = base64.b64decode(files.audit_key.read_bytes().strip())
+    return Controller.open(
+        files.db, declarations, kek=KeyFileKekSource(files.kek), signer=signer, audit_key=audit_key
+    )
+
+
+def pairs(items: Sequence[str] | None) -> dict[str, str]:
+    """``--field name=value`` options as a mapping."""
+    out = {}
+    for item in items or ():
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            raise InvalidInput(f"--field {item!r}: expected name=value")
+        out[name] = value
+    return out
+
+
+def instant(text: str | None) -> datetime | None:
+    """An ``--at`` option: an ISO 8601 instant with its offset."""
+    if text is None:
+        return None
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput(
+            f"not an ISO 8601 instant: {text!r} (e.g. 2026-03-01T09:00:00+01:00)"
+        ) from None
+
+
+def subject_id(text: str) -> SubjectId:
+    from gdprcrm.model import SubjectId
+
+    return SubjectId.parse(text)
+
+
+def parse_uuid(text: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(text)
+    except ValueError:
+        raise InvalidInput(f"not an id: {text!r}") from None

@@ -1,0 +1,408 @@
+"""One small handler per command, and the dispatch table that finds it.
+
+A handler takes the shared :class:`~gdprcrm.cli.context.Context` and the parsed
+arguments, calls one Controller operation, prints its result (text or ``--json``) and
+returns the exit code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+from collections.abc import Callable
+
+from gdprcrm.cli.context import (
+    EXIT_CHECK_FAILED,
+    EXIT_OK,
+    Context,
+    instant,
+    open_controller,
+    pairs,
+    parse_uuid,
+    signer_password,
+    subject_id,
+)
+from gdprcrm.errors import InvalidInput
+
+__all__ = ["COMMANDS", "Handler"]
+
+Handler = Callable[[Context, argparse.Namespace], int]
+
+
+def demo(ctx: Context, args: argparse.Namespace) -> int:
+    from gdprcrm.demo import run_demo
+
+    lines: list[str] = []
+    failures = run_demo(lines.append if ctx.as_json else print, args.out)
+    if ctx.as_json:
+        ctx.emit({"ok": failures == 0, "unexpected": failures, "narrative": lines}, "")
+    return EXIT_CHECK_FAILED if failures else EXIT_OK
+
+
+def init(ctx: Context, args: argparse.Namespace) -> int:
+    import base64
+    import os
+
+    from gdprcrm.examples import lumiere
+    from gdprcrm.signing import CertificateSigner
+    from gdprcrm.vault import KeyFileKekSource
+
+    files = ctx.files
+    existing = [p for p in (*files.secrets, files.db) if p.exists()]
+    if existing:
+        raise InvalidInput(f"already initialised here: {existing[0]} exists")
+    if not files.declarations.exists():
+        if not args.example:
+            raise InvalidInput(
+                f"{files.declarations} is missing: write it, or use --example to start from "
+                "the French example"
+            )
+        with lumiere.toml_path().open("rb") as src, files.declarations.open("wb") as dst:
+            shutil.copyfileobj(src, dst)
+    files.folder.mkdir(parents=True, exist_ok=True)
+    KeyFileKekSource.create(files.kek)
+    CertificateSigner.generate("controller").save(files.signer, password=signer_password())
+    fd = os.open(files.audit_key, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(base64.b64encode(os.urandom(32)) + b"\n")
+    open_controller(files).close()
+    ctx.emit(
+        {"initialised": str(files.folder)},
+        f"initialised {files.folder}: {files.declarations.name}, crm.db, keys",
+    )
+    return EXIT_OK
+
+
+def subject_add(ctx: Context, args: argparse.Namespace) -> int:
+    from gdprcrm.model import DataSource
+
+    sid = ctx.crm.add_subject(
+        pairs(args.field),
+        args.jurisdiction,
+        args.purpose,
+        birth_date=args.birth_date,
+        source=DataSource(args.source) if args.source else None,
+    )
+    ctx.emit({"subject": str(sid)}, str(sid))
+    return EXIT_OK
+
+
+def subject_find(ctx: Context, args: argparse.Namespace) -> int:
+    found = [str(s) for s in ctx.crm.find_subject(email=args.email, phone=args.phone)]
+    ctx.emit({"subjects": found}, "\n".join(found) or "no subject found")
+    return EXIT_OK
+
+
+def consent_give(ctx: Context, args: argparse.Namespace) -> int:
+    event = ctx.crm.give_consent(subject_id(args.subject), args.purpose, channel=args.channel)
+    ctx.emit(
+        {"consent": str(event.id), "notice": event.notice_version},
+        f"consent {event.id} given under notice {event.notice_version}",
+    )
+    return EXIT_OK
+
+
+def consent_withdraw(ctx: Context, args: argparse.Namespace) -> int:
+    events = ctx.crm.withdraw_consent(subject_id(args.subject), args.purpose, channel=args.channel)
+    ctx.emit(
+        {"withdrawn": [str(e.consent_id) for e in events]}, f"{len(events)} consent(s) withdrawn"
+    )
+    return EXIT_OK
+
+
+def decide(ctx: Context, args: argparse.Namespace) -> int:
+    decision = ctx.crm.decide(subject_id(args.subject), args.purpose, instant(args.at))
+    codes = [f"{r.code} (Art. {r.article})" for r in decision.reasons]
+    ctx.emit(
+        {
+            "allowed": decision.allowed,
+            "outcome": decision.outcome.value,
+            "reasons": [r.code for r in decision.reasons],
+        },
+        f"{decision.outcome.value.upper()}: {', '.join(codes)}",
+    )
+    return EXIT_OK if decision.allowed else EXIT_CHECK_FAILED
+
+
+def request_receive(ctx: Context, args: argparse.Namespace) -> int:
+    from gdprcrm.model import RequestKind
+
+    req = ctx.crm.receive_request(
+        subject_id(args.subject), RequestKind(args.kind), instant(args.at)
+    )
+    ctx.emit(
+        {"request": str(req.id), "due": req.due_at.isoformat()},
+        f"request {req.id} due {req.due_at:%Y-%m-%d}",
+    )
+    return EXIT_OK
+
+
+def request_list(ctx: Context, args: argparse.Namespace) -> int:
+    from gdprcrm.deadlines import days_left
+
+    crm = ctx.crm
+    now = crm.clock.now()
+    tz = crm.declarations.controller.legal_timezone
+    dated = sorted(
+        ((days_left(r.extended_due_at or r.due_at, now, tz), r) for r in crm.open_requests()),
+        key=lambda pair: pair[0],
+    )
+    rows = [
+        {
+            "request": str(r.id),
+            "subject": str(r.subject_id),
+            "kind": r.kind.value,
+            "due": (r.extended_due_at or r.due_at).isoformat(),
+            "days_left": left,
+        }
+        for left, r in dated
+    ]
+    text = "\n".join(
+        f"{left:>5} days  {r.kind.value:13s} {r.id}" + ("  OVERDUE" if left < 0 else "")
+        for left, r in dated
+    )
+    ctx.emit({"requests": rows}, text or "no open request")
+    return EXIT_OK
+
+
+def _document(ctx: Context, args: argparse.Namespace, text: str) -> int:
+    if args.out:
+        args.out.write_text(text, encoding="utf-8")
+        ctx.emit({"written": str(args.out)}, f"written to {args.out}")
+    else:
+        print(text)
+    return EXIT_OK
+
+
+def access(ctx: Context, args: argparse.Namespace) -> int:
+    report = ctx.crm.access_report(subject_id(args.subject))
+    return _document(ctx, args, json.dumps(report, ensure_ascii=False, indent=2))
+
+
+def export(ctx: Context, args: argparse.Namespace) -> int:
+    return _document(ctx, args, ctx.crm.export(subject_id(args.subject), fmt=args.format))
+
+
+def rectify(ctx: Context, args: argparse.Namespace) -> int:
+    notify = ctx.crm.rectify(subject_id(args.subject), pairs(args.field))
+    ctx.emit(
+        {"notify": list(notify)},
+        f"rectified; recipients to notify (Art. 19): {', '.join(notify) or 'none'}",
+    )
+    return EXIT_OK
+
+
+def restrict(ctx: Context, args: argparse.Namespace) -> int:
+    from gdprcrm.model import RestrictionGround
+
+    ground = RestrictionGround[args.ground.upper().replace("-", "_")]
+    restriction = ctx.crm.restrict(subject_id(args.subject), ground)
+    ctx.emit({"restriction": str(restriction.id)}, f"restricted ({ground.value})")
+    return EXIT_OK
+
+
+def object_(ctx: Context, args: argparse.Namespace) -> int:
+    objection = ctx.crm.object(
+        subject_id(args.subject), args.purpose, direct_marketing=args.direct_marketing
+    )
+    ctx.emit({"objection": str(objection.id)}, "objection recorded")
+    return EXIT_OK
+
+
+def erase(ctx: Context, args: argparse.Namespace) -> int:
+    outcome = ctx.crm.erase(subject_id(args.subject), dry_run=args.dry_run)
+    held = [
+        {
+            "field": f.field,
+            "reason": f.hold.value if f.hold else None,
+            "until": f.until.isoformat() if f.until else None,
+        }
+        for f in outcome.plan.held
+    ]
+    certificate = outcome.certificate
+    data = {
+        "completed": outcome.completed,
+        "dry_run": outcome.dry_run,
+        "erased": list(outcome.plan.erased),
+        "held": held,
+        "certificate": json.loads(certificate.to_json()) if certificate else None,
+        "notify": list(outcome.recipients),
+    }
+    verb = "would erase" if args.dry_run else "erased"
+    lines = [f"{verb}: {', '.join(outcome.plan.erased) or 'nothing'}"]
+    lines += [f"held: {h['field']} ({h['reason']}) until {h['until']}" for h in held]
+    if certificate:
+        lines.append(f"certificate {certificate.certificate_id}")
+    ctx.emit(data, "\n".join(lines))
+    return EXIT_OK if outcome.completed or args.dry_run else EXIT_CHECK_FAILED
+
+
+def _progress_bar(done: int, total: int) -> None:
+    width = 30
+    filled = width * done // max(total, 1)
+    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
+    if done == total:
+        sys.stderr.write("\n")
+
+
+def sweep(ctx: Context, args: argparse.Namespace) -> int:
+    interactive = sys.stderr.isatty() and not ctx.as_json
+    result = ctx.crm.sweep(instant(args.at), progress=_progress_bar if interactive else None)
+    names = ("examined", "erased", "anonymised", "flagged", "rescheduled", "erasures_completed")
+    data = {k: getattr(result, k) for k in names}
+    ctx.emit(data, ", ".join(f"{k}: {v}" for k, v in data.items()))
+    return EXIT_OK
+
+
+def notice(ctx: Context, args: argparse.Namespace) -> int:
+    from gdprcrm.documents import build_notice
+
+    built = build_notice(ctx.crm.declarations, args.lang, indirect=args.indirect)
+    if ctx.as_json:
+        print(built.to_json())
+    else:
+        print(
+            {"md": built.to_markdown, "html": built.to_html, "json": built.to_json}[args.format]()
+        )
+    return EXIT_OK
+
+
+def register(ctx: Context, args: argparse.Namespace) -> int:
+    from gdprcrm.documents import build_register
+
+    reg = build_register(ctx.crm.declarations, updated_at=ctx.crm.clock.now())
+    if ctx.as_json:
+        print(reg.to_json())
+    else:
+        print({"md": reg.to_markdown, "csv": reg.to_csv, "json": reg.to_json}[args.format]())
+    return EXIT_OK
+
+
+def audit_verify(ctx: Context, args: argparse.Namespace) -> int:
+    result = ctx.crm.verify_audit()
+    reason = result.reason.value if result.reason else None
+    ctx.emit(
+        {
+            "ok": result.ok,
+            "checked": result.checked,
+            "broken_at": result.broken_at,
+            "reason": reason,
+        },
+        f"{result.checked} entries: "
+        + ("intact" if result.ok else f"BROKEN at {result.broken_at} ({reason or '?'})"),
+    )
+    return EXIT_OK if result.ok else EXIT_CHECK_FAILED
+
+
+def breach_add(ctx: Context, args: argparse.Namespace) -> int:
+    from gdprcrm.deadlines import breach_deadline
+    from gdprcrm.model import Breach
+
+    aware = instant(args.aware_at)
+    assert aware is not None  # a required option
+    breach = ctx.crm.record_breach(
+        Breach(
+            aware,
+            args.nature,
+            approx_subjects=args.subjects,
+            approx_records=args.records,
+            high_risk=args.high_risk,
+        )
+    )
+    deadline = breach_deadline(aware)
+    ctx.emit(
+        {"breach": str(breach.id), "notify_by": deadline.isoformat()},
+        f"breach {breach.id}: notify the authority by {deadline:%Y-%m-%d %H:%M} UTC (Art. 33)",
+    )
+    return EXIT_OK
+
+
+def breach_list(ctx: Context, args: argparse.Namespace) -> int:
+    rows = [
+        {
+            "breach": str(b.id),
+            "aware_at": b.aware_at.isoformat(),
+            "nature": b.nature,
+            "notified": b.notified_authority_at is not None,
+        }
+        for b in ctx.crm.breaches()
+    ]
+    text = "\n".join(
+        f"{r['aware_at']}  {'notified' if r['notified'] else 'NOT NOTIFIED':13s} {r['nature']}"
+        for r in rows
+    )
+    ctx.emit({"breaches": rows}, text or "no breach")
+    return EXIT_OK
+
+
+def notify_list(ctx: Context, args: argparse.Namespace) -> int:
+    rows = [
+        {
+            "notification": str(n.id),
+            "subject": str(n.subject_id),
+            "recipient": n.recipient_id,
+            "event": n.event.value,
+            "at": n.at.isoformat(),
+        }
+        for n in ctx.crm.pending_notifications()
+    ]
+    text = "\n".join(
+        f"{r['at']}  {r['event']:12s} {r['recipient']:24s} {r['notification']}" for r in rows
+    )
+    ctx.emit({"notifications": rows}, text or "no notification pending")
+    return EXIT_OK
+
+
+def notify_sent(ctx: Context, args: argparse.Namespace) -> int:
+    ids = [parse_uuid(text) for text in args.notification]
+    ctx.crm.notifications_sent(ids)  # one unit of work: an unknown id records none
+    ctx.emit({"sent": [str(i) for i in ids]}, f"{len(ids)} notification(s) reported sent")
+    return EXIT_OK
+
+
+def key_rotate(ctx: Context, args: argparse.Namespace) -> int:
+    from gdprcrm.vault import KeyFileKekSource
+
+    new = (
+        KeyFileKekSource(args.new_kek)
+        if args.new_kek.exists()
+        else KeyFileKekSource.create(args.new_kek)
+    )
+    count = ctx.crm.vault.rotate_kek(new)
+    ctx.emit(
+        {"rewrapped": count},
+        f"{count} key(s) rewrapped under {args.new_kek}; keep it, then "
+        f"replace {ctx.files.kek} with it",
+    )
+    return EXIT_OK
+
+
+COMMANDS: dict[tuple[str, str | None], Handler] = {
+    ("demo", None): demo,
+    ("init", None): init,
+    ("subject", "add"): subject_add,
+    ("subject", "find"): subject_find,
+    ("consent", "give"): consent_give,
+    ("consent", "withdraw"): consent_withdraw,
+    ("decide", None): decide,
+    ("request", "receive"): request_receive,
+    ("request", "list"): request_list,
+    ("access", None): access,
+    ("export", None): export,
+    ("rectify", None): rectify,
+    ("restrict", None): restrict,
+    ("object", None): object_,
+    ("erase", None): erase,
+    ("sweep", None): sweep,
+    ("notice", None): notice,
+    ("register", None): register,
+    ("audit", "verify"): audit_verify,
+    ("breach", "add"): breach_add,
+    ("breach", "list"): breach_list,
+    ("notify", "list"): notify_list,
+    ("notify", "sent"): notify_sent,
+    ("key", "rotate"): key_rotate,
+}
+"""(command, action) -> handler: the one place a command is bound to its code."""

@@ -1,0 +1,53 @@
+"""Collection rules: purpose limitation, minimisation, the suppression list.
+
+Pure: what the declarations allow to be stored for a set of purposes.
+
+* Art. 5(1)(b) - data is collected for specified purposes: at least one, each declared.
+* Art. 5(1)(c) - only values that one of those purposes needs; the error names the field.
+* Art. 21(3) - a contact point that objected to direct marketing may not be collected
+  again for a direct-marketing purpose (its hash outlives the erasure).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from gdprcrm.errors import InvalidInput, MinimisationError
+from gdprcrm.model import Declarations
+
+__all__ = ["check_purposes", "check_values", "suppression_applies"]
+
+
+def check_purposes(declarations: Declarations, purposes: Iterable[str]) -> tuple[str, ...]:
+    """Art. 5(1)(b): the declared purposes, sorted and unique; at least one."""
+    if isinstance(purposes, str):
+        raise InvalidInput("purposes: give a list of purpose ids, not one string")
+    chosen = tuple(sorted(set(purposes)))
+    if not chosen:
+        raise InvalidInput("give at least one purpose (Art. 5(1)(b))")
+    for purpose_id in chosen:
+        declarations.purpose(purpose_id)  # UnknownPurpose for an undeclared one
+    return chosen
+
+
+def check_values(
+    declarations: Declarations, values: Mapping[str, str], purposes: Iterable[str]
+) -> None:
+    """Art. 5(1)(c): every value declared, text, and needed by one of ``purposes``."""
+    if not isinstance(values, Mapping):
+        raise InvalidInput("values: expected a mapping of field names to text")
+    chosen = sorted(purposes)
+    needed = declarations.fields_needed(chosen)
+    for name, value in values.items():
+        declarations.field(name)  # UnknownField for an undeclared one
+        if name not in needed:
+            raise MinimisationError(
+                f"field {name!r} is needed by none of the purposes {chosen} (Art. 5(1)(c))"
+            )
+        if not isinstance(value, str):
+            raise InvalidInput(f"field {name!r}: values are text")
+
+
+def suppression_applies(declarations: Declarations, purposes: Iterable[str]) -> bool:
+    """Art. 21(3): collecting for these purposes must consult the suppression list."""
+    return any(declarations.purpose(p).direct_marketing for p in purposes)

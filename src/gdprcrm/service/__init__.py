@@ -1,0 +1,26 @@
+"""The Controller and its workflows: one module per GDPR operation, no rules here.
+
+* :mod:`~gdprcrm.service.controller` - the flat public API (:class:`Controller`);
+* :mod:`~gdprcrm.service.kernel` - clock, audit append, state loading, sealing;
+* one workflow module each: ``collection``, ``consent``, ``processing``, ``requests``,
+  ``rights``, ``erasure``, ``retention``, ``notifications``, ``breaches``.
+
+The rules these workflows apply live in :mod:`gdprcrm.policy`, by article.
+"""
+
+from gdprcrm.errors import MinimisationError, ProcessingRefused, Suppressed
+from gdprcrm.service.controller import Controller
+from gdprcrm.service.erasure import ERASURE_MARKER, ErasureOutcome
+from gdprcrm.service.kernel import BIRTH_DATE_FIELD
+from gdprcrm.service.retention import SweepResult
+
+__all__ = [
+    "BIRTH_DATE_FIELD",
+    "ERASURE_MARKER",
+    "Controller",
+    "ErasureOutcome",
+    "MinimisationError",
+    "ProcessingRefused",
+    "Suppressed",
+    "SweepResult",
+]

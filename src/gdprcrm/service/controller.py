@@ -1,0 +1,458 @@
+"""The Controller: the flat public API, one method per GDPR operation.
+
+Each method is a short delegation into the workflow module that holds the operation
+(collection, consent, processing, requests, rights, erasure, retention, notifications,
+breaches), over a small shared :class:`~gdprcrm.service.kernel.Kernel`. No rule lives
+here: the rules are in :mod:`gdprcrm.policy`, by article.
+
+    crm = Controller.open("crm.db", declarations, kek=KeyFileKekSource("kek.key"),
+                          signer=CertificateSigner.generate("acme-dpo"))
+    sid = crm.add_subject({"email": "lea@example.fr", "name": "Léa"}, "FR",
+                          purposes=["newsletter"])
+    crm.give_consent(sid, "newsletter", channel="web-form")
+    crm.decide(sid, "newsletter").allowed        # True
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from datetime import date, datetime
+from typing import Any
+
+from gdprcrm.audit import verify as verify_chain
+from gdprcrm.audit.chain import Verification
+from gdprcrm.clock import Clock, SystemClock
+from gdprcrm.deadlines import FRANCE, HolidayCalendar
+from gdprcrm.errors import InvalidInput
+from gdprcrm.model import (
+    DEFAULT_CONSENT_AGES,
+    AgeAttestation,
+    Breach,
+    CommunicationException,
+    Consent,
+    ConsentAges,
+    ConsentEvent,
+    ConsentGiven,
+    ConsentGiver,
+    ConsentWithdrawn,
+    DataSource,
+    DataSubjectRequest,
+    Declarations,
+    Objection,
+    RecipientNotification,
+    RequestKind,
+    Restriction,
+    RestrictionGround,
+    Subject,
+    SubjectId,
+)
+from gdprcrm.policy import CompiledState, Decision, Operation, SubjectState
+from gdprcrm.service import (
+    breaches,
+    collection,
+    consent,
+    erasure,
+    notifications,
+    processing,
+    requests,
+    retention,
+    rights,
+)
+from gdprcrm.service.erasure import ErasureOutcome
+from gdprcrm.service.kernel import Kernel
+from gdprcrm.service.retention import SweepResult
+from gdprcrm.storage.protocols import Storage
+from gdprcrm.storage.sqlite import SQLiteStorage
+from gdprcrm.vault import CertificateSigner, Kek, KekSource, KeyVault
+
+__all__ = ["Controller"]
+
+
+class Controller:
+    """The facade host applications call. Thread-safe as far as its storage is."""
+
+    def __init__(
+        self,
+        storage: Storage,
+        vault: KeyVault,
+        declarations: Declarations,
+        *,
+        clock: Clock | None = None,
+        audit_key: bytes | None = None,
+        actor: str = "system",
+        ages: ConsentAges = DEFAULT_CONSENT_AGES,
+        calendar: HolidayCalendar = FRANCE,
+    ) -> None:
+        if not isinstance(declarations, Declarations):
+            raise InvalidInput("Controller needs Declarations (see gdprcrm.config)")
+        if not declarations.notices:
+            raise InvalidInput("the declarations need at least one published notice version")
+        self._k = Kernel(
+            storage,
+            vault,
+            declarations,
+            clock if clock is not None else SystemClock(),
+            audit_key=audit_key,
+            actor=actor,
+            ages=ages,
+            calendar=calendar,
+        )
+
+    @classmethod
+    def open(
+        cls,
+        path: str | os.PathLike[str],
+        declarations: Declarations,
+        *,
+        kek: KekSource | Kek,
+        signer: CertificateSigner,
+        clock: Clock | None = None,
+        audit_key: bytes | None = None,
+    ) -> Controller:
+        """The embedded default: records in an SQLite file, keys in a second file beside it."""
+        storage = SQLiteStorage(path)
+        vault = KeyVault(storage.key_store(), kek, signer=signer, clock=clock)
+        return cls(storage, vault, declarations, clock=clock, audit_key=audit_key)
+
+    @property
+    def storage(self) -> Storage:
+        return self._k.storage
+
+    @property
+    def vault(self) -> KeyVault:
+        return self._k.vault
+
+    @property
+    def declarations(self) -> Declarations:
+        return self._k.declarations
+
+    @property
+    def clock(self) -> Clock:
+        return self._k.clock
+
+    def close(self) -> None:
+        self._k.storage.close()
+
+    # -- collection (Art. 5(1)(b)-(c), 9, 13, 14) -------------------------------------
+
+    def add_subject(
+        self,
+        values: Mapping[str, str],
+        jurisdiction: str,
+        purposes: Iterable[str],
+        *,
+        source: DataSource | None = None,
+        birth_date: date | None = None,
+        attested_age: AgeAttestation | None = None,
+        at: datetime | None = None,
+    ) -> SubjectId:
+        """Store a new person's values, encrypted, for the given purposes.
+
+        Refuses a value that none of ``purposes`` needs (Art. 5(1)(c), naming the field),
+        an undeclared purpose or field, and a value that is not text. ``source`` marks
+        data not collected from the person (Art. 14): the audit records when they must be
+        informed (one month, Art. 14(3)(a)).
+        """
+        return collection.add_subject(
+            self._k,
+            values,
+            jurisdiction,
+            purposes,
+            source=source,
+            birth_date=birth_date,
+            attested_age=attested_age,
+            at=at,
+        )
+
+    def find_subject(
+        self, *, email: str | None = None, phone: str | None = None
+    ) -> list[SubjectId]:
+        """The subjects with this e-mail address or phone number (through the blind index)."""
+        return collection.find_subject(self._k, email=email, phone=phone)
+
+    def subject(self, subject_id: SubjectId) -> Subject:
+        """The stored subject record (no personal values: those are in :meth:`values`)."""
+        return collection.get_subject(self._k, subject_id)
+
+    # -- consent (Art. 7, 8) ----------------------------------------------------------
+
+    def give_consent(
+        self,
+        subject_id: SubjectId,
+        purpose_id: str,
+        *,
+        channel: str,
+        evidence: Mapping[str, str] | None = None,
+        notice_version: str | None = None,
+        language: str = "fr",
+        explicit: bool = False,
+        given_by: ConsentGiver = ConsentGiver.SUBJECT,
+        at: datetime | None = None,
+    ) -> ConsentGiven:
+        """Record a consent for one purpose (Art. 7(1)-(2)), under the current notice by
+        default. A parent's consent for a minor is ``given_by=PARENTAL_RESPONSIBILITY``."""
+        return consent.give_consent(
+            self._k,
+            subject_id,
+            purpose_id,
+            channel=channel,
+            evidence=evidence,
+            notice_version=notice_version,
+            language=language,
+            explicit=explicit,
+            given_by=given_by,
+            at=at,
+        )
+
+    def withdraw_consent(
+        self,
+        subject_id: SubjectId,
+        purpose_id: str,
+        *,
+        channel: str,
+        at: datetime | None = None,
+    ) -> list[ConsentWithdrawn]:
+        """Withdraw every consent in force for the purpose: one call, as easy as giving it
+        (Art. 7(3)). Processing before stays lawful."""
+        return consent.withdraw_consent(self._k, subject_id, purpose_id, channel=channel, at=at)
+
+    def consent_history(
+        self, subject_id: SubjectId, purpose_id: str | None = None
+    ) -> list[ConsentEvent]:
+        """The subject's consent events (for one purpose, if given), oldest first."""
+        return consent.consent_history(self._k, subject_id, purpose_id)
+
+    def consents(self, subject_id: SubjectId, purpose_id: str | None = None) -> list[Consent]:
+        """The subject's consents (for one purpose, if given), each with its evidence,
+        notice version, giver and withdrawal, in order of giving (Art. 7(1), 7(3))."""
+        return consent.consents(self._k, subject_id, purpose_id)
+
+    def end_relationship(self, subject_id: SubjectId, at: datetime | None = None) -> None:
+        """Record the end of the customer relationship: the periods that run from it
+        (e.g. 5 years of archive for proof) start now (Art. 5(1)(e))."""
+        retention.end_relationship(self._k, subject_id, at)
+
+    # -- decisions (Art. 5, 6, 7, 8, 9, 17, 18, 21) -------------------------------------
+
+    def state(self, subject_id: SubjectId) -> SubjectState:
+        """The subject's loaded state: what :func:`gdprcrm.policy.decide` reads."""
+        return processing.load_state(self._k, subject_id)
+
+    def decide(
+        self,
+        subject_id: SubjectId,
+        purpose_id: str,
+        at: datetime | None = None,
+        *,
+        operation: Operation = Operation.USE,
+    ) -> Decision:
+        """May ``purpose_id`` process this subject now (or at ``at``)? See gdprcrm.policy."""
+        return processing.decide_now(self._k, subject_id, purpose_id, at, operation)
+
+    def decider(self, subject_id: SubjectId) -> CompiledState:
+        """The subject's decisions, compiled: load once, then ask as often as needed
+        (a lookup and a binary search per question; reload after any change)."""
+        return processing.decider(self._k, subject_id)
+
+    @contextlib.contextmanager
+    def processing(
+        self, subject_id: SubjectId, purpose_id: str, *, operation: Operation = Operation.USE
+    ) -> Iterator[Decision]:
+        """Wrap real processing: refused with ProcessingRefused, audited when allowed.
+
+        with crm.processing(sid, "newsletter"):
+            send_newsletter(...)
+        """
+        with processing.processing(self._k, subject_id, purpose_id, operation) as decision:
+            yield decision
+
+    # -- requests (Art. 12) -----------------------------------------------------------
+
+    def receive_request(
+        self, subject_id: SubjectId, kind: RequestKind, received_at: datetime | None = None
+    ) -> DataSubjectRequest:
+        """Register a request; its due date follows Art. 12(3) in the controller's zone."""
+        return requests.receive_request(self._k, subject_id, kind, received_at)
+
+    def extend_request(
+        self, request_id: uuid.UUID, *, reasons: str, at: datetime | None = None
+    ) -> DataSubjectRequest:
+        """Art. 12(3): two more months, if the person is told why within the first month."""
+        return requests.extend_request(self._k, request_id, reasons=reasons, at=at)
+
+    def ask_identity(
+        self, request_id: uuid.UUID, *, doubt: str, at: datetime | None = None
+    ) -> DataSubjectRequest:
+        """Art. 12(6): ask for more identification, only on a recorded reasonable doubt;
+        the clock stops until it arrives."""
+        return requests.ask_identity(self._k, request_id, doubt=doubt, at=at)
+
+    def identity_received(
+        self, request_id: uuid.UUID, at: datetime | None = None
+    ) -> DataSubjectRequest:
+        """The identification arrived: the clock runs again, the due date moves."""
+        return requests.identity_received(self._k, request_id, at)
+
+    def refuse_request(
+        self,
+        request_id: uuid.UUID,
+        *,
+        reasons: str,
+        language: str = "fr",
+        at: datetime | None = None,
+    ) -> DataSubjectRequest:
+        """Art. 12(4)-(5): refuse, with the reasons and the right to complain and to a
+        judicial remedy stated in the outcome, in ``language`` ("fr" or "en")."""
+        return requests.refuse_request(
+            self._k, request_id, reasons=reasons, language=language, at=at
+        )
+
+    def complete_request(
+        self, request_id: uuid.UUID, *, outcome: str, at: datetime | None = None
+    ) -> DataSubjectRequest:
+        """Close a request as answered; the audit records whether it was late."""
+        return requests.complete_request(self._k, request_id, outcome=outcome, at=at)
+
+    def open_requests(self) -> list[DataSubjectRequest]:
+        """Open requests, soonest due first."""
+        return requests.open_requests(self._k)
+
+    # -- rights (Art. 15-21) ----------------------------------------------------------
+
+    def values(self, subject_id: SubjectId) -> dict[str, str]:
+        """Every stored value of the subject, decrypted (for the host's own use)."""
+        return rights.values(self._k, subject_id)
+
+    def access_report(self, subject_id: SubjectId, at: datetime | None = None) -> dict[str, Any]:
+        """Art. 15: confirmation, every stored value decrypted, and the Art. 15(1) facts
+        (purposes, categories, actual recipients, transfers, retention, source, rights)."""
+        return rights.access_report(self._k, subject_id, at)
+
+    def export(self, subject_id: SubjectId, fmt: str = "json", at: datetime | None = None) -> str:
+        """Art. 20: the data the person provided, on consent or contract, as JSON (valid
+        against :func:`gdprcrm.documents.portability_schema`) or CSV."""
+        return rights.export(self._k, subject_id, fmt, at)
+
+    def rectify(
+        self, subject_id: SubjectId, values: Mapping[str, str], at: datetime | None = None
+    ) -> tuple[str, ...]:
+        """Art. 16: replace values; returns the recipients to notify (Art. 19)."""
+        return rights.rectify(self._k, subject_id, values, at)
+
+    def restrict(
+        self, subject_id: SubjectId, ground: RestrictionGround, at: datetime | None = None
+    ) -> Restriction:
+        """Art. 18: from now on, only storage (save the Art. 18(2) cases)."""
+        return rights.restrict(self._k, subject_id, ground, at)
+
+    def lift_restriction(
+        self, restriction: Restriction, *, informed_at: datetime, at: datetime | None = None
+    ) -> Restriction:
+        """Art. 18(3): lift a restriction, the subject having been informed before."""
+        return rights.lift_restriction(self._k, restriction, informed_at=informed_at, at=at)
+
+    def object(
+        self,
+        subject_id: SubjectId,
+        purpose_id: str | None = None,
+        *,
+        direct_marketing: bool = False,
+        at: datetime | None = None,
+    ) -> Objection:
+        """Art. 21: object to direct marketing (absolute), or to a purpose resting on
+        Art. 6(1)(e) or (f); objecting to any other purpose has no legal basis."""
+        return rights.object_to(
+            self._k, subject_id, purpose_id, direct_marketing=direct_marketing, at=at
+        )
+
+    # -- erasure (Art. 17, 19) --------------------------------------------------------
+
+    def erase(
+        self, subject_id: SubjectId, *, dry_run: bool = False, at: datetime | None = None
+    ) -> ErasureOutcome:
+        """Erase the subject: everything not held under Art. 17(3) goes now; what is held
+        stays, restricted, until its hold ends; the key is shredded once nothing is held.
+
+        Crash-safe: the erasure is marked first; :meth:`resume_erasures` completes any
+        erasure that an interruption left half-done, and repeating a step is harmless.
+        """
+        return erasure.erase(self._k, subject_id, dry_run=dry_run, at=at)
+
+    def resume_erasures(self, at: datetime | None = None) -> list[ErasureOutcome]:
+        """Complete every erasure that is due: interrupted ones, and holds that ended."""
+        return erasure.resume_erasures(self._k, at)
+
+    # -- storage limitation (Art. 5(1)(e)) ----------------------------------------------
+
+    def sweep(
+        self,
+        at: datetime | None = None,
+        *,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> SweepResult:
+        """Apply every retention rule that has fallen due, reading only what is due (an
+        indexed range of the schedule, never the whole base). ``progress(done, total)`` is
+        called after each item."""
+        return retention.sweep(self._k, at, progress)
+
+    # -- Art. 19 notifications ----------------------------------------------------------
+
+    def pending_notifications(self, limit: int = 1000) -> list[RecipientNotification]:
+        """Art. 19: the notifications owed to recipients and not yet reported sent,
+        oldest first. Send them, then call :meth:`notification_sent` for each."""
+        return notifications.pending_notifications(self._k, limit)
+
+    def notification_sent(
+        self, notification_id: uuid.UUID, at: datetime | None = None
+    ) -> RecipientNotification:
+        """Record that a recipient was told (Art. 19; Art. 5(2) accountability)."""
+        return self.notifications_sent([notification_id], at)[0]
+
+    def notifications_sent(
+        self, notification_ids: Iterable[uuid.UUID], at: datetime | None = None
+    ) -> list[RecipientNotification]:
+        """Record several sendings in one unit of work: an unknown id records none.
+        Each is audited once; reporting one again changes nothing."""
+        return notifications.notifications_sent(self._k, notification_ids, at)
+
+    def notifications(self, subject_id: SubjectId) -> list[RecipientNotification]:
+        """Art. 19, second sentence: the recipients told about this subject, on request."""
+        return notifications.notifications_for(self._k, subject_id)
+
+    # -- breaches (Art. 33, 34) ---------------------------------------------------------
+
+    def record_breach(self, breach: Breach) -> Breach:
+        """Document a breach (Art. 33(5)); ``aware_at`` starts the 72-hour clock."""
+        return breaches.record_breach(self._k, breach)
+
+    def notify_breach(
+        self, breach_id: Any, *, at: datetime | None = None, delay_reasons: str | None = None
+    ) -> Breach:
+        """Record the notification to the authority; after 72 hours, the reasons for the
+        delay are required (Art. 33(1))."""
+        return breaches.notify_breach(self._k, breach_id, at=at, delay_reasons=delay_reasons)
+
+    def communicate_breach(
+        self,
+        breach_id: Any,
+        *,
+        at: datetime | None = None,
+        exception: CommunicationException | None = None,
+    ) -> Breach:
+        """Art. 34: record that the people were told, or the Art. 34(3) exception that
+        dispenses with it."""
+        return breaches.communicate_breach(self._k, breach_id, at=at, exception=exception)
+
+    def breaches(self) -> list[Breach]:
+        """Every documented breach (Art. 33(5))."""
+        return breaches.all_breaches(self._k)
+
+    # -- accountability (Art. 5(2)) -----------------------------------------------------
+
+    def verify_audit(self) -> Verification:
+        """Verify the whole audit chain: the first broken link, or OK."""
+        with self._k.storage.unit_of_work(read_only=True) as uow:
+            return verify_chain(uow.audit.range(0), key=self._k.audit_key)

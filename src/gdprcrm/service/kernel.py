@@ -1,0 +1,191 @@
+"""The small kernel every workflow shares: clock, audit append, state loading, sealing.
+
+Nothing here decides anything: these are the mechanical steps each GDPR operation
+repeats (read the instant, load what a rule needs, encrypt values, append an audit
+entry) inside the unit of work the operation opened. Helpers never commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime
+
+import attrs
+
+from gdprcrm.audit import AuditChain
+from gdprcrm.clock import Clock
+from gdprcrm.deadlines import HolidayCalendar
+from gdprcrm.errors import SubjectErased, UnknownRecord
+from gdprcrm.model import (
+    BlindIndexEntry,
+    ConsentAges,
+    Declarations,
+    DetailValue,
+    Lookup,
+    NotificationEvent,
+    PersonalField,
+    RecipientNotification,
+    Subject,
+    SubjectId,
+    SubjectStatus,
+)
+from gdprcrm.model._checks import check_aware
+from gdprcrm.policy import SubjectState
+from gdprcrm.policy.retention import anchors_of, schedule_for
+from gdprcrm.storage.protocols import Storage, UnitOfWork
+from gdprcrm.vault import KeyVault
+
+__all__ = ["BIRTH_DATE_FIELD", "Kernel"]
+
+BIRTH_DATE_FIELD = "gdprcrm_birth_date"
+"""The reserved field that holds a birth date, encrypted like every personal value."""
+
+
+class Kernel:
+    """What every workflow needs, wired once by the Controller."""
+
+    __slots__ = (
+        "actor",
+        "ages",
+        "audit_key",
+        "calendar",
+        "chain",
+        "clock",
+        "declarations",
+        "storage",
+        "vault",
+    )
+
+    def __init__(
+        self,
+        storage: Storage,
+        vault: KeyVault,
+        declarations: Declarations,
+        clock: Clock,
+        *,
+        audit_key: bytes | None,
+        actor: str,
+        ages: ConsentAges,
+        calendar: HolidayCalendar,
+    ) -> None:
+        self.storage = storage
+        self.vault = vault
+        self.declarations = declarations
+        self.clock = clock
+        self.chain = AuditChain(audit_key)
+        self.audit_key = audit_key
+        self.actor = actor
+        self.ages = ages
+        self.calendar = calendar
+
+    @property
+    def tz(self) -> str:
+        """The controller's legal time zone: the calendar dates of Art. 12 deadlines."""
+        return self.declarations.controller.legal_timezone
+
+    def now(self, at: datetime | None) -> datetime:
+        """``at`` if given (it must be aware), else the clock's instant."""
+        return self.clock.now() if at is None else check_aware(at, "at")
+
+    def audit(
+        self,
+        uow: UnitOfWork,
+        action: str,
+        subject_id: SubjectId | None = None,
+        purpose_id: str | None = None,
+        *,
+        at: datetime,
+        details: Mapping[str, DetailValue] | None = None,
+    ) -> None:
+        """Append one audit entry (Art. 5(2)) in ``uow``: non-personal details only."""
+        entry = self.chain.next_entry(
+            uow.audit.head(),
+            at=at,
+            actor=self.actor,
+            action=action,
+            subject_id=subject_id,
+            purpose_id=purpose_id,
+            details=details or {},
+        )
+        uow.audit.append(entry)
+
+    def active(self, uow: UnitOfWork, subject_id: SubjectId) -> Subject:
+        """The subject, locked for update; an erased one is refused."""
+        subject = uow.subjects.get_for_update(subject_id)
+        if subject.status is not SubjectStatus.ACTIVE:
+            raise UnknownRecord(f"subject {subject_id} was erased")
+        return subject
+
+    def load_state(self, uow: UnitOfWork, subject: Subject) -> SubjectState:
+        """Everything decide() needs about ``subject``, read in ``uow``."""
+        sid = subject.id
+        if subject.status is SubjectStatus.ACTIVE:
+            stored = uow.subjects.fields(sid, [BIRTH_DATE_FIELD])
+            if stored:
+                born = self.vault.decrypt(sid, BIRTH_DATE_FIELD, stored[0].ciphertext)
+                subject = attrs.evolve(subject, birth_date=date.fromisoformat(str(born)))
+        return SubjectState(
+            subject,
+            uow.consents.history(sid),
+            uow.objections.for_subject(sid),
+            uow.restrictions.for_subject(sid),
+            anchors_of(subject),
+        )
+
+    def schedule(self, uow: UnitOfWork, state: SubjectState) -> None:
+        """Keep the retention schedule in step with the subject's records."""
+        uow.retention.clear(state.subject.id)
+        uow.retention.schedule(schedule_for(state, self.declarations))
+
+    def seal(
+        self, subject_id: SubjectId, values: Mapping[str, str], now: datetime
+    ) -> tuple[list[PersonalField], list[BlindIndexEntry]]:
+        """The values encrypted under the subject's key, and the lookup keys' blind index."""
+        fields = [
+            PersonalField(subject_id, name, self.vault.encrypt(subject_id, name, value), now)
+            for name, value in sorted(values.items())
+        ]
+        index = [
+            BlindIndexEntry(
+                subject_id, name, spec.lookup, self.vault.blind_index(spec.lookup, values[name])
+            )
+            for name in sorted(values)
+            if (spec := self.declarations.field(name)).lookup is not None
+        ]
+        return fields, index
+
+    def index_entries(self, uow: UnitOfWork, subject_id: SubjectId) -> list[tuple[Lookup, bytes]]:
+        """The subject's lookup keys, as (kind, blind index), from their stored values."""
+        out = []
+        for f in uow.subjects.fields(subject_id):
+            spec = self.declarations.find_field(f.name)
+            if spec is not None and spec.lookup is not None:
+                value = str(self.vault.decrypt(subject_id, f.name, f.ciphertext))
+                out.append((spec.lookup, self.vault.blind_index(spec.lookup, value)))
+        return out
+
+    def decrypted(
+        self, uow: UnitOfWork, subject_id: SubjectId, *, include_birth_date: bool = False
+    ) -> dict[str, str]:
+        """The subject's stored values, decrypted (shredded ones left out)."""
+        out = {}
+        for f in uow.subjects.fields(subject_id):
+            if f.name == BIRTH_DATE_FIELD and not include_birth_date:
+                continue
+            try:
+                out[f.name] = str(self.vault.decrypt(subject_id, f.name, f.ciphertext))
+            except SubjectErased:
+                continue
+        return out
+
+    def notify(
+        self,
+        uow: UnitOfWork,
+        subject_id: SubjectId,
+        recipients: Iterable[str],
+        event: NotificationEvent,
+        now: datetime,
+    ) -> None:
+        """Art. 19: each recipient to whom the data was disclosed is owed word of it."""
+        for recipient_id in recipients:
+            uow.notifications.add(RecipientNotification(subject_id, recipient_id, event, now))

@@ -1,0 +1,146 @@
+"""Data-subject requests (Art. 12): receipt, extension, identification, refusal, answer.
+
+Each operation is one unit of work: load the request, apply the pure transition of
+:mod:`gdprcrm.policy.requests`, save it with its audit entry, commit.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import datetime
+
+from gdprcrm.documents.refusal import refusal_text
+from gdprcrm.model import DataSubjectRequest, DetailValue, RequestKind, SubjectId
+from gdprcrm.policy import requests as rules
+from gdprcrm.service.kernel import Kernel
+
+__all__ = [
+    "ask_identity",
+    "complete_request",
+    "extend_request",
+    "identity_received",
+    "open_requests",
+    "receive_request",
+    "refuse_request",
+]
+
+
+def receive_request(
+    k: Kernel, subject_id: SubjectId, kind: RequestKind, received_at: datetime | None
+) -> DataSubjectRequest:
+    received = k.now(received_at)
+    request = rules.new_request(subject_id, kind, received, tz=k.tz, calendar=k.calendar)
+    with k.storage.unit_of_work() as uow:
+        k.active(uow, subject_id)
+        uow.requests.add(request)
+        k.audit(
+            uow,
+            "request.received",
+            subject_id,
+            at=received,
+            details={
+                "kind": kind.value,
+                "request": str(request.id),
+                "due": request.due_at.date().isoformat(),
+            },
+        )
+        uow.commit()
+    return request
+
+
+def _transition(
+    k: Kernel,
+    request_id: uuid.UUID,
+    action: str,
+    now: datetime,
+    step: Callable[[DataSubjectRequest], DataSubjectRequest],
+    details: Callable[[DataSubjectRequest, DataSubjectRequest], dict[str, DetailValue]]
+    | None = None,
+) -> DataSubjectRequest:
+    """Load, transition, save and audit one request in one unit of work."""
+    with k.storage.unit_of_work() as uow:
+        request = rules.ensure_open(uow.requests.get(request_id))
+        updated = step(request)
+        uow.requests.update(updated)
+        extra = {} if details is None else details(request, updated)
+        k.audit(
+            uow,
+            action,
+            updated.subject_id,
+            at=now,
+            details={"request": str(updated.id), **extra},
+        )
+        uow.commit()
+    return updated
+
+
+def extend_request(
+    k: Kernel, request_id: uuid.UUID, *, reasons: str, at: datetime | None
+) -> DataSubjectRequest:
+    now = k.now(at)
+    return _transition(
+        k,
+        request_id,
+        "request.extended",
+        now,
+        lambda r: rules.extend(r, reasons=reasons, at=now, tz=k.tz, calendar=k.calendar),
+    )
+
+
+def ask_identity(
+    k: Kernel, request_id: uuid.UUID, *, doubt: str, at: datetime | None
+) -> DataSubjectRequest:
+    now = k.now(at)
+    return _transition(
+        k,
+        request_id,
+        "request.identity-asked",
+        now,
+        lambda r: rules.ask_identity(r, doubt=doubt, at=now),
+    )
+
+
+def identity_received(k: Kernel, request_id: uuid.UUID, at: datetime | None) -> DataSubjectRequest:
+    now = k.now(at)
+    return _transition(
+        k,
+        request_id,
+        "request.identity-received",
+        now,
+        lambda r: rules.identity_received(r, at=now, tz=k.tz, calendar=k.calendar),
+        lambda _, new: {"due": new.due_at.date().isoformat()},
+    )
+
+
+def refuse_request(
+    k: Kernel, request_id: uuid.UUID, *, reasons: str, language: str, at: datetime | None
+) -> DataSubjectRequest:
+    now = k.now(at)
+    outcome = refusal_text(reasons, k.declarations.controller.supervisory_authority, language)
+    return _transition(
+        k,
+        request_id,
+        "request.refused",
+        now,
+        lambda r: rules.refuse(r, reasons=reasons, outcome=outcome, at=now),
+    )
+
+
+def complete_request(
+    k: Kernel, request_id: uuid.UUID, *, outcome: str, at: datetime | None
+) -> DataSubjectRequest:
+    now = k.now(at)
+    return _transition(
+        k,
+        request_id,
+        "request.completed",
+        now,
+        lambda r: rules.complete(r, outcome=outcome, at=now),
+        lambda old, _: {"late": rules.is_late(old, now)},
+    )
+
+
+def open_requests(k: Kernel) -> list[DataSubjectRequest]:
+    with k.storage.unit_of_work(read_only=True) as uow:
+        return uow.requests.open_by_due(100_000)

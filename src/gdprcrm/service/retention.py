@@ -1,0 +1,118 @@
+"""Storage limitation (Art. 5(1)(e)): the retention sweep, and the anchors it runs from."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+import attrs
+
+from gdprcrm.model import (
+    NotificationEvent,
+    RetentionAction,
+    RetentionDue,
+    SubjectId,
+    SubjectStatus,
+)
+from gdprcrm.policy import retention_due
+from gdprcrm.policy.retention import expiring_fields
+from gdprcrm.service import erasure
+from gdprcrm.service.kernel import Kernel
+
+__all__ = ["SweepResult", "end_relationship", "sweep"]
+
+
+@attrs.frozen
+class SweepResult:
+    """What a retention sweep did."""
+
+    examined: int = 0
+    erased: int = 0
+    """(subject, purpose) pairs whose data was erased (Art. 5(1)(e))."""
+    anonymised: int = 0
+    flagged: int = 0
+    """Pairs flagged for a human review (e.g. one re-contact of a prospect, CNIL)."""
+    rescheduled: int = 0
+    """Pairs whose anchor moved (a new contact): not due after all."""
+    erasures_completed: int = 0
+
+
+def end_relationship(k: Kernel, subject_id: SubjectId, at: datetime | None) -> None:
+    """The anchor of periods that run from the end of the customer relationship."""
+    now = k.now(at)
+    with k.storage.unit_of_work() as uow:
+        subject = attrs.evolve(k.active(uow, subject_id), relationship_ended_at=now)
+        uow.subjects.update(subject)
+        k.schedule(uow, k.load_state(uow, subject))
+        k.audit(uow, "relationship.ended", subject_id, at=now)
+        uow.commit()
+
+
+def sweep(
+    k: Kernel, at: datetime | None, progress: Callable[[int, int], None] | None
+) -> SweepResult:
+    """Apply every rule fallen due, reading only what is due (an indexed range)."""
+    now = k.now(at)
+    with k.storage.unit_of_work(read_only=True) as uow:
+        due = uow.retention.due_before(now, limit=10_000_000)
+    counts = dict.fromkeys(
+        ("erased", "anonymised", "flagged", "rescheduled", "erasures_completed"), 0
+    )
+    finished_subjects: list[SubjectId] = []
+    for done, entry in enumerate(due, start=1):
+        if entry.purpose_id == erasure.ERASURE_MARKER:
+            if erasure.resume_one(k, entry.subject_id, now).completed:
+                counts["erasures_completed"] += 1
+        else:
+            kind, emptied = _expire(k, entry, now)
+            counts[kind] += 1
+            if emptied:
+                finished_subjects.append(entry.subject_id)
+        if progress is not None:
+            progress(done, len(due))
+    for subject_id in finished_subjects:  # no purpose left: erase the person (Art. 17)
+        if erasure.erase(k, subject_id, dry_run=False, at=now).completed:
+            counts["erasures_completed"] += 1
+    return SweepResult(examined=len(due), **counts)
+
+
+def _expire(k: Kernel, entry: RetentionDue, now: datetime) -> tuple[str, bool]:
+    """One (subject, purpose) whose period ran out: what kind of outcome, and whether
+    the subject has no purpose left."""
+    with k.storage.unit_of_work() as uow:
+        subject = uow.subjects.get_for_update(entry.subject_id)
+        if subject.status is not SubjectStatus.ACTIVE or entry.purpose_id not in subject.purposes:
+            uow.retention.clear(subject.id, entry.purpose_id)
+            uow.commit()
+            return "rescheduled", False
+        purpose = k.declarations.purpose(entry.purpose_id)
+        state = k.load_state(uow, subject)
+        due = retention_due(state, purpose, now)
+        if due is None or due > now:  # the anchor moved since: not due any more
+            k.schedule(uow, state)
+            uow.commit()
+            return "rescheduled", False
+        if purpose.retention.action is RetentionAction.REVIEW:
+            uow.retention.clear(subject.id, purpose.id)
+            k.audit(uow, "retention.review-due", subject.id, purpose.id, at=now)
+            uow.commit()
+            return "flagged", False
+        doomed = expiring_fields(k.declarations, subject.purposes, purpose.id)
+        uow.subjects.delete_fields(subject.id, doomed)
+        if doomed:  # Art. 19 with 17(1)(a): the purpose's recipients erase their copies
+            recipients = k.declarations.recipients_of([purpose.id])
+            k.notify(uow, subject.id, recipients, NotificationEvent.ERASURE, now)
+        remaining = subject.purposes - {purpose.id}
+        uow.subjects.update(attrs.evolve(subject, purposes=frozenset(remaining)))
+        uow.retention.clear(subject.id, purpose.id)
+        kind = "anonymised" if purpose.retention.action is RetentionAction.ANONYMISE else "erased"
+        k.audit(
+            uow,
+            f"retention.{kind}",
+            subject.id,
+            purpose.id,
+            at=now,
+            details={"fields": len(doomed)},
+        )
+        uow.commit()
+    return kind, not remaining

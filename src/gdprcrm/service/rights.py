@@ -1,0 +1,187 @@
+"""The rights of Art. 15-21: access, portability, rectification, restriction, objection."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from gdprcrm.documents.access import access_report as render_access_report
+from gdprcrm.documents.portability import portability_export
+from gdprcrm.documents.portability import to_csv as portability_csv
+from gdprcrm.errors import InvalidInput
+from gdprcrm.interactions import InteractionLog
+from gdprcrm.model import (
+    NotificationEvent,
+    Objection,
+    Restriction,
+    RestrictionGround,
+    SubjectId,
+    SuppressionEntry,
+)
+from gdprcrm.policy.collection import check_values
+from gdprcrm.policy.rights import check_objection
+from gdprcrm.service.kernel import Kernel
+
+__all__ = [
+    "EXPORT_FORMATS",
+    "access_report",
+    "export",
+    "lift_restriction",
+    "object_to",
+    "rectify",
+    "restrict",
+    "values",
+]
+
+EXPORT_FORMATS = ("json", "csv")
+
+
+def values(k: Kernel, subject_id: SubjectId) -> dict[str, str]:
+    with k.storage.unit_of_work(read_only=True) as uow:
+        uow.subjects.get(subject_id)  # UnknownRecord for an unknown id
+        return k.decrypted(uow, subject_id)
+
+
+def access_report(k: Kernel, subject_id: SubjectId, at: datetime | None) -> dict[str, Any]:
+    """Art. 15, read in one unit of work: the answer reflects one instant (EDPB 01/2022)."""
+    now = k.now(at)
+    with k.storage.unit_of_work(read_only=True) as uow:
+        subject = uow.subjects.get(subject_id)
+        state = k.load_state(uow, subject)
+        logged = InteractionLog(k.vault).read(uow, subject_id)
+        requests = uow.requests.for_subject(subject_id)
+        stored = k.decrypted(uow, subject_id, include_birth_date=True)
+    interactions = [
+        {
+            "at": i.interaction.at.isoformat(),
+            "kind": i.interaction.kind.value,
+            "direction": i.interaction.direction.value,
+            "purpose": i.interaction.purpose_id,
+            "channel": i.interaction.channel,
+            "content": i.content,
+        }
+        for i in logged
+    ]
+    return render_access_report(
+        state, stored, k.declarations, now, interactions=interactions, requests=requests
+    )
+
+
+def export(k: Kernel, subject_id: SubjectId, fmt: str, at: datetime | None) -> str:
+    """Art. 20: read, render and audit in one unit of work."""
+    now = k.now(at)
+    if fmt not in EXPORT_FORMATS:
+        raise InvalidInput("export(fmt): 'json' or 'csv'")
+    with k.storage.unit_of_work() as uow:
+        subject = uow.subjects.get(subject_id)
+        document = portability_export(subject, k.decrypted(uow, subject_id), k.declarations, now)
+        k.audit(
+            uow,
+            "export.made",
+            subject_id,
+            at=now,
+            details={"fields": len(document["data"]), "format": fmt},
+        )
+        uow.commit()
+    if fmt == "csv":
+        return portability_csv(document)
+    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+
+
+def rectify(
+    k: Kernel, subject_id: SubjectId, new_values: Mapping[str, str], at: datetime | None
+) -> tuple[str, ...]:
+    """Art. 16, and Art. 19 for the recipients of purposes using a changed field."""
+    now = k.now(at)
+    with k.storage.unit_of_work() as uow:
+        subject = k.active(uow, subject_id)
+        check_values(k.declarations, new_values, subject.purposes)
+        fields, index = k.seal(subject_id, new_values, now)
+        uow.subjects.put_fields(fields)
+        uow.subjects.put_index(index)
+        recipients = k.declarations.recipients_of(subject.purposes, fields=new_values.keys())
+        k.notify(uow, subject_id, recipients, NotificationEvent.RECTIFICATION, now)
+        k.audit(
+            uow,
+            "subject.rectified",
+            subject_id,
+            at=now,
+            details={"fields": len(new_values), "recipients": len(recipients)},
+        )
+        uow.commit()
+    return recipients
+
+
+def restrict(
+    k: Kernel, subject_id: SubjectId, ground: RestrictionGround, at: datetime | None
+) -> Restriction:
+    """Art. 18, and Art. 19 for every recipient of the subject's purposes."""
+    now = k.now(at)
+    restriction = Restriction(subject_id, ground, now)
+    with k.storage.unit_of_work() as uow:
+        subject = k.active(uow, subject_id)
+        uow.restrictions.add(restriction)
+        recipients = k.declarations.recipients_of(subject.purposes)
+        k.notify(uow, subject_id, recipients, NotificationEvent.RESTRICTION, now)
+        k.audit(
+            uow,
+            "restriction.added",
+            subject_id,
+            at=now,
+            details={"ground": ground.name.lower()},
+        )
+        uow.commit()
+    return restriction
+
+
+def lift_restriction(
+    k: Kernel, restriction: Restriction, *, informed_at: datetime, at: datetime | None
+) -> Restriction:
+    """Art. 18(3): the model refuses lifting before the subject was informed."""
+    lifted = restriction.lift(informed_at=informed_at, at=k.now(at))
+    with k.storage.unit_of_work() as uow:
+        k.active(uow, restriction.subject_id)
+        uow.restrictions.update(lifted)
+        assert lifted.lifted_at is not None
+        k.audit(uow, "restriction.lifted", restriction.subject_id, at=lifted.lifted_at)
+        uow.commit()
+    return lifted
+
+
+def object_to(
+    k: Kernel,
+    subject_id: SubjectId,
+    purpose_id: str | None,
+    *,
+    direct_marketing: bool,
+    at: datetime | None,
+) -> Objection:
+    """Art. 21: an objection the law gives (policy.rights), and the Art. 21(3)
+    suppression of the subject's contact points when it concerns direct marketing."""
+    now = k.now(at)
+    marketing = direct_marketing
+    if purpose_id is not None:
+        purpose = k.declarations.purpose(purpose_id)
+        check_objection(purpose)
+        marketing = marketing or purpose.direct_marketing
+    objection = Objection(
+        subject_id, now, purpose_id=purpose_id, direct_marketing=direct_marketing
+    )
+    with k.storage.unit_of_work() as uow:
+        k.active(uow, subject_id)
+        uow.objections.add(objection)
+        if marketing:  # Art. 21(3): remember the hashed contact points, beyond erasure
+            for kind, digest in k.index_entries(uow, subject_id):
+                uow.suppressions.add(SuppressionEntry(digest, kind, now))
+        k.audit(
+            uow,
+            "objection.recorded",
+            subject_id,
+            purpose_id,
+            at=now,
+            details={"direct_marketing": direct_marketing},
+        )
+        uow.commit()
+    return objection

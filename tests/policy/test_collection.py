@@ -1,0 +1,57 @@
+"""policy.collection: purpose limitation, minimisation, suppression (pure)."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from gdprcrm.errors import InvalidInput, MinimisationError, UnknownField, UnknownPurpose
+from gdprcrm.model import Declarations
+from gdprcrm.policy.collection import check_purposes, check_values, suppression_applies
+from gdprcrm.testing import strategies as gst
+
+
+@given(gst.declarations(), st.data())
+def test_a_value_is_accepted_iff_one_chosen_purpose_needs_it(
+    decl: Declarations, data: st.DataObject
+) -> None:
+    # Art. 5(1)(c): minimisation, field by field.
+    chosen = data.draw(st.lists(st.sampled_from([p.id for p in decl.purposes]), min_size=1))
+    name = data.draw(st.sampled_from([f.name for f in decl.fields]))
+    needed = any(name in decl.purpose(p).field_names for p in chosen)
+    if needed:
+        check_values(decl, {name: "x"}, chosen)
+    else:
+        with pytest.raises(MinimisationError, match=name):
+            check_values(decl, {name: "x"}, chosen)
+
+
+@given(gst.declarations())
+def test_undeclared_fields_and_purposes_and_non_text_values_are_refused(
+    decl: Declarations,
+) -> None:
+    some = decl.purposes[0]
+    with pytest.raises(UnknownField):
+        check_values(decl, {"not_declared_field": "x"}, [some.id])
+    with pytest.raises(UnknownPurpose):
+        check_purposes(decl, ["never-declared-purpose-id"])
+    with pytest.raises(InvalidInput):
+        check_purposes(decl, [])  # Art. 5(1)(b): a specified purpose
+    with pytest.raises(InvalidInput):
+        check_purposes(decl, some.id)  # a string, not a list of ids
+    field = some.fields[0].name
+    with pytest.raises(InvalidInput, match="text"):
+        check_values(decl, {field: 42}, [some.id])  # type: ignore[dict-item]
+    with pytest.raises(InvalidInput):
+        check_values(decl, [(field, "x")], [some.id])  # type: ignore[arg-type]
+
+
+@given(gst.declarations(), st.data())
+def test_the_suppression_list_applies_iff_a_purpose_is_direct_marketing(
+    decl: Declarations, data: st.DataObject
+) -> None:
+    # Art. 21(3): only processing for direct marketing is barred by an objection to it.
+    chosen = data.draw(st.lists(st.sampled_from([p.id for p in decl.purposes]), min_size=1))
+    expected = any(decl.purpose(p).direct_marketing for p in chosen)
+    assert suppression_applies(decl, chosen) == expected
