@@ -178,3 +178,32 @@ def test_hazmat_header_layout() -> None:
     assert hazmat.parse_header(head + bytes(28)) == (hazmat.TYPE_TEXT, 3)
     with pytest.raises(InvalidInput):
         hazmat.header(hazmat.TYPE_TEXT, 0)
+
+
+def test_the_vault_writes_exactly_the_documented_envelope() -> None:
+    # The vault builds envelopes through hazmat.seal_envelope: with the nonce fixed, its
+    # bytes are header || nonce || AES-GCM(plaintext, AAD = header || subject || field
+    # || context), each part as hazmat's docstring draws it.
+    from unittest import mock
+
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    from gdprcrm.vault import InMemoryKekSource, MemoryKeyStore
+
+    store = MemoryKeyStore()
+    vault = KeyVault(store, InMemoryKekSource(), signer=SIGNER)
+    sid = SubjectId.new()
+    nonce = bytes(range(12))
+    with mock.patch.object(hazmat, "_urandom", return_value=nonce):
+        envelope = vault.encrypt(sid, "email", "lea@example.fr", context="order-1")
+    wrapped = store.latest(sid)
+    assert wrapped is not None
+    key = hazmat.unwrap_key(
+        vault._kek.aead, wrapped.wrapped, sid.bytes, wrapped.version, wrapped.kek_id
+    )
+    head = hazmat.header(hazmat.TYPE_TEXT, 1)
+    aad = hazmat.associated_data(head, sid.bytes, b"email", b"order-1")
+    expected = head + nonce + AESGCM(key).encrypt(nonce, b"lea@example.fr", aad)
+    assert envelope == expected
+    assert envelope[:7] == bytes([0x01, 0x01, 0x01, 0, 0, 0, 1])
+    assert hazmat.open_envelope(AESGCM(key), envelope, aad[7:]) == b"lea@example.fr"

@@ -17,8 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Iterable, Iterator, Sequence
-from datetime import datetime
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import psycopg
@@ -26,16 +25,14 @@ from psycopg import sql as pgsql
 
 from gdprcrm import errors
 from gdprcrm.model import SubjectId
-from gdprcrm.model._checks import check_aware
 from gdprcrm.storage import _sql
 from gdprcrm.storage import protocols as p
-from gdprcrm.vault._rows import destroyed_text, key_from_row, tombstone_from_row
-from gdprcrm.vault.keystore import KeyStore, Secret, Tombstone, WrappedKey
+from gdprcrm.vault.keystore import KeyStore
+from gdprcrm.vault.sql_keystore import SHREDDED_MARK, Run, SQLKeyStore, migrate_key_store
 
 __all__ = ["PostgresKeyStore", "PostgresStorage", "translate"]
 
 _MIGRATION_LOCK = 0x6764_7072  # advisory lock id: "gdpr"
-_SHREDDED_MARK = "gdprcrm: subject keys were shredded"
 
 _TRANSLATION: list[tuple[type[Exception], type[errors.StorageError]]] = [
     (psycopg.errors.UniqueViolation, errors.DuplicateRecord),
@@ -242,7 +239,9 @@ class PostgresStorage(p.Storage):
             try:
                 _run_on(conn, "SELECT pg_advisory_xact_lock(?)", (_MIGRATION_LOCK,))
                 _sql.migrate(lambda s, a: _run_on(conn, s, a), _DIALECT, "PostgreSQL database")
-                _KeyStoreSchema.create(conn)
+                migrate_key_store(
+                    lambda s, a=(): _run_on(conn, s, a), "BYTEA", _KEY_TRIGGER, "PostgreSQL"
+                )
                 _run_on(conn, "COMMIT")
             except BaseException:
                 if not conn.closed:
@@ -282,182 +281,49 @@ class PostgresStorage(p.Storage):
         return f"PostgresStorage(schema={self.schema!r})"
 
 
-assert _SHREDDED_MARK == "gdprcrm: subject keys were shredded"
+_KEY_TRIGGER = (
+    """CREATE OR REPLACE FUNCTION vault_refuse_shredded() RETURNS trigger AS $$
+    BEGIN
+        IF EXISTS (SELECT 1 FROM vault_tombstones WHERE subject = NEW.subject) THEN
+            RAISE EXCEPTION 'gdprcrm: subject keys were shredded';
+        END IF;
+        RETURN NEW;
+    END $$ LANGUAGE plpgsql""",
+    """DROP TRIGGER IF EXISTS vault_keys_refuse_shredded ON vault_keys""",
+    """CREATE TRIGGER vault_keys_refuse_shredded BEFORE INSERT OR UPDATE ON vault_keys
+    FOR EACH ROW EXECUTE FUNCTION vault_refuse_shredded()""",
+)
+assert SHREDDED_MARK in _KEY_TRIGGER[0]
 
 
-class _KeyStoreSchema:
-    STATEMENTS = (
-        """CREATE TABLE IF NOT EXISTS vault_keys (
-            subject BYTEA NOT NULL, version INTEGER NOT NULL, kek_id TEXT NOT NULL,
-            wrapped BYTEA NOT NULL, kcv BYTEA NOT NULL, created_at TEXT NOT NULL,
-            PRIMARY KEY (subject, version))""",
-        """CREATE TABLE IF NOT EXISTS vault_tombstones (
-            subject BYTEA PRIMARY KEY, shredded_at TEXT NOT NULL, destroyed TEXT NOT NULL)""",
-        """CREATE TABLE IF NOT EXISTS vault_secrets (
-            name TEXT PRIMARY KEY, kek_id TEXT NOT NULL, wrapped BYTEA NOT NULL)""",
-        """CREATE OR REPLACE FUNCTION vault_refuse_shredded() RETURNS trigger AS $$
-        BEGIN
-            IF EXISTS (SELECT 1 FROM vault_tombstones WHERE subject = NEW.subject) THEN
-                RAISE EXCEPTION 'gdprcrm: subject keys were shredded';
-            END IF;
-            RETURN NEW;
-        END $$ LANGUAGE plpgsql""",
-        """DROP TRIGGER IF EXISTS vault_keys_refuse_shredded ON vault_keys""",
-        """CREATE TRIGGER vault_keys_refuse_shredded BEFORE INSERT OR UPDATE ON vault_keys
-        FOR EACH ROW EXECUTE FUNCTION vault_refuse_shredded()""",
-    )
-
-    @classmethod
-    def create(cls, conn: psycopg.Connection[Any]) -> None:
-        for statement in cls.STATEMENTS:
-            _run_on(conn, statement)
-
-
-class PostgresKeyStore:
+class PostgresKeyStore(SQLKeyStore):
     """The vault's :class:`~gdprcrm.vault.KeyStore` in PostgreSQL tables.
+
+    The statements are those of :mod:`gdprcrm.vault.sql_keystore`; here are only the
+    transactions (each operation is a short transaction of its own, or a savepoint when
+    the storage shares one connection and a unit of work is open on it) and a
+    transaction-scoped advisory lock per subject, taken by ``put`` and ``shred`` alike,
+    so that a key written concurrently with a shred either commits first (and is
+    destroyed by it) or sees the tombstone (and is refused).
 
     A shred is one committed transaction (durable with the server's default
     ``synchronous_commit``). PostgreSQL keeps deleted rows on disk until VACUUM reclaims
-    them; those rows hold only *wrapped* keys, useless without the KEK, and a tombstone
-    refuses their return. Run VACUUM regularly to reclaim them.
+    them; those rows hold only *wrapped* keys, and a tombstone refuses their return.
+    Run VACUUM regularly to reclaim them.
     """
+
+    what = "key store"
 
     def __init__(self, connections: _Connections) -> None:
         self._connections = connections
 
-    def _tx(self) -> _Tx:
-        return _Tx(self._connections)
+    @contextlib.contextmanager
+    def _transaction(self, *, write: bool) -> Iterator[Run]:
+        with _Tx(self._connections) as run:
+            yield run
 
-    def get(self, subject_id: SubjectId, version: int) -> WrappedKey | None:
-        with self._tx() as run:
-            row = run(
-                "SELECT * FROM vault_keys WHERE subject = ? AND version = ?",
-                (subject_id.bytes, version),
-            ).fetchone()
-        return None if row is None else key_from_row(row, subject_id)
-
-    def latest(self, subject_id: SubjectId) -> WrappedKey | None:
-        with self._tx() as run:
-            row = run(
-                "SELECT * FROM vault_keys WHERE subject = ? ORDER BY version DESC LIMIT 1",
-                (subject_id.bytes,),
-            ).fetchone()
-        return None if row is None else key_from_row(row, subject_id)
-
-    def put(self, key: WrappedKey) -> None:
-        try:
-            with self._tx() as run:
-                run(
-                    "INSERT INTO vault_keys VALUES (?, ?, ?, ?, ?, ?)",
-                    (
-                        key.subject_id.bytes,
-                        key.version,
-                        key.kek_id,
-                        key.wrapped,
-                        key.kcv,
-                        key.created_at.isoformat(),
-                    ),
-                )
-        except errors.DuplicateRecord:
-            raise errors.DuplicateKey(f"subject {key.subject_id}: key version exists") from None
-        except errors.StorageError as exc:
-            if _SHREDDED_MARK in str(exc):
-                raise errors.KeyShredded(
-                    f"subject {key.subject_id}: keys were shredded; refused"
-                ) from None
-            raise errors.KeyStoreError(f"key store: {exc}") from None
-
-    def shred(self, subject_id: SubjectId, at: datetime) -> tuple[Tombstone, bool]:
-        at = check_aware(at, "shred(at)")
-        sid = subject_id.bytes
-        with self._tx() as run:
-            run("SELECT pg_advisory_xact_lock(hashtext(?))", (sid.hex(),))
-            row = run("SELECT * FROM vault_tombstones WHERE subject = ?", (sid,)).fetchone()
-            if row is not None:
-                return tombstone_from_row(row), False
-            destroyed = run(
-                "DELETE FROM vault_keys WHERE subject = ? RETURNING version, kcv", (sid,)
-            ).fetchall()
-            destroyed = sorted((v, bytes(k)) for v, k in destroyed)
-            run(
-                "INSERT INTO vault_tombstones VALUES (?, ?, ?)",
-                (sid, at.isoformat(), destroyed_text(destroyed)),
-            )
-        return Tombstone(subject_id, at, tuple(destroyed)), True
-
-    def tombstone(self, subject_id: SubjectId) -> Tombstone | None:
-        with self._tx() as run:
-            row = run(
-                "SELECT * FROM vault_tombstones WHERE subject = ?", (subject_id.bytes,)
-            ).fetchone()
-        return None if row is None else tombstone_from_row(row)
-
-    def tombstones(self) -> Iterator[Tombstone]:
-        with self._tx() as run:
-            rows = run("SELECT * FROM vault_tombstones").fetchall()
-        return (tombstone_from_row(r) for r in rows)
-
-    def restore_tombstones(self, tombstones: Iterable[Tombstone]) -> int:
-        count = 0
-        with self._tx() as run:
-            for stone in tombstones:
-                sid = stone.subject_id.bytes
-                deleted = run("DELETE FROM vault_keys WHERE subject = ?", (sid,)).rowcount
-                inserted = run(
-                    "INSERT INTO vault_tombstones VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-                    (
-                        sid,
-                        stone.shredded_at.isoformat(),
-                        destroyed_text(stone.destroyed),
-                    ),
-                ).rowcount
-                count += 1 if (deleted or inserted) else 0
-        return count
-
-    def key_batches(self, batch_size: int = 1000) -> Iterator[list[WrappedKey]]:
-        last: tuple[bytes, int] = (b"", 0)
-        while True:
-            with self._tx() as run:
-                rows = run(
-                    "SELECT * FROM vault_keys WHERE (subject, version) > (?, ?) "
-                    "ORDER BY subject, version LIMIT ?",
-                    (*last, batch_size),
-                ).fetchall()
-            if not rows:
-                return
-            last = (bytes(rows[-1][0]), rows[-1][1])
-            yield [key_from_row(r) for r in rows]
-
-    def rewrap(self, keys: Sequence[WrappedKey]) -> int:
-        done = 0
-        with self._tx() as run:
-            for k in keys:
-                done += run(
-                    "UPDATE vault_keys SET kek_id = ?, wrapped = ? "
-                    "WHERE subject = ? AND version = ?",
-                    (k.kek_id, k.wrapped, k.subject_id.bytes, k.version),
-                ).rowcount
-        return done
-
-    def get_secret(self, name: str) -> Secret | None:
-        with self._tx() as run:
-            row = run(
-                "SELECT name, kek_id, wrapped FROM vault_secrets WHERE name = ?", (name,)
-            ).fetchone()
-        return None if row is None else Secret(row[0], row[1], bytes(row[2]))
-
-    def put_secret(self, secret: Secret, *, replace: bool = False) -> None:
-        statement = (
-            "INSERT INTO vault_secrets VALUES (?, ?, ?) ON CONFLICT (name) "
-            "DO UPDATE SET kek_id = excluded.kek_id, wrapped = excluded.wrapped"
-            if replace
-            else "INSERT INTO vault_secrets VALUES (?, ?, ?)"
-        )
-        try:
-            with self._tx() as run:
-                run(statement, (secret.name, secret.kek_id, secret.wrapped))
-        except errors.DuplicateRecord:
-            raise errors.DuplicateKey(f"secret {secret.name!r} exists") from None
+    def _lock_subject(self, run: Run, subject_id: SubjectId) -> None:
+        run("SELECT pg_advisory_xact_lock(hashtext(?))", (subject_id.bytes.hex(),))
 
     def close(self) -> None:
         """The connections belong to the storage; closing it closes them."""

@@ -7,7 +7,8 @@ work is one ``BEGIN IMMEDIATE`` transaction, so writers are serialised and reade
 block. Tables are created on first use, the schema version is recorded, and a database
 newer than this code is refused.
 
-Every sqlite3 error is translated here, in :func:`translate`, into the
+Every sqlite3 error is translated in one place, :func:`translate` (its table lives in
+:mod:`gdprcrm.storage.sqlite_errors`, shared with the SQLite key store), into the
 :class:`~gdprcrm.errors.StorageError` tree.
 """
 
@@ -23,48 +24,12 @@ from typing import Any
 from gdprcrm import errors
 from gdprcrm.storage import _sql
 from gdprcrm.storage import protocols as p
+from gdprcrm.storage.sqlite_errors import translate
+from gdprcrm.storage.sqlite_errors import translated as _translated
 from gdprcrm.vault.keystore import KeyStore
 from gdprcrm.vault.sqlite_keystore import SQLiteKeyStore
 
 __all__ = ["SQLiteStorage", "translate"]
-
-# (driver error class, words in its message, our error class): first match wins.
-_TRANSLATION: list[tuple[type[sqlite3.Error], tuple[str, ...], type[errors.StorageError]]] = [
-    (sqlite3.IntegrityError, ("UNIQUE", "PRIMARY KEY"), errors.DuplicateRecord),
-    (sqlite3.IntegrityError, (), errors.IntegrityError),
-    (sqlite3.ProgrammingError, ("closed",), errors.InterfaceError),
-    (sqlite3.ProgrammingError, (), errors.ProgrammingError),
-    (
-        sqlite3.OperationalError,
-        ("no such table", "no such column", "syntax error"),
-        errors.ProgrammingError,
-    ),
-    (sqlite3.OperationalError, (), errors.OperationalError),
-    (sqlite3.DataError, (), errors.DataError),
-    (sqlite3.NotSupportedError, (), errors.NotSupportedError),
-    (sqlite3.InternalError, (), errors.InternalError),
-    (sqlite3.InterfaceError, (), errors.InterfaceError),
-    (sqlite3.DatabaseError, ("too big", "too large"), errors.DataError),
-    (sqlite3.DatabaseError, (), errors.DatabaseError),
-    (sqlite3.Error, (), errors.StorageError),
-]
-
-
-def translate(exc: Exception) -> errors.StorageError | None:
-    """The StorageError for a sqlite3 error (None for anything else)."""
-    if not isinstance(exc, sqlite3.Error):
-        return None
-    message = str(exc)
-    for driver_cls, words, ours in _TRANSLATION:
-        if isinstance(exc, driver_cls) and (not words or any(w in message for w in words)):
-            return ours(f"sqlite: {_redacted(message)}")
-    return errors.StorageError(f"sqlite: {_redacted(message)}")  # pragma: no cover
-
-
-def _redacted(message: str) -> str:
-    # sqlite messages name tables and columns, never values; keep them short regardless.
-    return message[:200]
-
 
 class _Dialect(_sql.Dialect):
     blob = "BLOB"
@@ -124,12 +89,6 @@ class _SQLiteUnit(_sql.SqlUnit):
     def _end(self) -> None:
         self._storage._leave()
         self._db = None
-
-
-def _translated(exc: sqlite3.Error) -> errors.StorageError:
-    ours = translate(exc)
-    assert ours is not None
-    return ours
 
 
 class SQLiteStorage(p.Storage):

@@ -16,9 +16,13 @@ Envelope (version 1)::
     19      n+16  ciphertext and GCM tag
 
 Associated data: the 7 header bytes, then the subject id (16 bytes), the field name and
-the record context, each of the last two prefixed with its length on 2 bytes. Moving a
-ciphertext to another subject, field or record, or altering any header byte, makes the
-tag fail.
+the record context, each of the last two prefixed with its length on 2 bytes (big-endian;
+at most 255 bytes each, an empty context for none). Moving a ciphertext to another
+subject, field or record, or altering any header byte, makes the tag fail.
+
+:class:`~gdprcrm.vault.KeyVault` builds and opens every envelope through
+:func:`seal_envelope` and :func:`open_envelope`: this module is the format's one
+implementation, not a description of it (a test checks the vault's bytes against it).
 
 Wrapped data key: nonce (12) || AES-256-GCM(KEK, data key) (32 + 16), with associated
 data ``b"gdprcrm-wrap-v1" || subject id (16) || key version (4) || KEK id``.
@@ -42,11 +46,13 @@ __all__ = [
     "FORMAT_V1",
     "HEADER_SIZE",
     "KEY_SIZE",
+    "MAX_PART",
     "NONCE_SIZE",
     "OVERHEAD",
     "TAG_SIZE",
     "TYPE_BYTES",
     "TYPE_TEXT",
+    "aad_part",
     "associated_data",
     "header",
     "key_check_value",
@@ -67,6 +73,11 @@ NONCE_SIZE: Final = 12
 TAG_SIZE: Final = 16
 HEADER_SIZE: Final = 7
 OVERHEAD: Final = HEADER_SIZE + NONCE_SIZE + TAG_SIZE
+MAX_PART: Final = 255
+"""The longest field name or record context, in bytes (UTF-8)."""
+_BODY: Final = HEADER_SIZE + NONCE_SIZE
+_LARGE: Final = 4096
+_urandom = os.urandom
 _MAX_VERSION: Final = 2**32 - 1
 _WRAP_LABEL: Final = b"gdprcrm-wrap-v1"
 _KCV_LABEL: Final = b"gdprcrm key check value v1"
@@ -97,17 +108,18 @@ def parse_header(envelope: bytes) -> tuple[int, int]:
     return value_type, version
 
 
-def _prefixed(part: bytes) -> bytes:
-    if len(part) > 0xFFFF:
-        raise InvalidInput("associated-data part longer than 65535 bytes")
-    return len(part).to_bytes(2, "big") + part
+def aad_part(raw: bytes, what: str = "associated-data part") -> bytes:
+    """One length-prefixed part of the associated data (field name or record context)."""
+    if len(raw) > MAX_PART:
+        raise InvalidInput(f"{what} too long (at most {MAX_PART} bytes)")
+    return len(raw).to_bytes(2, "big") + raw
 
 
 def associated_data(head: bytes, subject: bytes, field: bytes, context: bytes) -> bytes:
     """The associated data binding an envelope to its header, subject, field and record."""
     if len(subject) != 16:
         raise InvalidInput("subject id must be 16 bytes")
-    return b"".join((head, subject, _prefixed(field), _prefixed(context)))
+    return b"".join((head, subject, aad_part(field, "field name"), aad_part(context, "context")))
 
 
 def seal_envelope(
@@ -116,18 +128,25 @@ def seal_envelope(
     """header || nonce || AES-GCM(plaintext), authenticating header + ``aad_tail``.
 
     ``aad_tail`` is :func:`associated_data` without its header (subject, field, context).
+    ``nonce`` is for test vectors only: never pass one in production.
     """
-    nonce = os.urandom(NONCE_SIZE) if nonce is None else nonce
+    if nonce is None:
+        nonce = _urandom(NONCE_SIZE)
     return head + nonce + aead.encrypt(nonce, plaintext, head + aad_tail)
 
 
 def open_envelope(aead: AESGCM, envelope: bytes, aad_tail: bytes) -> bytes:
-    """The plaintext of an envelope; DecryptionError on any failure."""
-    head = bytes(envelope[:HEADER_SIZE])
-    nonce = bytes(envelope[HEADER_SIZE : HEADER_SIZE + NONCE_SIZE])
+    """The plaintext of an envelope; DecryptionError on any failure (one opaque error).
+
+    Large envelopes are read through a memoryview: no copy of the ciphertext.
+    """
+    head = envelope[:HEADER_SIZE]
     try:
-        return aead.decrypt(nonce, bytes(envelope[HEADER_SIZE + NONCE_SIZE :]), head + aad_tail)
-    except (InvalidTag, ValueError, OverflowError):
+        if len(envelope) > _LARGE:
+            view = memoryview(envelope)
+            return aead.decrypt(view[HEADER_SIZE:_BODY], view[_BODY:], head + aad_tail)
+        return aead.decrypt(envelope[HEADER_SIZE:_BODY], envelope[_BODY:], head + aad_tail)
+    except Exception:  # InvalidTag, and anything else: one opaque error
         raise DecryptionError("cannot decrypt") from None
 
 

@@ -9,7 +9,7 @@ Invariants every implementation keeps (``tests/vault/test_keystores.py`` checks 
 for each store):
 
 * ``put`` refuses a key for a subject that has a tombstone (:class:`KeyShredded`) and
-  a second key with the same (subject, version) (:class:`KeyStoreError`);
+  a second key with the same (subject, version) (:class:`DuplicateKey`);
 * ``shred`` deletes every version of the subject's key and writes its tombstone in one
   atomic, durable step; shredding again changes nothing and says so;
 * nothing else ever deletes a key.
@@ -17,14 +17,15 @@ for each store):
 
 from __future__ import annotations
 
+import abc
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
-from typing import Protocol, runtime_checkable
+from typing import Any
 
 import attrs
 
-from gdprcrm.errors import DuplicateKey, KeyShredded
+from gdprcrm.errors import DuplicateKey, InvalidInput, KeyShredded
 from gdprcrm.model import SubjectId
 from gdprcrm.model._checks import as_utc, aware, check_aware
 
@@ -64,21 +65,52 @@ class Secret:
     wrapped: bytes = attrs.field(repr=False)
 
 
-@runtime_checkable
-class KeyStore(Protocol):
-    """The vault's persistence port. Implementations must be safe to share across threads."""
+def _subject(value: object, what: str) -> SubjectId:
+    if not isinstance(value, SubjectId):
+        raise InvalidInput(f"{what}: expected a SubjectId (use SubjectId.parse for text)")
+    return value
+
+
+def _version(value: object, what: str) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise InvalidInput(f"{what}: expected a key version >= 1")
+    return value
+
+
+def _all(values: Iterable[object], cls: type, what: str) -> list[Any]:
+    if isinstance(values, str | bytes):
+        raise InvalidInput(f"{what}: expected a sequence of {cls.__name__}")
+    items = list(values)
+    for item in items:
+        if not isinstance(item, cls):
+            raise InvalidInput(f"{what}: expected {cls.__name__} items")
+    return items
+
+
+class KeyStore(abc.ABC):
+    """The vault's persistence port. Implementations must be safe to share across threads.
+
+    The public methods check their arguments and then call a ``_``-prefixed hook that an
+    implementation writes (the shape of the storage ports): a hook never sees a subject
+    id that is not a :class:`SubjectId`, a naive instant or a malformed key. Bad input
+    raises :class:`~gdprcrm.errors.InvalidInput` and changes nothing.
+    """
 
     def get(self, subject_id: SubjectId, version: int) -> WrappedKey | None:
         """One version of the subject's key, or None."""
-        ...
+        return self._get(_subject(subject_id, "keys.get"), _version(version, "keys.get"))
 
     def latest(self, subject_id: SubjectId) -> WrappedKey | None:
         """The highest version of the subject's key, or None."""
-        ...
+        return self._latest(_subject(subject_id, "keys.latest"))
 
     def put(self, key: WrappedKey) -> None:
-        """Add a key; KeyShredded after a shred, KeyStoreError if the version exists."""
-        ...
+        """Add a key; KeyShredded after a shred, DuplicateKey if the version exists."""
+        if not isinstance(key, WrappedKey):
+            raise InvalidInput("keys.put: expected a WrappedKey")
+        _subject(key.subject_id, "keys.put")
+        _version(key.version, "keys.put")
+        self._put(key)
 
     def shred(self, subject_id: SubjectId, at: datetime) -> tuple[Tombstone, bool]:
         """Destroy every version and record the tombstone, atomically and durably.
@@ -86,101 +118,148 @@ class KeyStore(Protocol):
         Returns the tombstone and True, or the existing tombstone and False when the
         subject was already shredded.
         """
-        ...
+        sid = _subject(subject_id, "keys.shred")
+        return self._shred(sid, check_aware(at, "keys.shred(at)"))
 
-    def tombstone(self, subject_id: SubjectId) -> Tombstone | None: ...
+    def tombstone(self, subject_id: SubjectId) -> Tombstone | None:
+        return self._tombstone(_subject(subject_id, "keys.tombstone"))
 
     def tombstones(self) -> Iterator[Tombstone]:
         """Every tombstone, to be kept apart and replayed after a key-store restore."""
-        ...
+        return self._tombstones()
 
     def restore_tombstones(self, tombstones: Iterable[Tombstone]) -> int:
         """Replay tombstones: destroy any key they name, record them; returns how many
         subjects this destroyed keys for or newly recorded."""
-        ...
+        stones = _all(tombstones, Tombstone, "keys.restore_tombstones")
+        return self._restore_tombstones(stones) if stones else 0
 
     def key_batches(self, batch_size: int = 1000) -> Iterator[list[WrappedKey]]:
         """Every wrapped key, in batches (for KEK rotation)."""
-        ...
+        if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
+            raise InvalidInput("keys.key_batches(batch_size): expected an integer >= 1")
+        return self._key_batches(batch_size)
 
     def rewrap(self, keys: Sequence[WrappedKey]) -> int:
         """Replace the wrapping of existing keys (same subject and version) atomically;
         keys shredded meanwhile are skipped. Returns how many were replaced."""
-        ...
+        items = _all(keys, WrappedKey, "keys.rewrap")
+        return self._rewrap(items) if items else 0
 
-    def get_secret(self, name: str) -> Secret | None: ...
+    def get_secret(self, name: str) -> Secret | None:
+        if not isinstance(name, str) or not name:
+            raise InvalidInput("keys.get_secret: expected a secret name")
+        return self._get_secret(name)
 
-    def put_secret(self, secret: Secret, *, replace: bool = False) -> None: ...
+    def put_secret(self, secret: Secret, *, replace: bool = False) -> None:
+        """Store a controller-wide secret; DuplicateKey if it exists (unless ``replace``)."""
+        if not isinstance(secret, Secret):
+            raise InvalidInput("keys.put_secret: expected a Secret")
+        self._put_secret(secret, replace=bool(replace))
 
-    def close(self) -> None: ...
+    def close(self) -> None:  # noqa: B027 - optional: most stores hold nothing to release
+        """Release what the store holds."""
+
+    @abc.abstractmethod
+    def _get(self, subject_id: SubjectId, version: int) -> WrappedKey | None: ...
+
+    @abc.abstractmethod
+    def _latest(self, subject_id: SubjectId) -> WrappedKey | None: ...
+
+    @abc.abstractmethod
+    def _put(self, key: WrappedKey) -> None:
+        """Insert; KeyShredded if the subject has a tombstone, DuplicateKey if it exists."""
+
+    @abc.abstractmethod
+    def _shred(self, subject_id: SubjectId, at: datetime) -> tuple[Tombstone, bool]: ...
+
+    @abc.abstractmethod
+    def _tombstone(self, subject_id: SubjectId) -> Tombstone | None: ...
+
+    @abc.abstractmethod
+    def _tombstones(self) -> Iterator[Tombstone]: ...
+
+    @abc.abstractmethod
+    def _restore_tombstones(self, tombstones: Sequence[Tombstone]) -> int: ...
+
+    @abc.abstractmethod
+    def _key_batches(self, batch_size: int) -> Iterator[list[WrappedKey]]: ...
+
+    @abc.abstractmethod
+    def _rewrap(self, keys: Sequence[WrappedKey]) -> int: ...
+
+    @abc.abstractmethod
+    def _get_secret(self, name: str) -> Secret | None: ...
+
+    @abc.abstractmethod
+    def _put_secret(self, secret: Secret, *, replace: bool) -> None: ...
 
 
-class MemoryKeyStore:
+class MemoryKeyStore(KeyStore):
     """A key store in a dict: for tests, and as the reference the others must match."""
 
     def __init__(self) -> None:
         self._lock = threading.RLock()
         self._keys: dict[SubjectId, dict[int, WrappedKey]] = {}
-        self._tombstones: dict[SubjectId, Tombstone] = {}
+        self._stones: dict[SubjectId, Tombstone] = {}
         self._secrets: dict[str, Secret] = {}
 
-    def get(self, subject_id: SubjectId, version: int) -> WrappedKey | None:
+    def _get(self, subject_id: SubjectId, version: int) -> WrappedKey | None:
         versions = self._keys.get(subject_id)
         return None if versions is None else versions.get(version)
 
-    def latest(self, subject_id: SubjectId) -> WrappedKey | None:
+    def _latest(self, subject_id: SubjectId) -> WrappedKey | None:
         with self._lock:
             versions = self._keys.get(subject_id)
             return versions[max(versions)] if versions else None
 
-    def put(self, key: WrappedKey) -> None:
+    def _put(self, key: WrappedKey) -> None:
         with self._lock:
-            if key.subject_id in self._tombstones:
+            if key.subject_id in self._stones:
                 raise KeyShredded(f"subject {key.subject_id}: keys were shredded; refused")
             versions = self._keys.setdefault(key.subject_id, {})
             if key.version in versions:
                 raise DuplicateKey(f"subject {key.subject_id}: key version exists")
             versions[key.version] = key
 
-    def shred(self, subject_id: SubjectId, at: datetime) -> tuple[Tombstone, bool]:
-        at = check_aware(at, "shred(at)")
+    def _shred(self, subject_id: SubjectId, at: datetime) -> tuple[Tombstone, bool]:
         with self._lock:
-            existing = self._tombstones.get(subject_id)
+            existing = self._stones.get(subject_id)
             if existing is not None:
                 return existing, False
             versions = self._keys.pop(subject_id, {})
             stone = Tombstone(
                 subject_id, at, tuple((v, k.kcv) for v, k in sorted(versions.items()))
             )
-            self._tombstones[subject_id] = stone
+            self._stones[subject_id] = stone
             return stone, True
 
-    def tombstone(self, subject_id: SubjectId) -> Tombstone | None:
-        return self._tombstones.get(subject_id)
+    def _tombstone(self, subject_id: SubjectId) -> Tombstone | None:
+        return self._stones.get(subject_id)
 
-    def tombstones(self) -> Iterator[Tombstone]:
+    def _tombstones(self) -> Iterator[Tombstone]:
         with self._lock:
-            return iter(list(self._tombstones.values()))
+            return iter(list(self._stones.values()))
 
-    def restore_tombstones(self, tombstones: Iterable[Tombstone]) -> int:
+    def _restore_tombstones(self, tombstones: Sequence[Tombstone]) -> int:
         count = 0
         with self._lock:
             for stone in tombstones:
                 had_keys = self._keys.pop(stone.subject_id, None)
-                if stone.subject_id not in self._tombstones:
-                    self._tombstones[stone.subject_id] = stone
+                if stone.subject_id not in self._stones:
+                    self._stones[stone.subject_id] = stone
                     count += 1
                 elif had_keys:
                     count += 1
         return count
 
-    def key_batches(self, batch_size: int = 1000) -> Iterator[list[WrappedKey]]:
+    def _key_batches(self, batch_size: int) -> Iterator[list[WrappedKey]]:
         with self._lock:
             keys = [k for versions in self._keys.values() for k in versions.values()]
         for start in range(0, len(keys), batch_size):
             yield keys[start : start + batch_size]
 
-    def rewrap(self, keys: Sequence[WrappedKey]) -> int:
+    def _rewrap(self, keys: Sequence[WrappedKey]) -> int:
         done = 0
         with self._lock:
             for key in keys:
@@ -190,10 +269,10 @@ class MemoryKeyStore:
                     done += 1
         return done
 
-    def get_secret(self, name: str) -> Secret | None:
+    def _get_secret(self, name: str) -> Secret | None:
         return self._secrets.get(name)
 
-    def put_secret(self, secret: Secret, *, replace: bool = False) -> None:
+    def _put_secret(self, secret: Secret, *, replace: bool) -> None:
         with self._lock:
             if not replace and secret.name in self._secrets:
                 raise DuplicateKey(f"secret {secret.name!r} exists")
@@ -203,4 +282,4 @@ class MemoryKeyStore:
         """Nothing to release."""
 
     def __repr__(self) -> str:
-        return f"MemoryKeyStore({len(self._keys)} subjects, {len(self._tombstones)} tombstones)"
+        return f"MemoryKeyStore({len(self._keys)} subjects, {len(self._stones)} tombstones)"

@@ -9,7 +9,6 @@ lies, backups included, and yields a signed :class:`ErasureCertificate`.
 
 from __future__ import annotations
 
-import os
 import threading
 import uuid
 from collections import deque
@@ -44,9 +43,9 @@ _EMPTY_CONTEXT = b"\x00\x00"
 _TEXT = hazmat.TYPE_TEXT
 _BYTES = hazmat.TYPE_BYTES
 _HS = hazmat.HEADER_SIZE
-_NS = hazmat.HEADER_SIZE + hazmat.NONCE_SIZE
 _MIN = hazmat.OVERHEAD
-_urandom = os.urandom
+_seal = hazmat.seal_envelope
+_open = hazmat.open_envelope
 
 
 class _Entry:
@@ -142,8 +141,7 @@ class KeyVault:
         if field_part is None:
             field_part = self._field_part(field)
         tail = sid + field_part + (_EMPTY_CONTEXT if context is None else _context_part(context))
-        nonce = _urandom(12)
-        return head + nonce + aead.encrypt(nonce, data, head + tail)
+        return _seal(aead, head, data, tail)
 
     def decrypt(
         self, subject_id: SubjectId, field: str, envelope: bytes, context: Context = None
@@ -171,14 +169,7 @@ class KeyVault:
         if field_part is None:
             field_part = self._field_part(field)
         tail = sid + field_part + (_EMPTY_CONTEXT if context is None else _context_part(context))
-        try:
-            if len(envelope) > 4096:  # no copy of large ciphertexts
-                view = memoryview(envelope)
-                plain = aead.decrypt(view[_HS:_NS], view[_NS:], head + tail)
-            else:
-                plain = aead.decrypt(envelope[_HS:_NS], envelope[_NS:], head + tail)
-        except Exception:  # InvalidTag, and anything else: one opaque error
-            raise DecryptionError("cannot decrypt") from None
+        plain = _open(aead, envelope, tail)
         if value_type == _TEXT:
             try:
                 return plain.decode()
@@ -423,10 +414,7 @@ class KeyVault:
     def _field_part(self, field: str) -> bytes:
         if not isinstance(field, str) or not field:
             raise InvalidInput("field names are non-empty text")
-        raw = field.encode()
-        if len(raw) > 255:
-            raise InvalidInput("field name too long")
-        part = len(raw).to_bytes(2, "big") + raw
+        part = hazmat.aad_part(field.encode(), "field name")
         if len(self._fields) < 10_000:
             self._fields[field] = part
         return part
@@ -444,6 +432,4 @@ def _context_part(context: bytes | str | uuid.UUID) -> bytes:
         raw = context
     else:
         raise InvalidInput("a record context is bytes, str or UUID")
-    if len(raw) > 255:
-        raise InvalidInput("a record context is a short opaque id (at most 255 bytes)")
-    return len(raw).to_bytes(2, "big") + raw
+    return hazmat.aad_part(raw, "record context (a short opaque id)")

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import abc
-from collections.abc import Iterator
+import uuid
+from collections.abc import Callable, Iterator
 from datetime import datetime
 
 import pytest
 
+from gdprcrm import errors
 from gdprcrm.errors import KeyShredded, KeyStoreError, NaiveDatetime
 from gdprcrm.model import (
     SubjectId,
@@ -105,3 +107,28 @@ class KeyStoreConformance(abc.ABC):
             key_store.put_secret(Secret("index", "kek-a", b"y" * 60))
         key_store.put_secret(Secret("index", "kek-b", b"y" * 60), replace=True)
         assert key_store.get_secret("index") == Secret("index", "kek-b", b"y" * 60)
+
+    @pytest.mark.parametrize(
+        "call",
+        [
+            lambda k: k.put("not a key"),
+            lambda k: k.get(uuid.uuid4(), 1),  # a bare UUID is not a SubjectId
+            lambda k: k.get(SubjectId.new(), 0),
+            lambda k: k.latest(str(SubjectId.new())),
+            lambda k: k.shred(uuid.uuid4(), T0),
+            lambda k: k.shred(SubjectId.new(), datetime(2026, 1, 5)),  # naive
+            lambda k: k.tombstone(None),
+            lambda k: k.restore_tombstones(["x"]),
+            lambda k: k.key_batches(0),
+            lambda k: k.rewrap([object()]),
+            lambda k: k.get_secret(""),
+            lambda k: k.put_secret(("index", "kek", b"x")),
+        ],
+    )
+    def test_bad_input_is_refused_and_changes_nothing(
+        self, key_store: KeyStore, call: Callable[[KeyStore], object]
+    ) -> None:
+        with pytest.raises(errors.InvalidInput):
+            call(key_store)
+        assert list(key_store.tombstones()) == []
+        assert list(key_store.key_batches()) == []

@@ -1,0 +1,233 @@
+"""The SQL key store: one set of statements and migrations for SQLite and PostgreSQL.
+
+Wrapped keys, tombstones and controller-wide secrets live in three tables
+(``vault_keys``, ``vault_tombstones``, ``vault_secrets``) plus ``vault_meta`` holding the
+schema version. A trigger, written per dialect, refuses inside the database any key
+inserted for a subject with a tombstone. Everything else is the same SQL for both
+engines; a concrete store supplies only its transactions (:meth:`SQLKeyStore._transaction`),
+how it serialises operations on one subject, and what it does after keys are destroyed
+(SQLite truncates its write-ahead log).
+
+Placeholders are ``?``; a store's runner translates them and the driver's errors (into
+the :class:`~gdprcrm.errors.StorageError` tree) before this module sees them.
+"""
+
+from __future__ import annotations
+
+import abc
+import contextlib
+from collections.abc import Callable, Iterator, Sequence
+from datetime import datetime
+from typing import Any
+
+from gdprcrm import errors
+from gdprcrm.model import SubjectId
+from gdprcrm.vault._rows import destroyed_text, key_from_row, tombstone_from_row
+from gdprcrm.vault.keystore import KeyStore, Secret, Tombstone, WrappedKey
+
+__all__ = ["SCHEMA_VERSION", "SHREDDED_MARK", "Run", "SQLKeyStore", "migrate_key_store"]
+
+SCHEMA_VERSION = 1
+"""The key store's schema version, recorded in ``vault_meta``; a newer one is refused."""
+
+SHREDDED_MARK = "gdprcrm: subject keys were shredded"
+"""The message of the refusal trigger: how a refused re-insertion is recognised."""
+
+Run = Callable[..., Any]
+"""``run(statement, params=())`` -> a cursor (``fetchone``, ``fetchall``, ``rowcount``)."""
+
+
+def _tables(blob: str) -> list[str]:
+    return [
+        f"""CREATE TABLE IF NOT EXISTS vault_keys (
+            subject {blob} NOT NULL, version INTEGER NOT NULL, kek_id TEXT NOT NULL,
+            wrapped {blob} NOT NULL, kcv {blob} NOT NULL, created_at TEXT NOT NULL,
+            PRIMARY KEY (subject, version))""",
+        f"""CREATE TABLE IF NOT EXISTS vault_tombstones (
+            subject {blob} PRIMARY KEY, shredded_at TEXT NOT NULL, destroyed TEXT NOT NULL)""",
+        f"""CREATE TABLE IF NOT EXISTS vault_secrets (
+            name TEXT PRIMARY KEY, kek_id TEXT NOT NULL, wrapped {blob} NOT NULL)""",
+    ]
+
+
+def migrate_key_store(run: Run, blob: str, trigger: Sequence[str], where: str) -> None:
+    """Create or upgrade the key-store tables inside the caller's transaction.
+
+    Version 1: the three tables and the refusal trigger. A store whose recorded version
+    is newer than :data:`SCHEMA_VERSION` is refused (upgrade gdprcrm).
+    """
+    run("CREATE TABLE IF NOT EXISTS vault_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    row = run("SELECT value FROM vault_meta WHERE name = 'schema_version'").fetchone()
+    current = 0 if row is None else int(row[0])
+    if current > SCHEMA_VERSION:
+        raise errors.SchemaTooNew(
+            f"key store {where} has schema {current}, newer than this gdprcrm understands "
+            f"({SCHEMA_VERSION}); upgrade gdprcrm"
+        )
+    if current < 1:
+        for statement in (*_tables(blob), *trigger):
+            run(statement)
+    if current != SCHEMA_VERSION:
+        run("DELETE FROM vault_meta WHERE name = 'schema_version'")
+        run("INSERT INTO vault_meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+
+
+class SQLKeyStore(KeyStore):
+    """The hooks of :class:`~gdprcrm.vault.KeyStore` in SQL, for any dialect."""
+
+    what: str = "key store"
+    """How errors name this store."""
+
+    @abc.abstractmethod
+    def _transaction(self, *, write: bool) -> contextlib.AbstractContextManager[Run]:
+        """A transaction yielding ``run``; commits on success, rolls back on error."""
+
+    def _lock_subject(self, run: Run, subject_id: SubjectId) -> None:
+        """Serialise the operations on one subject's keys (a no-op where the whole store
+        is serialised, as with SQLite's single writer)."""
+
+    def _after_destruction(self) -> None:
+        """Called after a transaction that destroyed keys has committed."""
+
+    def _read_one(self, statement: str, params: Sequence[Any]) -> Any:
+        try:
+            with self._transaction(write=False) as run:
+                return run(statement, params).fetchone()
+        except errors.StorageError as exc:
+            raise errors.KeyStoreError(f"{self.what}: {exc}") from None
+
+    def _get(self, subject_id: SubjectId, version: int) -> WrappedKey | None:
+        row = self._read_one(
+            "SELECT * FROM vault_keys WHERE subject = ? AND version = ?",
+            (subject_id.bytes, version),
+        )
+        return None if row is None else key_from_row(row, subject_id)
+
+    def _latest(self, subject_id: SubjectId) -> WrappedKey | None:
+        row = self._read_one(
+            "SELECT * FROM vault_keys WHERE subject = ? ORDER BY version DESC LIMIT 1",
+            (subject_id.bytes,),
+        )
+        return None if row is None else key_from_row(row, subject_id)
+
+    def _put(self, key: WrappedKey) -> None:
+        try:
+            with self._transaction(write=True) as run:
+                self._lock_subject(run, key.subject_id)
+                run(
+                    "INSERT INTO vault_keys VALUES (?, ?, ?, ?, ?, ?)",
+                    (
+                        key.subject_id.bytes,
+                        key.version,
+                        key.kek_id,
+                        key.wrapped,
+                        key.kcv,
+                        key.created_at.isoformat(),
+                    ),
+                )
+        except errors.StorageError as exc:
+            if SHREDDED_MARK in str(exc):
+                raise errors.KeyShredded(
+                    f"subject {key.subject_id}: keys were shredded; refused"
+                ) from None
+            if isinstance(exc, errors.DuplicateRecord):
+                raise errors.DuplicateKey(
+                    f"subject {key.subject_id}: key version exists"
+                ) from None
+            raise errors.KeyStoreError(f"{self.what}: {exc}") from None
+
+    def _shred(self, subject_id: SubjectId, at: datetime) -> tuple[Tombstone, bool]:
+        sid = subject_id.bytes
+        try:
+            with self._transaction(write=True) as run:
+                self._lock_subject(run, subject_id)
+                row = run("SELECT * FROM vault_tombstones WHERE subject = ?", (sid,)).fetchone()
+                if row is not None:
+                    return tombstone_from_row(row), False
+                removed = run(
+                    "DELETE FROM vault_keys WHERE subject = ? RETURNING version, kcv", (sid,)
+                ).fetchall()
+                destroyed = sorted((int(v), bytes(k)) for v, k in removed)
+                run(
+                    "INSERT INTO vault_tombstones VALUES (?, ?, ?)",
+                    (sid, at.isoformat(), destroyed_text(destroyed)),
+                )
+        except errors.StorageError as exc:
+            raise errors.KeyStoreError(f"{self.what}: shred failed: {exc}") from None
+        self._after_destruction()
+        return Tombstone(subject_id, at, tuple(destroyed)), True
+
+    def _tombstone(self, subject_id: SubjectId) -> Tombstone | None:
+        row = self._read_one(
+            "SELECT * FROM vault_tombstones WHERE subject = ?", (subject_id.bytes,)
+        )
+        return None if row is None else tombstone_from_row(row)
+
+    def _tombstones(self) -> Iterator[Tombstone]:
+        with self._transaction(write=False) as run:
+            rows = run("SELECT * FROM vault_tombstones").fetchall()
+        return (tombstone_from_row(r) for r in rows)
+
+    def _restore_tombstones(self, tombstones: Sequence[Tombstone]) -> int:
+        count = 0
+        with self._transaction(write=True) as run:
+            for stone in tombstones:
+                sid = stone.subject_id.bytes
+                self._lock_subject(run, stone.subject_id)
+                deleted = run("DELETE FROM vault_keys WHERE subject = ?", (sid,)).rowcount
+                inserted = run(
+                    "INSERT INTO vault_tombstones VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+                    (sid, stone.shredded_at.isoformat(), destroyed_text(stone.destroyed)),
+                ).rowcount
+                count += 1 if (deleted or inserted) else 0
+        self._after_destruction()
+        return count
+
+    def _key_batches(self, batch_size: int) -> Iterator[list[WrappedKey]]:
+        last: tuple[bytes, int] = (b"", 0)
+        while True:
+            with self._transaction(write=False) as run:
+                rows = run(
+                    "SELECT * FROM vault_keys WHERE (subject, version) > (?, ?) "
+                    "ORDER BY subject, version LIMIT ?",
+                    (*last, batch_size),
+                ).fetchall()
+            if not rows:
+                return
+            last = (bytes(rows[-1][0]), rows[-1][1])
+            yield [key_from_row(r) for r in rows]
+
+    def _rewrap(self, keys: Sequence[WrappedKey]) -> int:
+        return self._update_many(
+            "UPDATE vault_keys SET kek_id = ?, wrapped = ? WHERE subject = ? AND version = ?",
+            [(k.kek_id, k.wrapped, k.subject_id.bytes, k.version) for k in keys],
+        )
+
+    def _update_many(self, statement: str, rows: Sequence[Sequence[Any]]) -> int:
+        """Run ``statement`` for each row in one transaction; the rows it changed."""
+        done = 0
+        with self._transaction(write=True) as run:
+            for row in rows:
+                done += run(statement, row).rowcount
+        return done
+
+    def _get_secret(self, name: str) -> Secret | None:
+        row = self._read_one(
+            "SELECT name, kek_id, wrapped FROM vault_secrets WHERE name = ?", (name,)
+        )
+        return None if row is None else Secret(row[0], row[1], bytes(row[2]))
+
+    def _put_secret(self, secret: Secret, *, replace: bool) -> None:
+        statement = "INSERT INTO vault_secrets VALUES (?, ?, ?)"
+        if replace:
+            statement += (
+                " ON CONFLICT (name) DO UPDATE SET kek_id = excluded.kek_id,"
+                " wrapped = excluded.wrapped"
+            )
+        try:
+            with self._transaction(write=True) as run:
+                run(statement, (secret.name, secret.kek_id, secret.wrapped))
+        except errors.DuplicateRecord:
+            raise errors.DuplicateKey(f"secret {secret.name!r} exists") from None
+        except errors.StorageError as exc:
+            raise errors.KeyStoreError(f"{self.what}: {exc}") from None
