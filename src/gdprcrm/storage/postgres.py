@@ -25,7 +25,7 @@ from psycopg import sql as pgsql
 
 from gdprcrm import errors
 from gdprcrm.model import SubjectId
-from gdprcrm.storage import _sql
+from gdprcrm.storage import _sql, _sql_unit
 from gdprcrm.storage import protocols as p
 from gdprcrm.vault.keystore import KeyStore
 from gdprcrm.vault.sql_keystore import SHREDDED_MARK, Run, SQLKeyStore, migrate_key_store
@@ -164,7 +164,7 @@ def _run_on(conn: psycopg.Connection[Any], statement: str, params: Sequence[Any]
         raise _translated(exc) from None
 
 
-class _PostgresUnit(_sql.SqlUnit):
+class _PostgresUnit(_sql_unit.SqlUnit):
     def __init__(self, storage: PostgresStorage, read_only: bool) -> None:
         super().__init__(_DIALECT, read_only=read_only)
         self._storage = storage

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from gdprcrm import errors
-from gdprcrm.storage import _sql
+from gdprcrm.storage import _sql, _sql_unit
 from gdprcrm.storage import protocols as p
 from gdprcrm.storage.sqlite_errors import translate
 from gdprcrm.storage.sqlite_errors import translated as _translated
@@ -30,6 +30,7 @@ from gdprcrm.vault.keystore import KeyStore
 from gdprcrm.vault.sqlite_keystore import SQLiteKeyStore
 
 __all__ = ["SQLiteStorage", "translate"]
+
 
 class _Dialect(_sql.Dialect):
     blob = "BLOB"
@@ -43,7 +44,7 @@ class _Dialect(_sql.Dialect):
 _DIALECT = _Dialect()
 
 
-class _SQLiteUnit(_sql.SqlUnit):
+class _SQLiteUnit(_sql_unit.SqlUnit):
     def __init__(self, storage: SQLiteStorage, read_only: bool) -> None:
         super().__init__(_DIALECT, read_only=read_only)
         self._storage = storage

@@ -51,8 +51,6 @@ def _redacted(message: str) -> str:
     return message[:200]
 
 
-
-
 def translated(exc: sqlite3.Error) -> errors.StorageError:
     """:func:`translate` for an error known to come from sqlite3."""
     ours = translate(exc)

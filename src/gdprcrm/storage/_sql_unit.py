@@ -1,0 +1,498 @@
+"""The SQL unit of work and its repositories, shared by SQLite and PostgreSQL (private).
+
+The statements use the helpers and the schema of :mod:`gdprcrm.storage._sql`; a concrete
+adapter subclasses :class:`SqlUnit` with its connection's ``run`` and ``run_many``.
+"""
+
+from __future__ import annotations
+
+import abc
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
+from typing import Any, Generic, TypeVar, overload
+
+import attrs
+
+from gdprcrm.errors import InterfaceError, ReadOnlyUnit
+from gdprcrm.model import (
+    AuditEntry,
+    BlindIndexEntry,
+    Breach,
+    ConsentEvent,
+    DataSubjectRequest,
+    Interaction,
+    Lookup,
+    Objection,
+    PersonalField,
+    RecipientNotification,
+    Restriction,
+    RetentionDue,
+    Subject,
+    SubjectId,
+    SuppressionEntry,
+)
+from gdprcrm.storage import protocols as p
+from gdprcrm.storage._sql import (
+    _ACTIONS,
+    _OPEN_STATUSES,
+    Cursor,
+    Dialect,
+    dump,
+    from_ts,
+    load,
+    sid_of,
+    trusted,
+    ts,
+)
+
+__all__ = ["SqlUnit"]
+
+R = TypeVar("R", bound=p.Repository)
+
+
+class _Lazy(Generic[R]):
+    """A repository attribute built on first access, then cached on the unit."""
+
+    def __init__(self, build: Callable[[SqlUnit], R]) -> None:
+        self._build = build
+        self._name = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._name = name
+
+    @overload
+    def __get__(self, unit: None, owner: type) -> _Lazy[R]: ...
+
+    @overload
+    def __get__(self, unit: SqlUnit, owner: type) -> R: ...
+
+    def __get__(self, unit: SqlUnit | None, owner: type) -> R | _Lazy[R]:
+        if unit is None:
+            return self
+        repository = self._build(unit)
+        repository._owner = unit
+        unit.__dict__[self._name] = repository  # later reads skip this descriptor
+        return repository
+
+
+class SqlUnit(p.UnitOfWork):
+    """The repositories over one connection in one transaction."""
+
+    def __init__(self, dialect: Dialect, *, read_only: bool = False) -> None:
+        self.dialect = dialect
+        self.read_only = read_only
+
+    # Each repository is built on first use: a unit that reads one table pays for one.
+    subjects = _Lazy(lambda u: _Subjects(u))
+    consents = _Lazy(lambda u: _Consents(u))
+    objections = _Lazy(lambda u: _Objections(u))
+    restrictions = _Lazy(lambda u: _Restrictions(u))
+    requests = _Lazy(lambda u: _Requests(u))
+    interactions = _Lazy(lambda u: _Interactions(u))
+    audit = _Lazy(lambda u: _Audit(u))
+    breaches = _Lazy(lambda u: _Breaches(u))
+    retention = _Lazy(lambda u: _Retention(u))
+    suppressions = _Lazy(lambda u: _Suppressions(u))
+    notifications = _Lazy(lambda u: _Notifications(u))
+
+    @abc.abstractmethod
+    def run(self, sql: str, params: Sequence[Any] = ()) -> Cursor:
+        """Execute one statement (``?`` placeholders) in this unit's transaction."""
+
+    @abc.abstractmethod
+    def run_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None: ...
+
+    def check_active(self) -> None:
+        if not self.active:
+            raise InterfaceError("repository used outside an open unit of work")
+
+    def check_writable(self) -> None:
+        self.check_active()
+        if self.read_only:
+            raise ReadOnlyUnit("a write in a read-only unit of work")
+
+
+class _Repo:
+    def __init__(self, unit: SqlUnit) -> None:
+        self._u = unit
+
+    def _run(self, sql: str, params: Sequence[Any] = ()) -> Cursor:
+        self._u.check_active()
+        return self._u.run(sql, params)
+
+    def _w(self, sql: str, params: Sequence[Any] = ()) -> Cursor:
+        """A write: refused in a read-only unit."""
+        self._u.check_writable()
+        return self._u.run(sql, params)
+
+    def _many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        self._u.check_writable()
+        self._u.run_many(sql, rows)
+
+
+class _Subjects(_Repo, p.SubjectRepository):
+    def _add_many(self, subjects: Sequence[Subject]) -> None:
+        self._many(
+            "INSERT INTO gdprcrm_subjects VALUES (?, ?, ?)",
+            [(s.id.bytes, s.status.value, dump(s)) for s in subjects],
+        )
+
+    def _find(self, subject_id: SubjectId, *, for_update: bool) -> Subject | None:
+        if for_update:
+            self._u.check_writable()
+        lock = self._u.dialect.for_update if for_update else ""
+        row = self._run(
+            "SELECT doc FROM gdprcrm_subjects WHERE id = ?" + lock, (subject_id.bytes,)
+        ).fetchone()
+        return None if row is None else load(row[0], Subject)
+
+    def _update(self, subject: Subject) -> bool:
+        cur = self._w(
+            "UPDATE gdprcrm_subjects SET status = ?, doc = ? WHERE id = ?",
+            (subject.status.value, dump(subject), subject.id.bytes),
+        )
+        return cur.rowcount > 0
+
+    def _count(self) -> int:
+        return int(self._run("SELECT COUNT(*) FROM gdprcrm_subjects").fetchone()[0])
+
+    def _put_fields(self, fields: Sequence[PersonalField]) -> None:
+        self._many(
+            "INSERT INTO gdprcrm_fields VALUES (?, ?, ?, ?) ON CONFLICT (subject_id, name) "
+            "DO UPDATE SET ciphertext = excluded.ciphertext, updated_at = excluded.updated_at",
+            [(f.subject_id.bytes, f.name, f.ciphertext, ts(f.updated_at)) for f in fields],
+        )
+
+    def _fields(
+        self, subject_id: SubjectId, names: frozenset[str] | None
+    ) -> Iterable[PersonalField]:
+        sql = "SELECT name, ciphertext, updated_at FROM gdprcrm_fields WHERE subject_id = ?"
+        params: list[Any] = [subject_id.bytes]
+        if names is not None:
+            if not names:
+                return []
+            sql += " AND name IN (" + ", ".join("?" * len(names)) + ")"
+            params.extend(sorted(names))
+        rows = self._run(sql, params).fetchall()
+        return [trusted(PersonalField, subject_id, n, bytes(c), from_ts(u)) for n, c, u in rows]
+
+    def _delete_fields(self, subject_id: SubjectId, names: frozenset[str] | None) -> int:
+        if names is None:
+            cur = self._w("DELETE FROM gdprcrm_fields WHERE subject_id = ?", (subject_id.bytes,))
+            return cur.rowcount
+        total = 0
+        for name in sorted(names):
+            cur = self._w(
+                "DELETE FROM gdprcrm_fields WHERE subject_id = ? AND name = ?",
+                (subject_id.bytes, name),
+            )
+            total += cur.rowcount
+        return total
+
+    def _put_index(self, entries: Sequence[BlindIndexEntry]) -> None:
+        self._many(
+            "INSERT INTO gdprcrm_index VALUES (?, ?, ?, ?) ON CONFLICT (subject_id, field) "
+            "DO UPDATE SET kind = excluded.kind, digest = excluded.digest",
+            [(e.subject_id.bytes, e.field, e.kind.value, e.digest) for e in entries],
+        )
+
+    def _find_by_index(self, kind: Lookup, digest: bytes) -> Iterable[SubjectId]:
+        rows = self._run(
+            "SELECT DISTINCT subject_id FROM gdprcrm_index WHERE kind = ? AND digest = ?",
+            (kind.value, digest),
+        ).fetchall()
+        return [sid_of(r[0]) for r in rows]
+
+    def _delete_index(self, subject_id: SubjectId) -> int:
+        return self._w(
+            "DELETE FROM gdprcrm_index WHERE subject_id = ?", (subject_id.bytes,)
+        ).rowcount
+
+
+class _Consents(_Repo, p.ConsentRepository):
+    def _append(self, event: ConsentEvent) -> None:
+        self._w(
+            "INSERT INTO gdprcrm_consents VALUES (?, ?, ?, ?, ?)",
+            (
+                event.id.bytes,
+                event.subject_id.bytes,
+                event.purpose_id,
+                ts(event.at),
+                dump(event, ConsentEvent),
+            ),
+        )
+
+    def _history(
+        self, subject_id: SubjectId, purpose_id: str | None, until: datetime | None
+    ) -> Iterable[ConsentEvent]:
+        sql = "SELECT doc FROM gdprcrm_consents WHERE subject_id = ?"
+        params: list[Any] = [subject_id.bytes]
+        if purpose_id is not None:
+            sql += " AND purpose_id = ?"
+            params.append(purpose_id)
+        if until is not None:
+            sql += " AND at <= ?"
+            params.append(ts(until))
+        rows = self._run(sql + " ORDER BY at", params).fetchall()
+        return [load(r[0], ConsentEvent) for r in rows]  # type: ignore[arg-type]
+
+
+class _Objections(_Repo, p.ObjectionRepository):
+    def _add(self, objection: Objection) -> None:
+        self._w(
+            "INSERT INTO gdprcrm_objections VALUES (?, ?, ?)",
+            (objection.id.bytes, objection.subject_id.bytes, dump(objection)),
+        )
+
+    def _for_subject(self, subject_id: SubjectId) -> Iterable[Objection]:
+        rows = self._run(
+            "SELECT doc FROM gdprcrm_objections WHERE subject_id = ?", (subject_id.bytes,)
+        ).fetchall()
+        return [load(r[0], Objection) for r in rows]
+
+
+class _Restrictions(_Repo, p.RestrictionRepository):
+    def _add(self, restriction: Restriction) -> None:
+        self._w(
+            "INSERT INTO gdprcrm_restrictions VALUES (?, ?, ?)",
+            (restriction.id.bytes, restriction.subject_id.bytes, dump(restriction)),
+        )
+
+    def _update(self, restriction: Restriction) -> bool:
+        return (
+            self._w(
+                "UPDATE gdprcrm_restrictions SET doc = ? WHERE id = ? AND subject_id = ?",
+                (dump(restriction), restriction.id.bytes, restriction.subject_id.bytes),
+            ).rowcount
+            > 0
+        )
+
+    def _for_subject(self, subject_id: SubjectId) -> Iterable[Restriction]:
+        rows = self._run(
+            "SELECT doc FROM gdprcrm_restrictions WHERE subject_id = ?", (subject_id.bytes,)
+        ).fetchall()
+        return [load(r[0], Restriction) for r in rows]
+
+
+def _request_row(r: DataSubjectRequest) -> tuple[Any, ...]:
+    return (r.status.value, ts(p.effective_due(r)), dump(r))
+
+
+class _Requests(_Repo, p.RequestRepository):
+    def _add(self, request: DataSubjectRequest) -> None:
+        self._w(
+            "INSERT INTO gdprcrm_requests VALUES (?, ?, ?, ?, ?)",
+            (request.id.bytes, request.subject_id.bytes, *_request_row(request)),
+        )
+
+    def _get(self, request_id: uuid.UUID) -> DataSubjectRequest | None:
+        row = self._run(
+            "SELECT doc FROM gdprcrm_requests WHERE id = ?", (request_id.bytes,)
+        ).fetchone()
+        return None if row is None else load(row[0], DataSubjectRequest)
+
+    def _update(self, request: DataSubjectRequest) -> bool:
+        return (
+            self._w(
+                "UPDATE gdprcrm_requests SET status = ?, due = ?, doc = ? "
+                "WHERE id = ? AND subject_id = ?",
+                (*_request_row(request), request.id.bytes, request.subject_id.bytes),
+            ).rowcount
+            > 0
+        )
+
+    def _for_subject(self, subject_id: SubjectId) -> Iterable[DataSubjectRequest]:
+        rows = self._run(
+            "SELECT doc FROM gdprcrm_requests WHERE subject_id = ?", (subject_id.bytes,)
+        ).fetchall()
+        return [load(r[0], DataSubjectRequest) for r in rows]
+
+    def _open_by_due(self, limit: int) -> Iterable[DataSubjectRequest]:
+        rows = self._run(
+            "SELECT doc FROM gdprcrm_requests WHERE status IN (?, ?, ?) ORDER BY due LIMIT ?",
+            (*_OPEN_STATUSES, limit),
+        ).fetchall()
+        return [load(r[0], DataSubjectRequest) for r in rows]
+
+
+class _Interactions(_Repo, p.InteractionRepository):
+    def _add(self, interaction: Interaction) -> None:
+        self._w(
+            "INSERT INTO gdprcrm_interactions VALUES (?, ?, ?, ?)",
+            (
+                interaction.id.bytes,
+                interaction.subject_id.bytes,
+                dump(_without_content(interaction)),
+                interaction.content,
+            ),
+        )
+
+    def _for_subject(self, subject_id: SubjectId) -> Iterable[Interaction]:
+        rows = self._run(
+            "SELECT doc, content FROM gdprcrm_interactions WHERE subject_id = ?",
+            (subject_id.bytes,),
+        ).fetchall()
+        return [_with_content(load(doc, Interaction), content) for doc, content in rows]
+
+    def _delete_for_subject(self, subject_id: SubjectId) -> int:
+        return self._w(
+            "DELETE FROM gdprcrm_interactions WHERE subject_id = ?", (subject_id.bytes,)
+        ).rowcount
+
+
+def _without_content(i: Interaction) -> Interaction:
+    return attrs.evolve(i, content=None)
+
+
+def _with_content(i: Interaction, content: bytes | None) -> Interaction:
+    return i if content is None else attrs.evolve(i, content=bytes(content))
+
+
+class _Audit(_Repo, p.AuditRepository):
+    def _head(self, *, for_update: bool) -> AuditEntry | None:
+        lock = self._u.dialect.for_update if for_update and not self._u.read_only else ""
+        head = self._run("SELECT sequence FROM gdprcrm_audit_head WHERE one = 1" + lock).fetchone()
+        if head is None or head[0] < 0:
+            return None
+        row = self._run("SELECT doc FROM gdprcrm_audit WHERE sequence = ?", (head[0],)).fetchone()
+        return None if row is None else load(row[0], AuditEntry)
+
+    def _append(self, entry: AuditEntry) -> None:
+        self._w("INSERT INTO gdprcrm_audit VALUES (?, ?)", (entry.sequence, dump(entry)))
+        self._w("UPDATE gdprcrm_audit_head SET sequence = ? WHERE one = 1", (entry.sequence,))
+
+    def _range(self, start: int, stop: int | None) -> Iterable[AuditEntry]:
+        if stop is None:
+            rows = self._run(
+                "SELECT doc FROM gdprcrm_audit WHERE sequence >= ? ORDER BY sequence", (start,)
+            ).fetchall()
+        else:
+            rows = self._run(
+                "SELECT doc FROM gdprcrm_audit WHERE sequence >= ? AND sequence < ? "
+                "ORDER BY sequence",
+                (start, stop),
+            ).fetchall()
+        return [load(r[0], AuditEntry) for r in rows]
+
+
+class _Breaches(_Repo, p.BreachRepository):
+    def _add(self, breach: Breach) -> None:
+        self._w(
+            "INSERT INTO gdprcrm_breaches VALUES (?, ?, ?)",
+            (breach.id.bytes, ts(breach.aware_at), dump(breach)),
+        )
+
+    def _get(self, breach_id: uuid.UUID) -> Breach | None:
+        row = self._run(
+            "SELECT doc FROM gdprcrm_breaches WHERE id = ?", (breach_id.bytes,)
+        ).fetchone()
+        return None if row is None else load(row[0], Breach)
+
+    def _update(self, breach: Breach) -> bool:
+        return (
+            self._w(
+                "UPDATE gdprcrm_breaches SET aware_at = ?, doc = ? WHERE id = ?",
+                (ts(breach.aware_at), dump(breach), breach.id.bytes),
+            ).rowcount
+            > 0
+        )
+
+    def _all(self) -> Iterable[Breach]:
+        rows = self._run("SELECT doc FROM gdprcrm_breaches ORDER BY aware_at").fetchall()
+        return [load(r[0], Breach) for r in rows]
+
+
+class _Retention(_Repo, p.RetentionRepository):
+    def _schedule(self, entries: Sequence[RetentionDue]) -> None:
+        self._many(
+            "INSERT INTO gdprcrm_retention VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (subject_id, purpose_id) "
+            "DO UPDATE SET due_at = excluded.due_at, action = excluded.action",
+            [(e.subject_id.bytes, e.purpose_id, ts(e.due_at), e.action.value) for e in entries],
+        )
+
+    def _rows(self, rows: list[Any]) -> list[RetentionDue]:
+        actions = _ACTIONS
+        return [
+            trusted(RetentionDue, sid_of(s), pid, from_ts(due), actions[action])
+            for s, pid, due, action in rows
+        ]
+
+    def _due_before(self, at: datetime, limit: int) -> Iterable[RetentionDue]:
+        # Indexed range read on gdprcrm_retention_due: proportional to what is due.
+        return self._rows(
+            self._run(
+                "SELECT subject_id, purpose_id, due_at, action FROM gdprcrm_retention "
+                "WHERE due_at <= ? ORDER BY due_at LIMIT ?",
+                (ts(at), limit),
+            ).fetchall()
+        )
+
+    def _for_subject(self, subject_id: SubjectId) -> Iterable[RetentionDue]:
+        return self._rows(
+            self._run(
+                "SELECT subject_id, purpose_id, due_at, action FROM gdprcrm_retention "
+                "WHERE subject_id = ?",
+                (subject_id.bytes,),
+            ).fetchall()
+        )
+
+    def _clear(self, subject_id: SubjectId, purpose_id: str | None) -> int:
+        if purpose_id is None:
+            return self._w(
+                "DELETE FROM gdprcrm_retention WHERE subject_id = ?", (subject_id.bytes,)
+            ).rowcount
+        return self._w(
+            "DELETE FROM gdprcrm_retention WHERE subject_id = ? AND purpose_id = ?",
+            (subject_id.bytes, purpose_id),
+        ).rowcount
+
+
+class _Suppressions(_Repo, p.SuppressionRepository):
+    def _add(self, entry: SuppressionEntry) -> None:
+        self._w(
+            "INSERT INTO gdprcrm_suppressions VALUES (?, ?, ?) ON CONFLICT (kind, digest) "
+            "DO NOTHING",
+            (entry.kind.value, entry.digest, ts(entry.at)),
+        )
+
+    def _contains(self, kind: Lookup, digest: bytes) -> bool:
+        row = self._run(
+            "SELECT 1 FROM gdprcrm_suppressions WHERE kind = ? AND digest = ?",
+            (kind.value, digest),
+        ).fetchone()
+        return row is not None
+
+
+class _Notifications(_Repo, p.NotificationRepository):
+    def _add(self, n: RecipientNotification) -> None:
+        self._w(
+            "INSERT INTO gdprcrm_notifications VALUES (?, ?, ?, ?, ?)",
+            (n.id.bytes, n.subject_id.bytes, int(n.sent_at is not None), ts(n.at), dump(n)),
+        )
+
+    def _get(self, notification_id: uuid.UUID) -> RecipientNotification | None:
+        row = self._run(
+            "SELECT doc FROM gdprcrm_notifications WHERE id = ?", (notification_id.bytes,)
+        ).fetchone()
+        return None if row is None else load(row[0], RecipientNotification)
+
+    def _update(self, n: RecipientNotification) -> None:
+        self._w(
+            "UPDATE gdprcrm_notifications SET sent = ?, doc = ? WHERE id = ?",
+            (int(n.sent_at is not None), dump(n), n.id.bytes),
+        )
+
+    def _pending(self, limit: int) -> Iterable[RecipientNotification]:
+        rows = self._run(
+            "SELECT doc FROM gdprcrm_notifications WHERE sent = 0 ORDER BY at, id LIMIT ?",
+            (limit,),
+        ).fetchall()
+        return [load(r[0], RecipientNotification) for r in rows]
+
+    def _for_subject(self, subject_id: SubjectId) -> Iterable[RecipientNotification]:
+        rows = self._run(
+            "SELECT doc FROM gdprcrm_notifications WHERE subject_id = ?", (subject_id.bytes,)
+        ).fetchall()
+        return [load(r[0], RecipientNotification) for r in rows]

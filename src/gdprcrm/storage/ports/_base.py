@@ -1,0 +1,67 @@
+"""What every repository port shares: argument checks and the base class."""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from gdprcrm.errors import (
+    DataError,
+    InterfaceError,
+    InvalidInput,
+    ReadOnlyUnit,
+)
+from gdprcrm.model import RequestStatus
+
+if TYPE_CHECKING:
+    from gdprcrm.storage.protocols import UnitOfWork
+
+__all__ = [
+    "MAX_BATCH",
+    "OPEN_STATUSES",
+    "Repository",
+]
+
+MAX_BATCH = 100_000
+"""The most records one bulk call may carry."""
+
+OPEN_STATUSES = (RequestStatus.OPEN, RequestStatus.EXTENDED, RequestStatus.AWAITING_IDENTITY)
+
+
+def _check(value: object, cls: type | tuple[type, ...], what: str) -> None:
+    if not isinstance(value, cls):
+        names = cls.__name__ if isinstance(cls, type) else " or ".join(c.__name__ for c in cls)
+        raise InvalidInput(f"{what}: expected {names}, got {type(value).__name__}")
+
+
+def _check_all(values: Sequence[object], cls: type | tuple[type, ...], what: str) -> None:
+    if not isinstance(values, Sequence) or isinstance(values, str | bytes):
+        raise InvalidInput(f"{what}: expected a sequence")
+    if len(values) > MAX_BATCH:
+        raise DataError(f"{what}: at most {MAX_BATCH} records per call")
+    for item in values:
+        _check(item, cls, what)
+
+
+class Repository(abc.ABC):  # noqa: B024 - the aggregate bases below add the abstract hooks
+    """What every repository shares: the unit of work it belongs to (set on entry)."""
+
+    _owner: UnitOfWork | None = None
+
+    def _writable(self) -> None:
+        owner = self._owner
+        if owner is None or not owner.active:
+            raise InterfaceError("repository used outside an open unit of work")
+        if owner.read_only:
+            raise ReadOnlyUnit("a write in a read-only unit of work")
+
+
+_REPOSITORY_CLASSES: dict[type, bool] = {}
+
+
+def _is_repository(cls: type) -> bool:
+    known = _REPOSITORY_CLASSES.get(cls)
+    if known is None:
+        known = _REPOSITORY_CLASSES[cls] = issubclass(cls, Repository)
+    return known

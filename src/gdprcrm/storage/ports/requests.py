@@ -1,0 +1,82 @@
+"""The requests port: data-subject requests and when they are due (Art. 12)."""
+
+from __future__ import annotations
+
+import abc
+import uuid
+from collections.abc import Iterable
+from datetime import datetime
+
+from gdprcrm.errors import (
+    InvalidInput,
+    UnknownRecord,
+)
+from gdprcrm.model import (
+    DataSubjectRequest,
+    SubjectId,
+)
+from gdprcrm.storage.ports._base import OPEN_STATUSES, Repository, _check
+
+__all__ = [
+    "RequestRepository",
+    "effective_due",
+    "is_open",
+]
+
+
+class RequestRepository(Repository):
+    """Data-subject requests (Art. 12)."""
+
+    def add(self, request: DataSubjectRequest) -> None:
+        self._writable()
+        _check(request, DataSubjectRequest, "requests.add")
+        self._add(request)
+
+    def get(self, request_id: uuid.UUID) -> DataSubjectRequest:
+        _check(request_id, uuid.UUID, "requests.get")
+        found = self._get(request_id)
+        if found is None:
+            raise UnknownRecord(f"no request {request_id}")
+        return found
+
+    def update(self, request: DataSubjectRequest) -> None:
+        self._writable()
+        _check(request, DataSubjectRequest, "requests.update")
+        if not self._update(request):
+            raise UnknownRecord(f"no request {request.id}")
+
+    def for_subject(self, subject_id: SubjectId) -> list[DataSubjectRequest]:
+        _check(subject_id, SubjectId, "requests.for_subject")
+        return sorted(self._for_subject(subject_id), key=lambda r: (r.received_at, str(r.id)))
+
+    def open_by_due(self, limit: int = 1000) -> list[DataSubjectRequest]:
+        """Open requests (open, extended, awaiting identity), soonest due first."""
+        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
+            raise InvalidInput("requests.open_by_due(limit): expected an integer >= 0")
+        found = self._open_by_due(limit)
+        return sorted(found, key=lambda r: (effective_due(r), str(r.id)))[:limit]
+
+    @abc.abstractmethod
+    def _add(self, request: DataSubjectRequest) -> None: ...
+
+    @abc.abstractmethod
+    def _get(self, request_id: uuid.UUID) -> DataSubjectRequest | None: ...
+
+    @abc.abstractmethod
+    def _update(self, request: DataSubjectRequest) -> bool: ...
+
+    @abc.abstractmethod
+    def _for_subject(self, subject_id: SubjectId) -> Iterable[DataSubjectRequest]: ...
+
+    @abc.abstractmethod
+    def _open_by_due(self, limit: int) -> Iterable[DataSubjectRequest]:
+        """At least the ``limit`` open requests with the earliest effective due dates."""
+
+
+def effective_due(request: DataSubjectRequest) -> datetime:
+    """The due date in force: the extended one if the request was extended."""
+    return request.extended_due_at or request.due_at
+
+
+def is_open(request: DataSubjectRequest) -> bool:
+    return request.status in OPEN_STATUSES

@@ -1,0 +1,87 @@
+"""The ports of storage limitation: the retention schedule (Art. 5(1)(e)) and the
+direct-marketing suppression list that outlives erasure (Art. 21(3))."""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from gdprcrm.errors import (
+    InvalidInput,
+)
+from gdprcrm.model import (
+    Lookup,
+    RetentionDue,
+    SubjectId,
+    SuppressionEntry,
+)
+from gdprcrm.model._checks import check_aware
+from gdprcrm.storage.ports._base import Repository, _check, _check_all
+
+__all__ = [
+    "RetentionRepository",
+    "SuppressionRepository",
+]
+
+
+class SuppressionRepository(Repository):
+    """The direct-marketing suppression list: hashed contact points, kept after erasure."""
+
+    def add(self, entry: SuppressionEntry) -> None:
+        """Add (or keep) an entry; adding the same digest again is harmless."""
+        self._writable()
+        _check(entry, SuppressionEntry, "suppressions.add")
+        self._add(entry)
+
+    def contains(self, kind: Lookup, digest: bytes) -> bool:
+        _check(kind, Lookup, "suppressions.contains(kind)")
+        if not isinstance(digest, bytes) or len(digest) != 32:
+            raise InvalidInput("suppressions.contains: expected a 32-byte blind index")
+        return self._contains(kind, digest)
+
+    @abc.abstractmethod
+    def _add(self, entry: SuppressionEntry) -> None: ...
+
+    @abc.abstractmethod
+    def _contains(self, kind: Lookup, digest: bytes) -> bool: ...
+
+
+class RetentionRepository(Repository):
+    """The retention schedule: when each (subject, purpose) falls due (Art. 5(1)(e))."""
+
+    def schedule(self, entries: Sequence[RetentionDue]) -> None:
+        """Insert or replace due dates (by subject and purpose)."""
+        self._writable()
+        _check_all(entries, RetentionDue, "retention.schedule")
+        if entries:
+            self._schedule(entries)
+
+    def due_before(self, at: datetime, limit: int = 1000) -> list[RetentionDue]:
+        """Entries due at or before ``at``, earliest first; an indexed range read."""
+        at = check_aware(at, "retention.due_before(at)")
+        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
+            raise InvalidInput("retention.due_before(limit): expected an integer >= 0")
+        found = self._due_before(at, limit)
+        return sorted(found, key=lambda d: (d.due_at, str(d.subject_id), d.purpose_id))[:limit]
+
+    def for_subject(self, subject_id: SubjectId) -> list[RetentionDue]:
+        _check(subject_id, SubjectId, "retention.for_subject")
+        return sorted(self._for_subject(subject_id), key=lambda d: d.purpose_id)
+
+    def clear(self, subject_id: SubjectId, purpose_id: str | None = None) -> int:
+        self._writable()
+        _check(subject_id, SubjectId, "retention.clear")
+        return self._clear(subject_id, purpose_id)
+
+    @abc.abstractmethod
+    def _schedule(self, entries: Sequence[RetentionDue]) -> None: ...
+
+    @abc.abstractmethod
+    def _due_before(self, at: datetime, limit: int) -> Iterable[RetentionDue]: ...
+
+    @abc.abstractmethod
+    def _for_subject(self, subject_id: SubjectId) -> Iterable[RetentionDue]: ...
+
+    @abc.abstractmethod
+    def _clear(self, subject_id: SubjectId, purpose_id: str | None) -> int: ...

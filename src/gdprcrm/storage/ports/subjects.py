@@ -1,0 +1,148 @@
+"""The subjects port: subjects, their encrypted fields, their blind-index entries."""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Iterable, Sequence
+
+from gdprcrm.errors import (
+    DuplicateRecord,
+    InvalidInput,
+    UnknownRecord,
+)
+from gdprcrm.model import (
+    BlindIndexEntry,
+    Lookup,
+    PersonalField,
+    Subject,
+    SubjectId,
+)
+from gdprcrm.storage.ports._base import Repository, _check, _check_all
+
+__all__ = [
+    "SubjectRepository",
+]
+
+
+class SubjectRepository(Repository):
+    """Subjects, their encrypted fields and their blind-index entries."""
+
+    def add(self, subject: Subject) -> None:
+        """Store a new subject; DuplicateRecord if the id exists."""
+        self._writable()
+        _check(subject, Subject, "subjects.add")
+        self._add_many([subject])
+
+    def add_many(self, subjects: Sequence[Subject]) -> None:
+        """Store new subjects in one batch; DuplicateRecord if any id exists (then none is
+        stored, as the whole unit rolls back)."""
+        self._writable()
+        _check_all(subjects, Subject, "subjects.add_many")
+        if len({s.id for s in subjects}) != len(subjects):
+            raise DuplicateRecord("subjects.add_many: the same id twice in one batch")
+        if subjects:
+            self._add_many(subjects)
+
+    def get(self, subject_id: SubjectId) -> Subject:
+        """The subject; UnknownRecord if there is none."""
+        found = self.find(subject_id)
+        if found is None:
+            raise UnknownRecord(f"no subject {subject_id}")
+        return found
+
+    def find(self, subject_id: SubjectId) -> Subject | None:
+        _check(subject_id, SubjectId, "subjects.find")
+        return self._find(subject_id, for_update=False)
+
+    def get_for_update(self, subject_id: SubjectId) -> Subject:
+        """The subject, locked against concurrent writers until the unit ends."""
+        self._writable()
+        _check(subject_id, SubjectId, "subjects.get_for_update")
+        found = self._find(subject_id, for_update=True)
+        if found is None:
+            raise UnknownRecord(f"no subject {subject_id}")
+        return found
+
+    def update(self, subject: Subject) -> None:
+        """Replace a stored subject; UnknownRecord if it does not exist."""
+        self._writable()
+        _check(subject, Subject, "subjects.update")
+        if not self._update(subject):
+            raise UnknownRecord(f"no subject {subject.id}")
+
+    def count(self) -> int:
+        return self._count()
+
+    def put_fields(self, fields: Sequence[PersonalField]) -> None:
+        """Insert or replace encrypted fields (by subject and name); the subjects must exist."""
+        self._writable()
+        _check_all(fields, PersonalField, "subjects.put_fields")
+        if fields:
+            self._put_fields(fields)
+
+    def fields(
+        self, subject_id: SubjectId, names: Iterable[str] | None = None
+    ) -> list[PersonalField]:
+        """The subject's stored fields (or only those named), by name."""
+        _check(subject_id, SubjectId, "subjects.fields")
+        chosen = None if names is None else frozenset(names)
+        return sorted(self._fields(subject_id, chosen), key=lambda f: f.name)
+
+    def delete_fields(self, subject_id: SubjectId, names: Iterable[str] | None = None) -> int:
+        """Delete some (or all) of the subject's fields; returns how many were deleted."""
+        self._writable()
+        _check(subject_id, SubjectId, "subjects.delete_fields")
+        chosen = None if names is None else frozenset(names)
+        return self._delete_fields(subject_id, chosen)
+
+    def put_index(self, entries: Sequence[BlindIndexEntry]) -> None:
+        """Insert or replace blind-index entries (by subject and field)."""
+        self._writable()
+        _check_all(entries, BlindIndexEntry, "subjects.put_index")
+        if entries:
+            self._put_index(entries)
+
+    def find_by_index(self, kind: Lookup, digest: bytes) -> list[SubjectId]:
+        """The subjects whose lookup value of ``kind`` has this blind index."""
+        _check(kind, Lookup, "subjects.find_by_index(kind)")
+        if not isinstance(digest, bytes) or len(digest) != 32:
+            raise InvalidInput("subjects.find_by_index: expected a 32-byte blind index")
+        return sorted(self._find_by_index(kind, digest))
+
+    def delete_index(self, subject_id: SubjectId) -> int:
+        self._writable()
+        _check(subject_id, SubjectId, "subjects.delete_index")
+        return self._delete_index(subject_id)
+
+    @abc.abstractmethod
+    def _add_many(self, subjects: Sequence[Subject]) -> None: ...
+
+    @abc.abstractmethod
+    def _find(self, subject_id: SubjectId, *, for_update: bool) -> Subject | None: ...
+
+    @abc.abstractmethod
+    def _update(self, subject: Subject) -> bool: ...
+
+    @abc.abstractmethod
+    def _count(self) -> int: ...
+
+    @abc.abstractmethod
+    def _put_fields(self, fields: Sequence[PersonalField]) -> None: ...
+
+    @abc.abstractmethod
+    def _fields(
+        self, subject_id: SubjectId, names: frozenset[str] | None
+    ) -> Iterable[PersonalField]:
+        """The subject's fields; only those in ``names`` unless it is None."""
+
+    @abc.abstractmethod
+    def _delete_fields(self, subject_id: SubjectId, names: frozenset[str] | None) -> int: ...
+
+    @abc.abstractmethod
+    def _put_index(self, entries: Sequence[BlindIndexEntry]) -> None: ...
+
+    @abc.abstractmethod
+    def _find_by_index(self, kind: Lookup, digest: bytes) -> Iterable[SubjectId]: ...
+
+    @abc.abstractmethod
+    def _delete_index(self, subject_id: SubjectId) -> int: ...
