@@ -12,11 +12,12 @@ The file format is documented in docs/declarations.md; the shipped French exampl
 
 from __future__ import annotations
 
+import enum
 import hashlib
 import json
 import os
 import tomllib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -57,6 +58,7 @@ from gdprcrm.serialization import format_error, make_converter
 __all__ = ["ConfigError", "declarations_digest", "load_declarations", "parse_declarations"]
 
 T = TypeVar("T")
+_E = TypeVar("_E", bound=enum.Enum)
 
 
 # -- the document shapes (what the TOML holds, before references are resolved) ---------
@@ -239,7 +241,29 @@ def parse_declarations(data: Mapping[str, Any], *, source: str = "declarations")
         )
         raise ConfigError(f"{source}: cannot read the declarations", lines) from None
     errors = _Errors()
+    taxonomy = _taxonomy(doc, errors)
+    controller = errors.run("$.controller", lambda: _controller(doc.controller))
+    fields = _fields(doc, taxonomy, errors)
+    recipients = _recipients(doc, errors)
+    purposes = [
+        built
+        for i, pd in enumerate(doc.purposes)
+        if (built := _purpose(pd, f"$.purposes[{i}]", fields, recipients, errors)) is not None
+    ]
+    if errors.lines or controller is None:
+        raise ConfigError(f"{source}: invalid declarations", tuple(errors.lines))
+    declarations = errors.run(
+        "$", lambda: Declarations(controller, tuple(fields.values()), tuple(purposes))
+    )
+    if declarations is None:
+        raise ConfigError(f"{source}: invalid declarations", tuple(errors.lines))
+    version = doc.notice.version or declarations_digest(declarations)
+    notice = NoticeVersion.describing(version, doc.notice.published, declarations.purposes)
+    return declarations.with_notice(notice)
 
+
+def _taxonomy(doc: _Document, errors: _Errors) -> dict[str, DataCategory]:
+    """The default taxonomy, extended (or overridden) by the declared categories."""
     taxonomy = dict(DEFAULT_TAXONOMY)
     for i, c in enumerate(doc.categories):
 
@@ -249,31 +273,34 @@ def parse_declarations(data: Mapping[str, Any], *, source: str = "declarations")
         category = errors.run(f"$.categories[{i}]", build_category)
         if category is not None:
             taxonomy[category.key] = category
+    return taxonomy
 
-    ctl = doc.controller
-    controller = errors.run(
-        "$.controller",
-        lambda: ControllerInfo(
-            id=ctl.id,
-            name=ctl.name,
-            contact=Contact(
-                ctl.contact.name, ctl.contact.email, ctl.contact.address, ctl.contact.phone
-            ),
-            supervisory_authority=SupervisoryAuthority(
-                ctl.supervisory_authority.name,
-                ctl.supervisory_authority.url,
-                ctl.supervisory_authority.address,
-            ),
-            establishment=ctl.establishment,
-            legal_timezone=ctl.legal_timezone,
-            registration=ctl.registration,
-            dpo=_contact(ctl.dpo),
-            representative=_contact(ctl.representative),
-            joint_controllers=tuple(filter(None, map(_contact, ctl.joint_controllers))),
-            privacy_policy_url=ctl.privacy_policy_url,
+
+def _controller(ctl: _ControllerDoc) -> ControllerInfo:
+    return ControllerInfo(
+        id=ctl.id,
+        name=ctl.name,
+        contact=Contact(
+            ctl.contact.name, ctl.contact.email, ctl.contact.address, ctl.contact.phone
         ),
+        supervisory_authority=SupervisoryAuthority(
+            ctl.supervisory_authority.name,
+            ctl.supervisory_authority.url,
+            ctl.supervisory_authority.address,
+        ),
+        establishment=ctl.establishment,
+        legal_timezone=ctl.legal_timezone,
+        registration=ctl.registration,
+        dpo=_contact(ctl.dpo),
+        representative=_contact(ctl.representative),
+        joint_controllers=tuple(filter(None, map(_contact, ctl.joint_controllers))),
+        privacy_policy_url=ctl.privacy_policy_url,
     )
 
+
+def _fields(
+    doc: _Document, taxonomy: Mapping[str, DataCategory], errors: _Errors
+) -> dict[str, FieldSpec]:
     fields: dict[str, FieldSpec] = {}
     for i, f in enumerate(doc.fields):
         path = f"$.fields[{i}]"
@@ -295,7 +322,10 @@ def parse_declarations(data: Mapping[str, Any], *, source: str = "declarations")
             if spec.name in fields:
                 errors.lines.append(f"{path}.name: field {spec.name!r} declared twice")
             fields[spec.name] = spec
+    return fields
 
+
+def _recipients(doc: _Document, errors: _Errors) -> dict[str, Recipient]:
     recipients: dict[str, Recipient] = {}
     for i, r in enumerate(doc.recipients):
 
@@ -312,25 +342,63 @@ def parse_declarations(data: Mapping[str, Any], *, source: str = "declarations")
         recipient = errors.run(f"$.recipients[{i}]", build_recipient)
         if recipient is not None:
             recipients[recipient.id] = recipient
+    return recipients
 
-    purposes: list[Purpose] = []
-    for i, pd in enumerate(doc.purposes):
-        path = f"$.purposes[{i}]"
-        built = _purpose(pd, path, fields, recipients, errors)
+
+def _named(
+    names: Sequence[str], known: Mapping[str, T], path: str, what: str, errors: _Errors
+) -> list[T]:
+    """The declared items ``names`` refers to; an error line for each unknown one."""
+    found = []
+    for j, name in enumerate(names):
+        if name in known:
+            found.append(known[name])
+        else:
+            errors.lines.append(f"{path}[{j}]: undeclared {what} {name!r}")
+    return found
+
+
+def _retention(rd: _RetentionDoc, path: str, errors: _Errors) -> RetentionRule | None:
+    period = errors.run(f"{path}.period", lambda: parse_period(rd.period))
+    anchor = errors.run(f"{path}.anchor", lambda: _enum(AnchorEvent, rd.anchor))
+    action = errors.run(f"{path}.action", lambda: _enum(RetentionAction, rd.action))
+    if period is None or anchor is None or action is None:
+        return None
+    return errors.run(path, lambda: RetentionRule(period, anchor, action, rd.legal_reference))
+
+
+def _transfers(pd: _PurposeDoc, path: str, errors: _Errors) -> list[Transfer]:
+    transfers = []
+    for j, t in enumerate(pd.transfers):
+
+        def build_transfer(t: _TransferDoc = t) -> Transfer:
+            return Transfer(
+                t.country, _enum(TransferMechanism, t.mechanism), t.reference, t.recipient_id
+            )
+
+        built = errors.run(f"{path}.transfers[{j}]", build_transfer)
         if built is not None:
-            purposes.append(built)
+            transfers.append(built)
+    return transfers
 
-    if errors.lines or controller is None:
-        raise ConfigError(f"{source}: invalid declarations", tuple(errors.lines))
 
-    declarations = errors.run(
-        "$", lambda: Declarations(controller, tuple(fields.values()), tuple(purposes))
+def _optional_enum(value: str | None, kind: type[_E], path: str, errors: _Errors) -> _E | None:
+    if value is None:
+        return None
+    found: _E | None = errors.run(path, lambda: _enum(kind, value))
+    return found
+
+
+def _automated(pd: _PurposeDoc, path: str, errors: _Errors) -> AutomatedDecision | None:
+    a = pd.automated_decision
+    if a is None:
+        return None
+    return errors.run(
+        f"{path}.automated_decision",
+        lambda: AutomatedDecision(
+            a.logic, a.significance, a.solely_automated, a.significant, a.human_review
+        ),
     )
-    if declarations is None:
-        raise ConfigError(f"{source}: invalid declarations", tuple(errors.lines))
-    version = doc.notice.version or declarations_digest(declarations)
-    notice = NoticeVersion.describing(version, doc.notice.published, declarations.purposes)
-    return declarations.with_notice(notice)
 
 
 def _purpose(
@@ -341,63 +409,19 @@ def _purpose(
     errors: _Errors,
 ) -> Purpose | None:
     before = len(errors.lines)
-    used = []
-    for j, name in enumerate(pd.fields):
-        if name in fields:
-            used.append(fields[name])
-        else:
-            errors.lines.append(f"{path}.fields[{j}]: undeclared field {name!r}")
-    chosen = []
-    for j, rid in enumerate(pd.recipients):
-        if rid in recipients:
-            chosen.append(recipients[rid])
-        else:
-            errors.lines.append(f"{path}.recipients[{j}]: undeclared recipient {rid!r}")
-    rd = pd.retention
-    period = errors.run(f"{path}.retention.period", lambda: parse_period(rd.period))
-    anchor = errors.run(f"{path}.retention.anchor", lambda: _enum(AnchorEvent, rd.anchor))
-    action = errors.run(f"{path}.retention.action", lambda: _enum(RetentionAction, rd.action))
-    retention = None
-    if period is not None and anchor is not None and action is not None:
-        retention = errors.run(
-            f"{path}.retention",
-            lambda: RetentionRule(period, anchor, action, rd.legal_reference),
-        )
-    transfers = []
-    for j, t in enumerate(pd.transfers):
-        tpath = f"{path}.transfers[{j}]"
-
-        def build_transfer(t: _TransferDoc = t) -> Transfer:
-            return Transfer(
-                t.country, _enum(TransferMechanism, t.mechanism), t.reference, t.recipient_id
-            )
-
-        built = errors.run(tpath, build_transfer)
-        if built is not None:
-            transfers.append(built)
+    used = _named(pd.fields, fields, f"{path}.fields", "field", errors)
+    chosen = _named(pd.recipients, recipients, f"{path}.recipients", "recipient", errors)
+    retention = _retention(pd.retention, f"{path}.retention", errors)
+    transfers = _transfers(pd, path, errors)
     basis = errors.run(f"{path}.basis", lambda: _enum(LegalBasis, pd.basis))
-    special = None
-    if pd.special_condition is not None:
-        special = errors.run(
-            f"{path}.special_condition",
-            lambda: _enum(SpecialCategoryCondition, pd.special_condition or ""),
-        )
+    special = _optional_enum(
+        pd.special_condition, SpecialCategoryCondition, f"{path}.special_condition", errors
+    )
     provision = errors.run(f"{path}.provision", lambda: _enum(Provision, pd.provision))
-    exemption = None
-    if pd.restriction_exemption is not None:
-        exemption = errors.run(
-            f"{path}.restriction_exemption",
-            lambda: _enum(RestrictionExemption, pd.restriction_exemption or ""),
-        )
-    adm = None
-    if pd.automated_decision is not None:
-        a = pd.automated_decision
-        adm = errors.run(
-            f"{path}.automated_decision",
-            lambda: AutomatedDecision(
-                a.logic, a.significance, a.solely_automated, a.significant, a.human_review
-            ),
-        )
+    exemption = _optional_enum(
+        pd.restriction_exemption, RestrictionExemption, f"{path}.restriction_exemption", errors
+    )
+    adm = _automated(pd, path, errors)
     if len(errors.lines) > before or retention is None or basis is None or provision is None:
         return None
     return errors.run(

@@ -19,9 +19,9 @@ from __future__ import annotations
 import base64
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
@@ -35,12 +35,17 @@ from gdprcrm.errors import InvalidInput, SignatureInvalid
 __all__ = [
     "CertificateSigner",
     "SignatureInvalid",
+    "Signed",
     "canonical_json",
     "check_signature",
     "open_signed",
+    "read_signed",
     "require_canonical",
     "seal_signed",
 ]
+
+
+_S = TypeVar("_S", bound="Signed")
 
 
 def canonical_json(data: Any) -> bytes:
@@ -73,6 +78,34 @@ def open_signed(
     except (ValueError, KeyError, TypeError):
         raise SignatureInvalid(f"not a gdprcrm {what}") from None
     return payload, signature, doc
+
+
+class Signed(Protocol):
+    """What a signed document offers: its canonical wire form."""
+
+    def to_json(self) -> str: ...
+
+
+def read_signed(
+    text: str | bytes,
+    *,
+    wrapper: str,
+    doc_type: str,
+    what: str,
+    build: Callable[[dict[str, Any], bytes], _S],
+) -> _S:
+    """Parse a signed document: its shape, its type and version 1, the object ``build``
+    makes from (payload, signature), and that the text is exactly its canonical form.
+    Any failure is one SignatureInvalid."""
+    body, signature, _ = open_signed(text, wrapper, what)
+    try:
+        if body["type"] != doc_type or body["version"] != 1:
+            raise ValueError("unknown document type")
+        document = build(body, signature)
+    except (ValueError, KeyError, TypeError, AttributeError, InvalidInput):
+        raise SignatureInvalid(f"not a gdprcrm {what}") from None
+    require_canonical(text, document.to_json(), what)
+    return document
 
 
 def require_canonical(text: str | bytes, rebuilt: str, what: str) -> None:

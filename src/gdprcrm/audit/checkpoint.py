@@ -12,15 +12,14 @@ from datetime import UTC, datetime
 import attrs
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from gdprcrm.errors import InvalidInput, SignatureInvalid
+from gdprcrm.errors import InvalidInput
 from gdprcrm.model import AuditEntry
 from gdprcrm.model._checks import as_utc, aware, check_aware
 from gdprcrm.signing import (
     CertificateSigner,
     canonical_json,
     check_signature,
-    open_signed,
-    require_canonical,
+    read_signed,
     seal_signed,
 )
 
@@ -58,21 +57,20 @@ class Checkpoint:
 
     @classmethod
     def from_json(cls, text: str | bytes) -> Checkpoint:
-        body, signature, _ = open_signed(text, "checkpoint", _WHAT)
-        try:
-            if body["type"] != "gdprcrm.audit-checkpoint" or body["version"] != 1:
-                raise ValueError("unknown type")
-            cp = cls(
+        """Parse the wire form; SignatureInvalid unless it is exactly canonical."""
+        return read_signed(
+            text,
+            wrapper="checkpoint",
+            doc_type="gdprcrm.audit-checkpoint",
+            what=_WHAT,
+            build=lambda body, signature: cls(
                 sequence=int(body["sequence"]),
                 hash=bytes.fromhex(body["hash"]),
                 at=datetime.fromisoformat(body["at"]),
                 signer_id=str(body["signer_id"]),
                 signature=signature,
-            )
-        except (ValueError, KeyError, TypeError, InvalidInput):
-            raise SignatureInvalid(f"not a gdprcrm {_WHAT}") from None
-        require_canonical(text, cp.to_json(), _WHAT)
-        return cp
+            ),
+        )
 
     def verify(self, public_key: Ed25519PublicKey) -> None:
         """Raise SignatureInvalid unless signed by the holder of ``public_key``."""

@@ -23,6 +23,7 @@ from typing import Any
 import attrs
 
 from gdprcrm.config import declarations_digest
+from gdprcrm.documents.notice_texts import TEXTS, period_en
 from gdprcrm.documents.register import category_fr, period_fr
 from gdprcrm.errors import IncompleteNotice, InvalidInput
 from gdprcrm.model import (
@@ -32,7 +33,6 @@ from gdprcrm.model import (
     LegalBasis,
     Purpose,
     Right,
-    format_period,
     material_digest,
 )
 from gdprcrm.policy.rights import right_applies
@@ -111,7 +111,7 @@ class Notice:
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=2) + "\n"
 
     def to_markdown(self) -> str:
-        lines = [f"# {self.title}", "", _T[self.language]["version"].format(self.version)]
+        lines = [f"# {self.title}", "", TEXTS[self.language]["version"].format(self.version)]
         for s in self.sections:
             lines += ["", f"## {s.title}"]
             previous_bullet = False
@@ -132,7 +132,7 @@ class Notice:
             f"<title>{e(self.title)}</title></head>",
             "<body>",
             f"<h1>{e(self.title)}</h1>",
-            f"<p><small>{e(_T[self.language]['version'].format(self.version))}</small></p>",
+            f"<p><small>{e(TEXTS[self.language]['version'].format(self.version))}</small></p>",
         ]
         for s in self.sections:
             out.append(f'<section data-item="{e(s.item.value)}">')
@@ -190,260 +190,15 @@ def validate_notice(notice: Notice, decl: Declarations) -> None:
         )
 
 
-# -- wording ---------------------------------------------------------------------------
-
-_T: dict[str, dict[str, Any]] = {
-    "fr": {
-        "title": "Politique de confidentialité — {}",
-        "version": "Version {}",
-        "controller": "Qui est responsable de vos données ?",
-        "controller_text": "Le responsable du traitement est {}.",
-        "contact": "Pour toute question : {}.",
-        "representative": "Notre représentant dans l'Union : {}.",
-        "dpo": "Notre délégué à la protection des données",
-        "dpo_text": "Vous pouvez joindre notre délégué à la protection des données : {}.",
-        "purposes": "Pourquoi utilisons-nous vos données, et sur quelle base ?",
-        "li": "Nos intérêts légitimes",
-        "li_item": "- {} : {}.",
-        "recipients": "Qui reçoit vos données ?",
-        "none": "Aucun.",
-        "transfers": "Vos données quittent-elles l'Union européenne ?",
-        "transfer_item": "- {} : destination {} ({}, art. {} du RGPD). {}",
-        "retention": "Combien de temps gardons-nous vos données ?",
-        "rights": "Quels sont vos droits ?",
-        "rights_all": (
-            "Vous pouvez à tout moment accéder à vos données (art. 15), les faire rectifier "
-            "(art. 16) et demander la limitation de leur traitement (art. 18)."
-        ),
-        "rights_how": (
-            "Pour exercer vos droits, écrivez à {}. Nous répondons dans un délai d'un mois, "
-            "prolongeable de deux mois pour les demandes complexes (art. 12(3))."
-        ),
-        "withdrawal": "Retirer votre consentement",
-        "withdrawal_text": (
-            "Vous pouvez retirer votre consentement à tout moment, aussi simplement que vous "
-            "l'avez donné (lien de désabonnement, espace client ou simple message à {}). Le "
-            "retrait ne remet pas en cause le traitement effectué avant celui-ci."
-        ),
-        "complaint": "Réclamation",
-        "complaint_text": (
-            "Si vous estimez que vos droits ne sont pas respectés, vous pouvez introduire une "
-            "réclamation auprès de l'autorité de contrôle : {} ({})."
-        ),
-        "provision": "Êtes-vous obligé de nous fournir ces données ?",
-        "automated": "Décisions automatisées",
-        "automated_item": "- {} : {} Conséquences pour vous : {}. {}",
-        "no_automated": (
-            "Nous ne prenons aucune décision fondée exclusivement sur un traitement automatisé "
-            "produisant des effets juridiques vous concernant ou vous affectant de manière "
-            "significative (art. 22)."
-        ),
-        "mechanisms": {
-            "adequacy": "décision d'adéquation",
-            "scc": "clauses contractuelles types",
-            "bcr": "règles d'entreprise contraignantes",
-            "code-of-conduct": "code de conduite",
-            "certification": "certification",
-            "derogation": "dérogation",
-        },
-        "countries": {
-            "FR": "France",
-            "DE": "Allemagne",
-            "IE": "Irlande",
-            "NL": "Pays-Bas",
-            "BE": "Belgique",
-            "ES": "Espagne",
-            "IT": "Italie",
-            "US": "États-Unis",
-            "GB": "Royaume-Uni",
-            "CH": "Suisse",
-            "CA": "Canada",
-            "JP": "Japon",
-            "IN": "Inde",
-            "MA": "Maroc",
-            "TN": "Tunisie",
-            "CN": "Chine",
-            "BR": "Brésil",
-        },
-        "categories": "Quelles données avons-nous sur vous ?",
-        "source": "D'où viennent vos données ?",
-        "source_text": (
-            "Lorsque nous n'avons pas obtenu vos données auprès de vous, nous vous indiquons "
-            "leur source lors de notre premier contact, et au plus tard dans le mois qui suit "
-            "leur obtention (art. 14(3))."
-        ),
-        "public": "source accessible au public",
-        "not_public": "source non accessible au public",
-        "basis": {
-            "consent": "votre consentement (art. 6(1)(a))",
-            "contract": "l'exécution du contrat qui nous lie (art. 6(1)(b))",
-            "legal-obligation": "une obligation légale (art. 6(1)(c))",
-            "vital-interests": "la sauvegarde d'intérêts vitaux (art. 6(1)(d))",
-            "public-task": "une mission d'intérêt public (art. 6(1)(e))",
-            "legitimate-interests": "notre intérêt légitime (art. 6(1)(f))",
-        },
-        "purpose_item": "- {} : {} Base légale : {}.",
-        "right_item": "- {} : {}.",
-        "provision_item": "- {} : {}{}.",
-        "provision_kind": {
-            "statutory": "obligatoire (exigence légale)",
-            "contractual": "obligatoire (exigence contractuelle)",
-            "contract-prerequisite": "nécessaire à la conclusion du contrat",
-            "voluntary": "facultatif",
-        },
-        "rights_names": {
-            "erasure": "Effacement (art. 17)",
-            "portability": "Portabilité (art. 20)",
-            "objection": "Opposition (art. 21)",
-        },
-        "direct_marketing": (
-            "Vous pouvez vous opposer à tout moment, sans motif, à la prospection "
-            "commerciale, y compris au profilage qui y est lié (art. 21(2) et (3))."
-        ),
-    },
-    "en": {
-        "title": "Privacy notice — {}",
-        "version": "Version {}",
-        "controller": "Who is responsible for your data?",
-        "controller_text": "The controller is {}.",
-        "contact": "For any question: {}.",
-        "representative": "Our representative in the Union: {}.",
-        "dpo": "Our data protection officer",
-        "dpo_text": "You can reach our data protection officer: {}.",
-        "purposes": "Why do we use your data, and on what basis?",
-        "li": "Our legitimate interests",
-        "li_item": "- {}: {}.",
-        "recipients": "Who receives your data?",
-        "none": "Nobody.",
-        "transfers": "Does your data leave the European Union?",
-        "transfer_item": "- {}: to {} ({}, Art. {} GDPR). {}",
-        "retention": "How long do we keep your data?",
-        "rights": "What are your rights?",
-        "rights_all": (
-            "You may at any time access your data (Art. 15), have it rectified (Art. 16) and "
-            "ask for its processing to be restricted (Art. 18)."
-        ),
-        "rights_how": (
-            "To exercise your rights, write to {}. We answer within one month, which may be "
-            "extended by two months for complex requests (Art. 12(3))."
-        ),
-        "withdrawal": "Withdrawing your consent",
-        "withdrawal_text": (
-            "You may withdraw your consent at any time, as easily as you gave it (unsubscribe "
-            "link, customer account or a message to {}). Withdrawal does not affect the "
-            "processing carried out before it."
-        ),
-        "complaint": "Complaints",
-        "complaint_text": (
-            "If you believe your rights are not respected, you may lodge a complaint with the "
-            "supervisory authority: {} ({})."
-        ),
-        "provision": "Must you provide this data?",
-        "automated": "Automated decisions",
-        "automated_item": "- {}: {} Consequences for you: {}. {}",
-        "no_automated": (
-            "We take no decision based solely on automated processing that produces legal "
-            "effects concerning you or similarly significantly affects you (Art. 22)."
-        ),
-        "mechanisms": {
-            "adequacy": "adequacy decision",
-            "scc": "standard contractual clauses",
-            "bcr": "binding corporate rules",
-            "code-of-conduct": "code of conduct",
-            "certification": "certification",
-            "derogation": "derogation",
-        },
-        "countries": {
-            "FR": "France",
-            "DE": "Germany",
-            "IE": "Ireland",
-            "NL": "the Netherlands",
-            "BE": "Belgium",
-            "ES": "Spain",
-            "IT": "Italy",
-            "US": "the United States",
-            "GB": "the United Kingdom",
-            "CH": "Switzerland",
-            "CA": "Canada",
-            "JP": "Japan",
-            "IN": "India",
-            "MA": "Morocco",
-            "TN": "Tunisia",
-            "CN": "China",
-            "BR": "Brazil",
-        },
-        "categories": "What data do we hold about you?",
-        "source": "Where does your data come from?",
-        "source_text": (
-            "When we did not obtain your data from you, we tell you its source when we first "
-            "contact you, and at the latest within one month of obtaining it (Art. 14(3))."
-        ),
-        "public": "a publicly accessible source",
-        "not_public": "not a publicly accessible source",
-        "basis": {
-            "consent": "your consent (Art. 6(1)(a))",
-            "contract": "the performance of our contract (Art. 6(1)(b))",
-            "legal-obligation": "a legal obligation (Art. 6(1)(c))",
-            "vital-interests": "the protection of vital interests (Art. 6(1)(d))",
-            "public-task": "a task in the public interest (Art. 6(1)(e))",
-            "legitimate-interests": "our legitimate interests (Art. 6(1)(f))",
-        },
-        "purpose_item": "- {}: {} Legal basis: {}.",
-        "right_item": "- {}: {}.",
-        "provision_item": "- {}: {}{}.",
-        "provision_kind": {
-            "statutory": "required by law",
-            "contractual": "required by the contract",
-            "contract-prerequisite": "needed to enter into the contract",
-            "voluntary": "optional",
-        },
-        "rights_names": {
-            "erasure": "Erasure (Art. 17)",
-            "portability": "Portability (Art. 20)",
-            "objection": "Objection (Art. 21)",
-        },
-        "direct_marketing": (
-            "You may object at any time, without giving reasons, to direct marketing, "
-            "including the profiling related to it (Art. 21(2) and (3))."
-        ),
-    },
-}
-
-_ANCHOR_EN = {
-    "collection": "from collection",
-    "last-contact": "from your last contact with us",
-    "end-of-relationship": "from the end of our relationship",
-    "consent-withdrawal": "from the withdrawal of your consent",
-    "last-activity": "from your last activity",
-}
-_ACTION_EN = {"erase": "then erased", "anonymise": "then anonymised", "review": "then reviewed"}
-
-
-def _period_en(p: Purpose) -> str:
-    d = p.retention.period
-    parts = [
-        f"{n} {unit}{'s' if n > 1 else ''}"
-        for n, unit in ((d.years, "year"), (d.months, "month"), (d.days, "day"))
-        if n
-    ]
-    text = " and ".join(parts) if parts else format_period(d)
-    text += " " + _ANCHOR_EN[p.retention.anchor.value]
-    text += ", " + _ACTION_EN[p.retention.action.value]
-    if p.retention.legal_reference:
-        text += f" ({p.retention.legal_reference})"
-    return text
-
-
 def _contact_text(c: Contact) -> str:
     return ", ".join([c.name] + [x for x in (c.email, c.phone, c.address) if x])
 
 
 def _rights_text(purposes: Iterable[Purpose], lang: str) -> list[str]:
-    t = _T[lang]
+    t = TEXTS[lang]
     names: dict[str, str] = t["rights_names"]
     lines = []
     for right in (Right.ERASURE, Right.PORTABILITY, Right.OBJECTION):
-
         applies = [p.name for p in purposes if right_applies(p, right)]
         if applies:
             lines.append(t["right_item"].format(names[right.value], ", ".join(applies)))
@@ -462,17 +217,34 @@ def build_notice(
     ``indirect`` gives the Art. 14 notice, for data not obtained from the person;
     ``sources`` names where such data comes from (Art. 14(2)(f)).
     """
-    if lang not in _T:
+    if lang not in TEXTS:
         raise InvalidInput(f"notice language {lang!r}: 'fr' and 'en' are available")
-    t = _T[lang]
+    t = TEXTS[lang]
+    sections = [
+        *_identity(decl, t),  # 13(1)(a)-(b)
+        *_purposes(decl, t),  # 13(1)(c)-(d)
+        *_recipients(decl, t, lang),  # 13(1)(e)-(f)
+        _retention(decl, t, lang),  # 13(2)(a)
+        *_rights(decl, t, lang),  # 13(2)(b)-(d)
+        *([] if indirect else [_provision(decl, t, lang)]),  # 13(2)(e)
+        _automated(decl, t),  # 13(2)(f)
+        *(_indirect(decl, t, lang, sources) if indirect else []),  # 14(1)(d), 14(2)(f)
+    ]
+    return Notice(
+        lang,
+        t["title"].format(decl.controller.name),
+        declarations_digest(decl),
+        indirect,
+        tuple(sections),
+    )
+
+
+def _section(item: NoticeItem, title: str, paragraphs: Iterable[str]) -> NoticeSection:
+    return NoticeSection(item, title, tuple(paragraphs))
+
+
+def _identity(decl: Declarations, t: dict[str, Any]) -> list[NoticeSection]:
     info = decl.controller
-    purposes = decl.purposes
-    bases: dict[str, str] = t["basis"]
-    sections: list[NoticeSection] = []
-
-    def add(item: NoticeItem, title: str, paragraphs: Iterable[str]) -> None:
-        sections.append(NoticeSection(item, title, tuple(paragraphs)))
-
     who = [
         t["controller_text"].format(
             info.name + (f" ({info.registration})" if info.registration else "")
@@ -481,38 +253,51 @@ def build_notice(
     ]
     if info.representative is not None:
         who.append(t["representative"].format(_contact_text(info.representative)))
-    add(NoticeItem.CONTROLLER, t["controller"], who)
+    out = [_section(NoticeItem.CONTROLLER, t["controller"], who)]
     if info.dpo is not None:
-        add(NoticeItem.DPO, t["dpo"], [t["dpo_text"].format(_contact_text(info.dpo))])
-    add(
-        NoticeItem.PURPOSES,
-        t["purposes"],
-        [
-            t["purpose_item"].format(
-                p.name,
-                p.description.rstrip(".") + "." if p.description else "",
-                bases[p.basis.value],
-            )
-            for p in purposes
-        ],
-    )
-    li = [p for p in purposes if p.basis is LegalBasis.LEGITIMATE_INTERESTS]
-    if li:
-        add(
-            NoticeItem.LEGITIMATE_INTERESTS,
-            t["li"],
-            [t["li_item"].format(p.name, p.legitimate_interests) for p in li],
+        out.append(
+            _section(NoticeItem.DPO, t["dpo"], [t["dpo_text"].format(_contact_text(info.dpo))])
         )
+    return out
+
+
+def _purposes(decl: Declarations, t: dict[str, Any]) -> list[NoticeSection]:
+    bases: dict[str, str] = t["basis"]
+    out = [
+        _section(
+            NoticeItem.PURPOSES,
+            t["purposes"],
+            [
+                t["purpose_item"].format(
+                    p.name,
+                    p.description.rstrip(".") + "." if p.description else "",
+                    bases[p.basis.value],
+                )
+                for p in decl.purposes
+            ],
+        )
+    ]
+    li = [p for p in decl.purposes if p.basis is LegalBasis.LEGITIMATE_INTERESTS]
+    if li:
+        out.append(
+            _section(
+                NoticeItem.LEGITIMATE_INTERESTS,
+                t["li"],
+                [t["li_item"].format(p.name, p.legitimate_interests) for p in li],
+            )
+        )
+    return out
+
+
+def _recipients(decl: Declarations, t: dict[str, Any], lang: str) -> list[NoticeSection]:
     countries: dict[str, str] = t["countries"]
     mechanisms: dict[str, str] = t["mechanisms"]
     colon = " :" if lang == "fr" else ":"
     recipients = [
         f"- {p.name}{colon} {r.category or r.name} ({countries.get(r.country, r.country)})"
-        for p in purposes
+        for p in decl.purposes
         for r in p.recipients
     ]
-    if recipients:
-        add(NoticeItem.RECIPIENTS, t["recipients"], recipients)
     transfers = [
         t["transfer_item"]
         .format(
@@ -523,86 +308,105 @@ def build_notice(
             (tr.reference.rstrip(".") + ".") if tr.reference else "",
         )
         .rstrip()
-        for p in purposes
+        for p in decl.purposes
         for tr in p.transfers
     ]
+    out = []
+    if recipients:
+        out.append(_section(NoticeItem.RECIPIENTS, t["recipients"], recipients))
     if transfers:
-        add(NoticeItem.TRANSFERS, t["transfers"], transfers)
-    add(
+        out.append(_section(NoticeItem.TRANSFERS, t["transfers"], transfers))
+    return out
+
+
+def _retention(decl: Declarations, t: dict[str, Any], lang: str) -> NoticeSection:
+    return _section(
         NoticeItem.RETENTION,
         t["retention"],
         [
-            (f"- {p.name} : {period_fr(p)}." if lang == "fr" else f"- {p.name}: {_period_en(p)}.")
-            for p in purposes
+            (f"- {p.name} : {period_fr(p)}." if lang == "fr" else f"- {p.name}: {period_en(p)}.")
+            for p in decl.purposes
         ],
     )
+
+
+def _rights(decl: Declarations, t: dict[str, Any], lang: str) -> list[NoticeSection]:
+    info = decl.controller
+    purposes = decl.purposes
     rights = [t["rights_all"], *_rights_text(purposes, lang)]
     if any(p.direct_marketing for p in purposes):
         rights.append(t["direct_marketing"])
     reach = info.dpo or info.contact
     rights.append(t["rights_how"].format(reach.email or _contact_text(reach)))
-    add(NoticeItem.RIGHTS, t["rights"], rights)
+    out = [_section(NoticeItem.RIGHTS, t["rights"], rights)]
     if any(p.basis is LegalBasis.CONSENT for p in purposes):
-        add(
-            NoticeItem.WITHDRAWAL,
-            t["withdrawal"],
-            [t["withdrawal_text"].format(reach.email or _contact_text(reach))],
+        out.append(
+            _section(
+                NoticeItem.WITHDRAWAL,
+                t["withdrawal"],
+                [t["withdrawal_text"].format(reach.email or _contact_text(reach))],
+            )
         )
     authority = info.supervisory_authority
-    add(
-        NoticeItem.COMPLAINT,
-        t["complaint"],
-        [t["complaint_text"].format(authority.name, authority.url)],
-    )
-    if not indirect:
-        kinds: dict[str, str] = t["provision_kind"]
-        add(
-            NoticeItem.PROVISION,
-            t["provision"],
-            [
-                t["provision_item"].format(
-                    p.name,
-                    kinds[p.provision.value],
-                    f" ; {p.provision_consequences}"
-                    if p.provision_consequences and lang == "fr"
-                    else f"; {p.provision_consequences}"
-                    if p.provision_consequences
-                    else "",
-                )
-                for p in purposes
-            ],
+    out.append(
+        _section(
+            NoticeItem.COMPLAINT,
+            t["complaint"],
+            [t["complaint_text"].format(authority.name, authority.url)],
         )
-    automated = [(p, p.automated_decision) for p in purposes if p.automated_decision]
+    )
+    return out
+
+
+def _provision(decl: Declarations, t: dict[str, Any], lang: str) -> NoticeSection:
+    kinds: dict[str, str] = t["provision_kind"]
+    sep = " ; " if lang == "fr" else "; "
+    return _section(
+        NoticeItem.PROVISION,
+        t["provision"],
+        [
+            t["provision_item"].format(
+                p.name,
+                kinds[p.provision.value],
+                f"{sep}{p.provision_consequences}" if p.provision_consequences else "",
+            )
+            for p in decl.purposes
+        ],
+    )
+
+
+def _automated(decl: Declarations, t: dict[str, Any]) -> NoticeSection:
+    automated = [(p, p.automated_decision) for p in decl.purposes if p.automated_decision]
     if not automated:
-        add(NoticeItem.AUTOMATED, t["automated"], [t["no_automated"]])
-    else:
-        add(
-            NoticeItem.AUTOMATED,
-            t["automated"],
-            [
-                t["automated_item"]
-                .format(
-                    p.name, adm.logic.rstrip(".") + ".", adm.significance, adm.human_review or ""
-                )
-                .rstrip()
-                for p, adm in automated
-            ],
-        )
-    if indirect:
-        labels = sorted(
-            {
-                category_fr(f.category.key, f.category.label) if lang == "fr" else f.category.label
-                for p in purposes
-                for f in p.fields
-            }
-        )
-        add(NoticeItem.CATEGORIES, t["categories"], [f"- {label}" for label in labels])
-        public = {True: t["public"], False: t["not_public"]}
-        listed = [f"- {src.description} ({public[src.publicly_accessible]})" for src in sources]
-        add(NoticeItem.SOURCE, t["source"], [*listed, t["source_text"]])
-    return Notice(
-        lang, t["title"].format(info.name), declarations_digest(decl), indirect, tuple(sections)
+        return _section(NoticeItem.AUTOMATED, t["automated"], [t["no_automated"]])
+    return _section(
+        NoticeItem.AUTOMATED,
+        t["automated"],
+        [
+            t["automated_item"]
+            .format(p.name, adm.logic.rstrip(".") + ".", adm.significance, adm.human_review or "")
+            .rstrip()
+            for p, adm in automated
+        ],
     )
+
+
+def _indirect(
+    decl: Declarations, t: dict[str, Any], lang: str, sources: Iterable[DataSource]
+) -> list[NoticeSection]:
+    labels = sorted(
+        {
+            category_fr(f.category.key, f.category.label) if lang == "fr" else f.category.label
+            for p in decl.purposes
+            for f in p.fields
+        }
+    )
+    public = {True: t["public"], False: t["not_public"]}
+    listed = [f"- {src.description} ({public[src.publicly_accessible]})" for src in sources]
+    return [
+        _section(NoticeItem.CATEGORIES, t["categories"], [f"- {label}" for label in labels]),
+        _section(NoticeItem.SOURCE, t["source"], [*listed, t["source_text"]]),
+    ]
 
 
 @attrs.frozen

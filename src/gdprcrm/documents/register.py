@@ -23,6 +23,7 @@ from gdprcrm.model import (
     Contact,
     Declarations,
     Purpose,
+    Recipient,
     format_period,
 )
 from gdprcrm.model._checks import check_aware
@@ -328,6 +329,13 @@ def build_register(
     """The Art. 30(1) register of ``decl``; ``issues`` lists what is missing."""
     updated_at = check_aware(updated_at, "build_register(updated_at)")
     issues: list[RegisterIssue] = []
+    controller = _controller_block(decl, issues)  # 30(1)(a)
+    activities = [_activity(p, security_measures, issues) for p in decl.purposes]
+    return Register(tuple(controller), updated_at, tuple(activities), tuple(issues))
+
+
+def _controller_block(decl: Declarations, issues: list[RegisterIssue]) -> list[tuple[str, str]]:
+    """Art. 30(1)(a): controller, DPO, representative, joint controllers."""
     info = decl.controller
     controller = [
         (
@@ -351,73 +359,81 @@ def build_register(
     if info.representative is not None:
         controller.append(_contact("Représentant (art. 27)", info.representative))
     controller += [_contact("Responsable conjoint", c) for c in info.joint_controllers]
+    return controller
 
-    activities = []
-    for p in decl.purposes:
-        if not p.description.strip():
-            issues.append(
-                RegisterIssue(IssueLevel.ERROR, "30(1)(b)", p.id, "la finalité n'est pas décrite")
-            )
-        if not p.subject_categories:
-            issues.append(
-                RegisterIssue(
-                    IssueLevel.ERROR, "30(1)(c)", p.id, "aucune catégorie de personnes concernées"
-                )
-            )
-        by_group: dict[CnilGroup, list[str]] = {}
-        for f in p.fields:
-            by_group.setdefault(f.category.group, []).append(
-                category_fr(f.category.key, f.category.label)
-            )
-        groups = {_GROUP_LABELS[g]: by_group[g] for g in CnilGroup if g in by_group}
-        recipients = []
-        for r in p.recipients:
-            kind = _KIND_FR[r.kind.value]
-            text = f"{r.category or r.name} ({kind}, {r.country})"
-            if r.contract_reference:
-                text += f" : {r.contract_reference}"
-            recipients.append(text)
-        third = sorted(
-            {t.country for t in p.transfers}
-            | {r.country for r in p.recipients if r.country not in EEA_STATES}
+
+def _activity(
+    p: Purpose, security_measures: Sequence[str], issues: list[RegisterIssue]
+) -> Activity:
+    """One processing activity: Art. 30(1)(b)-(g) for one purpose."""
+    if not p.description.strip():
+        issues.append(
+            RegisterIssue(IssueLevel.ERROR, "30(1)(b)", p.id, "la finalité n'est pas décrite")
         )
-        transfers = []
-        for t in p.transfers:
-            text = f"{t.country} : {t.mechanism.value} (art. {t.mechanism.article})"
-            if t.reference:
-                text += f", {t.reference}"
-            transfers.append(text)
-        missing_ground = [c for c in third if c not in {t.country for t in p.transfers}]
-        for country in missing_ground:
-            issues.append(
-                RegisterIssue(
-                    IssueLevel.ERROR,
-                    "30(1)(e)",
-                    p.id,
-                    f"destinataire situé hors de l'EEE ({country}) sans transfert déclaré ni "
-                    "garantie",
-                )
-            )
-        if not security_measures:
-            issues.append(
-                RegisterIssue(
-                    IssueLevel.WARNING, "30(1)(g)", p.id, "aucune mesure de sécurité décrite"
-                )
-            )
-        activities.append(
-            Activity(
-                purpose_id=p.id,
-                name=p.name,
-                purpose=p.description,
-                legal_basis=_BASIS_FR[p.basis.value],
-                subject_categories=tuple(sorted(p.subject_categories)),
-                data_categories=tuple((g, tuple(c)) for g, c in groups.items()),
-                sensitive_data=any(f.category.sensitive for f in p.fields),
-                recipients=tuple(recipients),
-                third_countries=tuple(third),
-                transfers=tuple(transfers),
-                retention=period_fr(p),
-                security_measures=tuple(security_measures),
+    if not p.subject_categories:
+        issues.append(
+            RegisterIssue(
+                IssueLevel.ERROR, "30(1)(c)", p.id, "aucune catégorie de personnes concernées"
             )
         )
-    return Register(tuple(controller), updated_at, tuple(activities), tuple(issues))
+    by_group: dict[CnilGroup, list[str]] = {}
+    for f in p.fields:
+        by_group.setdefault(f.category.group, []).append(
+            category_fr(f.category.key, f.category.label)
+        )
+    groups = {_GROUP_LABELS[g]: by_group[g] for g in CnilGroup if g in by_group}
+    third, transfers = _transfers(p, issues)
+    if not security_measures:
+        issues.append(
+            RegisterIssue(
+                IssueLevel.WARNING, "30(1)(g)", p.id, "aucune mesure de sécurité décrite"
+            )
+        )
+    return Activity(
+        purpose_id=p.id,
+        name=p.name,
+        purpose=p.description,
+        legal_basis=_BASIS_FR[p.basis.value],
+        subject_categories=tuple(sorted(p.subject_categories)),
+        data_categories=tuple((g, tuple(c)) for g, c in groups.items()),
+        sensitive_data=any(f.category.sensitive for f in p.fields),
+        recipients=tuple(_recipient_text(r) for r in p.recipients),
+        third_countries=tuple(third),
+        transfers=tuple(transfers),
+        retention=period_fr(p),
+        security_measures=tuple(security_measures),
+    )
+
+
+def _recipient_text(r: Recipient) -> str:
+    """Art. 30(1)(d): a recipient, its role and country (and its Art. 28 contract)."""
+    text = f"{r.category or r.name} ({_KIND_FR[r.kind.value]}, {r.country})"
+    if r.contract_reference:
+        text += f" : {r.contract_reference}"
+    return text
+
+
+def _transfers(p: Purpose, issues: list[RegisterIssue]) -> tuple[list[str], list[str]]:
+    """Art. 30(1)(e): third countries and their safeguards; a recipient outside the EEA
+    without a declared transfer is an error."""
+    third = sorted(
+        {t.country for t in p.transfers}
+        | {r.country for r in p.recipients if r.country not in EEA_STATES}
+    )
+    transfers = []
+    for t in p.transfers:
+        text = f"{t.country} : {t.mechanism.value} (art. {t.mechanism.article})"
+        if t.reference:
+            text += f", {t.reference}"
+        transfers.append(text)
+    declared = {t.country for t in p.transfers}
+    for country in (c for c in third if c not in declared):
+        issues.append(
+            RegisterIssue(
+                IssueLevel.ERROR,
+                "30(1)(e)",
+                p.id,
+                f"destinataire situé hors de l'EEE ({country}) sans transfert déclaré ni garantie",
+            )
+        )
+    return third, transfers

@@ -16,15 +16,13 @@ from typing import Any
 import attrs
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from gdprcrm.errors import InvalidInput, SignatureInvalid
 from gdprcrm.model import SubjectId
 from gdprcrm.model._checks import as_utc, aware
 from gdprcrm.signing import (
     CertificateSigner,
     canonical_json,
     check_signature,
-    open_signed,
-    require_canonical,
+    read_signed,
     seal_signed,
 )
 
@@ -73,11 +71,12 @@ class ErasureCertificate:
     @classmethod
     def from_json(cls, text: str | bytes) -> ErasureCertificate:
         """Parse the wire form; SignatureInvalid unless it is exactly canonical."""
-        body, signature, _ = open_signed(text, "certificate", _WHAT)
-        try:
-            if body["type"] != "gdprcrm.erasure-certificate" or body["version"] != 1:
-                raise ValueError("unknown certificate type")
-            cert = cls(
+        return read_signed(
+            text,
+            wrapper="certificate",
+            doc_type="gdprcrm.erasure-certificate",
+            what=_WHAT,
+            build=lambda body, signature: cls(
                 certificate_id=uuid.UUID(body["certificate_id"]),
                 subject_id=SubjectId.parse(body["subject_id"]),
                 shredded_at=datetime.fromisoformat(body["shredded_at"]),
@@ -88,11 +87,8 @@ class ErasureCertificate:
                 signer_id=str(body["signer_id"]),
                 already_shredded=bool(body["already_shredded"]),
                 signature=signature,
-            )
-        except (ValueError, KeyError, TypeError, AttributeError, InvalidInput):
-            raise SignatureInvalid(f"not a gdprcrm {_WHAT}") from None
-        require_canonical(text, cert.to_json(), _WHAT)
-        return cert
+            ),
+        )
 
     def verify(self, public_key: Ed25519PublicKey) -> None:
         """Raise SignatureInvalid unless the signature verifies under ``public_key``."""
