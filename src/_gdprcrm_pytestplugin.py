@@ -9,6 +9,11 @@ when a test asks for it.
 * ``gdprcrm_declarations`` - the shipped French example's declarations;
 * ``gdprcrm_controller`` - a :class:`~gdprcrm.Controller` on the in-memory adapter,
   with that clock, vault and declarations.
+
+Override any of them in your own ``conftest.py`` (a fixture of the same name wins):
+``gdprcrm_declarations`` to use yours, ``gdprcrm_clock`` to start at another instant.
+These fixtures are function-scoped: inside ``@given`` tests, build a fresh Controller
+per example with :func:`gdprcrm.testing.make_controller` instead.
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ __all__ = [
 
 @pytest.fixture
 def gdprcrm_clock() -> FrozenClock:
+    """A FrozenClock at gdprcrm.testing.T0 (2026-01-05 09:00 UTC); move it with advance()."""
     from gdprcrm.testing.clock import FrozenClock
 
     return FrozenClock()
@@ -41,6 +47,7 @@ def gdprcrm_clock() -> FrozenClock:
 
 @pytest.fixture
 def gdprcrm_storage() -> Any:
+    """A fresh, empty MemoryStorage (the reference adapter)."""
     from gdprcrm.storage.memory import MemoryStorage
 
     return MemoryStorage()
@@ -48,6 +55,7 @@ def gdprcrm_storage() -> Any:
 
 @pytest.fixture
 def gdprcrm_vault(gdprcrm_storage: Any, gdprcrm_clock: FrozenClock) -> KeyVault:
+    """A KeyVault over gdprcrm_storage's key store, an in-memory KEK and gdprcrm_clock."""
     from gdprcrm.vault import CertificateSigner, InMemoryKekSource, KeyVault
 
     return KeyVault(
@@ -60,6 +68,7 @@ def gdprcrm_vault(gdprcrm_storage: Any, gdprcrm_clock: FrozenClock) -> KeyVault:
 
 @pytest.fixture
 def gdprcrm_declarations() -> Declarations:
+    """The shipped French example's declarations; override this fixture to use yours."""
     from gdprcrm.examples import lumiere
 
     return lumiere.declarations()
@@ -72,6 +81,7 @@ def gdprcrm_controller(
     gdprcrm_declarations: Declarations,
     gdprcrm_clock: FrozenClock,
 ) -> Controller:
+    """A Controller over gdprcrm_storage, gdprcrm_vault, gdprcrm_declarations, gdprcrm_clock."""
     from gdprcrm.service import Controller
 
     return Controller(gdprcrm_storage, gdprcrm_vault, gdprcrm_declarations, clock=gdprcrm_clock)

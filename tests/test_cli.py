@@ -62,3 +62,8 @@ def test_unknown_command_is_a_usage_error(capsys: pytest.CaptureFixture[str]) ->
         main(["frobnicate"])
     assert info.value.code == EXIT_BAD_INPUT
     assert "Traceback" not in capsys.readouterr().err
+
+
+def test_the_global_dir_is_the_demo_folder_too(tmp_path: Path) -> None:
+    assert main(["--dir", str(tmp_path / "d"), "demo"]) == EXIT_OK
+    assert (tmp_path / "d" / "register.md").exists()

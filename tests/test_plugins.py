@@ -59,3 +59,25 @@ def test_the_pytest_plugin_imports_nothing_of_gdprcrm_at_start_up() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout.strip()
     assert out == "False"
+
+
+def test_every_shipped_fixture_has_a_docstring(tmp_path: Path) -> None:
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "--fixtures", "-p", "no:cacheprovider", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=tmp_path,
+        timeout=120,
+    )
+    shown = run.stdout
+    for name in (
+        "gdprcrm_clock",
+        "gdprcrm_storage",
+        "gdprcrm_vault",
+        "gdprcrm_declarations",
+        "gdprcrm_controller",
+    ):
+        assert name in shown, name
+        block = shown.split(name, 1)[1].split("\n", 2)[1]
+        assert "no docstring available" not in block, name

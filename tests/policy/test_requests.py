@@ -112,3 +112,24 @@ def test_a_refusal_whose_text_omits_the_reasons_is_refused() -> None:
     at = datetime(2026, 1, 5, tzinfo=UTC)
     with pytest.raises(InvalidInput, match=r"12\(4\)"):
         rules.refuse(new(at), reasons="Excessive.", outcome="Refused.", at=at)
+
+
+@given(received(), st.integers(0, 20))
+def test_the_local_due_date_is_the_calendar_day_of_the_due_instant(
+    at: datetime, days: int
+) -> None:
+    from zoneinfo import ZoneInfo
+
+    request = new(at)
+    assert request.due_date == request.due_at.astimezone(ZoneInfo(TZ)).date()
+    extended = rules.extend(request, reasons="volume", at=at + timedelta(days=days), tz=TZ)
+    assert extended.extended_due_at is not None
+    assert extended.due_date == extended.extended_due_at.astimezone(ZoneInfo(TZ)).date()
+
+
+def test_a_request_received_on_31_january_is_due_on_monday_2_march_2026() -> None:
+    # Reg. 1182/71: 28 February 2026 is a Saturday, so the period ends on Monday 2 March.
+    from datetime import date
+
+    request = new(datetime(2026, 1, 31, 9, tzinfo=UTC))
+    assert request.due_date == date(2026, 3, 2)

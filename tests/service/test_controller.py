@@ -168,3 +168,18 @@ def test_consents_pair_each_consent_with_its_withdrawal(
     assert consent.active_at(given.at)
     assert not consent.active_at(withdrawn.at)
     assert consent.withdrawn_at == withdrawn.at
+
+
+def test_a_consent_for_a_purpose_on_another_basis_is_refused_and_nothing_written(
+    crm: Controller,
+) -> None:
+    # Art. 6(1)(a), 7: customer-relationship rests on a contract; a consent would be no
+    # basis of it, and withdrawing it would change nothing.
+    sid = crm.add_subject(LEA, "FR", purposes=["customer-relationship"])
+    with crm.storage.unit_of_work(read_only=True) as uow:
+        before = len(uow.audit.range(0))
+    with pytest.raises(InvalidInput, match=r"6\(1\)\(b\)"):
+        crm.give_consent(sid, "customer-relationship", channel="web-form")
+    assert crm.consent_history(sid) == []
+    with crm.storage.unit_of_work(read_only=True) as uow:
+        assert len(uow.audit.range(0)) == before

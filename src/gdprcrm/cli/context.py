@@ -63,7 +63,7 @@ class Context:
 
     def __init__(self, args: argparse.Namespace) -> None:
         self.as_json: bool = args.json
-        self.files = Files(args.dir, args.declarations)
+        self.files = Files(args.dir if args.dir is not None else Path("."), args.declarations)
         self._crm: Controller | None = None
 
     def emit(self, data: Any, text: str) -> None:

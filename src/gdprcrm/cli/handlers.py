@@ -35,7 +35,8 @@ def demo(ctx: Context, args: argparse.Namespace) -> int:
     from gdprcrm.demo import run_demo
 
     lines: list[str] = []
-    failures = run_demo(lines.append if ctx.as_json else print, args.out)
+    folder = args.out if args.out is not None else args.dir  # either names its folder
+    failures = run_demo(lines.append if ctx.as_json else print, folder)
     if ctx.as_json:
         ctx.emit({"ok": failures == 0, "unexpected": failures, "narrative": lines}, "")
     return EXIT_CHECK_FAILED if failures else EXIT_OK
@@ -133,8 +134,8 @@ def request_receive(ctx: Context, args: argparse.Namespace) -> int:
         subject_id(args.subject), RequestKind(args.kind), instant(args.at)
     )
     ctx.emit(
-        {"request": str(req.id), "due": req.due_at.isoformat()},
-        f"request {req.id} due {req.due_at:%Y-%m-%d}",
+        {"request": str(req.id), "due": req.due_at.isoformat(), "due_date": str(req.due_date)},
+        f"request {req.id} due by the end of {req.due_date}",
     )
     return EXIT_OK
 
@@ -155,6 +156,7 @@ def request_list(ctx: Context, args: argparse.Namespace) -> int:
             "subject": str(r.subject_id),
             "kind": r.kind.value,
             "due": (r.extended_due_at or r.due_at).isoformat(),
+            "due_date": str(r.due_date),
             "days_left": left,
         }
         for left, r in dated

@@ -37,7 +37,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"gdprcrm {__version__}")
     parser.add_argument("--json", action="store_true", help="machine-readable output")
     parser.add_argument(
-        "--dir", type=Path, default=Path("."), help="the working folder (default: here)"
+        "--dir",
+        type=Path,
+        default=None,
+        help="the working folder (default: here; for demo, the same as --out)",
     )
     parser.add_argument(
         "--declarations",

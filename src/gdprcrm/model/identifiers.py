@@ -13,7 +13,8 @@ __all__ = ["SubjectId"]
 
 def _check_uuid(instance: object, attribute: attrs.Attribute[uuid.UUID], value: object) -> None:
     if not isinstance(value, uuid.UUID):
-        raise InvalidInput("SubjectId.value: expected a UUID")
+        hint = " (for text, use SubjectId.parse(text))" if isinstance(value, str) else ""
+        raise InvalidInput(f"SubjectId.value: expected a uuid.UUID{hint}")
 
 
 @attrs.frozen(order=True)

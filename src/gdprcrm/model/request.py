@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import enum
 import uuid
-from datetime import datetime
+from datetime import date, datetime
+from typing import Any
 
 import attrs
 
+from gdprcrm.errors import InvalidInput
 from gdprcrm.model._checks import (
     as_utc,
     aware,
@@ -44,6 +46,11 @@ class IdentityStatus(enum.Enum):
     UNIDENTIFIABLE = "unidentifiable"  # Art. 11(2)
 
 
+def _optional_date(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is not None and (not isinstance(value, date) or isinstance(value, datetime)):
+        raise InvalidInput(f"DataSubjectRequest.{attribute.name}: expected a date")
+
+
 @attrs.frozen
 class DataSubjectRequest:
     """A request, its due date and what became of it."""
@@ -75,3 +82,7 @@ class DataSubjectRequest:
         default=None, converter=optional_as_utc, validator=optional_aware
     )
     id: uuid.UUID = attrs.field(factory=uuid.uuid4, validator=instance_of(uuid.UUID))
+    due_date: date | None = attrs.field(default=None, validator=_optional_date)
+    """The calendar date, in the controller's legal time zone, by the end of which the
+    answer is due (the extended one after an extension); ``due_at`` is that instant in
+    UTC (e.g. 22:59:59.999999 UTC for the end of a day in Paris in winter)."""

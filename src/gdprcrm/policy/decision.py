@@ -54,3 +54,8 @@ class Decision:
 
     def __bool__(self) -> bool:
         return self.allowed
+
+    def __str__(self) -> str:
+        """What the CLI prints: ``ALLOWED: basis-consent (Art. 6(1)(a))``."""
+        why = ", ".join(f"{r.code} (Art. {r.article})" for r in self.reasons)
+        return f"{self.outcome.value.upper()}: {why}"

@@ -14,7 +14,8 @@ paragraph forbids the step. Due dates come from :mod:`gdprcrm.deadlines`.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 import attrs
 
@@ -49,6 +50,16 @@ def _reasons(value: object, article: str, what: str) -> str:
     return value
 
 
+def _local_day(instant: datetime | None, tz: str) -> date | None:
+    return None if instant is None else instant.astimezone(ZoneInfo(tz)).date()
+
+
+def _dated(request: DataSubjectRequest, tz: str) -> DataSubjectRequest:
+    """The request with ``due_date``: the local calendar date of its effective due."""
+    due = request.extended_due_at or request.due_at
+    return attrs.evolve(request, due_date=_local_day(due, tz))
+
+
 def new_request(
     subject_id: SubjectId,
     kind: RequestKind,
@@ -62,7 +73,7 @@ def new_request(
         raise InvalidInput("receive_request(kind): expected a RequestKind")
     due = request_due(received_at, tz=tz, calendar=calendar)
     assert due is not None  # no pause yet
-    return DataSubjectRequest(subject_id, kind, received_at, due)
+    return _dated(DataSubjectRequest(subject_id, kind, received_at, due), tz)
 
 
 def ensure_open(request: DataSubjectRequest) -> DataSubjectRequest:
@@ -96,12 +107,13 @@ def extend(
             f"(by {request.due_at:%Y-%m-%d})"
         )
     extended = extended_due(request.received_at, tz=tz, calendar=calendar, pauses=pauses(request))
-    return attrs.evolve(
+    extended_request = attrs.evolve(
         request,
         status=RequestStatus.EXTENDED,
         extended_due_at=extended,
         extension_reason=reasons,
     )
+    return _dated(extended_request, tz)
 
 
 def ask_identity(request: DataSubjectRequest, *, doubt: str, at: datetime) -> DataSubjectRequest:
@@ -137,13 +149,14 @@ def identity_received(
     extended = None
     if request.extended_due_at is not None:
         extended = extended_due(request.received_at, tz=tz, calendar=calendar, pauses=stopped)
-    return attrs.evolve(
+    verified = attrs.evolve(
         resumed,
         identity=IdentityStatus.VERIFIED,
         due_at=due,
         extended_due_at=extended,
         status=RequestStatus.EXTENDED if extended else RequestStatus.OPEN,
     )
+    return _dated(verified, tz)
 
 
 def refuse(

@@ -22,6 +22,7 @@ from gdprcrm.model import RIGHTS_MATRIX, Applicability, LegalBasis, Purpose, Rig
 __all__ = [
     "OBJECTABLE_BASES",
     "PORTABLE_BASES",
+    "check_consent",
     "check_objection",
     "is_portable",
     "may_object",
@@ -81,6 +82,22 @@ def check_objection(purpose: Purpose) -> None:
     raise InvalidInput(
         f"purpose {purpose.id!r} rests on Art. {purpose.basis.article}: Art. 21 gives no "
         f"right to object to it; {remedy}"
+    )
+
+
+def check_consent(purpose: Purpose) -> None:
+    """Art. 6(1)(a), 7: a consent is recorded only for a purpose that rests on consent.
+
+    Asking for a consent where another basis applies misleads the person (EDPB
+    Guidelines 05/2020): they could not withdraw it with any effect (the matrix gives
+    withdrawal under consent only).
+    """
+    if rule(purpose.basis, Right.WITHDRAWAL).applies is Applicability.YES:
+        return
+    raise InvalidInput(
+        f"purpose {purpose.id!r} rests on Art. {purpose.basis.article}, not on consent: "
+        "a consent would not be its basis and its withdrawal would change nothing "
+        "(record the contract, obligation or interest instead)"
     )
 
 

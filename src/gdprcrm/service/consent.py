@@ -16,6 +16,7 @@ from gdprcrm.model import (
     SubjectId,
     consents_of,
 )
+from gdprcrm.policy.rights import check_consent
 from gdprcrm.service.kernel import Kernel
 
 __all__ = ["consent_history", "consents", "give_consent", "withdraw_consent"]
@@ -35,7 +36,7 @@ def give_consent(
     at: datetime | None,
 ) -> ConsentGiven:
     now = k.now(at)
-    k.declarations.purpose(purpose_id)
+    check_consent(k.declarations.purpose(purpose_id))
     version = notice_version or k.declarations.notices[-1].version
     event = ConsentGiven(
         subject_id,

@@ -5,6 +5,9 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime, timedelta
 
+from dateutil.relativedelta import relativedelta
+
+from gdprcrm.errors import InvalidInput
 from gdprcrm.model._checks import check_aware
 
 __all__ = ["T0", "FrozenClock"]
@@ -41,9 +44,21 @@ class FrozenClock:
             self._now = check_aware(at, "FrozenClock.set(at)")
             return self._now
 
-    def advance(self, delta: timedelta | None = None, **kwargs: float) -> datetime:
-        """Move forward by ``delta`` or by ``timedelta(**kwargs)``; returns the new instant."""
-        step = delta if delta is not None else timedelta(**kwargs)
+    def advance(
+        self, delta: timedelta | relativedelta | None = None, **kwargs: float
+    ) -> datetime:
+        """Move forward by ``delta``, or by ``years=``, ``months=``, ``weeks=``, ``days=``,
+        ``hours=``, ``minutes=``, ``seconds=`` (calendar months and years, as
+        ``dateutil.relativedelta`` counts them); returns the new instant."""
+        if delta is not None and kwargs:
+            raise InvalidInput("FrozenClock.advance: give a delta or keywords, not both")
+        try:
+            step = delta if delta is not None else relativedelta(**kwargs)  # type: ignore[arg-type]
+            moved = self._now + step
+        except (TypeError, ValueError) as exc:
+            raise InvalidInput(f"FrozenClock.advance: {exc}") from None
+        if moved < self._now:
+            raise InvalidInput("FrozenClock.advance: moves forward only (use set())")
         with self._lock:
             self._now = self._now + step
             return self._now

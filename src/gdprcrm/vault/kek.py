@@ -110,11 +110,28 @@ class KeyFileKekSource:
 
     @classmethod
     def create(cls, path: str | os.PathLike[str]) -> KeyFileKekSource:
+        """Write a new random KEK to a new file (0600); refuses to overwrite one."""
         target = Path(path)
-        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            raise InvalidInput(
+                f"KEK file {target} exists: open it with KeyFileKekSource({str(target)!r}) "
+                "(or use KeyFileKekSource.open_or_create)"
+            ) from None
+        except OSError as exc:
+            raise InvalidInput(f"KEK file {target}: {exc.strerror}") from None
         with os.fdopen(fd, "wb") as out:
             out.write(base64.b64encode(os.urandom(KEY_SIZE)) + b"\n")
+            out.flush()
+            os.fsync(out.fileno())
         return cls(target)
+
+    @classmethod
+    def open_or_create(cls, path: str | os.PathLike[str]) -> KeyFileKekSource:
+        """The KEK in ``path``, created (0600) on the application's first start."""
+        target = Path(path)
+        return cls(target) if target.exists() else cls.create(target)
 
     def load(self) -> Kek:
         try:

@@ -12,7 +12,7 @@ from gdprcrm.errors import (
     InvalidInput,
     ReadOnlyUnit,
 )
-from gdprcrm.model import RequestStatus
+from gdprcrm.model import RequestStatus, SubjectId
 
 if TYPE_CHECKING:
     from gdprcrm.storage.protocols import UnitOfWork
@@ -32,7 +32,12 @@ OPEN_STATUSES = (RequestStatus.OPEN, RequestStatus.EXTENDED, RequestStatus.AWAIT
 def _check(value: object, cls: type | tuple[type, ...], what: str) -> None:
     if not isinstance(value, cls):
         names = cls.__name__ if isinstance(cls, type) else " or ".join(c.__name__ for c in cls)
-        raise InvalidInput(f"{what}: expected {names}, got {type(value).__name__}")
+        hint = (
+            " (use SubjectId.parse(text))"
+            if cls is SubjectId and isinstance(value, str)
+            else ""
+        )
+        raise InvalidInput(f"{what}: expected {names}, got {type(value).__name__}{hint}")
 
 
 def _check_all(values: Sequence[object], cls: type | tuple[type, ...], what: str) -> None:
