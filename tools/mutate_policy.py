@@ -14,7 +14,11 @@ TARGET = pathlib.Path("src/gdprcrm/policy/decide.py")
 ORIGINAL = TARGET.read_text()
 MUTATIONS = {
     "erased": (
-        "    if subject.status in _ERASED_STATUSES:\n        return _decision(False, (Reason.ERASED,), basis)\n",
+        "    if subject.status in _ERASED_STATUSES and not _held_for(subject, purpose):\n        return _decision(False, (Reason.ERASED,), basis)\n",
+        "",
+    ),
+    "held-only-for-its-purpose": (
+        "        and purpose.retention.is_legal_hold\n",
         "",
     ),
     "undeclared-gap": (

@@ -196,7 +196,8 @@ def _erasure_with_hold(d: Demo) -> None:
             reason = "held" if f.hold else "erased now"
         d.say(f"    {f.field:18s} {reason}")
     d.say(f"    recipients to notify (Art. 19): {', '.join(outcome.recipients) or 'none'}")
-    d.check("Léa / invoicing, pending erasure", d.crm.decide(lea, "invoicing"), False)
+    d.check("Léa / invoicing: held, still restricted", d.crm.decide(lea, "invoicing"), False)
+    d.check("Léa / newsletter, pending erasure", d.crm.decide(lea, "newsletter"), False)
     later = START + relativedelta(years=10, days=1)
     d.move_to(later)
     done = d.crm.sweep()

@@ -206,10 +206,19 @@ def test_one_consent_cannot_cover_several_purposes(purposes: object) -> None:
         ConsentGiven(SubjectId.new(), purposes, T0, "web-form", "v1")  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("code", ["XX", "UK", "US", "CH", "", "fr-FR", 33])
-def test_unknown_member_state_codes_are_refused(code: object) -> None:
+@pytest.mark.parametrize("code", ["XX", "UK", "", "fr-FR", 33])
+def test_unknown_country_codes_are_refused(code: object) -> None:
     with pytest.raises(errors.UnknownJurisdiction):
         build_subject(jurisdiction=code)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("code", ["US", "CH", "UK", "XX"])
+def test_a_controller_is_established_in_a_member_state(code: str) -> None:
+    # The establishment picks the supervisory authority and the deadlines' calendar.
+    from gdprcrm.testing.builders import build_controller
+
+    with pytest.raises(errors.UnknownJurisdiction):
+        build_controller(establishment=code)
 
 
 @pytest.mark.parametrize(("given_code", "stored"), [("fr", "FR"), ("GR", "EL"), ("no", "NO")])
@@ -323,3 +332,32 @@ def test_subject_is_frozen() -> None:
     s: Subject = build_subject()
     with pytest.raises(attrs.exceptions.FrozenInstanceError):
         s.jurisdiction = "DE"  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("basis", [LegalBasis.LEGAL_OBLIGATION, LegalBasis.PUBLIC_TASK])
+def test_a_purpose_resting_on_a_law_must_name_it(basis: LegalBasis) -> None:
+    # Art. 6(3), 17(3)(b): the law that sets the basis is what holds the data.
+    with pytest.raises(errors.InvalidPurpose, match=r"legal_reference"):
+        build_purpose("archive", basis, retention=RetentionRule(relativedelta(years=10)))
+    held = build_purpose(
+        "archive",
+        basis,
+        retention=RetentionRule(relativedelta(years=10), legal_reference="Code de commerce"),
+    )
+    assert held.retention.is_legal_hold
+
+
+@pytest.mark.parametrize("country", ["CH", "US", "GB", "gb", " ma "])
+def test_a_subject_may_live_outside_the_eea(country: str) -> None:
+    # Art. 3(1): a controller established in the Union applies the GDPR to every person.
+    subject = build_subject(jurisdiction=country)
+    assert subject.jurisdiction == country.strip().upper()
+    from gdprcrm.model import DEFAULT_CONSENT_AGES
+
+    assert DEFAULT_CONSENT_AGES.age_for(subject.jurisdiction) == 16  # Art. 8(1) default
+
+
+@pytest.mark.parametrize("code", ["XX", "FRA", "", "E1"])
+def test_a_jurisdiction_must_be_an_iso_3166_code(code: str) -> None:
+    with pytest.raises(errors.UnknownJurisdiction):
+        build_subject(jurisdiction=code)

@@ -216,7 +216,7 @@ def test_restriction_exemptions_of_article_18_2() -> None:
     claims = build_purpose(
         "claims",
         LegalBasis.LEGAL_OBLIGATION,
-        retention=LONG,
+        retention=RetentionRule(relativedelta(years=50), legal_reference="Code civil, 2224"),
         restriction_exemption=RestrictionExemption.LEGAL_CLAIMS,
     )
     decl = build_declarations(NEWSLETTER, claims)
@@ -256,10 +256,33 @@ def test_nothing_is_ever_allowed_for_an_erased_subject(
     )
     at = data.draw(gst.instants())
     for purpose in decl.purposes:
+        held = (
+            status is SubjectStatus.ERASURE_PENDING
+            and purpose.retention.is_legal_hold
+            and purpose.id in erased.subject.purposes
+        )
         for op in Operation:
             decision = decide(erased, purpose.id, at, decl, operation=op)
-            assert not decision.allowed
-            assert decision.reasons == (Reason.ERASED,)
+            if held:  # Art. 17(3)(b): the hold's own purpose goes on; the other rules apply
+                assert Reason.ERASED not in decision.reasons
+                assert decision == decide(state, purpose.id, at, decl, operation=op)
+            else:
+                assert not decision.allowed
+                assert decision.reasons == (Reason.ERASED,)
+
+
+def test_held_data_serves_its_hold_and_nothing_else() -> None:
+    # Art. 17(3)(b): invoices kept under the Code de commerce may still be processed for
+    # invoicing while the erasure waits; the newsletter may not.
+    invoicing = build_purpose("invoicing", LegalBasis.LEGAL_OBLIGATION)
+    decl = build_declarations(NEWSLETTER, invoicing)
+    subject = build_subject(purposes=["newsletter", "invoicing"], collected_at=T0)
+    pending = SubjectState(attrs.evolve(subject, status=SubjectStatus.ERASURE_PENDING))
+    at = T0 + timedelta(days=30)
+    assert decide(pending, "invoicing", at, decl).reasons == (Reason.BASIS_LEGAL_OBLIGATION,)
+    assert decide(pending, "newsletter", at, decl).reasons == (Reason.ERASED,)
+    gone = SubjectState(attrs.evolve(subject, status=SubjectStatus.ERASED))
+    assert decide(gone, "invoicing", at, decl).reasons == (Reason.ERASED,)
 
 
 # --- Art. 5(1)(e): retention --------------------------------------------------------

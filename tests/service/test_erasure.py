@@ -86,10 +86,11 @@ def test_invoices_are_held_for_ten_years_then_shredded(clock: FrozenClock) -> No
     assert held["invoices"].legal_reference == "Code de commerce, art. L123-22"
     assert held["invoices"].until == T0 + relativedelta(years=10)
     assert outcome.plan.erased == ("email",)
-    # What is held stays, restricted: nothing is allowed, only the held values remain.
+    # What is held stays, for its own purpose only (Art. 17(3)(b)).
     assert crm.values(sid) == {k: v for k, v in CUSTOMER.items() if k != "email"}
     assert crm.find_subject(email="lea.martin@example.fr") == []
-    assert crm.decide(sid, "invoicing").reasons == (Reason.ERASED,)
+    assert crm.decide(sid, "invoicing").reasons == (Reason.BASIS_LEGAL_OBLIGATION,)
+    assert crm.decide(sid, "customer-relationship").reasons == (Reason.ERASED,)
     assert crm.resume_erasures(at=T0 + relativedelta(years=9)) == []
     done = crm.resume_erasures(at=T0 + relativedelta(years=10))
     assert [o.completed for o in done] == [True]

@@ -18,7 +18,7 @@ from gdprcrm.model import (
 )
 from gdprcrm.policy import Reason
 from gdprcrm.service import Controller
-from gdprcrm.testing import T0
+from gdprcrm.testing import T0, FrozenClock
 from gdprcrm.vault import CertificateSigner
 
 SIGNER = CertificateSigner.generate("atelier-lumiere-dpo")
@@ -119,3 +119,22 @@ def test_the_end_of_the_relationship_starts_the_customer_retention(crm: Controll
     assert result.erased == 1
     assert result.erasures_completed == 1
     assert crm.values(sid) == {}
+
+
+def test_a_sweep_waits_for_an_open_access_request(crm: Controller, clock: FrozenClock) -> None:
+    # EDPB 01/2022: the answer to an access request reflects the data when it was asked;
+    # a retention sweep due meanwhile waits for the answer, then applies.
+    from dateutil.relativedelta import relativedelta
+
+    from gdprcrm.model import RequestKind
+
+    sid = crm.add_subject({"email": "p@shop.example"}, "FR", purposes=["prospecting"])
+    request = crm.receive_request(sid, RequestKind.ACCESS, received_at=T0)
+    later = T0 + relativedelta(years=3, days=1)
+    waited = crm.sweep(at=later)
+    assert waited.deferred == 1
+    assert crm.values(sid) == {"email": "p@shop.example"}
+    crm.complete_request(request.id, outcome="answered", at=later)
+    applied = crm.sweep(at=later + relativedelta(days=1))
+    assert applied.deferred == 0
+    assert applied.flagged == 1  # prospecting's rule at expiry: review (CNIL: one re-contact)

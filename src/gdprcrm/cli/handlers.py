@@ -252,7 +252,15 @@ def _progress_bar(done: int, total: int) -> None:
 def sweep(ctx: Context, args: argparse.Namespace) -> int:
     interactive = sys.stderr.isatty() and not ctx.as_json
     result = ctx.crm.sweep(instant(args.at), progress=_progress_bar if interactive else None)
-    names = ("examined", "erased", "anonymised", "flagged", "rescheduled", "erasures_completed")
+    names = (
+        "examined",
+        "erased",
+        "anonymised",
+        "flagged",
+        "rescheduled",
+        "erasures_completed",
+        "deferred",
+    )
     data = {k: getattr(result, k) for k in names}
     ctx.emit(data, ", ".join(f"{k}: {v}" for k, v in data.items()))
     return EXIT_OK

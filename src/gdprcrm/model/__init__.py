@@ -26,7 +26,9 @@ from gdprcrm.model.jurisdiction import (
     DEFAULT_CONSENT_AGES,
     EEA_STATES,
     EU_STATES,
+    ISO_3166_COUNTRIES,
     ConsentAges,
+    normalise_country,
     normalise_state,
 )
 from gdprcrm.model.legal_basis import (
@@ -57,6 +59,7 @@ from gdprcrm.model.recipient import (
     adequacy_at,
 )
 from gdprcrm.model.request import (
+    OPEN_STATUSES,
     DataSubjectRequest,
     IdentityStatus,
     RequestKind,
@@ -79,8 +82,10 @@ __all__ = [
     "DEFAULT_TAXONOMY",
     "EEA_STATES",
     "EU_STATES",
+    "ISO_3166_COUNTRIES",
     "MATERIAL_ATTRIBUTES",
     "MAX_CIPHERTEXT",
+    "OPEN_STATUSES",
     "RIGHTS_MATRIX",
     "Adequacy",
     "AgeAttestation",
@@ -146,6 +151,7 @@ __all__ = [
     "consents_of",
     "format_period",
     "material_digest",
+    "normalise_country",
     "normalise_state",
     "parse_period",
     "rights_for",

@@ -14,7 +14,9 @@ __all__ = [
     "DEFAULT_CONSENT_AGES",
     "EEA_STATES",
     "EU_STATES",
+    "ISO_3166_COUNTRIES",
     "ConsentAges",
+    "normalise_country",
     "normalise_state",
 ]
 
@@ -53,6 +55,42 @@ EU_STATES = frozenset(
 
 EEA_STATES = EU_STATES | frozenset({"IS", "LI", "NO"})
 """EU + Iceland, Liechtenstein, Norway: where the GDPR applies."""
+
+
+_ISO_3166_CODES = """
+    AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO
+    BQ BR BS BT BV BW BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ
+    DK DM DO DZ EC EE EG EH ER ES ET FI FJ FK FM FO FR GA GB GD GE GF GG GH GI GL GM GN GP
+    GQ GR GS GT GU GW GY HK HM HN HR HT HU ID IE IL IM IN IO IQ IR IS IT JE JM JO JP KE KG
+    KH KI KM KN KP KR KW KY KZ LA LB LC LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH MK ML
+    MM MN MO MP MQ MR MS MT MU MV MW MX MY MZ NA NC NE NF NG NI NL NO NP NR NU NZ OM PA PE
+    PF PG PH PK PL PM PN PR PS PT PW PY QA RE RO RS RU RW SA SB SC SD SE SG SH SI SJ SK SL
+    SM SN SO SR SS ST SV SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO TR TT TV TW TZ UA UG UM
+    US UY UZ VA VC VE VG VI VN VU WF WS YE YT ZA ZM ZW
+"""
+ISO_3166_COUNTRIES = frozenset(_ISO_3166_CODES.split())
+"""The 249 officially assigned ISO 3166-1 alpha-2 codes (Greece is GR there, EL in the EU)."""
+
+
+def normalise_country(code: object) -> str:
+    """Upper-case any ISO 3166-1 alpha-2 code (GR read as the EU's EL).
+
+    The GDPR protects people in the Union whatever their nationality, and a controller
+    established in the Union applies it to every customer (Art. 3(1)): a subject's
+    jurisdiction may be any country. Outside the EEA, Art. 8's national ages do not
+    apply; :class:`ConsentAges` answers its default (16), the protective choice
+    (an interpretation, docs/decisions.md).
+    """
+    if not isinstance(code, str):
+        raise UnknownJurisdiction("jurisdiction: expected a country code such as 'FR'")
+    upper = code.strip().upper()
+    if upper == "EL" or upper == "GR":
+        return "EL"
+    if upper not in ISO_3166_COUNTRIES:
+        raise UnknownJurisdiction(
+            f"jurisdiction: {code!r} is not an ISO 3166-1 alpha-2 country code"
+        )
+    return upper
 
 
 def normalise_state(code: object) -> str:

@@ -100,6 +100,9 @@ _ART22_BASES = frozenset(
     }
 )
 
+_LAW_BASES = frozenset({LegalBasis.LEGAL_OBLIGATION, LegalBasis.PUBLIC_TASK})
+"""Art. 6(1)(c) and (e): bases laid down by Union or member-state law (Art. 6(3))."""
+
 _NO_DIRECT_MARKETING = frozenset(
     {
         LegalBasis.LEGAL_OBLIGATION,
@@ -122,6 +125,8 @@ class Purpose:
     * a solely automated, significant decision (Art. 22(1)) on a basis other than
       contract, law or *explicit* consent, or without a human review path where
       Art. 22(3) needs one; on special-category data only under 9(2)(a) or (g), 22(4);
+    * a legal obligation or public task (Art. 6(1)(c), (e)) whose retention does not name
+      the law (``legal_reference``), which is also its Art. 17(3)(b) hold;
     * direct marketing on a basis that cannot carry it.
     """
 
@@ -214,6 +219,13 @@ class Purpose:
                     f"{where}: Art. 22(4) allows automated decisions on special categories "
                     "only under Art. 9(2)(a) or (g)"
                 )
+        if basis in _LAW_BASES and self.retention.legal_reference is None:
+            # Art. 6(3): the law sets the basis; Art. 17(3)(b): that law is what holds the
+            # data against an erasure request, so it must be named.
+            raise InvalidPurpose(
+                f"{where}: {basis.article} rests on a law: name it in "
+                "retention.legal_reference (it is also the Art. 17(3)(b) hold)"
+            )
         if self.direct_marketing and basis in _NO_DIRECT_MARKETING:
             raise InvalidPurpose(f"{where}: direct marketing cannot rest on {basis.article}")
         if self.id in self.compatible_with:

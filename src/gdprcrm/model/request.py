@@ -20,7 +20,13 @@ from gdprcrm.model._checks import (
 )
 from gdprcrm.model.identifiers import SubjectId
 
-__all__ = ["DataSubjectRequest", "IdentityStatus", "RequestKind", "RequestStatus"]
+__all__ = [
+    "OPEN_STATUSES",
+    "DataSubjectRequest",
+    "IdentityStatus",
+    "RequestKind",
+    "RequestStatus",
+]
 
 
 class RequestKind(enum.Enum):
@@ -44,6 +50,12 @@ class IdentityStatus(enum.Enum):
     VERIFIED = "verified"
     REQUESTED = "requested"  # more information asked on reasonable doubt, Art. 12(6)
     UNIDENTIFIABLE = "unidentifiable"  # Art. 11(2)
+
+
+OPEN_STATUSES = frozenset(
+    {RequestStatus.OPEN, RequestStatus.EXTENDED, RequestStatus.AWAITING_IDENTITY}
+)
+"""The statuses of a request still to be answered."""
 
 
 def _optional_date(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -83,6 +95,11 @@ class DataSubjectRequest:
     )
     id: uuid.UUID = attrs.field(factory=uuid.uuid4, validator=instance_of(uuid.UUID))
     due_date: date | None = attrs.field(default=None, validator=_optional_date)
+
+    @property
+    def is_open(self) -> bool:
+        """Not yet answered nor refused (awaiting identification counts as open)."""
+        return self.status in OPEN_STATUSES
     """The calendar date, in the controller's legal time zone, by the end of which the
     answer is due (the extended one after an extension); ``due_at`` is that instant in
     UTC (e.g. 22:59:59.999999 UTC for the end of a day in Paris in winter)."""

@@ -26,7 +26,7 @@ from gdprcrm.model._checks import (
     to_frozenset,
 )
 from gdprcrm.model.identifiers import SubjectId
-from gdprcrm.model.jurisdiction import normalise_state
+from gdprcrm.model.jurisdiction import normalise_country
 
 __all__ = ["AgeAttestation", "DataSource", "Subject", "SubjectStatus"]
 
@@ -59,7 +59,7 @@ class DataSource:
 
 
 def _jurisdiction(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    normalise_state(value)
+    normalise_country(value)
 
 
 def _birth_date(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -77,7 +77,7 @@ class Subject:
     """
 
     id: SubjectId = attrs.field(validator=instance_of(SubjectId))
-    jurisdiction: str = attrs.field(converter=normalise_state, validator=_jurisdiction)
+    jurisdiction: str = attrs.field(converter=normalise_country, validator=_jurisdiction)
     collected_at: datetime = attrs.field(converter=as_utc, validator=aware)
     purposes: frozenset[str] = attrs.field(
         default=frozenset(), converter=to_frozenset, validator=frozenset_of_slugs

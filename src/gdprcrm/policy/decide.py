@@ -3,7 +3,8 @@
 Every rule below names its article; each has a property test in tests/policy/ that
 fails if the rule is removed. The rules, in the order they are applied:
 
-* Art. 17 - nothing is allowed for an erased subject (or one being erased).
+* Art. 17 - nothing is allowed for an erased subject, or one being erased; Art. 17(3)(b)
+  - save, while an erasure waits on a legal hold, the hold's own purpose.
 * Art. 30(1)(b) / 5(1)(b) - a purpose that is not declared is a *gap*, not a refusal.
 * Art. 5(1)(b), 6(4) - data collected for other purposes is used for P only if P is
   one of the collection purposes, is compatible with one, or rests on a fresh consent.
@@ -32,6 +33,7 @@ from gdprcrm.model import (
     LegalBasis,
     Purpose,
     SpecialCategoryCondition,
+    Subject,
     SubjectStatus,
 )
 from gdprcrm.policy.decision import Decision, Operation
@@ -64,6 +66,16 @@ def _decision(allowed: bool, reasons: tuple[Reason, ...], basis: LegalBasis | No
     return found
 
 
+def _held_for(subject: Subject, purpose: Purpose | None) -> bool:
+    """Art. 17(3)(b): an erasure pending on a legal hold keeps the hold's purpose."""
+    return (
+        subject.status is SubjectStatus.ERASURE_PENDING
+        and purpose is not None
+        and purpose.retention.is_legal_hold
+        and purpose.id in subject.purposes
+    )
+
+
 def decide(
     state: SubjectState,
     purpose_id: str,
@@ -83,8 +95,9 @@ def decide(
     subject = state.subject
     purpose = declarations.find_purpose(purpose_id)
     basis = None if purpose is None else purpose.basis
-    # Art. 17: erased means erased, whatever else the records say.
-    if subject.status in _ERASED_STATUSES:
+    # Art. 17: erased means erased, whatever else the records say; while an erasure
+    # waits on an Art. 17(3)(b) hold, only the hold's own purpose may process.
+    if subject.status in _ERASED_STATUSES and not _held_for(subject, purpose):
         return _decision(False, (Reason.ERASED,), basis)
     if purpose is None:
         return _decision(False, (Reason.PURPOSE_UNDECLARED,), None)
@@ -182,8 +195,8 @@ def _consent_rules(
     # Art. 8(1): the age of digital consent of the subject's member state.
     subject = state.subject
     age = subject.age_at(at)
-    if age is None:
-        reasons.append(Reason.AGE_UNKNOWN)
+    if age is None:  # Art. 8(2): the controller must make reasonable efforts to verify
+        reasons.append(Reason.AGE_UNREADABLE if state.age_unreadable else Reason.AGE_UNKNOWN)
         return []
     threshold = ages.age_for(subject.jurisdiction)
     joint = ages.requires_joint_consent(subject.jurisdiction)

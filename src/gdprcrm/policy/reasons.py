@@ -55,6 +55,8 @@ class Reason(enum.Enum):
     PURPOSE_UNDECLARED = ("purpose-undeclared", "30(1)(b)", ReasonKind.GAP)
     NOTICE_VERSION_UNKNOWN = ("notice-version-unknown", "7(1)", ReasonKind.GAP)
     AGE_UNKNOWN = ("age-unknown", "8(2)", ReasonKind.GAP)
+    AGE_UNREADABLE = ("age-unreadable", "8(2)", ReasonKind.GAP)
+    """A birth date is stored but cannot be decrypted (damaged): the age is not known."""
 
     def __init__(self, code: str, article: str, kind: ReasonKind) -> None:
         self.code = code

@@ -5,13 +5,22 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
-from gdprcrm.model import AnchorEvent, Declarations, Purpose, RetentionDue, Subject
+from gdprcrm.model import (
+    AnchorEvent,
+    DataSubjectRequest,
+    Declarations,
+    Purpose,
+    RequestKind,
+    RetentionDue,
+    Subject,
+)
 from gdprcrm.policy.state import SubjectState
 
 __all__ = [
     "END_OF_TIME",
     "anchors_of",
     "expiring_fields",
+    "frozen_by_request",
     "retention_due",
     "schedule_for",
 ]
@@ -85,3 +94,13 @@ def expiring_fields(
     purpose = declarations.purpose(expired)
     remaining = [p for p in purposes if p != expired]
     return tuple(sorted(purpose.field_names - declarations.fields_needed(remaining)))
+
+
+_FREEZING = frozenset({RequestKind.ACCESS, RequestKind.PORTABILITY})
+
+
+def frozen_by_request(requests: Iterable[DataSubjectRequest]) -> bool:
+    """Art. 15, 20 (EDPB Guidelines 01/2022): an open access or portability request
+    freezes the data it covers until it is answered, so the answer reflects the data as
+    they were when asked; a retention sweep waits (the person's own erasure does not)."""
+    return any(r.kind in _FREEZING and r.is_open for r in requests)

@@ -60,6 +60,9 @@ class SubjectState:
     objections: tuple[Objection, ...] = attrs.field(default=(), converter=as_tuple)
     restrictions: tuple[Restriction, ...] = attrs.field(default=(), converter=as_tuple)
     anchors: Mapping[AnchorEvent, datetime] = attrs.field(factory=dict, converter=_anchors)
+    age_unreadable: bool = attrs.field(default=False, kw_only=True)
+    """A birth date is stored but could not be read (a damaged ciphertext): decide()
+    answers the gap ``age-unreadable`` where the age matters, and nothing else stops."""
     intervals: Mapping[str, tuple[ConsentInterval, ...]] = attrs.field(init=False, repr=False)
     """Consent intervals per purpose id, in order of giving."""
     dm_objection_at: datetime | None = attrs.field(init=False, repr=False)
@@ -136,4 +139,5 @@ class SubjectState:
             (*self.objections, *objections),
             (*self.restrictions, *restrictions),
             self.anchors,
+            age_unreadable=self.age_unreadable,
         )

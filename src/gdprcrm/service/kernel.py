@@ -15,7 +15,7 @@ import attrs
 from gdprcrm.audit import AuditChain
 from gdprcrm.clock import Clock
 from gdprcrm.deadlines import HolidayCalendar
-from gdprcrm.errors import SubjectErased, UnknownRecord
+from gdprcrm.errors import DecryptionError, SubjectErased, UnknownRecord
 from gdprcrm.model import (
     BlindIndexEntry,
     ConsentAges,
@@ -119,18 +119,31 @@ class Kernel:
     def load_state(self, uow: UnitOfWork, subject: Subject) -> SubjectState:
         """Everything decide() needs about ``subject``, read in ``uow``."""
         sid = subject.id
+        unreadable = False
         if subject.status is SubjectStatus.ACTIVE:
             stored = uow.subjects.fields(sid, [BIRTH_DATE_FIELD])
             if stored:
-                born = self.vault.decrypt(sid, BIRTH_DATE_FIELD, stored[0].ciphertext)
-                subject = attrs.evolve(subject, birth_date=date.fromisoformat(str(born)))
+                born = self._birth_date(sid, stored[0].ciphertext)
+                unreadable = born is None
+                subject = attrs.evolve(subject, birth_date=born)
         return SubjectState(
             subject,
             uow.consents.history(sid),
             uow.objections.for_subject(sid),
             uow.restrictions.for_subject(sid),
             anchors_of(subject),
+            age_unreadable=unreadable,
         )
+
+    def _birth_date(self, subject_id: SubjectId, ciphertext: bytes) -> date | None:
+        """The stored birth date, or None if it cannot be read: a damaged ciphertext must
+        never block an erasure, a withdrawal or an objection (decide() reports the gap)."""
+        try:
+            return date.fromisoformat(
+                str(self.vault.decrypt(subject_id, BIRTH_DATE_FIELD, ciphertext))
+            )
+        except (DecryptionError, SubjectErased, ValueError):
+            return None
 
     def schedule(self, uow: UnitOfWork, state: SubjectState) -> None:
         """Keep the retention schedule in step with the subject's records."""
@@ -154,15 +167,25 @@ class Kernel:
         ]
         return fields, index
 
-    def index_entries(self, uow: UnitOfWork, subject_id: SubjectId) -> list[tuple[Lookup, bytes]]:
-        """The subject's lookup keys, as (kind, blind index), from their stored values."""
+    def index_entries(
+        self, uow: UnitOfWork, subject_id: SubjectId
+    ) -> tuple[list[tuple[Lookup, bytes]], int]:
+        """The subject's lookup keys, as (kind, blind index), from their stored values,
+        and how many could not be read: a damaged ciphertext never blocks an objection
+        (Art. 21); the caller audits the count."""
         out = []
+        unreadable = 0
         for f in uow.subjects.fields(subject_id):
             spec = self.declarations.find_field(f.name)
-            if spec is not None and spec.lookup is not None:
+            if spec is None or spec.lookup is None:
+                continue
+            try:
                 value = str(self.vault.decrypt(subject_id, f.name, f.ciphertext))
-                out.append((spec.lookup, self.vault.blind_index(spec.lookup, value)))
-        return out
+            except DecryptionError:
+                unreadable += 1
+                continue
+            out.append((spec.lookup, self.vault.blind_index(spec.lookup, value)))
+        return out, unreadable
 
     def decrypted(
         self, uow: UnitOfWork, subject_id: SubjectId, *, include_birth_date: bool = False

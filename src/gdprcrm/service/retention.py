@@ -15,7 +15,7 @@ from gdprcrm.model import (
     SubjectStatus,
 )
 from gdprcrm.policy import retention_due
-from gdprcrm.policy.retention import expiring_fields
+from gdprcrm.policy.retention import expiring_fields, frozen_by_request
 from gdprcrm.service import erasure
 from gdprcrm.service.kernel import Kernel
 
@@ -35,6 +35,9 @@ class SweepResult:
     rescheduled: int = 0
     """Pairs whose anchor moved (a new contact): not due after all."""
     erasures_completed: int = 0
+    deferred: int = 0
+    """Pairs left due because an access or portability request is open (Art. 15, 20):
+    the next sweep after the answer applies them."""
 
 
 def end_relationship(k: Kernel, subject_id: SubjectId, at: datetime | None) -> None:
@@ -56,7 +59,7 @@ def sweep(
     with k.storage.unit_of_work(read_only=True) as uow:
         due = uow.retention.due_before(now, limit=10_000_000)
     counts = dict.fromkeys(
-        ("erased", "anonymised", "flagged", "rescheduled", "erasures_completed"), 0
+        ("erased", "anonymised", "flagged", "rescheduled", "erasures_completed", "deferred"), 0
     )
     finished_subjects: list[SubjectId] = []
     for done, entry in enumerate(due, start=1):
@@ -86,6 +89,17 @@ def _expire(k: Kernel, entry: RetentionDue, now: datetime) -> tuple[str, bool]:
             uow.commit()
             return "rescheduled", False
         purpose = k.declarations.purpose(entry.purpose_id)
+        if frozen_by_request(uow.requests.for_subject(subject.id)):
+            k.audit(
+                uow,
+                "retention.deferred",
+                subject.id,
+                purpose.id,
+                at=now,
+                details={"reason": "open-request"},
+            )
+            uow.commit()  # the schedule entry stays: the next sweep tries again
+            return "deferred", False
         state = k.load_state(uow, subject)
         due = retention_due(state, purpose, now)
         if due is None or due > now:  # the anchor moved since: not due any more

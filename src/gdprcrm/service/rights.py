@@ -13,6 +13,7 @@ from gdprcrm.documents.portability import to_csv as portability_csv
 from gdprcrm.errors import InvalidInput
 from gdprcrm.interactions import InteractionLog
 from gdprcrm.model import (
+    DetailValue,
     NotificationEvent,
     Objection,
     Restriction,
@@ -172,16 +173,13 @@ def object_to(
     with k.storage.unit_of_work() as uow:
         k.active(uow, subject_id)
         uow.objections.add(objection)
+        details: dict[str, DetailValue] = {"direct_marketing": direct_marketing}
         if marketing:  # Art. 21(3): remember the hashed contact points, beyond erasure
-            for kind, digest in k.index_entries(uow, subject_id):
+            entries, unreadable = k.index_entries(uow, subject_id)
+            for kind, digest in entries:
                 uow.suppressions.add(SuppressionEntry(digest, kind, now))
-        k.audit(
-            uow,
-            "objection.recorded",
-            subject_id,
-            purpose_id,
-            at=now,
-            details={"direct_marketing": direct_marketing},
-        )
+            if unreadable:
+                details["unreadable_contact_points"] = unreadable
+        k.audit(uow, "objection.recorded", subject_id, purpose_id, at=now, details=details)
         uow.commit()
     return objection

@@ -18,7 +18,7 @@ from typing import Any, Protocol, TypeVar
 
 from gdprcrm.errors import SchemaTooNew, StorageError
 from gdprcrm.model import (
-    RequestStatus,
+    OPEN_STATUSES,
     RetentionAction,
     SubjectId,
 )
@@ -28,9 +28,7 @@ T = TypeVar("T")
 
 SCHEMA_VERSION = 3
 _ACTIONS = {a.value: a for a in RetentionAction}
-_OPEN_STATUSES = tuple(
-    s.value for s in (RequestStatus.OPEN, RequestStatus.EXTENDED, RequestStatus.AWAITING_IDENTITY)
-)
+_OPEN_STATUSES = tuple(sorted(s.value for s in OPEN_STATUSES))
 
 
 def ts(value: datetime) -> str:

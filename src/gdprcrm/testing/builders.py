@@ -68,16 +68,23 @@ def build_purpose(
     retention: RetentionRule | None = None,
     **overrides: Any,
 ) -> Purpose:
-    """A valid purpose; legitimate interests get a placeholder interest and LIA."""
+    """A valid purpose; legitimate interests get a placeholder interest and LIA, a legal
+    obligation or public task a ten-year period under a placeholder law."""
     if basis is LegalBasis.LEGITIMATE_INTERESTS:
         overrides.setdefault("legitimate_interests", "customer relationship")
         overrides.setdefault("lia_reference", "LIA-1")
+    if retention is None:
+        retention = (
+            RetentionRule(relativedelta(years=10), legal_reference="Code de commerce, L123-22")
+            if basis in (LegalBasis.LEGAL_OBLIGATION, LegalBasis.PUBLIC_TASK)
+            else RetentionRule(relativedelta(years=3))
+        )
     return Purpose(
         id=id,
         name=id.replace("-", " ").capitalize(),
         basis=basis,
         fields=tuple(fields),
-        retention=retention or RetentionRule(relativedelta(years=3)),
+        retention=retention,
         **overrides,
     )
 

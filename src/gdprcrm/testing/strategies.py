@@ -261,7 +261,13 @@ def purposes(
         name="A purpose",
         basis=basis,
         fields=tuple(chosen),
-        retention=draw(retention_rules()),
+        retention=draw(
+            retention_rules(
+                legal=True
+                if basis in (LegalBasis.LEGAL_OBLIGATION, LegalBasis.PUBLIC_TASK)
+                else None
+            )
+        ),
         recipients=tuple(draw(st.lists(recipients(), max_size=2, unique_by=lambda r: r.id))),
         transfers=tuple(draw(st.lists(transfers(), max_size=2))),
         automated_decision=adm,

@@ -85,6 +85,14 @@ class SQLiteKeyStore(SQLKeyStore):
                 raise
             self._run("COMMIT")
 
+    def _read_one(self, statement: str, params: Sequence[Any]) -> Any:
+        # The cold-key path (P4): one locked, autocommit read, no context manager.
+        try:
+            with self._lock:
+                return self._db.execute(statement, params).fetchone()
+        except sqlite3.Error as exc:
+            raise KeyStoreError(f"{self.what}: {translated(exc)}") from None
+
     def _update_many(self, statement: str, rows: Sequence[Sequence[Any]]) -> int:
         with self._transaction(write=True):
             try:

@@ -12,21 +12,19 @@ from gdprcrm.errors import (
     InvalidInput,
     ReadOnlyUnit,
 )
-from gdprcrm.model import RequestStatus, SubjectId
+from gdprcrm.model import SubjectId
 
 if TYPE_CHECKING:
     from gdprcrm.storage.protocols import UnitOfWork
 
 __all__ = [
     "MAX_BATCH",
-    "OPEN_STATUSES",
     "Repository",
 ]
 
 MAX_BATCH = 100_000
 """The most records one bulk call may carry."""
 
-OPEN_STATUSES = (RequestStatus.OPEN, RequestStatus.EXTENDED, RequestStatus.AWAITING_IDENTITY)
 
 
 def _check(value: object, cls: type | tuple[type, ...], what: str) -> None:

@@ -15,7 +15,7 @@ from gdprcrm.model import (
     DataSubjectRequest,
     SubjectId,
 )
-from gdprcrm.storage.ports._base import OPEN_STATUSES, Repository, _check
+from gdprcrm.storage.ports._base import Repository, _check
 
 __all__ = [
     "RequestRepository",
@@ -79,4 +79,5 @@ def effective_due(request: DataSubjectRequest) -> datetime:
 
 
 def is_open(request: DataSubjectRequest) -> bool:
-    return request.status in OPEN_STATUSES
+    """Still to be answered (:attr:`DataSubjectRequest.is_open`)."""
+    return request.is_open
