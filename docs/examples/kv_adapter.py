@@ -27,6 +27,7 @@ from gdprcrm.model import (
     Interaction,
     Lookup,
     Objection,
+    PendingErasure,
     PersonalField,
     RecipientNotification,
     Restriction,
@@ -73,6 +74,7 @@ class Unit(p.UnitOfWork):
         self.retention = Retention(self)
         self.suppressions = Suppressions(self)
         self.notifications = Notifications(self)
+        self.erasures = Erasures(self)
 
     # The three hooks of the unit of work: begin, commit, rollback (+ end).
     def _begin(self) -> None:
@@ -339,6 +341,25 @@ class Notifications(_Repo, p.NotificationRepository):
     def _for_subject(self, subject_id: SubjectId) -> Iterable[RecipientNotification]:
         items: list[RecipientNotification] = self.u.scan("notification/", RecipientNotification)
         return [n for n in items if n.subject_id == subject_id]
+
+
+class Erasures(_Repo, p.ErasureRepository):
+    def _add(self, pending: PendingErasure) -> None:
+        self.u.insert(f"erasure/{pending.subject_id}", pending)
+
+    def _find(self, subject_id: SubjectId) -> PendingErasure | None:
+        found: PendingErasure | None = self.u.get(f"erasure/{subject_id}", PendingErasure)
+        return found
+
+    def _update(self, pending: PendingErasure) -> bool:
+        return self.u.replace(f"erasure/{pending.subject_id}", pending)
+
+    def _remove(self, subject_id: SubjectId) -> bool:
+        return self.u.delete(f"erasure/{subject_id}")
+
+    def _due_before(self, at: datetime, limit: int) -> Iterable[PendingErasure]:
+        items: list[PendingErasure] = self.u.scan("erasure/", PendingErasure)
+        return [e for e in items if e.resume_at is not None and e.resume_at <= at]
 
 
 class KeyValueStorage(p.Storage):

@@ -40,6 +40,7 @@ from gdprcrm.testing.builders import (
     NAME,
     build_consent,
     build_controller,
+    build_declarations,
     build_purpose,
     build_subject,
 )
@@ -361,3 +362,14 @@ def test_a_subject_may_live_outside_the_eea(country: str) -> None:
 def test_a_jurisdiction_must_be_an_iso_3166_code(code: str) -> None:
     with pytest.raises(errors.UnknownJurisdiction):
         build_subject(jurisdiction=code)
+
+
+@pytest.mark.parametrize("name", ["gdprcrm_birth_date", "gdprcrm-erasure", "GDPRCRM_notes"])
+def test_gdprcrms_own_names_cannot_be_declared(name: str) -> None:
+    from gdprcrm.model import DEFAULT_TAXONOMY, FieldSpec
+
+    as_field = FieldSpec(name.lower().replace("-", "_"), DEFAULT_TAXONOMY["identity.name"])
+    with pytest.raises(errors.InconsistentDeclarations, match="reserved"):
+        build_declarations(build_purpose("notes", fields=(as_field,)))
+    with pytest.raises(errors.InconsistentDeclarations, match="reserved"):
+        build_declarations(build_purpose(name.lower().replace("_", "-")))

@@ -131,7 +131,7 @@ def test_an_erasure_interrupted_after_it_was_marked_is_completed_at_next_start(
     def die(*args: object, **kwargs: object) -> None:
         raise RuntimeError("power cut")
 
-    monkeypatch.setattr(erasure_workflow, "complete", die)
+    monkeypatch.setattr(erasure_workflow, "advance", die)
     with pytest.raises(RuntimeError):
         crm.erase(sid)
     monkeypatch.undo()  # the power is back

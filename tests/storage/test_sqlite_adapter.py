@@ -13,7 +13,14 @@ from pathlib import Path
 import pytest
 
 from gdprcrm import errors
-from gdprcrm.model import Lookup, NotificationEvent, RecipientNotification, SuppressionEntry
+from gdprcrm.model import (
+    ErasureStep,
+    Lookup,
+    NotificationEvent,
+    PendingErasure,
+    RecipientNotification,
+    SuppressionEntry,
+)
 from gdprcrm.storage import _sql
 from gdprcrm.storage.sqlite import SQLiteStorage
 from gdprcrm.testing.builders import build_subject
@@ -155,3 +162,32 @@ def test_a_process_killed_mid_transaction_leaves_nothing_half_written(tmp_path: 
     db = reopened._connection()
     assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     reopened.close()
+
+
+def test_version_4_moves_the_old_erasure_markers_to_their_own_table(tmp_path: Path) -> None:
+    # 0.1 kept an erasure in progress as a retention row with the purpose id
+    # 'gdprcrm-erasure' (which a declared purpose could also use); version 4 moves them.
+    path = tmp_path / "v3.db"
+    raw = sqlite3.connect(path)
+    raw.execute("CREATE TABLE gdprcrm_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    for version in (1, 2, 3):
+        for statement in _sql.MIGRATIONS[version]:
+            raw.execute(statement.format(blob="BLOB", bigint="INTEGER"))
+    raw.execute("INSERT INTO gdprcrm_meta VALUES ('schema_version', '3')")
+    pending, kept = build_subject(), build_subject()
+    raw.execute(
+        "INSERT INTO gdprcrm_retention VALUES (?, 'gdprcrm-erasure', ?, 'erase')",
+        (pending.id.bytes, _sql.ts(T0)),
+    )
+    raw.execute(
+        "INSERT INTO gdprcrm_retention VALUES (?, 'newsletter', ?, 'erase')",
+        (kept.id.bytes, _sql.ts(T0)),
+    )
+    raw.commit()
+    raw.close()
+    storage = SQLiteStorage(path)
+    with storage.unit_of_work(read_only=True) as uow:
+        (moved,) = uow.erasures.due_before(T0)
+        assert moved == PendingErasure(pending.id, T0, ErasureStep.STARTED, resume_at=T0)
+        assert [d.subject_id for d in uow.retention.due_before(T0)] == [kept.id]
+    storage.close()

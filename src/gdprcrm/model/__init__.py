@@ -19,6 +19,7 @@ from gdprcrm.model.consent import (
 )
 from gdprcrm.model.controller_info import Contact, ControllerInfo, SupervisoryAuthority
 from gdprcrm.model.declarations import Declarations
+from gdprcrm.model.erasure import ErasureStep, PendingErasure
 from gdprcrm.model.field import FieldSpec, Lookup, Provenance
 from gdprcrm.model.identifiers import SubjectId
 from gdprcrm.model.interaction import Direction, Interaction, InteractionKind
@@ -112,6 +113,7 @@ __all__ = [
     "Declarations",
     "DetailValue",
     "Direction",
+    "ErasureStep",
     "FieldSpec",
     "IdentityStatus",
     "Interaction",
@@ -121,6 +123,7 @@ __all__ = [
     "NoticeVersion",
     "NotificationEvent",
     "Objection",
+    "PendingErasure",
     "PersonalField",
     "Provenance",
     "Provision",

@@ -14,7 +14,10 @@ from gdprcrm.model.field import FieldSpec
 from gdprcrm.model.notice import NoticeVersion, material_digest
 from gdprcrm.model.purpose import Purpose
 
-__all__ = ["Declarations"]
+__all__ = ["RESERVED_PREFIX", "Declarations"]
+
+RESERVED_PREFIX = "gdprcrm"
+"""Field names and purpose ids gdprcrm keeps for itself (``gdprcrm_birth_date``)."""
 
 
 @attrs.frozen
@@ -43,6 +46,12 @@ class Declarations:
     _digests: Mapping[str, str] = attrs.field(init=False, eq=False, repr=False, hash=False)
 
     def __attrs_post_init__(self) -> None:
+        for name in (*(f.name for f in self.fields), *(p.id for p in self.purposes)):
+            if name.lower().startswith(RESERVED_PREFIX):
+                raise InconsistentDeclarations(
+                    f"{name!r}: names starting with {RESERVED_PREFIX!r} are reserved for "
+                    "gdprcrm's own records (e.g. the encrypted birth date)"
+                )
         fields = {f.name: f for f in self.fields}
         if len(fields) != len(self.fields):
             raise InconsistentDeclarations("fields: a field name is declared twice")

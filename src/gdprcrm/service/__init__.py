@@ -10,13 +10,12 @@ The rules these workflows apply live in :mod:`gdprcrm.policy`, by article.
 
 from gdprcrm.errors import MinimisationError, ProcessingRefused, Suppressed
 from gdprcrm.service.controller import Controller
-from gdprcrm.service.erasure import ERASURE_MARKER, ErasureOutcome
+from gdprcrm.service.erasure import ErasureOutcome
 from gdprcrm.service.kernel import BIRTH_DATE_FIELD
 from gdprcrm.service.retention import SweepResult
 
 __all__ = [
     "BIRTH_DATE_FIELD",
-    "ERASURE_MARKER",
     "Controller",
     "ErasureOutcome",
     "MinimisationError",

@@ -1,12 +1,16 @@
 """Erasure (Art. 17, 19): one plan, carried out in explicit, resumable steps.
 
-1. start    - mark the subject ERASURE_PENDING, queue the Art. 19 notices (once);
-2. delete   - delete what is not held under Art. 17(3), and what indexes it;
-3. shred    - destroy the subject's key once nothing is held (every copy unreadable);
-4. finalise - the subject is ERASED: only its opaque id and non-personal facts remain.
+1. start    - mark the subject ERASURE_PENDING, record a :class:`PendingErasure`, queue
+              the Art. 19 notices: once, whoever asks again;
+2. delete   - delete what no Art. 17(3) hold keeps, and what indexes it; what is held
+              waits for its hold (the record says until when);
+3. shred    - once nothing is held, destroy the subject's keys (every copy unreadable);
+4. finalise - in the same unit as the shred: the subject is ERASED, the record removed.
 
-An interruption anywhere is completed by :func:`resume_erasures`; repeating a step is
-harmless. The plan itself is the pure :func:`gdprcrm.policy.erasure_plan`.
+Each step locks the subject and reads the record first, so a repeated or concurrent
+erasure carries on from where the other stopped and never repeats a notice, an audit
+entry or a certificate; :func:`resume_erasures` completes what an interruption left.
+The plan itself is the pure :func:`gdprcrm.policy.erasure_plan`.
 """
 
 from __future__ import annotations
@@ -17,9 +21,9 @@ import attrs
 
 from gdprcrm.errors import UnknownRecord
 from gdprcrm.model import (
+    ErasureStep,
     NotificationEvent,
-    RetentionAction,
-    RetentionDue,
+    PendingErasure,
     Subject,
     SubjectId,
     SubjectStatus,
@@ -29,17 +33,7 @@ from gdprcrm.service.kernel import BIRTH_DATE_FIELD, Kernel
 from gdprcrm.storage.protocols import UnitOfWork
 from gdprcrm.vault import ErasureCertificate
 
-__all__ = [
-    "ERASURE_MARKER",
-    "ErasureOutcome",
-    "complete",
-    "erase",
-    "resume_erasures",
-    "resume_one",
-]
-
-ERASURE_MARKER = "gdprcrm-erasure"
-"""The retention-schedule entry that marks an erasure in progress (crash recovery)."""
+__all__ = ["ErasureOutcome", "advance", "erase", "hold_lifted", "resume_erasures"]
 
 
 @attrs.frozen
@@ -50,8 +44,9 @@ class ErasureOutcome:
     plan: ErasurePlan
     dry_run: bool
     completed: bool
-    """True when the key was shredded: nothing of the subject is readable anywhere."""
+    """True when the keys are destroyed: nothing of the subject is readable anywhere."""
     certificate: ErasureCertificate | None
+    """Issued by the call that destroyed the keys; None for every other call."""
     recipients: tuple[str, ...]
     """Recipients to notify of the erasure (Art. 19)."""
 
@@ -59,7 +54,7 @@ class ErasureOutcome:
 def _plan(
     k: Kernel, uow: UnitOfWork, subject: Subject, now: datetime
 ) -> tuple[ErasurePlan, tuple[str, ...]]:
-    """The one plan of an erasure, and the recipients Art. 19 says to tell."""
+    """The one plan of an erasure at ``now``, and the recipients Art. 19 says to tell."""
     state = k.load_state(uow, subject)
     stored = [f.name for f in uow.subjects.fields(subject.id)]
     plan = erasure_plan(state, k.declarations, stored, now)
@@ -70,135 +65,138 @@ def erase(
     k: Kernel, subject_id: SubjectId, *, dry_run: bool, at: datetime | None
 ) -> ErasureOutcome:
     now = k.now(at)
-    with k.storage.unit_of_work(read_only=dry_run) as uow:
-        subject = (
-            uow.subjects.get(subject_id) if dry_run else uow.subjects.get_for_update(subject_id)
-        )
+    if dry_run:
+        with k.storage.unit_of_work(read_only=True) as uow:
+            subject = uow.subjects.get(subject_id)
+            if subject.status is SubjectStatus.ERASED:
+                raise UnknownRecord(f"subject {subject_id} was erased")
+            plan, recipients = _plan(k, uow, subject, now)
+        return ErasureOutcome(subject_id, plan, True, False, None, recipients)
+    with k.storage.unit_of_work() as uow:
+        subject = uow.subjects.get_for_update(subject_id)
         if subject.status is SubjectStatus.ERASED:
             raise UnknownRecord(f"subject {subject_id} was erased")
+        if uow.erasures.find(subject_id) is None:
+            _start(k, uow, subject, now)
+            uow.commit()
+    return advance(k, subject_id, now)
+
+
+def _start(k: Kernel, uow: UnitOfWork, subject: Subject, now: datetime) -> None:
+    """Step 1: mark the subject, record the erasure, queue the Art. 19 notices (once)."""
+    plan, recipients = _plan(k, uow, subject, now)
+    uow.subjects.update(attrs.evolve(subject, status=SubjectStatus.ERASURE_PENDING))
+    uow.erasures.add(PendingErasure(subject.id, now, resume_at=now))
+    k.notify(uow, subject.id, recipients, NotificationEvent.ERASURE, now)
+    k.audit(
+        uow,
+        "erasure.started",
+        subject.id,
+        at=now,
+        details={"erased": len(plan.erased), "held": len(plan.held)},
+    )
+
+
+def advance(k: Kernel, subject_id: SubjectId, now: datetime) -> ErasureOutcome:
+    """Carry a started erasure as far as the law allows at ``now``."""
+    with k.storage.unit_of_work() as uow:
+        subject = uow.subjects.get_for_update(subject_id)
+        pending = uow.erasures.find(subject_id)
+        if pending is None:  # finalised meanwhile (a concurrent erasure), or never started
+            done = subject.status is SubjectStatus.ERASED
+            return ErasureOutcome(subject_id, ErasurePlan(()), False, done, None, ())
         plan, recipients = _plan(k, uow, subject, now)
-        if dry_run:
-            return ErasureOutcome(subject_id, plan, True, False, None, recipients)
-        # Step 1: mark the erasure, so that an interruption is completed later.
-        uow.subjects.update(attrs.evolve(subject, status=SubjectStatus.ERASURE_PENDING))
-        uow.retention.schedule(
-            [RetentionDue(subject_id, ERASURE_MARKER, now, RetentionAction.ERASE)]
-        )
-        # Art. 19: queued with the mark, so that a resumed erasure does not repeat it.
-        k.notify(uow, subject_id, recipients, NotificationEvent.ERASURE, now)
-        k.audit(
-            uow,
-            "erasure.started",
-            subject_id,
-            at=now,
-            details={"erased": len(plan.erased), "held": len(plan.held)},
-        )
+        if pending.resume_at is None or pending.resume_at > now:  # a hold still runs
+            return ErasureOutcome(subject_id, plan, False, False, None, recipients)
+        if not plan.complete:
+            _delete(k, uow, subject, pending, plan, now)
+            uow.commit()
+            return ErasureOutcome(subject_id, plan, False, False, None, recipients)
+        certificate = k.vault.shred(subject_id)  # step 3, under the subject's lock
+        _finalise(k, uow, subject, plan, certificate, now)
         uow.commit()
-    return complete(k, subject_id, plan, recipients, now)
-
-
-def complete(
-    k: Kernel,
-    subject_id: SubjectId,
-    plan: ErasurePlan,
-    recipients: tuple[str, ...],
-    now: datetime,
-) -> ErasureOutcome:
-    """Steps 2 to 4 of a started erasure."""
-    _delete(k, subject_id, plan, recipients, now)
-    if not plan.complete:
-        return ErasureOutcome(subject_id, plan, False, False, None, recipients)
-    # Step 3: destroy the key (every copy of every value is now unreadable).
-    certificate = k.vault.shred(subject_id)
-    _finalise(k, subject_id, certificate, now)
     return ErasureOutcome(subject_id, plan, False, True, certificate, recipients)
 
 
 def _delete(
     k: Kernel,
-    subject_id: SubjectId,
+    uow: UnitOfWork,
+    subject: Subject,
+    pending: PendingErasure,
     plan: ErasurePlan,
-    recipients: tuple[str, ...],
     now: datetime,
 ) -> None:
-    """Step 2: delete what is not held, and everything that indexes or describes it."""
-    with k.storage.unit_of_work() as uow:
-        subject = uow.subjects.get_for_update(subject_id)
-        uow.subjects.delete_fields(subject_id, [*plan.erased, BIRTH_DATE_FIELD])
-        uow.subjects.delete_index(subject_id)
-        uow.retention.clear(subject_id)
-        if plan.complete:
-            # The shred makes everything unreadable at a flat cost: nothing to delete.
-            resume_at: datetime | None = now
-        else:
-            # The key survives for the held data: what was said must go now; held data
-            # stays, for its purpose only, until its hold ends (then the sweep resumes).
-            uow.interactions.delete_for_subject(subject_id)
-            resume_at = plan.hold_until
-            held = frozenset(f.purpose_id for f in plan.held if f.purpose_id)
-            uow.subjects.update(
-                attrs.evolve(
-                    subject, purposes=held, birth_date=None, attested_age=None, source=None
-                )
-            )
-        if resume_at is not None:
-            uow.retention.schedule(
-                [RetentionDue(subject_id, ERASURE_MARKER, resume_at, RetentionAction.ERASE)]
-            )
-        k.audit(
-            uow,
-            "erasure.data-deleted",
-            subject_id,
-            at=now,
-            details={"fields": len(plan.erased), "recipients": len(recipients)},
-        )
-        uow.commit()
+    """Step 2: delete what is not held, and what indexes or describes it; the held data
+    stay, for their hold's purpose only, until the hold ends."""
+    uow.subjects.delete_fields(subject.id, [*plan.erased, BIRTH_DATE_FIELD])
+    uow.subjects.delete_index(subject.id)
+    uow.interactions.delete_for_subject(subject.id)  # the key survives: what was said goes
+    uow.retention.clear(subject.id)
+    held = frozenset(f.purpose_id for f in plan.held if f.purpose_id)
+    uow.subjects.update(
+        attrs.evolve(subject, purposes=held, birth_date=None, attested_age=None, source=None)
+    )
+    uow.erasures.update(
+        attrs.evolve(pending, step=ErasureStep.HELD, resume_at=plan.hold_until)
+    )
+    k.audit(
+        uow,
+        "erasure.data-deleted",
+        subject.id,
+        at=now,
+        details={"fields": len(plan.erased), "held": len(plan.held)},
+    )
 
 
 def _finalise(
-    k: Kernel, subject_id: SubjectId, certificate: ErasureCertificate, now: datetime
+    k: Kernel,
+    uow: UnitOfWork,
+    subject: Subject,
+    plan: ErasurePlan,
+    certificate: ErasureCertificate,
+    now: datetime,
 ) -> None:
-    """Step 4: the subject is erased; only its opaque id and non-personal facts remain."""
-    with k.storage.unit_of_work() as uow:
-        subject = uow.subjects.get_for_update(subject_id)
-        uow.subjects.delete_fields(subject_id)
-        uow.subjects.update(
-            attrs.evolve(
-                subject,
-                status=SubjectStatus.ERASED,
-                purposes=frozenset(),
-                birth_date=None,
-                attested_age=None,
-                source=None,
-            )
+    """Step 4: the subject is erased; only its opaque id and non-personal facts remain.
+    The shred made every ciphertext unreadable at a flat cost: the rows that still hold
+    some (interactions) need not be visited."""
+    uow.subjects.delete_fields(subject.id)
+    uow.subjects.delete_index(subject.id)
+    uow.retention.clear(subject.id)
+    uow.subjects.update(
+        attrs.evolve(
+            subject,
+            status=SubjectStatus.ERASED,
+            purposes=frozenset(),
+            birth_date=None,
+            attested_age=None,
+            source=None,
         )
-        uow.retention.clear(subject_id)
-        k.audit(
-            uow,
-            "subject.erased",
-            subject_id,
-            at=now,
-            details={
-                "certificate": str(certificate.certificate_id),
-                "keys": len(certificate.destroyed),
-            },
-        )
-        uow.commit()
-
-
-def resume_one(k: Kernel, subject_id: SubjectId, now: datetime) -> ErasureOutcome:
-    """Complete one started erasure (interrupted, or whose hold has ended)."""
-    with k.storage.unit_of_work(read_only=True) as uow:
-        plan, recipients = _plan(k, uow, uow.subjects.get(subject_id), now)
-    return complete(k, subject_id, plan, recipients, now)
+    )
+    uow.erasures.remove(subject.id)
+    k.audit(
+        uow,
+        "subject.erased",
+        subject.id,
+        at=now,
+        details={
+            "certificate": str(certificate.certificate_id),
+            "keys": len(certificate.destroyed),
+            "fields": len(plan.erased),
+        },
+    )
 
 
 def resume_erasures(k: Kernel, at: datetime | None) -> list[ErasureOutcome]:
+    """Every erasure whose next step is due: interrupted ones, and holds that ended."""
     now = k.now(at)
     with k.storage.unit_of_work(read_only=True) as uow:
-        due = [
-            d.subject_id
-            for d in uow.retention.due_before(now, limit=100_000)
-            if d.purpose_id == ERASURE_MARKER
-        ]
-    return [resume_one(k, subject_id, now) for subject_id in due]
+        due = [e.subject_id for e in uow.erasures.due_before(now, limit=100_000)]
+    return [advance(k, subject_id, now) for subject_id in due]
+
+
+def hold_lifted(k: Kernel, uow: UnitOfWork, subject_id: SubjectId, now: datetime) -> None:
+    """A restriction for legal claims was lifted (Art. 17(3)(e)): an erasure waiting on it
+    without an end date becomes due now."""
+    pending = uow.erasures.find(subject_id)
+    if pending is not None and pending.resume_at is None:
+        uow.erasures.update(attrs.evolve(pending, resume_at=now))

@@ -58,25 +58,28 @@ def sweep(
     now = k.now(at)
     with k.storage.unit_of_work(read_only=True) as uow:
         due = uow.retention.due_before(now, limit=10_000_000)
+        erasures = [e.subject_id for e in uow.erasures.due_before(now, limit=10_000_000)]
     counts = dict.fromkeys(
         ("erased", "anonymised", "flagged", "rescheduled", "erasures_completed", "deferred"), 0
     )
+    total = len(due) + len(erasures)
     finished_subjects: list[SubjectId] = []
-    for done, entry in enumerate(due, start=1):
-        if entry.purpose_id == erasure.ERASURE_MARKER:
-            if erasure.resume_one(k, entry.subject_id, now).completed:
-                counts["erasures_completed"] += 1
-        else:
-            kind, emptied = _expire(k, entry, now)
-            counts[kind] += 1
-            if emptied:
-                finished_subjects.append(entry.subject_id)
+    for done, subject_id in enumerate(erasures, start=1):  # interrupted, or holds ended
+        if erasure.advance(k, subject_id, now).completed:
+            counts["erasures_completed"] += 1
         if progress is not None:
-            progress(done, len(due))
+            progress(done, total)
+    for done, entry in enumerate(due, start=len(erasures) + 1):
+        kind, emptied = _expire(k, entry, now)
+        counts[kind] += 1
+        if emptied:
+            finished_subjects.append(entry.subject_id)
+        if progress is not None:
+            progress(done, total)
     for subject_id in finished_subjects:  # no purpose left: erase the person (Art. 17)
         if erasure.erase(k, subject_id, dry_run=False, at=now).completed:
             counts["erasures_completed"] += 1
-    return SweepResult(examined=len(due), **counts)
+    return SweepResult(examined=total, **counts)
 
 
 def _expire(k: Kernel, entry: RetentionDue, now: datetime) -> tuple[str, bool]:

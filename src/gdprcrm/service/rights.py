@@ -10,7 +10,7 @@ from typing import Any
 from gdprcrm.documents.access import access_report as render_access_report
 from gdprcrm.documents.portability import portability_export
 from gdprcrm.documents.portability import to_csv as portability_csv
-from gdprcrm.errors import InvalidInput
+from gdprcrm.errors import InvalidInput, UnknownRecord
 from gdprcrm.interactions import InteractionLog
 from gdprcrm.model import (
     DetailValue,
@@ -19,10 +19,12 @@ from gdprcrm.model import (
     Restriction,
     RestrictionGround,
     SubjectId,
+    SubjectStatus,
     SuppressionEntry,
 )
 from gdprcrm.policy.collection import check_values
 from gdprcrm.policy.rights import check_objection
+from gdprcrm.service import erasure
 from gdprcrm.service.kernel import Kernel
 
 __all__ = [
@@ -143,9 +145,12 @@ def lift_restriction(
     """Art. 18(3): the model refuses lifting before the subject was informed."""
     lifted = restriction.lift(informed_at=informed_at, at=k.now(at))
     with k.storage.unit_of_work() as uow:
-        k.active(uow, restriction.subject_id)
+        subject = uow.subjects.get_for_update(restriction.subject_id)
+        if subject.status is SubjectStatus.ERASED:
+            raise UnknownRecord(f"subject {subject.id} was erased")
         uow.restrictions.update(lifted)
         assert lifted.lifted_at is not None
+        erasure.hold_lifted(k, uow, subject.id, lifted.lifted_at)
         k.audit(uow, "restriction.lifted", restriction.subject_id, at=lifted.lifted_at)
         uow.commit()
     return lifted

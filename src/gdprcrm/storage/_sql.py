@@ -26,7 +26,7 @@ from gdprcrm.serialization import converter
 
 T = TypeVar("T")
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 _ACTIONS = {a.value: a for a in RetentionAction}
 _OPEN_STATUSES = tuple(sorted(s.value for s in OPEN_STATUSES))
 
@@ -124,6 +124,18 @@ MIGRATIONS: dict[int, list[str]] = {
             at TEXT NOT NULL, doc TEXT NOT NULL)""",
         "CREATE INDEX gdprcrm_notifications_pending ON gdprcrm_notifications (sent, at)",
         "CREATE INDEX gdprcrm_notifications_subject ON gdprcrm_notifications (subject_id)",
+    ],
+    4: [
+        # Erasures in progress get a table of their own (they were a retention row with
+        # the reserved purpose id 'gdprcrm-erasure'); the old rows move over.
+        """CREATE TABLE gdprcrm_erasures (
+            subject_id {blob} PRIMARY KEY, started_at TEXT NOT NULL, step TEXT NOT NULL,
+            resume_at TEXT)""",
+        "CREATE INDEX gdprcrm_erasures_due ON gdprcrm_erasures (resume_at)",
+        """INSERT INTO gdprcrm_erasures
+            SELECT subject_id, due_at, 'started', due_at FROM gdprcrm_retention
+            WHERE purpose_id = 'gdprcrm-erasure'""",
+        "DELETE FROM gdprcrm_retention WHERE purpose_id = 'gdprcrm-erasure'",
     ],
 }
 

@@ -21,9 +21,11 @@ from gdprcrm.model import (
     Breach,
     ConsentEvent,
     DataSubjectRequest,
+    ErasureStep,
     Interaction,
     Lookup,
     Objection,
+    PendingErasure,
     PersonalField,
     RecipientNotification,
     Restriction,
@@ -95,6 +97,7 @@ class SqlUnit(p.UnitOfWork):
     retention = _Lazy(lambda u: _Retention(u))
     suppressions = _Lazy(lambda u: _Suppressions(u))
     notifications = _Lazy(lambda u: _Notifications(u))
+    erasures = _Lazy(lambda u: _Erasures(u))
 
     @abc.abstractmethod
     def run(self, sql: str, params: Sequence[Any] = ()) -> Cursor:
@@ -496,3 +499,60 @@ class _Notifications(_Repo, p.NotificationRepository):
             "SELECT doc FROM gdprcrm_notifications WHERE subject_id = ?", (subject_id.bytes,)
         ).fetchall()
         return [load(r[0], RecipientNotification) for r in rows]
+
+
+_STEPS = {s.value: s for s in ErasureStep}
+
+
+class _Erasures(_Repo, p.ErasureRepository):
+    _COLUMNS = "subject_id, started_at, step, resume_at"
+
+    def _row(self, row: Any) -> PendingErasure:
+        subject, started, step, resume = row
+        return trusted(
+            PendingErasure,
+            sid_of(subject),
+            from_ts(started),
+            _STEPS[step],
+            None if resume is None else from_ts(resume),
+        )
+
+    def _values(self, e: PendingErasure) -> tuple[Any, ...]:
+        resume = None if e.resume_at is None else ts(e.resume_at)
+        return (e.subject_id.bytes, ts(e.started_at), e.step.value, resume)
+
+    def _add(self, pending: PendingErasure) -> None:
+        self._w("INSERT INTO gdprcrm_erasures VALUES (?, ?, ?, ?)", self._values(pending))
+
+    def _find(self, subject_id: SubjectId) -> PendingErasure | None:
+        row = self._run(
+            f"SELECT {self._COLUMNS} FROM gdprcrm_erasures WHERE subject_id = ?",
+            (subject_id.bytes,),
+        ).fetchone()
+        return None if row is None else self._row(row)
+
+    def _update(self, pending: PendingErasure) -> bool:
+        sid, started, step, resume = self._values(pending)
+        return bool(
+            self._w(
+                "UPDATE gdprcrm_erasures SET started_at = ?, step = ?, resume_at = ? "
+                "WHERE subject_id = ?",
+                (started, step, resume, sid),
+            ).rowcount
+        )
+
+    def _remove(self, subject_id: SubjectId) -> bool:
+        return bool(
+            self._w(
+                "DELETE FROM gdprcrm_erasures WHERE subject_id = ?", (subject_id.bytes,)
+            ).rowcount
+        )
+
+    def _due_before(self, at: datetime, limit: int) -> Iterable[PendingErasure]:
+        # Indexed range read on gdprcrm_erasures_due: proportional to what is due.
+        rows = self._run(
+            f"SELECT {self._COLUMNS} FROM gdprcrm_erasures "
+            "WHERE resume_at IS NOT NULL AND resume_at <= ? ORDER BY resume_at LIMIT ?",
+            (ts(at), limit),
+        ).fetchall()
+        return [self._row(r) for r in rows]

@@ -30,6 +30,7 @@ from gdprcrm.model import (
     Interaction,
     Lookup,
     Objection,
+    PendingErasure,
     PersonalField,
     RecipientNotification,
     Restriction,
@@ -115,6 +116,7 @@ class _Data:
         self.retention: dict[tuple[SubjectId, str], RetentionDue] = {}
         self.suppressions: dict[tuple[Lookup, bytes], SuppressionEntry] = {}
         self.notifications: dict[uuid.UUID, RecipientNotification] = {}
+        self.erasures: dict[SubjectId, PendingErasure] = {}
 
 
 class _Subjects(p.SubjectRepository):
@@ -383,6 +385,39 @@ class _Notifications(p.NotificationRepository):
         return self._u.table("notifications").where(lambda n: n.subject_id == subject_id)
 
 
+class _Erasures(p.ErasureRepository):
+    def __init__(self, uow: _MemoryUnit) -> None:
+        self._u = uow
+
+    def _add(self, pending: PendingErasure) -> None:
+        table = self._u.table("erasures")
+        if pending.subject_id in table:
+            raise DuplicateRecord(f"erasure of {pending.subject_id} exists")
+        table.put(pending.subject_id, pending)
+
+    def _find(self, subject_id: SubjectId) -> PendingErasure | None:
+        return self._u.table("erasures").get(subject_id)
+
+    def _update(self, pending: PendingErasure) -> bool:
+        table = self._u.table("erasures")
+        if table.get(pending.subject_id) is None:
+            return False
+        table.put(pending.subject_id, pending)
+        return True
+
+    def _remove(self, subject_id: SubjectId) -> bool:
+        table = self._u.table("erasures")
+        if table.get(subject_id) is None:
+            return False
+        table.delete(subject_id)
+        return True
+
+    def _due_before(self, at: datetime, limit: int) -> Iterable[PendingErasure]:
+        return self._u.table("erasures").where(
+            lambda e: e.resume_at is not None and e.resume_at <= at
+        )
+
+
 class _MemoryUnit(p.UnitOfWork):
     def __init__(self, storage: MemoryStorage, read_only: bool = False) -> None:
         self._storage = storage
@@ -399,6 +434,7 @@ class _MemoryUnit(p.UnitOfWork):
         self.retention = _Retention(self)
         self.suppressions = _Suppressions(self)
         self.notifications = _Notifications(self)
+        self.erasures = _Erasures(self)
 
     def table(self, name: str) -> _Overlay[Any, Any]:
         if not self.active:

@@ -32,6 +32,7 @@ from gdprcrm.storage.ports.choices import (
     ObjectionRepository,
     RestrictionRepository,
 )
+from gdprcrm.storage.ports.erasures import ErasureRepository
 from gdprcrm.storage.ports.requests import RequestRepository, effective_due, is_open
 from gdprcrm.storage.ports.retention import RetentionRepository, SuppressionRepository
 from gdprcrm.storage.ports.subjects import SubjectRepository
@@ -50,6 +51,7 @@ __all__ = [
     "BreachRepository",
     "Capabilities",
     "ConsentRepository",
+    "ErasureRepository",
     "InteractionRepository",
     "NotificationRepository",
     "ObjectionRepository",
@@ -120,6 +122,12 @@ REPOSITORIES: tuple[RepositorySpec, ...] = (
     ),
     RepositorySpec("suppressions", SuppressionRepository, writes=("add",), reads=("contains",)),
     RepositorySpec(
+        "erasures",
+        ErasureRepository,
+        writes=("add", "update", "remove"),
+        reads=("find", "due_before"),
+    ),
+    RepositorySpec(
         "notifications",
         NotificationRepository,
         writes=("add", "mark_sent"),
@@ -165,6 +173,7 @@ class UnitOfWork(abc.ABC):
     breaches: BreachRepository
     retention: RetentionRepository
     suppressions: SuppressionRepository
+    erasures: ErasureRepository
     notifications: NotificationRepository
 
     _state = "new"

@@ -11,7 +11,9 @@ from gdprcrm.model import SubjectId
 
 __all__ = ["FIELD_NAMES", "instants", "purpose_ids", "subject_ids"]
 
-FIELD_NAMES = st.from_regex(r"[a-z][a-z0-9_]{0,11}", fullmatch=True)
+FIELD_NAMES = st.from_regex(r"[a-z][a-z0-9_]{0,11}", fullmatch=True).filter(
+    lambda name: not name.startswith("gdprcrm")  # reserved for gdprcrm's own fields
+)
 """Declared field names: a lower-case letter, then letters, digits and underscores."""
 
 
@@ -32,4 +34,6 @@ def instants(
 
 
 def purpose_ids() -> st.SearchStrategy[str]:
-    return st.from_regex(r"[a-z][a-z0-9-]{0,15}", fullmatch=True)
+    return st.from_regex(r"[a-z][a-z0-9-]{0,15}", fullmatch=True).filter(
+        lambda pid: not pid.startswith("gdprcrm")  # reserved
+    )

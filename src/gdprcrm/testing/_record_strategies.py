@@ -28,10 +28,12 @@ from gdprcrm.model import (
     DataSource,
     DataSubjectRequest,
     Direction,
+    ErasureStep,
     Interaction,
     InteractionKind,
     Lookup,
     NotificationEvent,
+    PendingErasure,
     PersonalField,
     RecipientNotification,
     RequestKind,
@@ -59,6 +61,7 @@ __all__ = [
     "contacts",
     "data_sources",
     "interactions",
+    "pending_erasures",
     "personal_fields",
     "recipient_notifications",
     "requests",
@@ -253,3 +256,12 @@ def audit_entries(draw: st.DrawFn) -> AuditEntry:
     )
 
 
+
+
+@st.composite
+def pending_erasures(draw: st.DrawFn) -> PendingErasure:
+    """An erasure under way: just started, or waiting on a hold (dated or not)."""
+    started = draw(instants(max_value=datetime(2090, 1, 1, tzinfo=UTC)))
+    step = draw(st.sampled_from(list(ErasureStep)))
+    resume = draw(st.none() | st.integers(0, 3650).map(lambda d: started + timedelta(days=d)))
+    return PendingErasure(draw(subject_ids()), started, step, resume)

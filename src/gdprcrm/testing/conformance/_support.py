@@ -125,6 +125,10 @@ SNAPSHOT_READERS: dict[str, _Reader] = {
         for digest in PROBE_DIGESTS
         if uow.suppressions.contains(kind, digest)
     ),
+    "erasures": lambda uow, sids: {
+        "per_subject": {str(s): uow.erasures.find(s) for s in sids},
+        "due": uow.erasures.due_before(_FAR, 10_000),
+    },
     "notifications": lambda uow, sids: {
         "per_subject": {str(s): uow.notifications.for_subject(s) for s in sids},
         "pending": uow.notifications.pending(10_000),

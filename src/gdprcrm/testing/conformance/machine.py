@@ -26,11 +26,13 @@ from gdprcrm.model import (
     ConsentGiven,
     DataSubjectRequest,
     Direction,
+    ErasureStep,
     Interaction,
     InteractionKind,
     Lookup,
     NotificationEvent,
     Objection,
+    PendingErasure,
     PersonalField,
     RecipientNotification,
     RequestStatus,
@@ -246,6 +248,27 @@ class DifferentialMachine(RuleBasedStateMachine):
         at = T0 + timedelta(days=400 + days)
         self.both(lambda u: u.notifications.mark_sent(notification_id, at))
 
+    @rule(sid=subjects, at=_offsets, held=st.booleans())
+    def start_erasure(self, sid: SubjectId, at: datetime, held: bool) -> None:
+        pending = PendingErasure(sid, at, resume_at=None if held else at)
+        self.both(lambda u: u.erasures.add(pending))
+
+    @rule(sid=subjects, days=st.none() | st.integers(0, 400))
+    def erasure_step(self, sid: SubjectId, days: int | None) -> None:
+        def act(u: UnitOfWork) -> None:
+            found = u.erasures.find(sid)
+            if found is None:
+                u.erasures.update(PendingErasure(sid, T0))  # UnknownRecord on both
+                return
+            resume = None if days is None else T0 + timedelta(days=days)
+            u.erasures.update(attrs.evolve(found, step=ErasureStep.HELD, resume_at=resume))
+
+        self.both(act)
+
+    @rule(sid=subjects)
+    def erasure_done(self, sid: SubjectId) -> None:
+        self.both(lambda u: u.erasures.remove(sid))
+
     @rule(subject=gst.subjects(purpose_ids=["newsletter"]), sid=subjects)
     def aborted_unit(self, subject: Subject, sid: SubjectId) -> None:
         def act(u: UnitOfWork) -> None:
@@ -271,6 +294,7 @@ class DifferentialMachine(RuleBasedStateMachine):
         for day in (0, 100, 400):
             at = T0 + timedelta(days=day)
             self.both(functools.partial(_due, at=at), commit=False)
+            self.both(functools.partial(_erasures_due, at=at), commit=False)
             if self.known:
                 self.both(functools.partial(_history, sid=self.known[0], at=at), commit=False)
 
@@ -285,6 +309,10 @@ def _find(u: UnitOfWork, *, kind: Lookup, digest: bytes) -> list[SubjectId]:
 
 def _due(u: UnitOfWork, *, at: datetime) -> list[RetentionDue]:
     return u.retention.due_before(at, 7)
+
+
+def _erasures_due(u: UnitOfWork, *, at: datetime) -> list[PendingErasure]:
+    return u.erasures.due_before(at, 3)
 
 
 def _history(u: UnitOfWork, *, sid: SubjectId, at: datetime) -> list[Any]:

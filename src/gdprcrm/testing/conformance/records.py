@@ -16,11 +16,13 @@ from gdprcrm.model import (
     Breach,
     ConsentGiven,
     Direction,
+    ErasureStep,
     Interaction,
     InteractionKind,
     Lookup,
     NotificationEvent,
     Objection,
+    PendingErasure,
     PersonalField,
     RecipientNotification,
     RequestStatus,
@@ -286,6 +288,35 @@ class RecordTests:
             assert uow.suppressions.contains(Lookup.EMAIL, digest)
             assert not uow.suppressions.contains(Lookup.PHONE, digest)
 
+    def test_erasures_in_progress(self, storage: Storage) -> None:
+        a, b, c = _subject(), _subject(), _subject()
+        first = PendingErasure(a.id, T0, resume_at=T0 + timedelta(days=2))
+        second = PendingErasure(b.id, T0, resume_at=T0 + timedelta(days=1))
+        waiting = PendingErasure(c.id, T0, step=ErasureStep.HELD)  # no date: never due
+        with storage.unit_of_work() as uow:
+            for e in (first, second, waiting):
+                uow.erasures.add(e)
+            with pytest.raises(errors.DuplicateRecord):
+                uow.erasures.add(first)
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            assert uow.erasures.find(a.id) == first
+            assert uow.erasures.find(SubjectId.new()) is None
+            assert uow.erasures.due_before(T0 + timedelta(days=9)) == [second, first]
+            assert uow.erasures.due_before(T0 + timedelta(days=9), limit=1) == [second]
+            assert uow.erasures.due_before(T0 + timedelta(hours=1)) == []
+            moved = attrs.evolve(first, step=ErasureStep.HELD, resume_at=T0 + timedelta(9))
+            uow.erasures.update(moved)
+            with pytest.raises(errors.UnknownRecord):
+                uow.erasures.update(PendingErasure(SubjectId.new(), T0))
+            assert uow.erasures.remove(b.id)
+            assert not uow.erasures.remove(b.id)
+            uow.commit()
+        with storage.unit_of_work(read_only=True) as uow:
+            assert uow.erasures.find(a.id) == moved
+            assert uow.erasures.find(b.id) is None
+            assert uow.erasures.due_before(T0 + timedelta(days=30)) == [moved]
+
     def test_notification_queue(self, storage: Storage) -> None:
         a, b = _subject(), _subject()
         queued = [
@@ -345,6 +376,10 @@ class RecordTests:
             lambda u: u.notifications.add("not a notification"),
             lambda u: u.notifications.pending(-1),
             lambda u: u.notifications.mark_sent(uuid.uuid4(), datetime(2026, 1, 1)),
+            lambda u: u.erasures.add("not an erasure"),
+            lambda u: u.erasures.find(str(SubjectId.new())),
+            lambda u: u.erasures.due_before(datetime(2026, 1, 1)),
+            lambda u: u.erasures.due_before(T0, -1),
         ],
     )
     def test_bad_input_gives_a_typed_error_and_changes_nothing(

@@ -24,6 +24,7 @@ from gdprcrm.model import (
     Lookup,
     NotificationEvent,
     Objection,
+    PendingErasure,
     RecipientNotification,
     Restriction,
     RestrictionGround,
@@ -99,6 +100,7 @@ class StorageConformance(UnitOfWorkTests, RecordTests, abc.ABC):
         uow.objections.add(Objection(s.id, T0, direct_marketing=True))
         uow.restrictions.add(Restriction(s.id, RestrictionGround.ACCURACY_CONTESTED, T0))
         uow.breaches.add(Breach(T0, "incident", {"contact.email"}, 1, 1))
+        uow.erasures.add(PendingErasure(s.id, T0, resume_at=T0))
         uow.suppressions.add(SuppressionEntry(PROBE_DIGESTS[0], Lookup.EMAIL, T0))
         uow.notifications.add(RecipientNotification(s.id, "mailer", NotificationEvent.ERASURE, T0))
         uow.commit()
@@ -124,7 +126,7 @@ class StorageConformance(UnitOfWorkTests, RecordTests, abc.ABC):
 
     def test_a_failure_at_any_write_leaves_nothing_behind(self, storage: Storage) -> None:
         s = _subject()
-        writes = 13
+        writes = 14
         empty = snapshot(storage, [s.id])
         for n in range(1, writes + 1):
             with pytest.raises(FaultInjected), failing_nth_write(storage, n)() as uow:
