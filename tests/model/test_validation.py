@@ -373,3 +373,11 @@ def test_gdprcrms_own_names_cannot_be_declared(name: str) -> None:
         build_declarations(build_purpose("notes", fields=(as_field,)))
     with pytest.raises(errors.InconsistentDeclarations, match="reserved"):
         build_declarations(build_purpose(name.lower().replace("_", "-")))
+
+
+def test_a_subjects_repr_shows_no_free_text() -> None:
+    from gdprcrm.model import DataSource
+
+    subject = build_subject(source=DataSource("liste de Léa Martin, salon 2026"))
+    assert "Léa" not in repr(subject)
+    assert "salon" not in repr(subject)

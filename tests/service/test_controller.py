@@ -183,3 +183,18 @@ def test_a_consent_for_a_purpose_on_another_basis_is_refused_and_nothing_written
     assert crm.consent_history(sid) == []
     with crm.storage.unit_of_work(read_only=True) as uow:
         assert len(uow.audit.range(0)) == before
+
+
+def test_refused_collection_leaves_no_key_tombstone_or_certificate(crm: Controller) -> None:
+    # Validation comes before the subject's key exists (Art. 17: nothing to erase).
+    prospect = crm.add_subject({"email": "lea@example.fr"}, "FR", purposes=["prospecting"])
+    crm.object(prospect, direct_marketing=True)
+    crm.erase(prospect)
+    keys = crm.storage.key_store()
+    before = (len(list(keys.tombstones())), sum(len(b) for b in keys.key_batches()))
+    with pytest.raises(InvalidInput):
+        crm.add_subject({"email": "not an address"}, "FR", purposes=["newsletter"])
+    with pytest.raises(InvalidInput):  # Suppressed (Art. 21(3))
+        crm.add_subject({"email": "LEA@example.fr"}, "FR", purposes=["prospecting"])
+    after = (len(list(keys.tombstones())), sum(len(b) for b in keys.key_batches()))
+    assert after == before

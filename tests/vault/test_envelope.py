@@ -207,3 +207,44 @@ def test_the_vault_writes_exactly_the_documented_envelope() -> None:
     assert envelope == expected
     assert envelope[:7] == bytes([0x01, 0x01, 0x01, 0, 0, 0, 1])
     assert hazmat.open_envelope(AESGCM(key), envelope, aad[7:]) == b"lea@example.fr"
+
+
+@given(
+    st.binary(max_size=5000) | st.text(max_size=300),
+    st.sampled_from(["email", "name", "invoice"]),
+    st.none() | st.sampled_from(["order-1", "F-2026-001"]),
+    st.integers(0, 10_000),
+)
+def test_the_vault_opens_exactly_what_hazmat_opens(
+    value: str | bytes, field: str, context: str | None, flip_at: int
+) -> None:
+    # KeyVault.decrypt inlines hazmat.open_envelope on its hot path: both must accept the
+    # same envelopes and refuse the same altered ones.
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    from gdprcrm.vault import InMemoryKekSource, MemoryKeyStore
+
+    store = MemoryKeyStore()
+    vault = KeyVault(store, InMemoryKekSource(), signer=SIGNER)
+    sid = SubjectId.new()
+    envelope = vault.encrypt(sid, field, value, context=context)
+    wrapped = store.latest(sid)
+    assert wrapped is not None
+    aead = AESGCM(
+        hazmat.unwrap_key(
+            vault._kek.aead, wrapped.wrapped, sid.bytes, wrapped.version, wrapped.kek_id
+        )
+    )
+    head = envelope[: hazmat.HEADER_SIZE]
+    tail = hazmat.associated_data(
+        head, sid.bytes, field.encode(), b"" if context is None else context.encode()
+    )[hazmat.HEADER_SIZE :]
+    raw = value.encode() if isinstance(value, str) else value
+    assert hazmat.open_envelope(aead, envelope, tail) == raw
+    assert vault.decrypt(sid, field, envelope, context=context) == value
+    altered = bytearray(envelope)
+    altered[flip_at % len(altered)] ^= 0x01
+    with pytest.raises(DecryptionError):
+        hazmat.open_envelope(aead, bytes(altered), tail)
+    with pytest.raises(DecryptionError):
+        vault.decrypt(sid, field, bytes(altered), context=context)

@@ -89,7 +89,9 @@ class Subject:
         repr=False,
     )
     source: DataSource | None = attrs.field(
-        default=None, validator=attrs.validators.optional(instance_of(DataSource))
+        default=None,
+        validator=attrs.validators.optional(instance_of(DataSource)),
+        repr=False,  # free text (a list's name, a partner): kept out of logs and errors
     )
     status: SubjectStatus = attrs.field(
         default=SubjectStatus.ACTIVE, validator=instance_of(SubjectStatus)

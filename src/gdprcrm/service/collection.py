@@ -10,6 +10,7 @@ from gdprcrm.deadlines import request_due
 from gdprcrm.errors import GdprCrmError, InvalidInput, Suppressed
 from gdprcrm.model import (
     AgeAttestation,
+    BlindIndexEntry,
     DataSource,
     Lookup,
     PersonalField,
@@ -19,6 +20,7 @@ from gdprcrm.model import (
 from gdprcrm.policy import SubjectState
 from gdprcrm.policy.collection import check_purposes, check_values, suppression_applies
 from gdprcrm.service.kernel import BIRTH_DATE_FIELD, Kernel
+from gdprcrm.storage.protocols import UnitOfWork
 
 __all__ = ["add_subject", "find_subject", "get_subject"]
 
@@ -56,19 +58,21 @@ def add_subject(
     art14_due = None
     if source is not None:  # Art. 14(3)(a): inform within one month at the latest
         art14_due = request_due(now, tz=k.tz, calendar=k.calendar)
+    # Everything that can refuse the collection is checked before the subject's key
+    # exists: no orphan key, tombstone or certificate for someone never collected.
+    index = k.blind_indexes(sid, values)
+    suppressed = suppression_applies(k.declarations, chosen)
+    if suppressed:
+        with k.storage.unit_of_work(read_only=True) as uow:
+            _check_suppressions(uow, index)
     try:
         fields, index = k.seal(sid, values, now)
         if birth_date is not None:
             encrypted = k.vault.encrypt(sid, BIRTH_DATE_FIELD, birth_date.isoformat())
             fields.append(PersonalField(sid, BIRTH_DATE_FIELD, encrypted, now))
         with k.storage.unit_of_work() as uow:
-            if suppression_applies(k.declarations, chosen):
-                for entry in index:  # Art. 21(3): an objection outlives erasure
-                    if uow.suppressions.contains(entry.kind, entry.digest):
-                        raise Suppressed(
-                            f"field {entry.field!r}: this contact point objected to direct "
-                            "marketing (Art. 21(3)); it cannot be collected for it again"
-                        )
+            if suppressed:  # again, in the writing unit: an objection may have just landed
+                _check_suppressions(uow, index)
             uow.subjects.add(subject)
             uow.subjects.put_fields(fields)
             uow.subjects.put_index(index)
@@ -92,6 +96,17 @@ def add_subject(
             k.vault.shred(sid)
         raise
     return sid
+
+
+def _check_suppressions(uow: UnitOfWork, index: Iterable[BlindIndexEntry]) -> None:
+    """Art. 21(3): a contact point that objected to direct marketing is not collected
+    for it again (its hash outlives the erasure)."""
+    for entry in index:
+        if uow.suppressions.contains(entry.kind, entry.digest):
+            raise Suppressed(
+                f"field {entry.field!r}: this contact point objected to direct marketing "
+                "(Art. 21(3)); it cannot be collected for it again"
+            )
 
 
 def find_subject(k: Kernel, *, email: str | None, phone: str | None) -> list[SubjectId]:

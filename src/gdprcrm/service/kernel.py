@@ -150,20 +150,28 @@ class Kernel:
         uow.retention.clear(state.subject.id)
         uow.retention.schedule(schedule_for(state, self.declarations))
 
-    def seal(
-        self, subject_id: SubjectId, values: Mapping[str, str], now: datetime
-    ) -> tuple[list[PersonalField], list[BlindIndexEntry]]:
-        """The values encrypted under the subject's key, and the lookup keys' blind index."""
-        fields = [
-            PersonalField(subject_id, name, self.vault.encrypt(subject_id, name, value), now)
-            for name, value in sorted(values.items())
-        ]
-        index = [
+    def blind_indexes(
+        self, subject_id: SubjectId, values: Mapping[str, str]
+    ) -> list[BlindIndexEntry]:
+        """The lookup keys' blind index. Needs no key of the subject, and normalising the
+        values validates them (a malformed e-mail address is refused here)."""
+        return [
             BlindIndexEntry(
                 subject_id, name, spec.lookup, self.vault.blind_index(spec.lookup, values[name])
             )
             for name in sorted(values)
             if (spec := self.declarations.field(name)).lookup is not None
+        ]
+
+    def seal(
+        self, subject_id: SubjectId, values: Mapping[str, str], now: datetime
+    ) -> tuple[list[PersonalField], list[BlindIndexEntry]]:
+        """The values encrypted under the subject's key, and the lookup keys' blind index
+        (computed first: bad values are refused before any key exists)."""
+        index = self.blind_indexes(subject_id, values)
+        fields = [
+            PersonalField(subject_id, name, self.vault.encrypt(subject_id, name, value), now)
+            for name, value in sorted(values.items())
         ]
         return fields, index
 

@@ -20,9 +20,9 @@ the record context, each of the last two prefixed with its length on 2 bytes (bi
 at most 255 bytes each, an empty context for none). Moving a ciphertext to another
 subject, field or record, or altering any header byte, makes the tag fail.
 
-:class:`~gdprcrm.vault.KeyVault` builds and opens every envelope through
-:func:`seal_envelope` and :func:`open_envelope`: this module is the format's one
-implementation, not a description of it (a test checks the vault's bytes against it).
+:class:`~gdprcrm.vault.KeyVault` builds every envelope through :func:`seal_envelope`
+and opens it with :func:`open_envelope`'s code inlined on its hot path; tests check the
+vault's bytes against this layout, and that both open and refuse the same envelopes.
 
 Wrapped data key: nonce (12) || AES-256-GCM(KEK, data key) (32 + 16), with associated
 data ``b"gdprcrm-wrap-v1" || subject id (16) || key version (4) || KEK id``.
