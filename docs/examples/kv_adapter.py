@@ -38,7 +38,7 @@ from gdprcrm.model import (
 )
 from gdprcrm.serialization import converter
 from gdprcrm.storage import protocols as p
-from gdprcrm.vault import KeyStore, MemoryKeyStore
+from gdprcrm.vault import KeyStore, MemoryKeyStore, Tombstone
 
 
 class KeyValueDB:
@@ -75,6 +75,7 @@ class Unit(p.UnitOfWork):
         self.suppressions = Suppressions(self)
         self.notifications = Notifications(self)
         self.erasures = Erasures(self)
+        self.tombstones = Tombstones(self)
 
     # The three hooks of the unit of work: begin, commit, rollback (+ end).
     def _begin(self) -> None:
@@ -360,6 +361,17 @@ class Erasures(_Repo, p.ErasureRepository):
     def _due_before(self, at: datetime, limit: int) -> Iterable[PendingErasure]:
         items: list[PendingErasure] = self.u.scan("erasure/", PendingErasure)
         return [e for e in items if e.resume_at is not None and e.resume_at <= at]
+
+
+class Tombstones(_Repo, p.TombstoneRepository):
+    def _add(self, tombstone: Tombstone) -> None:
+        key = f"tombstone/{tombstone.subject_id}"
+        if self.u.get(key, Tombstone) is None:
+            self.u.put(key, tombstone)
+
+    def _all(self) -> Iterable[Tombstone]:
+        found: list[Tombstone] = self.u.scan("tombstone/", Tombstone)
+        return found
 
 
 class KeyValueStorage(p.Storage):

@@ -12,6 +12,7 @@ from gdprcrm.errors import MinimisationError, ProcessingRefused, Suppressed
 from gdprcrm.service.controller import Controller
 from gdprcrm.service.erasure import ErasureOutcome
 from gdprcrm.service.kernel import BIRTH_DATE_FIELD
+from gdprcrm.service.restores import Reconciliation
 from gdprcrm.service.retention import SweepResult
 
 __all__ = [
@@ -20,6 +21,7 @@ __all__ = [
     "ErasureOutcome",
     "MinimisationError",
     "ProcessingRefused",
+    "Reconciliation",
     "Suppressed",
     "SweepResult",
 ]

@@ -58,11 +58,13 @@ from gdprcrm.service import (
     notifications,
     processing,
     requests,
+    restores,
     retention,
     rights,
 )
 from gdprcrm.service.erasure import ErasureOutcome
 from gdprcrm.service.kernel import Kernel
+from gdprcrm.service.restores import Reconciliation
 from gdprcrm.service.retention import SweepResult
 from gdprcrm.storage.protocols import Storage
 from gdprcrm.storage.sqlite import SQLiteStorage
@@ -115,7 +117,15 @@ class Controller:
         """The embedded default: records in an SQLite file, keys in a second file beside it."""
         storage = SQLiteStorage(path)
         vault = KeyVault(storage.key_store(), kek, signer=signer, clock=clock)
-        return cls(storage, vault, declarations, clock=clock, audit_key=audit_key)
+        crm = cls(storage, vault, declarations, clock=clock, audit_key=audit_key)
+        crm.reconcile()  # a store restored from a backup brings nothing erased back
+        return crm
+
+    def reconcile(self) -> Reconciliation:
+        """Replay each store's tombstones into the other: after a restore of either the
+        data store or the key store, nothing erased comes back (Art. 17, 32(1)(c)).
+        :meth:`open` does it; call it at start-up when you build the Controller yourself."""
+        return restores.reconcile(self._k)
 
     @property
     def storage(self) -> Storage:

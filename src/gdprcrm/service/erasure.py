@@ -31,9 +31,16 @@ from gdprcrm.model import (
 from gdprcrm.policy import ErasurePlan, erasure_plan
 from gdprcrm.service.kernel import BIRTH_DATE_FIELD, Kernel
 from gdprcrm.storage.protocols import UnitOfWork
-from gdprcrm.vault import ErasureCertificate
+from gdprcrm.vault import ErasureCertificate, Tombstone
 
-__all__ = ["ErasureOutcome", "advance", "erase", "hold_lifted", "resume_erasures"]
+__all__ = [
+    "ErasureOutcome",
+    "advance",
+    "erase",
+    "hold_lifted",
+    "resume_erasures",
+    "tombstone_of",
+]
 
 
 @attrs.frozen
@@ -173,6 +180,7 @@ def _finalise(
         )
     )
     uow.erasures.remove(subject.id)
+    uow.tombstones.add(tombstone_of(certificate))  # the data store's copy (restores)
     k.audit(
         uow,
         "subject.erased",
@@ -183,6 +191,15 @@ def _finalise(
             "keys": len(certificate.destroyed),
             "fields": len(plan.erased),
         },
+    )
+
+
+def tombstone_of(certificate: ErasureCertificate) -> Tombstone:
+    """The key-store tombstone a certificate attests, as the data store keeps it."""
+    return Tombstone(
+        certificate.subject_id,
+        certificate.shredded_at,
+        tuple((version, bytes.fromhex(kcv)) for version, kcv in certificate.destroyed),
     )
 
 

@@ -136,6 +136,9 @@ MIGRATIONS: dict[int, list[str]] = {
             SELECT subject_id, due_at, 'started', due_at FROM gdprcrm_retention
             WHERE purpose_id = 'gdprcrm-erasure'""",
         "DELETE FROM gdprcrm_retention WHERE purpose_id = 'gdprcrm-erasure'",
+        # The data store's copy of every shred, to reconcile either store after a restore.
+        """CREATE TABLE gdprcrm_tombstones (
+            subject_id {blob} PRIMARY KEY, shredded_at TEXT NOT NULL, destroyed TEXT NOT NULL)""",
     ],
 }
 

@@ -47,6 +47,8 @@ from gdprcrm.storage._sql import (
     trusted,
     ts,
 )
+from gdprcrm.vault._rows import destroyed_text, tombstone_from_row
+from gdprcrm.vault.keystore import Tombstone
 
 __all__ = ["SqlUnit"]
 
@@ -98,6 +100,7 @@ class SqlUnit(p.UnitOfWork):
     suppressions = _Lazy(lambda u: _Suppressions(u))
     notifications = _Lazy(lambda u: _Notifications(u))
     erasures = _Lazy(lambda u: _Erasures(u))
+    tombstones = _Lazy(lambda u: _Tombstones(u))
 
     @abc.abstractmethod
     def run(self, sql: str, params: Sequence[Any] = ()) -> Cursor:
@@ -556,3 +559,19 @@ class _Erasures(_Repo, p.ErasureRepository):
             (ts(at), limit),
         ).fetchall()
         return [self._row(r) for r in rows]
+
+
+class _Tombstones(_Repo, p.TombstoneRepository):
+    def _add(self, tombstone: Tombstone) -> None:
+        self._w(
+            "INSERT INTO gdprcrm_tombstones VALUES (?, ?, ?) ON CONFLICT (subject_id) DO NOTHING",
+            (
+                tombstone.subject_id.bytes,
+                tombstone.shredded_at.isoformat(),
+                destroyed_text(tombstone.destroyed),
+            ),
+        )
+
+    def _all(self) -> Iterable[Tombstone]:
+        rows = self._run("SELECT subject_id, shredded_at, destroyed FROM gdprcrm_tombstones")
+        return [tombstone_from_row(r) for r in rows.fetchall()]

@@ -40,7 +40,7 @@ from gdprcrm.model import (
     SuppressionEntry,
 )
 from gdprcrm.storage import protocols as p
-from gdprcrm.vault.keystore import KeyStore, MemoryKeyStore
+from gdprcrm.vault.keystore import KeyStore, MemoryKeyStore, Tombstone
 
 __all__ = ["MemoryStorage"]
 
@@ -117,6 +117,7 @@ class _Data:
         self.suppressions: dict[tuple[Lookup, bytes], SuppressionEntry] = {}
         self.notifications: dict[uuid.UUID, RecipientNotification] = {}
         self.erasures: dict[SubjectId, PendingErasure] = {}
+        self.tombstones: dict[SubjectId, Tombstone] = {}
 
 
 class _Subjects(p.SubjectRepository):
@@ -418,6 +419,19 @@ class _Erasures(p.ErasureRepository):
         )
 
 
+class _Tombstones(p.TombstoneRepository):
+    def __init__(self, uow: _MemoryUnit) -> None:
+        self._u = uow
+
+    def _add(self, tombstone: Tombstone) -> None:
+        table = self._u.table("tombstones")
+        if tombstone.subject_id not in table:
+            table.put(tombstone.subject_id, tombstone)
+
+    def _all(self) -> Iterable[Tombstone]:
+        return list(self._u.table("tombstones").values())
+
+
 class _MemoryUnit(p.UnitOfWork):
     def __init__(self, storage: MemoryStorage, read_only: bool = False) -> None:
         self._storage = storage
@@ -435,6 +449,7 @@ class _MemoryUnit(p.UnitOfWork):
         self.suppressions = _Suppressions(self)
         self.notifications = _Notifications(self)
         self.erasures = _Erasures(self)
+        self.tombstones = _Tombstones(self)
 
     def table(self, name: str) -> _Overlay[Any, Any]:
         if not self.active:

@@ -36,6 +36,7 @@ from gdprcrm.storage.ports.erasures import ErasureRepository
 from gdprcrm.storage.ports.requests import RequestRepository, effective_due, is_open
 from gdprcrm.storage.ports.retention import RetentionRepository, SuppressionRepository
 from gdprcrm.storage.ports.subjects import SubjectRepository
+from gdprcrm.storage.ports.tombstones import TombstoneRepository
 from gdprcrm.storage.ports.trail import (
     AuditRepository,
     BreachRepository,
@@ -63,6 +64,7 @@ __all__ = [
     "Storage",
     "SubjectRepository",
     "SuppressionRepository",
+    "TombstoneRepository",
     "UnitOfWork",
     "effective_due",
     "is_open",
@@ -127,6 +129,7 @@ REPOSITORIES: tuple[RepositorySpec, ...] = (
         writes=("add", "update", "remove"),
         reads=("find", "due_before"),
     ),
+    RepositorySpec("tombstones", TombstoneRepository, writes=("add",), reads=("all",)),
     RepositorySpec(
         "notifications",
         NotificationRepository,
@@ -174,6 +177,7 @@ class UnitOfWork(abc.ABC):
     retention: RetentionRepository
     suppressions: SuppressionRepository
     erasures: ErasureRepository
+    tombstones: TombstoneRepository
     notifications: NotificationRepository
 
     _state = "new"

@@ -129,6 +129,7 @@ SNAPSHOT_READERS: dict[str, _Reader] = {
         "per_subject": {str(s): uow.erasures.find(s) for s in sids},
         "due": uow.erasures.due_before(_FAR, 10_000),
     },
+    "tombstones": lambda uow, sids: uow.tombstones.all(),
     "notifications": lambda uow, sids: {
         "per_subject": {str(s): uow.notifications.for_subject(s) for s in sids},
         "pending": uow.notifications.pending(10_000),

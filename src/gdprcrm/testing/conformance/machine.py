@@ -55,6 +55,7 @@ from gdprcrm.testing.conformance._support import (
     _request,
     snapshot,
 )
+from gdprcrm.vault.keystore import Tombstone
 
 _names = st.sampled_from(["email", "name", "phone"])
 _purposes = st.sampled_from(["newsletter", "profiling", "support"])
@@ -264,6 +265,11 @@ class DifferentialMachine(RuleBasedStateMachine):
             u.erasures.update(attrs.evolve(found, step=ErasureStep.HELD, resume_at=resume))
 
         self.both(act)
+
+    @rule(sid=subjects, at=_offsets, versions=st.integers(0, 2))
+    def tombstone(self, sid: SubjectId, at: datetime, versions: int) -> None:
+        stone = Tombstone(sid, at, tuple((v, bytes([v]) * 8) for v in range(1, versions + 1)))
+        self.both(lambda u: u.tombstones.add(stone))
 
     @rule(sid=subjects)
     def erasure_done(self, sid: SubjectId) -> None:

@@ -42,6 +42,7 @@ from gdprcrm.testing.conformance._support import (
     _request,
     _subject,
 )
+from gdprcrm.vault.keystore import Tombstone
 
 __all__ = ["RecordTests"]
 
@@ -317,6 +318,19 @@ class RecordTests:
             assert uow.erasures.find(b.id) is None
             assert uow.erasures.due_before(T0 + timedelta(days=30)) == [moved]
 
+    def test_tombstones_kept_in_the_data_store(self, storage: Storage) -> None:
+        a, b = SubjectId.new(), SubjectId.new()
+        first = Tombstone(a, T0, ((1, b"\x01" * 8), (2, b"\x02" * 8)))
+        with storage.unit_of_work() as uow:
+            uow.tombstones.add(first)
+            uow.tombstones.add(Tombstone(a, T0 + timedelta(days=1)))  # kept: the first
+            uow.tombstones.add(Tombstone(b, T0))
+            uow.commit()
+        with storage.unit_of_work(read_only=True) as uow:
+            stones = {t.subject_id: t for t in uow.tombstones.all()}
+        assert stones[a] == first
+        assert set(stones) == {a, b}
+
     def test_notification_queue(self, storage: Storage) -> None:
         a, b = _subject(), _subject()
         queued = [
@@ -380,6 +394,7 @@ class RecordTests:
             lambda u: u.erasures.find(str(SubjectId.new())),
             lambda u: u.erasures.due_before(datetime(2026, 1, 1)),
             lambda u: u.erasures.due_before(T0, -1),
+            lambda u: u.tombstones.add(str(SubjectId.new())),
         ],
     )
     def test_bad_input_gives_a_typed_error_and_changes_nothing(

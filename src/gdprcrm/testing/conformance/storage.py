@@ -49,6 +49,7 @@ from gdprcrm.testing.conformance._support import (
 from gdprcrm.testing.conformance.machine import DifferentialMachine
 from gdprcrm.testing.conformance.records import RecordTests
 from gdprcrm.testing.conformance.units import UnitOfWorkTests
+from gdprcrm.vault.keystore import Tombstone
 
 
 class StorageConformance(UnitOfWorkTests, RecordTests, abc.ABC):
@@ -101,6 +102,7 @@ class StorageConformance(UnitOfWorkTests, RecordTests, abc.ABC):
         uow.restrictions.add(Restriction(s.id, RestrictionGround.ACCURACY_CONTESTED, T0))
         uow.breaches.add(Breach(T0, "incident", {"contact.email"}, 1, 1))
         uow.erasures.add(PendingErasure(s.id, T0, resume_at=T0))
+        uow.tombstones.add(Tombstone(s.id, T0, ((1, b"\x07" * 8),)))
         uow.suppressions.add(SuppressionEntry(PROBE_DIGESTS[0], Lookup.EMAIL, T0))
         uow.notifications.add(RecipientNotification(s.id, "mailer", NotificationEvent.ERASURE, T0))
         uow.commit()
@@ -126,7 +128,7 @@ class StorageConformance(UnitOfWorkTests, RecordTests, abc.ABC):
 
     def test_a_failure_at_any_write_leaves_nothing_behind(self, storage: Storage) -> None:
         s = _subject()
-        writes = 14
+        writes = 15
         empty = snapshot(storage, [s.id])
         for n in range(1, writes + 1):
             with pytest.raises(FaultInjected), failing_nth_write(storage, n)() as uow:

@@ -1,0 +1,105 @@
+"""Restores (Art. 17, 32(1)(c)): after either store comes back from a backup, nothing
+erased comes back with it.
+
+Every erasure leaves a tombstone in both stores: the key store's (which refuses the
+subject's keys for ever) and the data store's copy, written in the unit that finalises
+the erasure. On opening, :func:`reconcile` compares them:
+
+* a tombstone only in the data store: the key store was restored from before that
+  erasure and holds the subject's keys again; they are destroyed (replayed tombstone);
+* a tombstone only in the key store: the data store was restored from before that
+  erasure and holds the subject again; it is erased again (its ciphertexts could not
+  be read anyway), and the data store gets its copy of the tombstone.
+
+Both are audited (Art. 5(2)); an operator who restores a backup need do nothing else.
+"""
+
+from __future__ import annotations
+
+import attrs
+
+from gdprcrm.model import SubjectStatus
+from gdprcrm.service.kernel import Kernel
+from gdprcrm.vault import Tombstone
+
+__all__ = ["Reconciliation", "reconcile"]
+
+
+@attrs.frozen
+class Reconciliation:
+    """What reconciling the stores did (all zero when both were in step)."""
+
+    keys_destroyed: int = 0
+    """Subjects whose keys a restored key store had brought back, destroyed again."""
+    subjects_erased: int = 0
+    """Subjects a restored data store had brought back, erased again."""
+    tombstones_copied: int = 0
+    """Key-store tombstones copied into the data store."""
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.keys_destroyed or self.subjects_erased or self.tombstones_copied)
+
+
+def reconcile(k: Kernel) -> Reconciliation:
+    """Replay each store's tombstones into the other (see the module docstring)."""
+    in_keys = {t.subject_id: t for t in k.vault.export_tombstones()}
+    with k.storage.unit_of_work(read_only=True) as uow:
+        in_data = {t.subject_id: t for t in uow.tombstones.all()}
+    brought_back = [t for sid, t in in_data.items() if sid not in in_keys]
+    destroyed = k.vault.replay_tombstones(brought_back) if brought_back else 0
+    erased = copied = 0
+    for stone in (t for sid, t in in_keys.items() if sid not in in_data):
+        was_back = _erase_again(k, stone)
+        erased += was_back
+        copied += 1
+    result = Reconciliation(destroyed, erased, copied)
+    if result.changed:
+        now = k.clock.now()
+        with k.storage.unit_of_work() as uow:
+            k.audit(
+                uow,
+                "storage.reconciled",
+                at=now,
+                details={
+                    "keys_destroyed": destroyed,
+                    "subjects_erased": erased,
+                    "tombstones_copied": copied,
+                },
+            )
+            uow.commit()
+    return result
+
+
+def _erase_again(k: Kernel, stone: Tombstone) -> bool:
+    """Finalise in the data store an erasure it lost; True if the subject was back."""
+    now = k.clock.now()
+    with k.storage.unit_of_work() as uow:
+        subject = uow.subjects.find(stone.subject_id)
+        back = subject is not None and subject.status is not SubjectStatus.ERASED
+        if subject is not None and back:
+            subject = uow.subjects.get_for_update(stone.subject_id)
+            uow.subjects.delete_fields(subject.id)
+            uow.subjects.delete_index(subject.id)
+            uow.retention.clear(subject.id)
+            uow.erasures.remove(subject.id)
+            uow.subjects.update(
+                attrs.evolve(
+                    subject,
+                    status=SubjectStatus.ERASED,
+                    purposes=frozenset(),
+                    birth_date=None,
+                    attested_age=None,
+                    source=None,
+                )
+            )
+            k.audit(
+                uow,
+                "subject.erased-again",
+                subject.id,
+                at=now,
+                details={"reason": "restored-data-store", "keys": len(stone.destroyed)},
+            )
+        uow.tombstones.add(stone)
+        uow.commit()
+    return back
