@@ -381,3 +381,12 @@ def test_a_subjects_repr_shows_no_free_text() -> None:
     subject = build_subject(source=DataSource("liste de Léa Martin, salon 2026"))
     assert "Léa" not in repr(subject)
     assert "salon" not in repr(subject)
+
+
+def test_anonymise_is_refused_until_it_can_really_anonymise() -> None:
+    # Recital 26: anonymous means unlinkable by any means reasonably likely to be used;
+    # a rule that deletes while claiming to anonymise would be a false record (Art. 5(2)).
+    from gdprcrm.model import RetentionAction
+
+    with pytest.raises(errors.InvalidInput, match="Recital 26"):
+        RetentionRule(relativedelta(years=1), action=RetentionAction.ANONYMISE)

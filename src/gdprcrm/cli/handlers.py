@@ -255,7 +255,6 @@ def sweep(ctx: Context, args: argparse.Namespace) -> int:
     names = (
         "examined",
         "erased",
-        "anonymised",
         "flagged",
         "rescheduled",
         "erasures_completed",

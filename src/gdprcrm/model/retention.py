@@ -41,8 +41,22 @@ class RetentionAction(enum.Enum):
     """What happens at expiry."""
 
     ERASE = "erase"  # delete and shred
-    ANONYMISE = "anonymise"  # keep only non-identifying aggregates
+    ANONYMISE = "anonymise"
+    """Not accepted in a rule: gdprcrm cannot yet produce data unlinkable to the person
+    by any means reasonably likely to be used (Recital 26), and deleting while calling it
+    anonymisation would be a false record. Kept so that old schedules still read."""
     REVIEW = "review"  # flag for a human decision (e.g. one re-contact of a prospect)
+
+
+def _check_action(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, RetentionAction):
+        raise InvalidInput("RetentionRule.action: expected a RetentionAction")
+    if value is RetentionAction.ANONYMISE:
+        raise InvalidInput(
+            "RetentionRule.action: 'anonymise' is not offered (Recital 26: the result must "
+            "be unlinkable to the person; gdprcrm cannot guarantee it yet): declare 'erase', "
+            "and keep aggregates in your own analytics"
+        )
 
 
 def _check_period(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -73,9 +87,7 @@ class RetentionRule:
     anchor: AnchorEvent = attrs.field(
         default=AnchorEvent.COLLECTION, validator=instance_of(AnchorEvent)
     )
-    action: RetentionAction = attrs.field(
-        default=RetentionAction.ERASE, validator=instance_of(RetentionAction)
-    )
+    action: RetentionAction = attrs.field(default=RetentionAction.ERASE, validator=_check_action)
     legal_reference: str | None = attrs.field(default=None, validator=optional_text)
 
     @property

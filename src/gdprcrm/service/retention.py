@@ -29,7 +29,6 @@ class SweepResult:
     examined: int = 0
     erased: int = 0
     """(subject, purpose) pairs whose data was erased (Art. 5(1)(e))."""
-    anonymised: int = 0
     flagged: int = 0
     """Pairs flagged for a human review (e.g. one re-contact of a prospect, CNIL)."""
     rescheduled: int = 0
@@ -60,7 +59,7 @@ def sweep(
         due = uow.retention.due_before(now, limit=10_000_000)
         erasures = [e.subject_id for e in uow.erasures.due_before(now, limit=10_000_000)]
     counts = dict.fromkeys(
-        ("erased", "anonymised", "flagged", "rescheduled", "erasures_completed", "deferred"), 0
+        ("erased", "flagged", "rescheduled", "erasures_completed", "deferred"), 0
     )
     total = len(due) + len(erasures)
     finished_subjects: list[SubjectId] = []
@@ -122,7 +121,7 @@ def _expire(k: Kernel, entry: RetentionDue, now: datetime) -> tuple[str, bool]:
         remaining = subject.purposes - {purpose.id}
         uow.subjects.update(attrs.evolve(subject, purposes=frozenset(remaining)))
         uow.retention.clear(subject.id, purpose.id)
-        kind = "anonymised" if purpose.retention.action is RetentionAction.ANONYMISE else "erased"
+        kind = "erased"  # ERASE (and a pre-0.2 ANONYMISE entry: it always erased)
         k.audit(
             uow,
             f"retention.{kind}",

@@ -166,7 +166,7 @@ def retention_rules(draw: st.DrawFn, *, legal: bool | None = None) -> RetentionR
     return RetentionRule(
         period=relativedelta(years=years, months=months, days=days),
         anchor=draw(st.sampled_from(list(AnchorEvent))),
-        action=draw(st.sampled_from(list(RetentionAction))),
+        action=draw(st.sampled_from([RetentionAction.ERASE, RetentionAction.REVIEW])),
         legal_reference="Code de commerce, art. L123-22" if has_reference else None,
     )
 
