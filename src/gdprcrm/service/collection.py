@@ -6,6 +6,8 @@ import contextlib
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 
+import attrs
+
 from gdprcrm.deadlines import request_due
 from gdprcrm.errors import GdprCrmError, InvalidInput, Suppressed
 from gdprcrm.model import (
@@ -22,7 +24,13 @@ from gdprcrm.policy.collection import check_purposes, check_values, suppression_
 from gdprcrm.service.kernel import BIRTH_DATE_FIELD, Kernel
 from gdprcrm.storage.protocols import UnitOfWork
 
-__all__ = ["add_subject", "find_subject", "get_subject"]
+__all__ = [
+    "add_purposes",
+    "add_subject",
+    "find_subject",
+    "get_subject",
+    "update_values",
+]
 
 
 def add_subject(
@@ -122,3 +130,68 @@ def find_subject(k: Kernel, *, email: str | None, phone: str | None) -> list[Sub
 def get_subject(k: Kernel, subject_id: SubjectId) -> Subject:
     with k.storage.unit_of_work(read_only=True) as uow:
         return uow.subjects.get(subject_id)
+
+
+def update_values(
+    k: Kernel, subject_id: SubjectId, values: Mapping[str, str], at: datetime | None
+) -> None:
+    """An ordinary change of the subject's values (a new address, a new order): checked
+    against minimisation (Art. 5(1)(c)), re-encrypted and re-indexed, audited. Not an
+    Art. 16 rectification: no Art. 19 notices (see :func:`gdprcrm.service.rights.rectify`)."""
+    now = k.now(at)
+    with k.storage.unit_of_work() as uow:
+        subject = k.active(uow, subject_id)
+        check_values(k.declarations, values, subject.purposes)
+        index = k.blind_indexes(subject_id, values)
+        if suppression_applies(k.declarations, subject.purposes):
+            _check_suppressions(uow, index)
+        fields, index = k.seal(subject_id, values, now)
+        uow.subjects.put_fields(fields)
+        uow.subjects.put_index(index)
+        k.audit(uow, "subject.updated", subject_id, at=now, details={"fields": len(values)})
+        uow.commit()
+
+
+def add_purposes(
+    k: Kernel,
+    subject_id: SubjectId,
+    purposes: Iterable[str],
+    values: Mapping[str, str] | None,
+    at: datetime | None,
+) -> frozenset[str]:
+    """Collect for further purposes (a prospect who becomes a customer): the purposes
+    declared (Art. 5(1)(b)), the values they need and nothing else (5(1)(c)), the
+    suppression list for direct marketing (21(3)), the retention schedule updated."""
+    now = k.now(at)
+    added = check_purposes(k.declarations, purposes)
+    given = dict(values or {})
+    with k.storage.unit_of_work() as uow:
+        subject = k.active(uow, subject_id)
+        every = subject.purposes | frozenset(added)
+        check_values(k.declarations, given, every)
+        new = frozenset(added) - subject.purposes
+        index = k.blind_indexes(subject_id, given)
+        if suppression_applies(k.declarations, new):  # Art. 21(3), stored contact points too
+            stored, _ = k.index_entries(uow, subject_id)
+            known = [BlindIndexEntry(subject_id, "stored", kind, d) for kind, d in stored]
+            _check_suppressions(uow, [*index, *known])
+        if given:
+            fields, index = k.seal(subject_id, given, now)
+            uow.subjects.put_fields(fields)
+            uow.subjects.put_index(index)
+        subject = attrs.evolve(subject, purposes=every)
+        uow.subjects.update(subject)
+        k.schedule(uow, k.load_state(uow, subject))
+        k.audit(
+            uow,
+            "subject.purposes-added",
+            subject_id,
+            at=now,
+            details={
+                "purposes": len(new),
+                "fields": len(given),
+                "notice": k.declarations.notices[-1].version,  # Art. 13: what was shown
+            },
+        )
+        uow.commit()
+    return every

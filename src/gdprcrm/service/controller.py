@@ -177,6 +177,27 @@ class Controller:
             at=at,
         )
 
+    def update(
+        self, subject_id: SubjectId, values: Mapping[str, str], at: datetime | None = None
+    ) -> None:
+        """An ordinary change of values (a new phone number, the latest order): minimised,
+        encrypted, re-indexed and audited, with no Art. 19 notices. To correct inaccurate
+        data at the person's request (Art. 16), use :meth:`rectify`."""
+        collection.update_values(self._k, subject_id, values, at)
+
+    def add_purposes(
+        self,
+        subject_id: SubjectId,
+        purposes: Iterable[str],
+        *,
+        values: Mapping[str, str] | None = None,
+        at: datetime | None = None,
+    ) -> frozenset[str]:
+        """Collect for further purposes (a prospect becomes a customer), with the values
+        they need (Art. 5(1)(b)-(c); Art. 21(3) for direct marketing); returns the
+        subject's purposes now."""
+        return collection.add_purposes(self._k, subject_id, purposes, values, at)
+
     def find_subject(
         self, *, email: str | None = None, phone: str | None = None
     ) -> list[SubjectId]:
