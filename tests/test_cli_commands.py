@@ -196,3 +196,10 @@ def test_a_usage_error_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1
     assert "required" in err[0]
+
+
+def test_erase_resume_completes_what_is_due(cli: Cli) -> None:
+    sid = cli.json("subject", "add", "--purpose", "newsletter", "--field", "email=a@b.fr")
+    assert cli.json("erase", sid["subject"])["completed"] is True
+    assert cli.json("erase", "--resume") == {"completed": [], "still_held": []}
+    assert "--resume" in cli.err("erase")

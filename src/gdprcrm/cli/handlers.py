@@ -214,6 +214,10 @@ def object_(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def erase(ctx: Context, args: argparse.Namespace) -> int:
+    if args.resume:
+        return _resume(ctx, args)
+    if args.subject is None:
+        raise InvalidInput("erase: give a subject id, or --resume")
     outcome = ctx.crm.erase(subject_id(args.subject), dry_run=args.dry_run)
     held = [
         {
@@ -239,6 +243,19 @@ def erase(ctx: Context, args: argparse.Namespace) -> int:
         lines.append(f"certificate {certificate.certificate_id}")
     ctx.emit(data, "\n".join(lines))
     return EXIT_OK if outcome.completed or args.dry_run else EXIT_CHECK_FAILED
+
+
+def _resume(ctx: Context, args: argparse.Namespace) -> int:
+    if args.subject is not None or args.dry_run:
+        raise InvalidInput("erase --resume takes no subject and no --dry-run")
+    outcomes = ctx.crm.resume_erasures()
+    done = [str(o.subject_id) for o in outcomes if o.completed]
+    waiting = [str(o.subject_id) for o in outcomes if not o.completed]
+    ctx.emit(
+        {"completed": done, "still_held": waiting},
+        f"{len(done)} erasure(s) completed, {len(waiting)} still held",
+    )
+    return EXIT_OK
 
 
 def _progress_bar(done: int, total: int) -> None:

@@ -147,8 +147,13 @@ def _rights(sub: argparse._SubParsersAction[_Parser]) -> None:
     )
 
     erase = sub.add_parser("erase", help="erase a subject (Art. 17)")
-    erase.add_argument("subject", help=SUBJECT_HELP)
+    erase.add_argument("subject", nargs="?", help=SUBJECT_HELP + " (not with --resume)")
     erase.add_argument("--dry-run", action="store_true", help="show the plan, change nothing")
+    erase.add_argument(
+        "--resume",
+        action="store_true",
+        help="complete every erasure an interruption left, and those whose hold ended",
+    )
 
     sweep = sub.add_parser("sweep", help="apply the retention rules that are due")
     sweep.add_argument("--at", help=AT_HELP)
