@@ -62,3 +62,19 @@ def test_every_failure_is_a_library_error() -> None:
         vault = KeyVault(store, InMemoryKekSource(), signer=SIGNER)
         with pytest.raises(GdprCrmError):
             vault.encrypt(SubjectId.new(), "email", "x")
+
+
+def test_a_vault_refuses_anything_but_a_subject_id() -> None:
+    import uuid
+
+    from gdprcrm.errors import InvalidInput
+
+    vault = KeyVault(MemoryKeyStore(), InMemoryKekSource(), signer=SIGNER)
+    for bad in (uuid.uuid4(), str(SubjectId.new()), None):
+        with pytest.raises(InvalidInput):
+            vault.encrypt(bad, "email", "x")  # type: ignore[arg-type]
+        with pytest.raises(InvalidInput):
+            vault.decrypt(bad, "email", b"\x01" * 40)  # type: ignore[arg-type]
+        with pytest.raises(InvalidInput):
+            vault.shred(bad)  # type: ignore[arg-type]
+    assert list(vault.export_tombstones()) == []

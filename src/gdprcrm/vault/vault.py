@@ -122,7 +122,10 @@ class KeyVault:
 
         The subject's key is created on first use. Raises SubjectErased after a shred.
         """
-        sid = subject_id._bytes
+        try:
+            sid = subject_id._bytes
+        except AttributeError:  # free on the hot path: only bad input pays
+            raise _not_a_subject_id(subject_id) from None
         entry = self._subjects.get(sid)
         aead = None if entry is None else entry.current
         if aead is None:
@@ -161,7 +164,10 @@ class KeyVault:
             if len(self._heads) < 1024:
                 self._heads[head] = parsed
         value_type, version = parsed
-        sid = subject_id._bytes
+        try:
+            sid = subject_id._bytes
+        except AttributeError:  # free on the hot path: only bad input pays
+            raise _not_a_subject_id(subject_id) from None
         entry = self._subjects.get(sid)
         aead = None if entry is None else entry.versions.get(version)
         if aead is None:
@@ -432,6 +438,11 @@ class KeyVault:
 
     def __repr__(self) -> str:
         return f"KeyVault({self._store!r}, kek={self._kek.id})"
+
+
+def _not_a_subject_id(value: object) -> InvalidInput:
+    hint = " (use SubjectId.parse(text))" if isinstance(value, str) else ""
+    return InvalidInput(f"the vault expects a SubjectId, got {type(value).__name__}{hint}")
 
 
 def _context_part(context: bytes | str | uuid.UUID) -> bytes:
