@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import abc
+import threading
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import datetime
+from typing import ClassVar
 
 import pytest
 
@@ -132,3 +134,49 @@ class KeyStoreConformance(abc.ABC):
             call(key_store)
         assert list(key_store.tombstones()) == []
         assert list(key_store.key_batches()) == []
+
+    race_rounds: ClassVar[int] = 20
+    """How many shred-versus-put races :meth:`test_no_key_survives_a_racing_shred` runs."""
+
+    def test_no_key_survives_a_racing_shred(self, key_store: KeyStore) -> None:
+        # Art. 17: a key written while the subject is shredded (a first encrypt, a data-key
+        # rotation in another process) either lands before the shred and is destroyed
+        # with it, or is refused; a tombstone and a live key never coexist.
+        for round_ in range(self.race_rounds):
+            sid = SubjectId.new()
+            key_store.put(_wrapped(sid, 1))
+            problems = _race_shred_against_put(key_store, sid)
+            assert problems == [], f"round {round_}: {problems}"
+            assert key_store.tombstone(sid) is not None, f"round {round_}: no tombstone"
+            assert key_store.latest(sid) is None, f"round {round_}: a key survived the shred"
+
+
+def _race_shred_against_put(key_store: KeyStore, sid: SubjectId) -> list[str]:
+    """Run shred(sid) and put(sid, version 2) at once, each from its own thread."""
+    barrier = threading.Barrier(2, timeout=30)
+    problems: list[str] = []
+
+    def shred() -> None:
+        try:
+            barrier.wait()
+            key_store.shred(sid, T0)
+        except BaseException as exc:  # pragma: no cover - reported by the caller
+            problems.append(f"shred raised {exc!r}")
+
+    def put() -> None:
+        try:
+            barrier.wait()
+            key_store.put(_wrapped(sid, 2))
+        except KeyShredded:
+            pass  # refused: the shred came first
+        except BaseException as exc:  # pragma: no cover - reported by the caller
+            problems.append(f"put raised {exc!r}")
+
+    threads = [threading.Thread(target=shred), threading.Thread(target=put)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    if any(t.is_alive() for t in threads):
+        problems.append("the race hung for 60 s (a lock never released?)")
+    return problems
