@@ -135,3 +135,31 @@ def test_two_processes_racing_lose_no_update_and_no_sequence_number(postgres_dsn
     storage.close()
     assert purposes == {f"{name}-{n}" for name in ("a", "b") for n in range(25)}
     assert sequences == list(range(50))
+
+
+def test_the_tombstone_check_is_bound_to_its_own_schema(postgres_dsn: str) -> None:
+    # Two tenants in two schemas: a key inserted into tenant A's table from a session whose
+    # search path points at tenant B must still meet A's tombstones (it used to read B's).
+    from gdprcrm.testing.conformance._support import _wrapped
+
+    a, b = fresh_schema(), fresh_schema()
+    tenant_a = PostgresStorage(postgres_dsn, schema=a)
+    tenant_b = PostgresStorage(postgres_dsn, schema=b)
+    sid = SubjectId.new()
+    tenant_a.key_store().put(_wrapped(sid, 1))
+    tenant_a.key_store().shred(sid, T0)
+    with psycopg.connect(postgres_dsn, autocommit=True) as conn:
+        conn.execute(pgsql.SQL("SET search_path TO {}").format(pgsql.Identifier(b)))
+        with pytest.raises(psycopg.errors.RaiseException, match="shredded"):
+            conn.execute(
+                pgsql.SQL("INSERT INTO {}.vault_keys VALUES (%s, 1, 'k', %s, %s, %s)").format(
+                    pgsql.Identifier(a)
+                ),
+                (sid.bytes, b"\x01" * 60, b"\x01" * 8, T0.isoformat()),
+            )
+        version = conn.execute(
+            pgsql.SQL("SELECT value FROM {}.vault_meta").format(pgsql.Identifier(a))
+        ).fetchone()
+    assert version == ("2",)
+    tenant_a.close()
+    tenant_b.close()

@@ -282,9 +282,16 @@ class PostgresStorage(p.Storage):
 
 
 _KEY_TRIGGER = (
+    # The tombstones looked up are those of the table's own schema, never through the
+    # caller's search_path: with one schema per tenant, an insert from another search
+    # path must still meet this schema's tombstones.
     """CREATE OR REPLACE FUNCTION vault_refuse_shredded() RETURNS trigger AS $$
+    DECLARE
+        shredded boolean;
     BEGIN
-        IF EXISTS (SELECT 1 FROM vault_tombstones WHERE subject = NEW.subject) THEN
+        EXECUTE 'SELECT EXISTS (SELECT 1 FROM ' || quote_ident(TG_TABLE_SCHEMA)
+            || '.vault_tombstones WHERE subject = $1)' INTO shredded USING NEW.subject;
+        IF shredded THEN
             RAISE EXCEPTION 'gdprcrm: subject keys were shredded';
         END IF;
         RETURN NEW;

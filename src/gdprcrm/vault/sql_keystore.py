@@ -27,7 +27,7 @@ from gdprcrm.vault.keystore import KeyStore, Secret, Tombstone, WrappedKey
 
 __all__ = ["SCHEMA_VERSION", "SHREDDED_MARK", "Run", "SQLKeyStore", "migrate_key_store"]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 """The key store's schema version, recorded in ``vault_meta``; a newer one is refused."""
 
 SHREDDED_MARK = "gdprcrm: subject keys were shredded"
@@ -53,8 +53,10 @@ def _tables(blob: str) -> list[str]:
 def migrate_key_store(run: Run, blob: str, trigger: Sequence[str], where: str) -> None:
     """Create or upgrade the key-store tables inside the caller's transaction.
 
-    Version 1: the three tables and the refusal trigger. A store whose recorded version
-    is newer than :data:`SCHEMA_VERSION` is refused (upgrade gdprcrm).
+    Version 1: the three tables and the refusal trigger. Version 2: the trigger again, in
+    its current form (on PostgreSQL it looks up the tombstones of its own schema, not
+    through the caller's search path). A store whose recorded version is newer than
+    :data:`SCHEMA_VERSION` is refused (upgrade gdprcrm).
     """
     run("CREATE TABLE IF NOT EXISTS vault_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
     row = run("SELECT value FROM vault_meta WHERE name = 'schema_version'").fetchone()
@@ -65,7 +67,10 @@ def migrate_key_store(run: Run, blob: str, trigger: Sequence[str], where: str) -
             f"({SCHEMA_VERSION}); upgrade gdprcrm"
         )
     if current < 1:
-        for statement in (*_tables(blob), *trigger):
+        for statement in _tables(blob):
+            run(statement)
+    if current < 2:
+        for statement in trigger:
             run(statement)
     if current != SCHEMA_VERSION:
         run("DELETE FROM vault_meta WHERE name = 'schema_version'")
