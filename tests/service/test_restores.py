@@ -11,7 +11,7 @@ import pytest
 
 from gdprcrm.errors import SubjectErased
 from gdprcrm.examples import lumiere
-from gdprcrm.model import SubjectId, SubjectStatus
+from gdprcrm.model import Lookup, SubjectId, SubjectStatus
 from gdprcrm.service import Controller
 from gdprcrm.signing import CertificateSigner
 from gdprcrm.testing import FrozenClock
@@ -95,4 +95,25 @@ def test_both_stores_restored_from_before_the_erasure_lose_the_tombstones(
     crm = _open(tmp_path, clock)
     assert crm.subject(sid).status is SubjectStatus.ACTIVE
     assert crm.vault.decrypt(sid, "email", ciphertext) == LEA["email"]
+    crm.close()
+
+
+def test_an_erasure_leaves_no_copy_in_the_sqlite_files(tmp_path: Path) -> None:
+    # Art. 17, 32: the blind index (whose key survives erasure) and the ciphertexts must
+    # not linger in crm.db's free pages nor in crm.db-wal.
+    clock = FrozenClock()
+    crm = _open(tmp_path, clock)
+    sid = crm.add_subject(
+        {"email": "lea.martin@example.fr", "name": "Léa Martin"},
+        "FR",
+        purposes=["newsletter", "invoicing"],
+    )
+    with crm.storage.unit_of_work(read_only=True) as uow:
+        email = uow.subjects.fields(sid, ["email"])[0].ciphertext
+    digest = crm.vault.blind_index(Lookup.EMAIL, "lea.martin@example.fr")
+    outcome = crm.erase(sid)  # the name is held for invoicing; the e-mail goes now
+    assert not outcome.completed
+    files = b"".join(p.read_bytes() for p in tmp_path.glob("crm.db*") if "keys" not in p.name)
+    assert digest not in files
+    assert email not in files
     crm.close()

@@ -118,10 +118,12 @@ def advance(k: Kernel, subject_id: SubjectId, now: datetime) -> ErasureOutcome:
         if not plan.complete:
             _delete(k, uow, subject, pending, plan, now)
             uow.commit()
+            k.storage.purge()  # no copy of what was deleted left in the store's files
             return ErasureOutcome(subject_id, plan, False, False, None, recipients)
         certificate = k.vault.shred(subject_id)  # step 3, under the subject's lock
         _finalise(k, uow, subject, plan, certificate, now)
         uow.commit()
+    k.storage.purge()
     return ErasureOutcome(subject_id, plan, False, True, certificate, recipients)
 
 

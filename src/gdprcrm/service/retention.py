@@ -75,6 +75,8 @@ def sweep(
             finished_subjects.append(entry.subject_id)
         if progress is not None:
             progress(done, total)
+    if counts["erased"]:
+        k.storage.purge()  # the expired fields leave no copy in the store's files
     for subject_id in finished_subjects:  # no purpose left: erase the person (Art. 17)
         if erasure.erase(k, subject_id, dry_run=False, at=now).completed:
             counts["erasures_completed"] += 1

@@ -255,6 +255,14 @@ class Storage(abc.ABC):
     @abc.abstractmethod
     def close(self) -> None: ...
 
+    def purge(self) -> bool:
+        """Make rows deleted by committed units unrecoverable from the store's own files,
+        as far as the engine allows (SQLite: deleted pages zeroed, the write-ahead log
+        checkpointed and truncated). Called after an erasure deletes data (Art. 17).
+        Returns False when it could not finish now (another reader held the log); the next
+        call finishes it. The default does nothing: nothing to purge."""
+        return True
+
     def __enter__(self) -> Self:
         return self
 

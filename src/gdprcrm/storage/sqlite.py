@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -146,6 +147,7 @@ class SQLiteStorage(p.Storage):
                 db.execute("PRAGMA journal_mode=WAL")
                 db.execute("PRAGMA synchronous=FULL")
                 db.execute("PRAGMA foreign_keys=ON")
+                db.execute("PRAGMA secure_delete=ON")  # deleted values are zeroed on disk
             except sqlite3.Error as exc:
                 raise _translated(exc) from None
             self._local.db = db
@@ -172,6 +174,24 @@ class SQLiteStorage(p.Storage):
         if self._keys is None:
             self._keys = SQLiteKeyStore(self._key_path)
         return self._keys
+
+    def purge(self, timeout: float = 2.0) -> bool:
+        """Checkpoint the write-ahead log into the database and truncate it, so that the
+        pages an erasure deleted (already zeroed by ``secure_delete``) leave no copy in
+        ``<file>-wal``: blind indexes included, which would otherwise still answer "was
+        this person a customer?". Waits for readers up to ``timeout`` seconds."""
+        db = self._connection()
+        deadline = time.monotonic() + timeout
+        try:
+            while True:
+                busy, _, _ = db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+                if not busy:
+                    return True
+                if time.monotonic() > deadline:
+                    return False
+                time.sleep(0.01)
+        except sqlite3.Error as exc:
+            raise _translated(exc) from None
 
     def close(self) -> None:
         self._closed = True
