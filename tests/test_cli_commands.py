@@ -122,6 +122,8 @@ def test_a_whole_life_cycle(cli: Cli, tmp_path: Path) -> None:
     assert "notify_by" in breach
     assert len(cli.json("breach", "list")["breaches"]) == 1
     assert cli.json("key", "rotate", "--new-kek", str(tmp_path / "new.kek"))["rewrapped"] == 1
+    assert cli.json("audit", "verify")["ok"] is True  # the folder opens with the new KEK
+    assert not (tmp_path / "new.kek").exists()
 
 
 def test_bad_input_is_one_line_and_changes_nothing(cli: Cli) -> None:

@@ -114,3 +114,27 @@ def test_wrong_kek_after_rotation_is_opaque(store: KeyStore) -> None:
 
     with pytest.raises(DecryptionError):
         hazmat.unwrap_key(kek.load().key, wrapped.wrapped, sid.bytes, 1, wrapped.kek_id)
+
+
+def test_a_process_still_holding_the_old_kek_refuses_new_keys(tmp_path: Path) -> None:
+    # Two processes share one key store; one rotates the KEK. The other, still holding
+    # the old KEK, must not wrap new keys under it: restarted with only the new KEK, those
+    # subjects could never be read again.
+    from gdprcrm.errors import KeyStoreError
+    from gdprcrm.vault import SQLiteKeyStore
+
+    old, new = InMemoryKekSource(), InMemoryKekSource()
+    path = tmp_path / "keys.db"
+    first = KeyVault(SQLiteKeyStore(path), old, signer=SIGNER)
+    second = KeyVault(SQLiteKeyStore(path), old, signer=SIGNER)
+    known = SubjectId.new()
+    envelope = second.encrypt(known, "email", "lea@example.fr")
+    first.rotate_kek(new)
+    with pytest.raises(KeyStoreError, match="rotated"):
+        second.encrypt(SubjectId.new(), "email", "late@example.fr")
+    with pytest.raises(KeyStoreError, match="rotated"):
+        second.rotate_data_key(known)
+    restarted = KeyVault(SQLiteKeyStore(path), new, signer=SIGNER)
+    assert restarted.decrypt(known, "email", envelope) == "lea@example.fr"
+    fresh = SubjectId.new()
+    assert restarted.decrypt(fresh, "x", restarted.encrypt(fresh, "x", "y")) == "y"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import sys
 from collections.abc import Callable
@@ -397,10 +398,14 @@ def key_rotate(ctx: Context, args: argparse.Namespace) -> int:
         else KeyFileKekSource.create(args.new_kek)
     )
     count = ctx.crm.vault.rotate_kek(new)
+    ctx.close()
+    # Every key is now wrapped by the new KEK: it becomes the folder's KEK (the old one
+    # unwraps nothing any more), so the next command opens the folder as it is.
+    os.replace(args.new_kek, ctx.files.kek)
     ctx.emit(
-        {"rewrapped": count},
-        f"{count} key(s) rewrapped under {args.new_kek}; keep it, then "
-        f"replace {ctx.files.kek} with it",
+        {"rewrapped": count, "kek": str(ctx.files.kek)},
+        f"{count} key(s) rewrapped; {ctx.files.kek} now holds the new KEK "
+        "(keep a copy of it apart from the key store's backups)",
     )
     return EXIT_OK
 

@@ -38,6 +38,9 @@ Context = bytes | str | uuid.UUID | None
 """A record context: an opaque id (never personal data) binding a value to its record."""
 
 _INDEX_SECRET = "blind-index-key"  # noqa: S105 - the name of a stored secret, not one
+_KEK_IN_USE = "kek-in-use"
+"""A stored marker naming the KEK new keys must be wrapped by (its ``wrapped`` is 32 zero
+bytes wrapped by it, which proves the KEK without revealing anything)."""
 _NO_SUBJECT = bytes(16)
 _EMPTY_CONTEXT = b"\x00\x00"
 _TEXT = hazmat.TYPE_TEXT
@@ -238,13 +241,19 @@ class KeyVault:
         for unwrapping. Returns the number of data keys rewrapped.
         """
         new = _as_kek(new_kek)
+        self._check_kek_in_use()  # another process may have rotated already
         self._keks[new.id] = new
         self._kek = new
+        # First the marker: from now on, a process still holding the old KEK refuses to
+        # wrap new keys; then every key; then once more, for a key wrapped meanwhile.
+        marker = hazmat.wrap_key(new.aead, bytes(hazmat.KEY_SIZE), _NO_SUBJECT, 0, new.id)
+        self._store.put_secret(Secret(_KEK_IN_USE, new.id, marker), replace=True)
         done = 0
-        for batch in self._store.key_batches(batch_size):
-            moved = [self._rewrapped(k, new) for k in batch if k.kek_id != new.id]
-            if moved:
-                done += self._store.rewrap(moved)
+        for _ in range(2):
+            for batch in self._store.key_batches(batch_size):
+                moved = [self._rewrapped(k, new) for k in batch if k.kek_id != new.id]
+                if moved:
+                    done += self._store.rewrap(moved)
         secret = self._store.get_secret(_INDEX_SECRET)
         if secret is not None and secret.kek_id != new.id:
             index_key = self._unwrap_secret(secret)
@@ -378,7 +387,18 @@ class KeyVault:
         self._remember(subject_id, version, aead, epoch, current=False)
         return aead
 
+    def _check_kek_in_use(self) -> None:
+        """Refuse to wrap a new key under a KEK another process has rotated away from:
+        restarted with only the new KEK, that process could never unwrap it again."""
+        marker = self._store.get_secret(_KEK_IN_USE)
+        if marker is not None and marker.kek_id != self._kek.id:
+            raise KeyStoreError(
+                f"the key store's KEK was rotated to {marker.kek_id} by another process; "
+                "restart with the new KEK (this vault holds an older one)"
+            )
+
     def _new_key(self, subject_id: SubjectId, version: int) -> tuple[bytes, WrappedKey]:
+        self._check_kek_in_use()  # a new key is rare (first write, rotation): one read
         key = hazmat.new_data_key()
         kek = self._kek
         wrapped = WrappedKey(
