@@ -22,6 +22,9 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+# Failures in the shipped conformance suite show their values, as in your own tests.
+pytest.register_assert_rewrite("gdprcrm.testing.conformance")
+
 if TYPE_CHECKING:
     from gdprcrm.model import Declarations
     from gdprcrm.service import Controller

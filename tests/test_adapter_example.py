@@ -32,3 +32,7 @@ class TestKeyValueAdapterExample(StorageConformance):
     def make_storage(self) -> Storage:
         storage: Storage = kv.KeyValueStorage()
         return storage
+
+    def reopen(self, storage: Storage) -> Storage:
+        reopened: Storage = kv.KeyValueStorage(storage.db)  # type: ignore[attr-defined]
+        return reopened

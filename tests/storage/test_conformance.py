@@ -32,6 +32,10 @@ class TestSQLiteStorage(StorageConformance):
         self.made += 1
         return SQLiteStorage(self.folder / f"crm-{self.made}.db")
 
+    def reopen(self, storage: Storage) -> Storage:
+        assert isinstance(storage, SQLiteStorage)
+        return SQLiteStorage(storage.path)
+
 
 class TestPostgresStorage(StorageConformance):
     __test__ = True
@@ -44,3 +48,9 @@ class TestPostgresStorage(StorageConformance):
         from gdprcrm.storage.postgres import PostgresStorage
 
         return PostgresStorage(self.dsn, schema=fresh_schema())
+
+    def reopen(self, storage: Storage) -> Storage:
+        from gdprcrm.storage.postgres import PostgresStorage
+
+        assert isinstance(storage, PostgresStorage)
+        return PostgresStorage(self.dsn, schema=storage.schema)

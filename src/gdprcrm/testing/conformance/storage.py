@@ -61,6 +61,37 @@ class StorageConformance(UnitOfWorkTests, RecordTests, abc.ABC):
     def make_storage(self) -> Storage:
         """A fresh, empty storage (each test gets its own)."""
 
+    def reopen(self, storage: Storage) -> Storage | None:
+        """A new storage over the same database as ``storage`` (closed by then), as after a
+        restart; None (the default) skips the durability test. Adapters that declare
+        ``durable`` should implement it."""
+        return None
+
+    def test_committed_units_survive_a_restart(self) -> None:
+        storage = self.make_storage()
+        subject = _subject()
+        with storage.unit_of_work() as uow:
+            uow.subjects.add(subject)
+            uow.audit.append(_entry(0, subject.id))
+            uow.commit()
+        with storage.unit_of_work() as uow:  # left without commit: must not survive
+            uow.subjects.add(_subject())
+        storage.close()
+        again = self.reopen(storage)
+        if again is None:
+            if self.capabilities().durable:
+                pytest.skip("durable adapter without a reopen() hook: durability not checked")
+            pytest.skip("not durable: nothing survives a restart")
+        try:
+            with again.unit_of_work(read_only=True) as uow:
+                assert uow.subjects.find(subject.id) == subject, "committed subject lost"
+                assert uow.subjects.count() == 1, "a unit left without commit survived"
+                head = uow.audit.head()
+                assert head is not None, "committed audit entry lost"
+                assert head.sequence == 0, "audit head moved"
+        finally:
+            again.close()
+
     def capabilities(self) -> Capabilities:
         """What the adapter supports; defaults to what the storage declares."""
         storage = self.make_storage()
