@@ -233,3 +233,31 @@ def test_a_chain_kept_through_the_storage_port_verifies() -> None:
 def test_the_hmac_key_must_be_long_enough() -> None:
     with pytest.raises(InvalidInput):
         AuditChain(b"short")
+
+
+def test_the_chain_refuses_an_entry_earlier_than_its_head() -> None:
+    from datetime import timedelta
+
+    from gdprcrm.errors import InvalidInput
+
+    chain = AuditChain(None)
+    head = chain.next_entry(None, at=T0, actor="system", action="test.one")
+    with pytest.raises(InvalidInput, match="earlier"):
+        chain.next_entry(head, at=T0 - timedelta(seconds=1), actor="system", action="test.two")
+    assert chain.next_entry(head, at=T0, actor="system", action="test.two").sequence == 1
+
+
+def test_the_controllers_trail_stays_in_order_when_the_clock_steps_back() -> None:
+    from datetime import timedelta
+
+    from gdprcrm.testing import FrozenClock, make_controller
+
+    clock = FrozenClock()
+    crm = make_controller(clock=clock)
+    crm.add_subject({"email": "a@example.fr"}, "FR", purposes=["newsletter"])
+    clock.set(T0 - timedelta(days=3))  # an NTP step back, or a backdated operation
+    crm.add_subject({"email": "b@example.fr"}, "FR", purposes=["newsletter"])
+    with crm.storage.unit_of_work(read_only=True) as uow:
+        instants = [e.at for e in uow.audit.range(0)]
+    assert instants == sorted(instants)
+    assert crm.verify_audit().ok

@@ -99,7 +99,15 @@ class AuditChain:
         purpose_id: str | None = None,
         details: Mapping[str, DetailValue] | Iterable[tuple[str, DetailValue]] = (),
     ) -> AuditEntry:
-        """The entry that follows ``head`` (None for the first), hashed and linked."""
+        """The entry that follows ``head`` (None for the first), hashed and linked.
+
+        Time never goes back along the chain (Art. 5(2): the order of the record is the
+        order of events): an entry earlier than ``head`` is refused."""
+        if head is not None and at < head.at:
+            raise InvalidInput(
+                "audit: an entry cannot be earlier than the head of the chain "
+                f"(entry {head.sequence} is at {head.at.isoformat()})"
+            )
         draft = AuditEntry(
             sequence=0 if head is None else head.sequence + 1,
             at=at,

@@ -97,10 +97,16 @@ class Kernel:
         at: datetime,
         details: Mapping[str, DetailValue] | None = None,
     ) -> None:
-        """Append one audit entry (Art. 5(2)) in ``uow``: non-personal details only."""
+        """Append one audit entry (Art. 5(2)) in ``uow``: non-personal details only.
+
+        The head is read in the unit (under its write lock), and the entry's instant is
+        never earlier than the head's: an operation dated in the past (``at=``) or a
+        clock that stepped back is recorded at the head's instant, so the trail stays
+        in order."""
+        head = uow.audit.head()
         entry = self.chain.next_entry(
-            uow.audit.head(),
-            at=at,
+            head,
+            at=at if head is None or at >= head.at else head.at,
             actor=self.actor,
             action=action,
             subject_id=subject_id,

@@ -72,7 +72,6 @@ __all__ = [
 ]
 
 
-
 def age_attestations() -> st.SearchStrategy[AgeAttestation]:
     return st.builds(AgeAttestation, age=st.integers(0, 120), attested_at=instants())
 
@@ -244,18 +243,17 @@ def audit_entries(draw: st.DrawFn) -> AuditEntry:
 
     chain = AuditChain(None)
     head = None
-    for _ in range(draw(st.integers(0, 2))):
-        head = chain.next_entry(head, at=draw(instants()), actor="system", action="test.step")
+    times = sorted(draw(st.lists(instants(), min_size=1, max_size=3)))  # time goes forward
+    for at in times[:-1]:
+        head = chain.next_entry(head, at=at, actor="system", action="test.step")
     return chain.next_entry(
         head,
-        at=draw(instants()),
+        at=times[-1],
         actor=draw(st.sampled_from(["system", "dpo"])),
         action=draw(st.sampled_from(["subject.added", "consent.given", "erasure.started"])),
         subject_id=draw(st.none() | subject_ids()),
         details={"fields": draw(st.integers(0, 9))},
     )
-
-
 
 
 @st.composite
