@@ -163,3 +163,35 @@ def test_the_tombstone_check_is_bound_to_its_own_schema(postgres_dsn: str) -> No
     assert version == ("2",)
     tenant_a.close()
     tenant_b.close()
+
+
+def test_a_key_rolled_back_with_the_unit_is_not_used_again(postgres_dsn: str) -> None:
+    # One shared connection: the key store nests in the unit's transaction. A first
+    # encrypt inside a unit that then rolls back loses its key row; the vault must not
+    # keep using that key from its cache, or the retry writes data no restart can read.
+    from gdprcrm.signing import CertificateSigner
+    from gdprcrm.vault import InMemoryKekSource, KeyVault
+
+    schema = fresh_schema()
+    kek = InMemoryKekSource()
+    signer = CertificateSigner.generate("dpo")
+    with psycopg.connect(postgres_dsn, autocommit=True) as conn:
+        storage = PostgresStorage(connection=conn, schema=schema)
+        vault = KeyVault(storage.key_store(), kek, signer=signer)
+        sid = SubjectId.new()
+
+        def failing_unit() -> None:
+            with storage.unit_of_work() as uow:
+                uow.subjects.add(build_subject(id=sid))
+                vault.encrypt(sid, "email", "first try")  # the key is written in the unit
+                raise RuntimeError("a transient failure: the unit rolls back")
+
+        with pytest.raises(RuntimeError):
+            failing_unit()
+        retried = vault.encrypt(sid, "email", "lea@example.fr")
+        storage.close()
+    with psycopg.connect(postgres_dsn, autocommit=True) as conn:
+        restarted = PostgresStorage(connection=conn, schema=schema)
+        fresh = KeyVault(restarted.key_store(), kek, signer=signer)
+        assert fresh.decrypt(sid, "email", retried) == "lea@example.fr"
+        restarted.close()

@@ -136,6 +136,15 @@ class _Connections:
                 self._shared_lock.release()
             raise _translated(exc) from None
 
+    def shared_in_transaction(self) -> bool:
+        """One shared connection with a transaction open on it (a unit of work)."""
+        shared = self._shared
+        return (
+            shared is not None
+            and not shared.closed
+            and shared.info.transaction_status != psycopg.pq.TransactionStatus.IDLE
+        )
+
     def release(self, conn: psycopg.Connection[Any]) -> None:
         if self._shared is not None:
             self._shared_lock.release()
@@ -331,6 +340,9 @@ class PostgresKeyStore(SQLKeyStore):
 
     def _lock_subject(self, run: Run, subject_id: SubjectId) -> None:
         run("SELECT pg_advisory_xact_lock(hashtext(?))", (subject_id.bytes.hex(),))
+
+    def in_caller_transaction(self) -> bool:
+        return self._connections.shared_in_transaction()
 
     def close(self) -> None:
         """The connections belong to the storage; closing it closes them."""

@@ -160,6 +160,14 @@ class KeyStore(abc.ABC):
     def close(self) -> None:  # noqa: B027 - optional: most stores hold nothing to release
         """Release what the store holds."""
 
+    def in_caller_transaction(self) -> bool:
+        """True while this store's reads and writes run inside a transaction of the
+        caller's that may still roll back (PostgreSQL sharing one connection with an open
+        unit of work): the vault then caches nothing it reads or writes, since a key row
+        rolled back must not survive in a cache. False (the default) for stores whose
+        every operation commits on its own."""
+        return False
+
     @abc.abstractmethod
     def _get(self, subject_id: SubjectId, version: int) -> WrappedKey | None: ...
 

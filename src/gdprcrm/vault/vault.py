@@ -338,15 +338,19 @@ class KeyVault:
         self, subject_id: SubjectId, version: int, aead: AESGCM, epoch: int, *, current: bool
     ) -> _Entry:
         sid = subject_id.bytes
+        durable = not self._store.in_caller_transaction()
         with self._lock:
             if self._shredded_since(epoch, sid):
                 raise SubjectErased(f"subject {subject_id} was erased")
-            entry = self._subjects.get(sid)
+            entry = self._subjects.get(sid) if durable else None
             if entry is None:
                 entry = _Entry()
-                self._subjects[sid] = entry
-                if len(self._subjects) > self._cache_size:
-                    del self._subjects[next(iter(self._subjects))]
+                # A key read or written inside a transaction the caller may still roll
+                # back is used for this call only: cached, it could outlive its row.
+                if durable:
+                    self._subjects[sid] = entry
+                    if len(self._subjects) > self._cache_size:
+                        del self._subjects[next(iter(self._subjects))]
             if current:
                 entry.set_current(version, aead)
             else:
