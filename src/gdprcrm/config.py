@@ -467,6 +467,8 @@ def load_declarations(path: str | os.PathLike[str]) -> Declarations:
         data = tomllib.loads(raw.decode())
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{file}: not valid TOML", (f"$: {exc}",)) from None
+    except RecursionError:  # tomllib recurses once per nesting level
+        raise ConfigError(f"{file}: nested too deeply to be declarations") from None
     return parse_declarations(data, source=str(file))
 
 

@@ -112,3 +112,10 @@ def test_the_digest_changes_iff_the_content_changes(decl: Declarations) -> None:
     changed = attrs.evolve(first, description=first.description + " (revised)")
     other = attrs.evolve(decl, purposes=(changed, *decl.purposes[1:]))
     assert declarations_digest(other) != declarations_digest(decl)
+
+
+def test_a_file_nested_too_deeply_is_a_config_error(tmp_path: Path) -> None:
+    path = tmp_path / "deep.toml"
+    path.write_text("x = " + "[" * 5000 + "]" * 5000, encoding="utf-8")
+    with pytest.raises(ConfigError, match="nested too deeply"):
+        load_declarations(path)
