@@ -14,7 +14,7 @@ import json
 import uuid
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from gdprcrm.errors import SchemaTooNew, StorageError
 from gdprcrm.model import (
@@ -23,6 +23,9 @@ from gdprcrm.model import (
     SubjectId,
 )
 from gdprcrm.serialization import converter
+
+if TYPE_CHECKING:
+    from gdprcrm.storage._sql_unit import SqlUnit
 
 T = TypeVar("T")
 
@@ -195,3 +198,23 @@ def migrate(run: Callable[[str, Sequence[Any]], Cursor], dialect: Dialect, where
             (str(SCHEMA_VERSION),),
         )
     return SCHEMA_VERSION
+
+
+class Repo:
+    """What every SQL repository shares: its unit, reads, checked writes."""
+
+    def __init__(self, unit: SqlUnit) -> None:
+        self._u = unit
+
+    def _run(self, sql: str, params: Sequence[Any] = ()) -> Cursor:
+        self._u.check_active()
+        return self._u.run(sql, params)
+
+    def _w(self, sql: str, params: Sequence[Any] = ()) -> Cursor:
+        """A write: refused in a read-only unit."""
+        self._u.check_writable()
+        return self._u.run(sql, params)
+
+    def _many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        self._u.check_writable()
+        self._u.run_many(sql, rows)

@@ -21,11 +21,9 @@ from gdprcrm.model import (
     Breach,
     ConsentEvent,
     DataSubjectRequest,
-    ErasureStep,
     Interaction,
     Lookup,
     Objection,
-    PendingErasure,
     PersonalField,
     RecipientNotification,
     Restriction,
@@ -40,6 +38,7 @@ from gdprcrm.storage._sql import (
     _OPEN_STATUSES,
     Cursor,
     Dialect,
+    Repo,
     dump,
     from_ts,
     load,
@@ -47,8 +46,7 @@ from gdprcrm.storage._sql import (
     trusted,
     ts,
 )
-from gdprcrm.vault._rows import destroyed_text, tombstone_from_row
-from gdprcrm.vault.keystore import Tombstone
+from gdprcrm.storage._sql_erasure import Erasures, Tombstones
 
 __all__ = ["SqlUnit"]
 
@@ -99,8 +97,8 @@ class SqlUnit(p.UnitOfWork):
     retention = _Lazy(lambda u: _Retention(u))
     suppressions = _Lazy(lambda u: _Suppressions(u))
     notifications = _Lazy(lambda u: _Notifications(u))
-    erasures = _Lazy(lambda u: _Erasures(u))
-    tombstones = _Lazy(lambda u: _Tombstones(u))
+    erasures = _Lazy(lambda u: Erasures(u))
+    tombstones = _Lazy(lambda u: Tombstones(u))
 
     @abc.abstractmethod
     def run(self, sql: str, params: Sequence[Any] = ()) -> Cursor:
@@ -119,25 +117,7 @@ class SqlUnit(p.UnitOfWork):
             raise ReadOnlyUnit("a write in a read-only unit of work")
 
 
-class _Repo:
-    def __init__(self, unit: SqlUnit) -> None:
-        self._u = unit
-
-    def _run(self, sql: str, params: Sequence[Any] = ()) -> Cursor:
-        self._u.check_active()
-        return self._u.run(sql, params)
-
-    def _w(self, sql: str, params: Sequence[Any] = ()) -> Cursor:
-        """A write: refused in a read-only unit."""
-        self._u.check_writable()
-        return self._u.run(sql, params)
-
-    def _many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
-        self._u.check_writable()
-        self._u.run_many(sql, rows)
-
-
-class _Subjects(_Repo, p.SubjectRepository):
+class _Subjects(Repo, p.SubjectRepository):
     def _add_many(self, subjects: Sequence[Subject]) -> None:
         self._many(
             "INSERT INTO gdprcrm_subjects VALUES (?, ?, ?)",
@@ -216,7 +196,7 @@ class _Subjects(_Repo, p.SubjectRepository):
         ).rowcount
 
 
-class _Consents(_Repo, p.ConsentRepository):
+class _Consents(Repo, p.ConsentRepository):
     def _append(self, event: ConsentEvent) -> None:
         self._w(
             "INSERT INTO gdprcrm_consents VALUES (?, ?, ?, ?, ?)",
@@ -244,7 +224,7 @@ class _Consents(_Repo, p.ConsentRepository):
         return [load(r[0], ConsentEvent) for r in rows]  # type: ignore[arg-type]
 
 
-class _Objections(_Repo, p.ObjectionRepository):
+class _Objections(Repo, p.ObjectionRepository):
     def _add(self, objection: Objection) -> None:
         self._w(
             "INSERT INTO gdprcrm_objections VALUES (?, ?, ?)",
@@ -258,7 +238,7 @@ class _Objections(_Repo, p.ObjectionRepository):
         return [load(r[0], Objection) for r in rows]
 
 
-class _Restrictions(_Repo, p.RestrictionRepository):
+class _Restrictions(Repo, p.RestrictionRepository):
     def _add(self, restriction: Restriction) -> None:
         self._w(
             "INSERT INTO gdprcrm_restrictions VALUES (?, ?, ?)",
@@ -285,7 +265,7 @@ def _request_row(r: DataSubjectRequest) -> tuple[Any, ...]:
     return (r.status.value, ts(p.effective_due(r)), dump(r))
 
 
-class _Requests(_Repo, p.RequestRepository):
+class _Requests(Repo, p.RequestRepository):
     def _add(self, request: DataSubjectRequest) -> None:
         self._w(
             "INSERT INTO gdprcrm_requests VALUES (?, ?, ?, ?, ?)",
@@ -322,7 +302,7 @@ class _Requests(_Repo, p.RequestRepository):
         return [load(r[0], DataSubjectRequest) for r in rows]
 
 
-class _Interactions(_Repo, p.InteractionRepository):
+class _Interactions(Repo, p.InteractionRepository):
     def _add(self, interaction: Interaction) -> None:
         self._w(
             "INSERT INTO gdprcrm_interactions VALUES (?, ?, ?, ?)",
@@ -355,7 +335,7 @@ def _with_content(i: Interaction, content: bytes | None) -> Interaction:
     return i if content is None else attrs.evolve(i, content=bytes(content))
 
 
-class _Audit(_Repo, p.AuditRepository):
+class _Audit(Repo, p.AuditRepository):
     def _head(self, *, for_update: bool) -> AuditEntry | None:
         lock = self._u.dialect.for_update if for_update and not self._u.read_only else ""
         head = self._run("SELECT sequence FROM gdprcrm_audit_head WHERE one = 1" + lock).fetchone()
@@ -382,7 +362,7 @@ class _Audit(_Repo, p.AuditRepository):
         return [load(r[0], AuditEntry) for r in rows]
 
 
-class _Breaches(_Repo, p.BreachRepository):
+class _Breaches(Repo, p.BreachRepository):
     def _add(self, breach: Breach) -> None:
         self._w(
             "INSERT INTO gdprcrm_breaches VALUES (?, ?, ?)",
@@ -409,7 +389,7 @@ class _Breaches(_Repo, p.BreachRepository):
         return [load(r[0], Breach) for r in rows]
 
 
-class _Retention(_Repo, p.RetentionRepository):
+class _Retention(Repo, p.RetentionRepository):
     def _schedule(self, entries: Sequence[RetentionDue]) -> None:
         self._many(
             "INSERT INTO gdprcrm_retention VALUES (?, ?, ?, ?) "
@@ -455,7 +435,7 @@ class _Retention(_Repo, p.RetentionRepository):
         ).rowcount
 
 
-class _Suppressions(_Repo, p.SuppressionRepository):
+class _Suppressions(Repo, p.SuppressionRepository):
     def _add(self, entry: SuppressionEntry) -> None:
         self._w(
             "INSERT INTO gdprcrm_suppressions VALUES (?, ?, ?) ON CONFLICT (kind, digest) "
@@ -471,7 +451,7 @@ class _Suppressions(_Repo, p.SuppressionRepository):
         return row is not None
 
 
-class _Notifications(_Repo, p.NotificationRepository):
+class _Notifications(Repo, p.NotificationRepository):
     def _add(self, n: RecipientNotification) -> None:
         self._w(
             "INSERT INTO gdprcrm_notifications VALUES (?, ?, ?, ?, ?)",
@@ -502,76 +482,3 @@ class _Notifications(_Repo, p.NotificationRepository):
             "SELECT doc FROM gdprcrm_notifications WHERE subject_id = ?", (subject_id.bytes,)
         ).fetchall()
         return [load(r[0], RecipientNotification) for r in rows]
-
-
-_STEPS = {s.value: s for s in ErasureStep}
-
-
-class _Erasures(_Repo, p.ErasureRepository):
-    _COLUMNS = "subject_id, started_at, step, resume_at"
-
-    def _row(self, row: Any) -> PendingErasure:
-        subject, started, step, resume = row
-        return trusted(
-            PendingErasure,
-            sid_of(subject),
-            from_ts(started),
-            _STEPS[step],
-            None if resume is None else from_ts(resume),
-        )
-
-    def _values(self, e: PendingErasure) -> tuple[Any, ...]:
-        resume = None if e.resume_at is None else ts(e.resume_at)
-        return (e.subject_id.bytes, ts(e.started_at), e.step.value, resume)
-
-    def _add(self, pending: PendingErasure) -> None:
-        self._w("INSERT INTO gdprcrm_erasures VALUES (?, ?, ?, ?)", self._values(pending))
-
-    def _find(self, subject_id: SubjectId) -> PendingErasure | None:
-        row = self._run(
-            f"SELECT {self._COLUMNS} FROM gdprcrm_erasures WHERE subject_id = ?",
-            (subject_id.bytes,),
-        ).fetchone()
-        return None if row is None else self._row(row)
-
-    def _update(self, pending: PendingErasure) -> bool:
-        sid, started, step, resume = self._values(pending)
-        return bool(
-            self._w(
-                "UPDATE gdprcrm_erasures SET started_at = ?, step = ?, resume_at = ? "
-                "WHERE subject_id = ?",
-                (started, step, resume, sid),
-            ).rowcount
-        )
-
-    def _remove(self, subject_id: SubjectId) -> bool:
-        return bool(
-            self._w(
-                "DELETE FROM gdprcrm_erasures WHERE subject_id = ?", (subject_id.bytes,)
-            ).rowcount
-        )
-
-    def _due_before(self, at: datetime, limit: int) -> Iterable[PendingErasure]:
-        # Indexed range read on gdprcrm_erasures_due: proportional to what is due.
-        rows = self._run(
-            f"SELECT {self._COLUMNS} FROM gdprcrm_erasures "
-            "WHERE resume_at IS NOT NULL AND resume_at <= ? ORDER BY resume_at LIMIT ?",
-            (ts(at), limit),
-        ).fetchall()
-        return [self._row(r) for r in rows]
-
-
-class _Tombstones(_Repo, p.TombstoneRepository):
-    def _add(self, tombstone: Tombstone) -> None:
-        self._w(
-            "INSERT INTO gdprcrm_tombstones VALUES (?, ?, ?) ON CONFLICT (subject_id) DO NOTHING",
-            (
-                tombstone.subject_id.bytes,
-                tombstone.shredded_at.isoformat(),
-                destroyed_text(tombstone.destroyed),
-            ),
-        )
-
-    def _all(self) -> Iterable[Tombstone]:
-        rows = self._run("SELECT subject_id, shredded_at, destroyed FROM gdprcrm_tombstones")
-        return [tombstone_from_row(r) for r in rows.fetchall()]

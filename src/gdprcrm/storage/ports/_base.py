@@ -26,14 +26,11 @@ MAX_BATCH = 100_000
 """The most records one bulk call may carry."""
 
 
-
 def _check(value: object, cls: type | tuple[type, ...], what: str) -> None:
     if not isinstance(value, cls):
         names = cls.__name__ if isinstance(cls, type) else " or ".join(c.__name__ for c in cls)
         hint = (
-            " (use SubjectId.parse(text))"
-            if cls is SubjectId and isinstance(value, str)
-            else ""
+            " (use SubjectId.parse(text))" if cls is SubjectId and isinstance(value, str) else ""
         )
         raise InvalidInput(f"{what}: expected {names}, got {type(value).__name__}{hint}")
 
