@@ -195,3 +195,39 @@ def test_a_key_rolled_back_with_the_unit_is_not_used_again(postgres_dsn: str) ->
         fresh = KeyVault(restarted.key_store(), kek, signer=signer)
         assert fresh.decrypt(sid, "email", retried) == "lea@example.fr"
         restarted.close()
+
+
+def test_keys_can_live_in_another_database(postgres_dsn: str) -> None:
+    # Issue: with the keys beside the data, a data backup is also a key backup. With
+    # key_dsn, the data database holds no key at all.
+    from gdprcrm.signing import CertificateSigner
+    from gdprcrm.vault import InMemoryKekSource, KeyVault
+
+    key_dsn = postgres_dsn.replace("dbname=test", "dbname=postgres")
+    if key_dsn == postgres_dsn:
+        pytest.skip("needs the default DSN (dbname=test) to point the keys elsewhere")
+    schema = fresh_schema()
+    storage = PostgresStorage(postgres_dsn, schema=schema, key_dsn=key_dsn)
+    vault = KeyVault(
+        storage.key_store(), InMemoryKekSource(), signer=CertificateSigner.generate("d")
+    )
+    sid = SubjectId.new()
+    envelope = vault.encrypt(sid, "email", "lea@example.fr")
+    assert vault.decrypt(sid, "email", envelope) == "lea@example.fr"
+    assert vault.shred(sid).destroyed
+    storage.close()
+    with psycopg.connect(postgres_dsn, autocommit=True) as conn:
+        here = conn.execute(
+            "SELECT count(*) FROM information_schema.tables "
+            "WHERE table_schema = %s AND table_name LIKE 'vault_%%'",
+            (schema,),
+        ).fetchone()
+    with psycopg.connect(key_dsn, autocommit=True) as conn:
+        there = conn.execute(
+            "SELECT count(*) FROM information_schema.tables "
+            "WHERE table_schema = %s AND table_name LIKE 'vault_%%'",
+            (schema,),
+        ).fetchone()
+        conn.execute(pgsql.SQL("DROP SCHEMA {} CASCADE").format(pgsql.Identifier(schema)))
+    assert here == (0,)
+    assert there == (4,)  # keys, tombstones, secrets, meta

@@ -218,7 +218,13 @@ class _PostgresUnit(_sql_unit.SqlUnit):
 
 
 class PostgresStorage(p.Storage):
-    """gdprcrm's records, and the vault's keys, in a PostgreSQL database."""
+    """gdprcrm's records, and the vault's keys, in a PostgreSQL database.
+
+    ``key_dsn`` puts the vault's keys in another database (another server, ideally,
+    backed up on its own schedule): then a backup of the data is not a backup of the keys,
+    and restoring one cannot bring an erased person's data back (docs/vault.md).
+    ``key_schema`` names the keys' schema there (default: ``schema``).
+    """
 
     capabilities = p.Capabilities(durable=True, concurrent_processes=True, row_locks=True)
 
@@ -229,16 +235,27 @@ class PostgresStorage(p.Storage):
         connection: psycopg.Connection[Any] | None = None,
         pool: Any = None,
         schema: str | None = None,
+        key_dsn: str | None = None,
+        key_schema: str | None = None,
     ) -> None:
         self._connections = _Connections(dsn, connection, pool, schema)
+        self._key_connections = (
+            None
+            if key_dsn is None
+            else _Connections(key_dsn, None, None, key_schema if key_schema else schema)
+        )
         self._local = threading.local()
         self._closed = False
         self._keys: PostgresKeyStore | None = None
         self.schema = schema
         try:
             self._migrate()
+            if self._key_connections is not None:
+                self._migrate_keys(self._key_connections)
         except BaseException:
             self._connections.close()  # nothing of a failed open stays connected
+            if self._key_connections is not None:
+                self._key_connections.close()
             raise
 
     def _migrate(self) -> None:
@@ -248,9 +265,10 @@ class PostgresStorage(p.Storage):
             try:
                 _run_on(conn, "SELECT pg_advisory_xact_lock(?)", (_MIGRATION_LOCK,))
                 _sql.migrate(lambda s, a: _run_on(conn, s, a), _DIALECT, "PostgreSQL database")
-                migrate_key_store(
-                    lambda s, a=(): _run_on(conn, s, a), "BYTEA", _KEY_TRIGGER, "PostgreSQL"
-                )
+                if self._key_connections is None:  # the keys live beside the data
+                    migrate_key_store(
+                        lambda s, a=(): _run_on(conn, s, a), "BYTEA", _KEY_TRIGGER, "PostgreSQL"
+                    )
                 _run_on(conn, "COMMIT")
             except BaseException:
                 if not conn.closed:
@@ -258,6 +276,23 @@ class PostgresStorage(p.Storage):
                 raise
         finally:
             self._connections.release(conn)
+
+    def _migrate_keys(self, connections: _Connections) -> None:
+        conn = connections.acquire()
+        try:
+            _run_on(conn, "BEGIN")
+            try:
+                _run_on(conn, "SELECT pg_advisory_xact_lock(?)", (_MIGRATION_LOCK,))
+                migrate_key_store(
+                    lambda s, a=(): _run_on(conn, s, a), "BYTEA", _KEY_TRIGGER, "PostgreSQL keys"
+                )
+                _run_on(conn, "COMMIT")
+            except BaseException:
+                if not conn.closed:
+                    _run_on(conn, "ROLLBACK")
+                raise
+        finally:
+            connections.release(conn)
 
     def _enter(self) -> psycopg.Connection[Any]:
         if self._closed:
@@ -279,12 +314,15 @@ class PostgresStorage(p.Storage):
 
     def key_store(self) -> KeyStore:
         if self._keys is None:
-            self._keys = PostgresKeyStore(self._connections)
+            keys = self._key_connections or self._connections
+            self._keys = PostgresKeyStore(keys)
         return self._keys
 
     def close(self) -> None:
         self._closed = True
         self._connections.close()
+        if self._key_connections is not None:
+            self._key_connections.close()
 
     def __repr__(self) -> str:
         return f"PostgresStorage(schema={self.schema!r})"
