@@ -38,6 +38,7 @@ __all__ = [
     "advance",
     "erase",
     "hold_lifted",
+    "mark_erased",
     "resume_erasures",
     "tombstone_of",
 ]
@@ -168,20 +169,7 @@ def _finalise(
     """Step 4: the subject is erased; only its opaque id and non-personal facts remain.
     The shred made every ciphertext unreadable at a flat cost: the rows that still hold
     some (interactions) need not be visited."""
-    uow.subjects.delete_fields(subject.id)
-    uow.subjects.delete_index(subject.id)
-    uow.retention.clear(subject.id)
-    uow.subjects.update(
-        attrs.evolve(
-            subject,
-            status=SubjectStatus.ERASED,
-            purposes=frozenset(),
-            birth_date=None,
-            attested_age=None,
-            source=None,
-        )
-    )
-    uow.erasures.remove(subject.id)
+    mark_erased(uow, subject)
     uow.tombstones.add(tombstone_of(certificate))  # the data store's copy (restores)
     k.audit(
         uow,
@@ -193,6 +181,25 @@ def _finalise(
             "keys": len(certificate.destroyed),
             "fields": len(plan.erased),
         },
+    )
+
+
+def mark_erased(uow: UnitOfWork, subject: Subject) -> None:
+    """What an erased subject keeps in the data store: its opaque id and the ERASED
+    status; its values, index entries, schedule and erasure record go."""
+    uow.subjects.delete_fields(subject.id)
+    uow.subjects.delete_index(subject.id)
+    uow.retention.clear(subject.id)
+    uow.erasures.remove(subject.id)
+    uow.subjects.update(
+        attrs.evolve(
+            subject,
+            status=SubjectStatus.ERASED,
+            purposes=frozenset(),
+            birth_date=None,
+            attested_age=None,
+            source=None,
+        )
     )
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import attrs
 
 from gdprcrm.model import SubjectStatus
+from gdprcrm.service.erasure import mark_erased
 from gdprcrm.service.kernel import Kernel
 from gdprcrm.vault import Tombstone
 
@@ -79,20 +80,7 @@ def _erase_again(k: Kernel, stone: Tombstone) -> bool:
         back = subject is not None and subject.status is not SubjectStatus.ERASED
         if subject is not None and back:
             subject = uow.subjects.get_for_update(stone.subject_id)
-            uow.subjects.delete_fields(subject.id)
-            uow.subjects.delete_index(subject.id)
-            uow.retention.clear(subject.id)
-            uow.erasures.remove(subject.id)
-            uow.subjects.update(
-                attrs.evolve(
-                    subject,
-                    status=SubjectStatus.ERASED,
-                    purposes=frozenset(),
-                    birth_date=None,
-                    attested_age=None,
-                    source=None,
-                )
-            )
+            mark_erased(uow, subject)
             k.audit(
                 uow,
                 "subject.erased-again",

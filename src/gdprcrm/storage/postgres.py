@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import psycopg
@@ -217,6 +217,24 @@ class _PostgresUnit(_sql_unit.SqlUnit):
         self._release()
 
 
+def _in_migration(connections: _Connections, migrate: Callable[[Run], None]) -> None:
+    """Run ``migrate`` in one transaction, under the migration lock: two processes
+    opening the same database at once migrate it once."""
+    conn = connections.acquire()
+    try:
+        _run_on(conn, "BEGIN")
+        try:
+            _run_on(conn, "SELECT pg_advisory_xact_lock(?)", (_MIGRATION_LOCK,))
+            migrate(lambda statement, params=(): _run_on(conn, statement, params))
+            _run_on(conn, "COMMIT")
+        except BaseException:
+            if not conn.closed:
+                _run_on(conn, "ROLLBACK")
+            raise
+    finally:
+        connections.release(conn)
+
+
 class PostgresStorage(p.Storage):
     """gdprcrm's records, and the vault's keys, in a PostgreSQL database.
 
@@ -259,40 +277,18 @@ class PostgresStorage(p.Storage):
             raise
 
     def _migrate(self) -> None:
-        conn = self._connections.acquire()
-        try:
-            _run_on(conn, "BEGIN")
-            try:
-                _run_on(conn, "SELECT pg_advisory_xact_lock(?)", (_MIGRATION_LOCK,))
-                _sql.migrate(lambda s, a: _run_on(conn, s, a), _DIALECT, "PostgreSQL database")
-                if self._key_connections is None:  # the keys live beside the data
-                    migrate_key_store(
-                        lambda s, a=(): _run_on(conn, s, a), "BYTEA", _KEY_TRIGGER, "PostgreSQL"
-                    )
-                _run_on(conn, "COMMIT")
-            except BaseException:
-                if not conn.closed:
-                    _run_on(conn, "ROLLBACK")
-                raise
-        finally:
-            self._connections.release(conn)
+        def data(run: Run) -> None:
+            _sql.migrate(run, _DIALECT, "PostgreSQL database")
+            if self._key_connections is None:  # the keys live beside the data
+                migrate_key_store(run, "BYTEA", _KEY_TRIGGER, "PostgreSQL")
+
+        _in_migration(self._connections, data)
 
     def _migrate_keys(self, connections: _Connections) -> None:
-        conn = connections.acquire()
-        try:
-            _run_on(conn, "BEGIN")
-            try:
-                _run_on(conn, "SELECT pg_advisory_xact_lock(?)", (_MIGRATION_LOCK,))
-                migrate_key_store(
-                    lambda s, a=(): _run_on(conn, s, a), "BYTEA", _KEY_TRIGGER, "PostgreSQL keys"
-                )
-                _run_on(conn, "COMMIT")
-            except BaseException:
-                if not conn.closed:
-                    _run_on(conn, "ROLLBACK")
-                raise
-        finally:
-            connections.release(conn)
+        _in_migration(
+            connections,
+            lambda run: migrate_key_store(run, "BYTEA", _KEY_TRIGGER, "PostgreSQL keys"),
+        )
 
     def _enter(self) -> psycopg.Connection[Any]:
         if self._closed:
