@@ -321,6 +321,12 @@ class Suppressions(_Repo, p.SuppressionRepository):
     def _contains(self, kind: Lookup, digest: bytes) -> bool:
         return self.u.get(f"suppressed/{kind.value}/{digest.hex()}", SuppressionEntry) is not None
 
+    def _purge_before(self, at: datetime) -> int:
+        old = [e for e in self.u.scan("suppressed/", SuppressionEntry) if e.at < at]
+        for e in old:
+            self.u.delete(f"suppressed/{e.kind.value}/{e.digest.hex()}")
+        return len(old)
+
 
 class Notifications(_Repo, p.NotificationRepository):
     def _add(self, n: RecipientNotification) -> None:

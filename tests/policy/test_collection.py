@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
+from dateutil.relativedelta import relativedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
 from gdprcrm.errors import InvalidInput, MinimisationError, UnknownField, UnknownPurpose
 from gdprcrm.model import Declarations
-from gdprcrm.policy.collection import check_purposes, check_values, suppression_applies
+from gdprcrm.policy.collection import (
+    MIN_SUPPRESSION_YEARS,
+    check_purposes,
+    check_values,
+    suppression_applies,
+    suppression_cutoff,
+)
 from gdprcrm.testing import strategies as gst
 
 
@@ -55,3 +64,17 @@ def test_the_suppression_list_applies_iff_a_purpose_is_direct_marketing(
     chosen = data.draw(st.lists(st.sampled_from([p.id for p in decl.purposes]), min_size=1))
     expected = any(decl.purpose(p).direct_marketing for p in chosen)
     assert suppression_applies(decl, chosen) == expected
+
+
+@given(gst.instants(), st.integers(min_value=-5, max_value=50))
+def test_a_suppression_purge_never_reaches_into_the_last_three_years(
+    now: datetime, years: int
+) -> None:
+    # Art. 21(3), CNIL: at least three years of objections are kept.
+    if years < MIN_SUPPRESSION_YEARS:
+        with pytest.raises(InvalidInput, match="3 years"):
+            suppression_cutoff(now, years)
+        return
+    cutoff = suppression_cutoff(now, years)
+    assert cutoff <= now - relativedelta(years=MIN_SUPPRESSION_YEARS)
+    assert cutoff == now - relativedelta(years=years)

@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 
 import jsonschema
 import pytest
+from dateutil.relativedelta import relativedelta
 
 from gdprcrm.documents import portability_schema
 from gdprcrm.errors import InvalidInput, UnknownRecord
@@ -206,3 +207,26 @@ def test_an_erasure_is_announced_to_each_recipient_once(crm: Controller) -> None
     assert outcome.recipients == ("emailing-provider",)
     assert crm.resume_erasures() == []
     assert crm.pending_notifications() == queued
+
+
+def test_a_marketing_objection_is_forgotten_only_after_three_years(crm: Controller) -> None:
+    # Art. 21(3), CNIL: the suppression list keeps an objection three years at least;
+    # the purge takes only what is older than the declared period, and says so.
+    objected_at = T0 + timedelta(days=1)
+    sid = crm.add_subject({"email": "lea@example.fr"}, "FR", purposes=["newsletter"])
+    crm.object(sid, direct_marketing=True, at=objected_at)
+    assert crm.erase(sid, at=objected_at).completed
+    for years in (0, 2, True):
+        with pytest.raises(InvalidInput, match="years"):
+            crm.purge_suppressions(years, at=objected_at)
+    three_years = objected_at + relativedelta(years=3)
+    assert crm.purge_suppressions(at=three_years) == 0  # exactly three years: still kept
+    with pytest.raises(Suppressed):
+        crm.add_subject({"email": "lea@example.fr"}, "FR", purposes=["newsletter"])
+    assert crm.purge_suppressions(5, at=three_years + timedelta(days=400)) == 0
+    assert crm.purge_suppressions(at=three_years + timedelta(seconds=1)) == 1
+    crm.add_subject({"email": "lea@example.fr"}, "FR", purposes=["newsletter"])
+    with crm.storage.unit_of_work(read_only=True) as uow:
+        purges = [e for e in uow.audit.range(0) if e.action == "suppressions.purged"]
+    assert [dict(e.details)["removed"] for e in purges] == [0, 0, 1]
+    assert dict(purges[-1].details)["before"] == objected_at.date().isoformat()

@@ -5,17 +5,31 @@ Pure: what the declarations allow to be stored for a set of purposes.
 * Art. 5(1)(b) - data is collected for specified purposes: at least one, each declared.
 * Art. 5(1)(c) - only values that one of those purposes needs; the error names the field.
 * Art. 21(3) - a contact point that objected to direct marketing may not be collected
-  again for a direct-marketing purpose (its hash outlives the erasure).
+  again for a direct-marketing purpose (its hash outlives the erasure). The CNIL asks
+  for the list to be kept at least three years from the objection: a purge may only
+  take entries older than that.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import datetime
+
+from dateutil.relativedelta import relativedelta
 
 from gdprcrm.errors import InvalidInput, MinimisationError
 from gdprcrm.model import Declarations
 
-__all__ = ["check_purposes", "check_values", "suppression_applies"]
+__all__ = [
+    "MIN_SUPPRESSION_YEARS",
+    "check_purposes",
+    "check_values",
+    "suppression_applies",
+    "suppression_cutoff",
+]
+
+MIN_SUPPRESSION_YEARS = 3
+"""Art. 21(3), CNIL: an objection to direct marketing is remembered three years at least."""
 
 
 def check_purposes(declarations: Declarations, purposes: Iterable[str]) -> tuple[str, ...]:
@@ -51,3 +65,16 @@ def check_values(
 def suppression_applies(declarations: Declarations, purposes: Iterable[str]) -> bool:
     """Art. 21(3): collecting for these purposes must consult the suppression list."""
     return any(declarations.purpose(p).direct_marketing for p in purposes)
+
+
+def suppression_cutoff(now: datetime, keep_years: int) -> datetime:
+    """Art. 21(3): the instant before which suppression entries may be purged when they
+    are kept ``keep_years`` (three at least, the CNIL's minimum)."""
+    if isinstance(keep_years, bool) or not isinstance(keep_years, int):
+        raise InvalidInput("keep_years: expected a whole number of years")
+    if keep_years < MIN_SUPPRESSION_YEARS:
+        raise InvalidInput(
+            f"keep_years: objections to direct marketing are kept at least "
+            f"{MIN_SUPPRESSION_YEARS} years (Art. 21(3), CNIL)"
+        )
+    return now - relativedelta(years=keep_years)

@@ -429,6 +429,13 @@ class Controller:
         called after each item."""
         return retention.sweep(self._k, at, progress)
 
+    def purge_suppressions(self, keep_years: int = 3, *, at: datetime | None = None) -> int:
+        """Forget the objections to direct marketing recorded more than ``keep_years``
+        ago (Art. 21(3); the CNIL asks for three years at least, fewer is refused with
+        :class:`~gdprcrm.errors.InvalidInput`). Returns how many entries went; the audit
+        trail records the cut-off date and the count, never the hashes."""
+        return retention.purge_suppressions(self._k, keep_years, at)
+
     # -- Art. 19 notifications ----------------------------------------------------------
 
     def pending_notifications(self, limit: int = 1000) -> list[RecipientNotification]:

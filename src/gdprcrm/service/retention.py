@@ -15,11 +15,12 @@ from gdprcrm.model import (
     SubjectStatus,
 )
 from gdprcrm.policy import retention_due
+from gdprcrm.policy.collection import suppression_cutoff
 from gdprcrm.policy.retention import expiring_fields, frozen_by_request
 from gdprcrm.service import erasure
 from gdprcrm.service.kernel import Kernel
 
-__all__ = ["SweepResult", "end_relationship", "sweep"]
+__all__ = ["SweepResult", "end_relationship", "purge_suppressions", "sweep"]
 
 
 @attrs.frozen
@@ -134,3 +135,20 @@ def _expire(k: Kernel, entry: RetentionDue, now: datetime) -> tuple[str, bool]:
         )
         uow.commit()
     return kind, not remaining
+
+
+def purge_suppressions(k: Kernel, keep_years: int, at: datetime | None) -> int:
+    """Art. 21(3), 5(1)(e): forget the objections to direct marketing recorded more than
+    ``keep_years`` ago (three at least); the audit records the cut and the count."""
+    now = k.now(at)
+    cutoff = suppression_cutoff(now, keep_years)
+    with k.storage.unit_of_work() as uow:
+        removed = uow.suppressions.purge_before(cutoff)
+        k.audit(
+            uow,
+            "suppressions.purged",
+            at=now,
+            details={"before": cutoff.date().isoformat(), "removed": removed},
+        )
+        uow.commit()
+    return removed

@@ -140,6 +140,7 @@ MIGRATIONS: dict[int, list[str]] = {
             WHERE purpose_id = 'gdprcrm-erasure'""",
         "DELETE FROM gdprcrm_retention WHERE purpose_id = 'gdprcrm-erasure'",
         # The data store's copy of every shred, to reconcile either store after a restore.
+        "CREATE INDEX gdprcrm_suppressions_at ON gdprcrm_suppressions (at)",
         """CREATE TABLE gdprcrm_tombstones (
             subject_id {blob} PRIMARY KEY, shredded_at TEXT NOT NULL, destroyed TEXT NOT NULL)""",
     ],

@@ -450,6 +450,10 @@ class _Suppressions(Repo, p.SuppressionRepository):
         ).fetchone()
         return row is not None
 
+    def _purge_before(self, at: datetime) -> int:
+        cur = self._w("DELETE FROM gdprcrm_suppressions WHERE at < ?", (ts(at),))
+        return int(cur.rowcount)
+
 
 class _Notifications(Repo, p.NotificationRepository):
     def _add(self, n: RecipientNotification) -> None:

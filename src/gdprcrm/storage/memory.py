@@ -365,6 +365,13 @@ class _Suppressions(p.SuppressionRepository):
     def _contains(self, kind: Lookup, digest: bytes) -> bool:
         return (kind, digest) in self._u.table("suppressions")
 
+    def _purge_before(self, at: datetime) -> int:
+        table = self._u.table("suppressions")
+        old = [(e.kind, e.digest) for e in table.values() if e.at < at]
+        for key in old:
+            table.delete(key)
+        return len(old)
+
 
 class _Notifications(p.NotificationRepository):
     def __init__(self, uow: _MemoryUnit) -> None:

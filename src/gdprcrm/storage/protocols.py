@@ -122,7 +122,12 @@ REPOSITORIES: tuple[RepositorySpec, ...] = (
         writes=("schedule", "clear"),
         reads=("due_before", "for_subject"),
     ),
-    RepositorySpec("suppressions", SuppressionRepository, writes=("add",), reads=("contains",)),
+    RepositorySpec(
+        "suppressions",
+        SuppressionRepository,
+        writes=("add", "purge_before"),
+        reads=("contains",),
+    ),
     RepositorySpec(
         "erasures",
         ErasureRepository,

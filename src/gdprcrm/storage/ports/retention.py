@@ -40,11 +40,20 @@ class SuppressionRepository(Repository):
             raise InvalidInput("suppressions.contains: expected a 32-byte blind index")
         return self._contains(kind, digest)
 
+    def purge_before(self, at: datetime) -> int:
+        """Remove the entries recorded before ``at`` (a declared purge, after the CNIL's
+        minimum of three years); returns how many went."""
+        self._writable()
+        return self._purge_before(check_aware(at, "suppressions.purge_before(at)"))
+
     @abc.abstractmethod
     def _add(self, entry: SuppressionEntry) -> None: ...
 
     @abc.abstractmethod
     def _contains(self, kind: Lookup, digest: bytes) -> bool: ...
+
+    @abc.abstractmethod
+    def _purge_before(self, at: datetime) -> int: ...
 
 
 class RetentionRepository(Repository):

@@ -289,6 +289,32 @@ class RecordTests:
             assert uow.suppressions.contains(Lookup.EMAIL, digest)
             assert not uow.suppressions.contains(Lookup.PHONE, digest)
 
+    def test_suppression_purge(self, storage: Storage) -> None:
+        old, edge, young = b"\x01" * 32, b"\x02" * 32, b"\x03" * 32
+        cut = T0 + timedelta(days=10)
+        with storage.unit_of_work() as uow:
+            uow.suppressions.add(SuppressionEntry(old, Lookup.EMAIL, T0))
+            uow.suppressions.add(SuppressionEntry(edge, Lookup.PHONE, cut))
+            uow.suppressions.add(SuppressionEntry(young, Lookup.EMAIL, cut + timedelta(days=1)))
+            uow.commit()
+        with storage.unit_of_work(read_only=True) as uow, pytest.raises(errors.ReadOnlyUnit):
+            uow.suppressions.purge_before(cut)
+        with storage.unit_of_work() as uow:
+            with pytest.raises(errors.InvalidInput):
+                uow.suppressions.purge_before(cut.replace(tzinfo=None))
+            assert uow.suppressions.purge_before(cut) == 1  # strictly before the cut
+            assert uow.suppressions.purge_before(cut) == 0
+            uow.rollback()
+        with storage.unit_of_work(read_only=True) as uow:  # rolled back: all three stay
+            assert uow.suppressions.contains(Lookup.EMAIL, old)
+        with storage.unit_of_work() as uow:
+            assert uow.suppressions.purge_before(cut) == 1
+            uow.commit()
+        with storage.unit_of_work(read_only=True) as uow:
+            assert not uow.suppressions.contains(Lookup.EMAIL, old)
+            assert uow.suppressions.contains(Lookup.PHONE, edge)
+            assert uow.suppressions.contains(Lookup.EMAIL, young)
+
     def test_erasures_in_progress(self, storage: Storage) -> None:
         a, b, c = _subject(), _subject(), _subject()
         first = PendingErasure(a.id, T0, resume_at=T0 + timedelta(days=2))
