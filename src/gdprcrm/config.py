@@ -185,6 +185,7 @@ class _Document:
     notice: _NoticeDoc
     recipients: list[_RecipientDoc] = attrs.Factory(list)
     categories: list[_CategoryDoc] = attrs.Factory(list)
+    suppression_years: int | None = None
 
 
 def _strict(kind: type[Any]) -> Callable[[Any, type], Any]:
@@ -253,7 +254,13 @@ def parse_declarations(data: Mapping[str, Any], *, source: str = "declarations")
     if errors.lines or controller is None:
         raise ConfigError(f"{source}: invalid declarations", tuple(errors.lines))
     declarations = errors.run(
-        "$", lambda: Declarations(controller, tuple(fields.values()), tuple(purposes))
+        "$",
+        lambda: Declarations(
+            controller,
+            tuple(fields.values()),
+            tuple(purposes),
+            suppression_years=doc.suppression_years,
+        ),
     )
     if declarations is None:
         raise ConfigError(f"{source}: invalid declarations", tuple(errors.lines))
@@ -481,5 +488,7 @@ def declarations_digest(declarations: Declarations) -> str:
         "fields": unstructure(list(declarations.fields)),
         "purposes": unstructure(list(declarations.purposes)),
     }
+    if declarations.suppression_years is not None:  # absent: earlier digests unchanged
+        content["suppression_years"] = declarations.suppression_years
     blob = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
     return "sha256:" + hashlib.sha256(blob.encode()).hexdigest()[:16]

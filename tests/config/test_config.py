@@ -112,6 +112,21 @@ def test_the_digest_changes_iff_the_content_changes(decl: Declarations) -> None:
     changed = attrs.evolve(first, description=first.description + " (revised)")
     other = attrs.evolve(decl, purposes=(changed, *decl.purposes[1:]))
     assert declarations_digest(other) != declarations_digest(decl)
+    kept = attrs.evolve(decl, suppression_years=3)
+    assert declarations_digest(kept) != declarations_digest(decl)
+    longer = attrs.evolve(kept, suppression_years=4)
+    assert declarations_digest(kept) != declarations_digest(longer)
+
+
+def test_the_suppression_period_is_declared_and_never_under_three_years() -> None:
+    # Art. 21(3), CNIL: the suppression list keeps an objection three years at least.
+    assert parse_declarations(_copy()).suppression_years is None
+    data = _copy()
+    data["suppression_years"] = 5
+    assert parse_declarations(data).suppression_years == 5
+    for bad, message in ((2, "3 years"), ("5", "int"), (True, "int")):
+        data["suppression_years"] = bad
+        assert any(message in line for line in _errors(data)), bad
 
 
 def test_a_file_nested_too_deeply_is_a_config_error(tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ import json
 import uuid
 from datetime import date, datetime, timedelta
 
+import attrs
 import jsonschema
 import pytest
 from dateutil.relativedelta import relativedelta
@@ -230,3 +231,25 @@ def test_a_marketing_objection_is_forgotten_only_after_three_years(crm: Controll
         purges = [e for e in uow.audit.range(0) if e.action == "suppressions.purged"]
     assert [dict(e.details)["removed"] for e in purges] == [0, 0, 1]
     assert dict(purges[-1].details)["before"] == objected_at.date().isoformat()
+
+
+def test_the_sweep_purges_the_suppression_list_after_the_declared_period() -> None:
+    # Art. 21(3): a declared period (four years here) is applied by every sweep; entries
+    # younger than it stay, and a sweep that purges nothing leaves no audit entry.
+    from gdprcrm.examples import lumiere
+    from gdprcrm.testing import make_controller
+
+    decl = attrs.evolve(lumiere.declarations(), suppression_years=4)
+    crm = make_controller(decl)
+    sid = crm.add_subject({"email": "lea@example.fr"}, "FR", purposes=["newsletter"])
+    crm.object(sid, direct_marketing=True, at=T0)
+    assert crm.sweep(at=T0 + relativedelta(years=4)).suppressions_purged == 0
+    with pytest.raises(Suppressed):
+        crm.add_subject({"email": "lea@example.fr"}, "FR", purposes=["newsletter"])
+    assert crm.sweep(at=T0 + relativedelta(years=4, days=1)).suppressions_purged == 1
+    crm.add_subject({"email": "lea@example.fr"}, "FR", purposes=["newsletter"])
+    with crm.storage.unit_of_work(read_only=True) as uow:
+        purges = [e for e in uow.audit.range(0) if e.action == "suppressions.purged"]
+    assert [dict(e.details)["removed"] for e in purges] == [1]
+    with pytest.raises(InvalidInput, match="3 years"):
+        attrs.evolve(decl, suppression_years=2)

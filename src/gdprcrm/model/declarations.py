@@ -7,17 +7,32 @@ from types import MappingProxyType
 
 import attrs
 
-from gdprcrm.errors import InconsistentDeclarations, UnknownField, UnknownPurpose
+from gdprcrm.errors import InconsistentDeclarations, InvalidInput, UnknownField, UnknownPurpose
 from gdprcrm.model._checks import as_tuple, instance_of, tuple_of
 from gdprcrm.model.controller_info import ControllerInfo
 from gdprcrm.model.field import FieldSpec
 from gdprcrm.model.notice import NoticeVersion, material_digest
 from gdprcrm.model.purpose import Purpose
 
-__all__ = ["RESERVED_PREFIX", "Declarations"]
+__all__ = ["MIN_SUPPRESSION_YEARS", "RESERVED_PREFIX", "Declarations"]
 
 RESERVED_PREFIX = "gdprcrm"
 """Field names and purpose ids gdprcrm keeps for itself (``gdprcrm_birth_date``)."""
+
+MIN_SUPPRESSION_YEARS = 3
+"""Art. 21(3), CNIL: an objection to direct marketing is remembered three years at least."""
+
+
+def _check_suppression_years(instance: object, attribute: object, value: int | None) -> None:
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidInput("Declarations.suppression_years: expected a whole number of years")
+    if value < MIN_SUPPRESSION_YEARS:
+        raise InvalidInput(
+            f"Declarations.suppression_years: objections to direct marketing are kept at "
+            f"least {MIN_SUPPRESSION_YEARS} years (Art. 21(3), CNIL)"
+        )
 
 
 @attrs.frozen
@@ -34,6 +49,12 @@ class Declarations:
     notices: tuple[NoticeVersion, ...] = attrs.field(
         default=(), converter=as_tuple, validator=tuple_of(NoticeVersion)
     )
+    suppression_years: int | None = attrs.field(
+        default=None, validator=_check_suppression_years, kw_only=True
+    )
+    """How long the direct-marketing suppression list keeps an objection (Art. 21(3)):
+    the retention sweep purges older entries. None: kept until
+    ``Controller.purge_suppressions`` is called."""
     _fields_by_name: Mapping[str, FieldSpec] = attrs.field(
         init=False, eq=False, repr=False, hash=False
     )

@@ -19,6 +19,7 @@ from dateutil.relativedelta import relativedelta
 
 from gdprcrm.errors import InvalidInput, MinimisationError
 from gdprcrm.model import Declarations
+from gdprcrm.model.declarations import MIN_SUPPRESSION_YEARS
 
 __all__ = [
     "MIN_SUPPRESSION_YEARS",
@@ -28,8 +29,6 @@ __all__ = [
     "suppression_cutoff",
 ]
 
-MIN_SUPPRESSION_YEARS = 3
-"""Art. 21(3), CNIL: an objection to direct marketing is remembered three years at least."""
 
 
 def check_purposes(declarations: Declarations, purposes: Iterable[str]) -> tuple[str, ...]:

@@ -38,6 +38,8 @@ class SweepResult:
     deferred: int = 0
     """Pairs left due because an access or portability request is open (Art. 15, 20):
     the next sweep after the answer applies them."""
+    suppressions_purged: int = 0
+    """Suppression entries older than the declared ``suppression_years`` (Art. 21(3))."""
 
 
 def end_relationship(k: Kernel, subject_id: SubjectId, at: datetime | None) -> None:
@@ -60,7 +62,15 @@ def sweep(
         due = uow.retention.due_before(now, limit=10_000_000)
         erasures = [e.subject_id for e in uow.erasures.due_before(now, limit=10_000_000)]
     counts = dict.fromkeys(
-        ("erased", "flagged", "rescheduled", "erasures_completed", "deferred"), 0
+        (
+            "erased",
+            "flagged",
+            "rescheduled",
+            "erasures_completed",
+            "deferred",
+            "suppressions_purged",
+        ),
+        0,
     )
     total = len(due) + len(erasures)
     finished_subjects: list[SubjectId] = []
@@ -81,6 +91,9 @@ def sweep(
     for subject_id in finished_subjects:  # no purpose left: erase the person (Art. 17)
         if erasure.erase(k, subject_id, dry_run=False, at=now).completed:
             counts["erasures_completed"] += 1
+    years = k.declarations.suppression_years
+    if years is not None:  # Art. 21(3): the declared period of the suppression list
+        counts["suppressions_purged"] = purge_suppressions(k, years, now, quiet=True)
     return SweepResult(examined=total, **counts)
 
 
@@ -137,13 +150,18 @@ def _expire(k: Kernel, entry: RetentionDue, now: datetime) -> tuple[str, bool]:
     return kind, not remaining
 
 
-def purge_suppressions(k: Kernel, keep_years: int, at: datetime | None) -> int:
+def purge_suppressions(
+    k: Kernel, keep_years: int, at: datetime | None, *, quiet: bool = False
+) -> int:
     """Art. 21(3), 5(1)(e): forget the objections to direct marketing recorded more than
-    ``keep_years`` ago (three at least); the audit records the cut and the count."""
+    ``keep_years`` ago (three at least); the audit records the cut and the count (with
+    ``quiet``, as the sweep runs it, only when something went)."""
     now = k.now(at)
     cutoff = suppression_cutoff(now, keep_years)
     with k.storage.unit_of_work() as uow:
         removed = uow.suppressions.purge_before(cutoff)
+        if quiet and not removed:
+            return 0
         k.audit(
             uow,
             "suppressions.purged",
