@@ -205,3 +205,16 @@ def test_erase_resume_completes_what_is_due(cli: Cli) -> None:
     assert cli.json("erase", sid["subject"])["completed"] is True
     assert cli.json("erase", "--resume") == {"completed": [], "still_held": []}
     assert "--resume" in cli.err("erase")
+
+
+def test_suppressions_purge_keeps_three_years_at_least(cli: Cli) -> None:
+    # Art. 21(3), CNIL: an objection to direct marketing is remembered three years.
+    sid = cli.json("subject", "add", "--purpose", "newsletter", "--field", "email=lea@example.fr")[
+        "subject"
+    ]
+    cli("object", sid, "--direct-marketing")
+    assert "3 years" in cli.err("suppressions", "purge", "--keep-years", "2")
+    assert cli.json("suppressions", "purge")["removed"] == 0
+    later = "2099-01-01T00:00:00+00:00"
+    assert cli("suppressions", "purge", "--at", later).strip() == "1 suppression entry purged"
+    assert cli.json("sweep")["suppressions_purged"] == 0  # none declared: the sweep keeps

@@ -277,9 +277,18 @@ def sweep(ctx: Context, args: argparse.Namespace) -> int:
         "rescheduled",
         "erasures_completed",
         "deferred",
+        "suppressions_purged",
     )
     data = {k: getattr(result, k) for k in names}
     ctx.emit(data, ", ".join(f"{k}: {v}" for k, v in data.items()))
+    return EXIT_OK
+
+
+def suppressions_purge(ctx: Context, args: argparse.Namespace) -> int:
+    removed = ctx.crm.purge_suppressions(args.keep_years, at=instant(args.at))
+    ctx.emit(
+        {"removed": removed}, f"{removed} suppression entr{'y' if removed == 1 else 'ies'} purged"
+    )
     return EXIT_OK
 
 
@@ -427,6 +436,7 @@ COMMANDS: dict[tuple[str, str | None], Handler] = {
     ("object", None): object_,
     ("erase", None): erase,
     ("sweep", None): sweep,
+    ("suppressions", "purge"): suppressions_purge,
     ("notice", None): notice,
     ("register", None): register,
     ("audit", "verify"): audit_verify,

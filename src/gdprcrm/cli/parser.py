@@ -158,6 +158,13 @@ def _rights(sub: argparse._SubParsersAction[_Parser]) -> None:
     sweep = sub.add_parser("sweep", help="apply the retention rules that are due")
     sweep.add_argument("--at", help=AT_HELP)
 
+    suppressions = _actions(sub, "suppressions", "the direct-marketing suppression list (21(3))")
+    purge = suppressions.add_parser("purge", help="forget objections older than --keep-years")
+    purge.add_argument(
+        "--keep-years", type=int, default=3, help="years kept (3 at least, the CNIL's minimum)"
+    )
+    purge.add_argument("--at", help=AT_HELP)
+
 
 def _registers(sub: argparse._SubParsersAction[_Parser]) -> None:
     notice = sub.add_parser("notice", help="the privacy notice (Art. 13/14)")
