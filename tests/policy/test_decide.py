@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 import attrs
 import pytest
 from dateutil.relativedelta import relativedelta
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from gdprcrm.errors import NaiveDatetime
@@ -182,6 +182,30 @@ def test_objection_naming_a_direct_marketing_purpose_is_absolute(
     assert decision.allowed is (T0 + probe < objection.at)
     if not decision.allowed:
         assert decision.reasons == (Reason.DIRECT_MARKETING_OBJECTION,)
+
+
+@given(st.data())
+def test_an_objection_to_one_marketing_purpose_has_the_scope_of_a_marketing_objection(
+    data: st.DataObject,
+) -> None:
+    # Art. 21(2)-(3): one scope, the same as the suppression list's at collection: an
+    # objection naming any direct-marketing purpose stops every one of them, as an
+    # objection to direct marketing does, and nothing else.
+    decl = data.draw(gst.declarations())
+    marketing = [p.id for p in decl.purposes if p.direct_marketing]
+    assume(marketing)
+    state = data.draw(gst.subject_states(decl))
+    objected_at = T0 + data.draw(offsets(300))
+    named = data.draw(st.sampled_from(marketing))
+    by_purpose = state.with_events(
+        objections=[Objection(state.subject.id, objected_at, purpose_id=named)]
+    )
+    as_such = state.with_events(
+        objections=[Objection(state.subject.id, objected_at, direct_marketing=True)]
+    )
+    at = T0 + data.draw(offsets(600))
+    for purpose in decl.purposes:
+        assert decide(by_purpose, purpose.id, at, decl) == decide(as_such, purpose.id, at, decl)
 
 
 # --- Art. 18: restriction -----------------------------------------------------------

@@ -135,6 +135,24 @@ def test_objections(crm: Controller) -> None:
     assert crm.decide(sid, "prospecting").reasons == (Reason.DIRECT_MARKETING_OBJECTION,)
 
 
+def test_an_objection_to_one_marketing_purpose_has_one_scope(crm: Controller) -> None:
+    # Art. 21(2)-(3): the scope at signup (the suppression list) and for the subject
+    # are the same: every direct-marketing purpose, the newsletter included.
+    sid = crm.add_subject(
+        {"email": "buyer@shop.example", "company": "Shop"},
+        "FR",
+        purposes=["prospecting", "newsletter"],
+        birth_date=date(1990, 1, 1),
+    )
+    crm.give_consent(sid, "newsletter", channel="web-form")
+    assert crm.decide(sid, "newsletter").allowed
+    crm.object(sid, "prospecting")
+    for purpose in ("prospecting", "newsletter"):
+        assert crm.decide(sid, purpose).reasons == (Reason.DIRECT_MARKETING_OBJECTION,)
+    with pytest.raises(Suppressed):
+        crm.add_subject({"email": "buyer@shop.example"}, "FR", purposes=["newsletter"])
+
+
 def test_a_marketing_objection_outlives_erasure_as_a_hashed_entry(crm: Controller) -> None:
     sid = crm.add_subject(
         {"email": "lea@example.fr", "name": "Léa"},

@@ -76,6 +76,21 @@ def _held_for(subject: Subject, purpose: Purpose | None) -> bool:
     )
 
 
+def _objected_to_marketing(state: SubjectState, declarations: Declarations, at: datetime) -> bool:
+    """Art. 21(2)-(3): one scope for an objection to direct marketing. Whether made as
+    such or to one direct-marketing purpose, it stops every direct-marketing purpose,
+    as the suppression list does at collection ("no longer processed for such
+    purposes")."""
+    dm_at = state.dm_objection_at
+    if dm_at is not None and dm_at <= at:
+        return True
+    for objected_id, objected_at in state.objection_at.items():
+        objected = declarations.find_purpose(objected_id)
+        if objected_at <= at and objected is not None and objected.direct_marketing:
+            return True
+    return False
+
+
 def decide(
     state: SubjectState,
     purpose_id: str,
@@ -117,11 +132,8 @@ def decide(
         reasons.append(Reason.PURPOSE_INCOMPATIBLE)
 
     # Art. 21(2)-(3): an objection to direct marketing is absolute, profiling included.
-    dm_at = state.dm_objection_at
     objected_at = state.objection_at.get(purpose_id)
-    if purpose.direct_marketing and (
-        (dm_at is not None and dm_at <= at) or (objected_at is not None and objected_at <= at)
-    ):
+    if purpose.direct_marketing and _objected_to_marketing(state, declarations, at):
         reasons.append(Reason.DIRECT_MARKETING_OBJECTION)
     # Art. 21(1): objection to processing on 6(1)(e) or (f), unless overridden.
     elif objected_at is not None and objected_at <= at and objection_stops(purpose):
