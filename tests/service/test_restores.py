@@ -117,3 +117,19 @@ def test_an_erasure_leaves_no_copy_in_the_sqlite_files(tmp_path: Path) -> None:
     assert digest not in files
     assert email not in files
     crm.close()
+
+
+def test_a_purged_suppression_entry_leaves_no_copy_in_the_sqlite_files(tmp_path: Path) -> None:
+    # Art. 21(3), 5(1)(e): once forgotten, the hashed contact point is gone from the
+    # files too (free pages and write-ahead log).
+    clock = FrozenClock()
+    crm = _open(tmp_path, clock)
+    sid = crm.add_subject({"email": "lea.martin@example.fr"}, "FR", purposes=["newsletter"])
+    crm.object(sid, direct_marketing=True)
+    assert crm.erase(sid).completed
+    digest = crm.vault.blind_index(Lookup.EMAIL, "lea.martin@example.fr")
+    clock.advance(years=3, days=1)
+    assert crm.purge_suppressions() == 1
+    files = b"".join(p.read_bytes() for p in tmp_path.glob("crm.db*") if "keys" not in p.name)
+    assert digest not in files
+    crm.close()

@@ -169,4 +169,6 @@ def purge_suppressions(
             details={"before": cutoff.date().isoformat(), "removed": removed},
         )
         uow.commit()
+    if removed:
+        k.storage.purge()  # the forgotten hashes leave no copy in the store's files
     return removed
