@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any, Generic, TypeVar
+from typing import Any, TypeVar
 
 from gdprcrm.errors import (
     DuplicateRecord,
@@ -40,63 +40,12 @@ from gdprcrm.model import (
     SuppressionEntry,
 )
 from gdprcrm.storage import protocols as p
+from gdprcrm.storage._overlay import Overlay as _Overlay
 from gdprcrm.vault.keystore import KeyStore, MemoryKeyStore, Tombstone
 
 __all__ = ["MemoryStorage"]
 
-K = TypeVar("K")
 V = TypeVar("V")
-_DELETED = object()
-
-
-class _Overlay(Generic[K, V]):
-    """Pending writes over a committed dict."""
-
-    def __init__(self, committed: dict[K, V], read_only: bool = False) -> None:
-        self.committed = committed
-        self.pending: dict[K, object] = {}
-        self.read_only = read_only
-
-    def get(self, key: K) -> V | None:
-        if key in self.pending:
-            value = self.pending[key]
-            return None if value is _DELETED else value  # type: ignore[return-value]
-        return self.committed.get(key)
-
-    def __contains__(self, key: K) -> bool:
-        return self.get(key) is not None
-
-    def put(self, key: K, value: V) -> None:
-        if self.read_only:
-            raise ReadOnlyUnit("a write in a read-only unit of work")
-        self.pending[key] = value
-
-    def delete(self, key: K) -> None:
-        if self.read_only:
-            raise ReadOnlyUnit("a write in a read-only unit of work")
-        self.pending[key] = _DELETED
-
-    def items(self) -> Iterator[tuple[K, V]]:
-        for key, value in self.committed.items():
-            if key not in self.pending:
-                yield key, value
-        for key, pending in self.pending.items():
-            if pending is not _DELETED:
-                yield key, pending  # type: ignore[misc]
-
-    def values(self) -> Iterator[V]:
-        return (v for _, v in self.items())
-
-    def where(self, keep: Callable[[V], bool]) -> list[V]:
-        return [v for v in self.values() if keep(v)]
-
-    def apply(self) -> None:
-        for key, value in self.pending.items():
-            if value is _DELETED:
-                self.committed.pop(key, None)
-            else:
-                self.committed[key] = value  # type: ignore[assignment]
-        self.pending.clear()
 
 
 class _Data:
@@ -367,9 +316,9 @@ class _Suppressions(p.SuppressionRepository):
 
     def _purge_before(self, at: datetime) -> int:
         table = self._u.table("suppressions")
-        old = [(e.kind, e.digest) for e in table.values() if e.at < at]
-        for key in old:
-            table.delete(key)
+        old = table.where(lambda e: e.at < at)
+        for e in old:
+            table.delete((e.kind, e.digest))
         return len(old)
 
 
