@@ -14,6 +14,8 @@ import shutil
 import sys
 from collections.abc import Callable
 
+import attrs
+
 from gdprcrm.cli.context import (
     EXIT_CHECK_FAILED,
     EXIT_OK,
@@ -270,16 +272,7 @@ def _progress_bar(done: int, total: int) -> None:
 def sweep(ctx: Context, args: argparse.Namespace) -> int:
     interactive = sys.stderr.isatty() and not ctx.as_json
     result = ctx.crm.sweep(instant(args.at), progress=_progress_bar if interactive else None)
-    names = (
-        "examined",
-        "erased",
-        "flagged",
-        "rescheduled",
-        "erasures_completed",
-        "deferred",
-        "suppressions_purged",
-    )
-    data = {k: getattr(result, k) for k in names}
+    data = attrs.asdict(result)  # every count SweepResult has, in its order
     ctx.emit(data, ", ".join(f"{k}: {v}" for k, v in data.items()))
     return EXIT_OK
 

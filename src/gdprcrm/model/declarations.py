@@ -14,7 +14,12 @@ from gdprcrm.model.field import FieldSpec
 from gdprcrm.model.notice import NoticeVersion, material_digest
 from gdprcrm.model.purpose import Purpose
 
-__all__ = ["MIN_SUPPRESSION_YEARS", "RESERVED_PREFIX", "Declarations"]
+__all__ = [
+    "MIN_SUPPRESSION_YEARS",
+    "RESERVED_PREFIX",
+    "Declarations",
+    "check_suppression_years",
+]
 
 RESERVED_PREFIX = "gdprcrm"
 """Field names and purpose ids gdprcrm keeps for itself (``gdprcrm_birth_date``)."""
@@ -23,16 +28,21 @@ MIN_SUPPRESSION_YEARS = 3
 """Art. 21(3), CNIL: an objection to direct marketing is remembered three years at least."""
 
 
-def _check_suppression_years(instance: object, attribute: object, value: int | None) -> None:
-    if value is None:
-        return
+def check_suppression_years(value: object, where: str) -> int:
+    """Art. 21(3), CNIL: a whole number of years, three at least, to keep an objection."""
     if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidInput("Declarations.suppression_years: expected a whole number of years")
+        raise InvalidInput(f"{where}: expected a whole number of years")
     if value < MIN_SUPPRESSION_YEARS:
         raise InvalidInput(
-            f"Declarations.suppression_years: objections to direct marketing are kept at "
-            f"least {MIN_SUPPRESSION_YEARS} years (Art. 21(3), CNIL)"
+            f"{where}: objections to direct marketing are kept at least "
+            f"{MIN_SUPPRESSION_YEARS} years (Art. 21(3), CNIL)"
         )
+    return value
+
+
+def _check_suppression_years(instance: object, attribute: object, value: int | None) -> None:
+    if value is not None:
+        check_suppression_years(value, "Declarations.suppression_years")
 
 
 @attrs.frozen

@@ -19,7 +19,7 @@ from dateutil.relativedelta import relativedelta
 
 from gdprcrm.errors import InvalidInput, MinimisationError
 from gdprcrm.model import Declarations
-from gdprcrm.model.declarations import MIN_SUPPRESSION_YEARS
+from gdprcrm.model.declarations import MIN_SUPPRESSION_YEARS, check_suppression_years
 
 __all__ = [
     "MIN_SUPPRESSION_YEARS",
@@ -28,7 +28,6 @@ __all__ = [
     "suppression_applies",
     "suppression_cutoff",
 ]
-
 
 
 def check_purposes(declarations: Declarations, purposes: Iterable[str]) -> tuple[str, ...]:
@@ -69,11 +68,4 @@ def suppression_applies(declarations: Declarations, purposes: Iterable[str]) -> 
 def suppression_cutoff(now: datetime, keep_years: int) -> datetime:
     """Art. 21(3): the instant before which suppression entries may be purged when they
     are kept ``keep_years`` (three at least, the CNIL's minimum)."""
-    if isinstance(keep_years, bool) or not isinstance(keep_years, int):
-        raise InvalidInput("keep_years: expected a whole number of years")
-    if keep_years < MIN_SUPPRESSION_YEARS:
-        raise InvalidInput(
-            f"keep_years: objections to direct marketing are kept at least "
-            f"{MIN_SUPPRESSION_YEARS} years (Art. 21(3), CNIL)"
-        )
-    return now - relativedelta(years=keep_years)
+    return now - relativedelta(years=check_suppression_years(keep_years, "keep_years"))

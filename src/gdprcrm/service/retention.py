@@ -61,17 +61,7 @@ def sweep(
     with k.storage.unit_of_work(read_only=True) as uow:
         due = uow.retention.due_before(now, limit=10_000_000)
         erasures = [e.subject_id for e in uow.erasures.due_before(now, limit=10_000_000)]
-    counts = dict.fromkeys(
-        (
-            "erased",
-            "flagged",
-            "rescheduled",
-            "erasures_completed",
-            "deferred",
-            "suppressions_purged",
-        ),
-        0,
-    )
+    counts = {f.name: 0 for f in attrs.fields(SweepResult) if f.name != "examined"}
     total = len(due) + len(erasures)
     finished_subjects: list[SubjectId] = []
     for done, subject_id in enumerate(erasures, start=1):  # interrupted, or holds ended
