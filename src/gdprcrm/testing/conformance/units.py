@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import abc
+
 import pytest
 
 from gdprcrm import errors
@@ -16,11 +18,12 @@ from gdprcrm.testing.conformance._support import (
 __all__ = ["UnitOfWorkTests"]
 
 
-class UnitOfWorkTests:
+class UnitOfWorkTests(abc.ABC):
     """Commit, rollback, read-only units, nesting, use outside the unit, closing."""
 
+    @abc.abstractmethod
     def make_storage(self) -> Storage:
-        raise NotImplementedError  # provided by StorageConformance
+        """A fresh, empty storage: the hook an adapter's test class implements."""
 
     # -- unit of work ---------------------------------------------------------------
 
