@@ -51,6 +51,7 @@ The tree::
     │       └── NotSupportedError
     └── VaultError ........................... the crypto-shredding key vault
         ├── SubjectErased .................... the subject's key was shredded (expected)
+        │   └── ScopeErased .................. one key scope (a record, ...) was shredded
         ├── DecryptionError .................. any other failure to decrypt (opaque)
         ├── KeyShredded ...................... refused: putting back a shredded key
         └── KeyStoreError .................... the key store failed, or holds what it should not
@@ -97,6 +98,7 @@ __all__ = [
     "ProgrammingError",
     "ReadOnlyUnit",
     "SchemaTooNew",
+    "ScopeErased",
     "SequenceGap",
     "SerializationError",
     "SignatureInvalid",
@@ -234,6 +236,11 @@ class SubjectErased(VaultError):
     Expected after an erasure (Art. 17); show a replacement value such as "[erased]".
     The message names the subject only by its opaque id.
     """
+
+
+class ScopeErased(SubjectErased):
+    """One key scope of the subject (a record, a group of values sharing one fate) was
+    shredded: what it held is gone for good, the subject's other data is not."""
 
 
 class DecryptionError(VaultError):

@@ -45,10 +45,13 @@ class ErasureCertificate:
     signer_id: str
     already_shredded: bool
     """True when the subject had been shredded before: this certificate restates it."""
+    scopes: tuple[str, ...] = ()
+    """The key scopes destroyed (opaque ids of records or value groups), when the
+    certificate is for scopes of the subject rather than the subject's own keys."""
     signature: bytes = attrs.field(default=b"", repr=False)
 
     def payload(self) -> dict[str, Any]:
-        return {
+        body: dict[str, Any] = {
             "type": "gdprcrm.erasure-certificate",
             "version": 1,
             "certificate_id": str(self.certificate_id),
@@ -59,6 +62,9 @@ class ErasureCertificate:
             "signer_id": self.signer_id,
             "already_shredded": self.already_shredded,
         }
+        if self.scopes:  # absent from whole-subject certificates, whose bytes stay as in 0.1
+            body["scopes"] = list(self.scopes)
+        return body
 
     def signed_bytes(self) -> bytes:
         """What the signature covers: a domain label and the canonical payload."""
@@ -86,6 +92,7 @@ class ErasureCertificate:
                 ),
                 signer_id=str(body["signer_id"]),
                 already_shredded=bool(body["already_shredded"]),
+                scopes=tuple(str(s) for s in body.get("scopes", ())),
                 signature=signature,
             ),
         )

@@ -24,6 +24,22 @@ subject, field or record, or altering any header byte, makes the tag fail.
 and opens it with :func:`open_envelope`'s code inlined on its hot path; tests check the
 vault's bytes against this layout, and that both open and refuse the same envelopes.
 
+Scoped envelope (version 2), for a value in a key scope (a record, a group of profile
+values sharing one fate)::
+
+    offset  size  field
+    0       1     format version (0x02)
+    1       1     algorithm (0x01 = AES-256-GCM)
+    2       1     value type (0x00 bytes, 0x01 UTF-8 text)
+    3       4     the subject's data-key version, unsigned big-endian
+    7       16    scope id
+    23      12    nonce
+    35      n+16  ciphertext and GCM tag
+
+Its key is :func:`derive_scope_key` of the subject's data key and the scope's own random
+key: destroying the scope's key erases the scope; destroying the subject's erases every
+scope. The associated data is built as for version 1, with the 23 header bytes.
+
 Wrapped data key: nonce (12) || AES-256-GCM(KEK, data key) (32 + 16), with associated
 data ``b"gdprcrm-wrap-v1" || subject id (16) || key version (4) || KEK id``.
 """
@@ -37,34 +53,42 @@ import struct
 from typing import Final
 
 from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from gdprcrm.errors import DecryptionError, InvalidInput
 
 __all__ = [
     "ALG_AES256GCM",
     "FORMAT_V1",
+    "FORMAT_V2",
     "HEADER_SIZE",
     "KEY_SIZE",
     "MAX_PART",
     "NONCE_SIZE",
     "OVERHEAD",
+    "SCOPED_HEADER_SIZE",
     "TAG_SIZE",
     "TYPE_BYTES",
     "TYPE_TEXT",
     "aad_part",
     "associated_data",
+    "derive_scope_key",
     "header",
     "key_check_value",
     "new_data_key",
     "open_envelope",
     "parse_header",
+    "parse_scoped_header",
+    "scoped_header",
     "seal_envelope",
     "unwrap_key",
     "wrap_key",
 ]
 
 FORMAT_V1: Final = 0x01
+FORMAT_V2: Final = 0x02
 ALG_AES256GCM: Final = 0x01
 TYPE_BYTES: Final = 0x00
 TYPE_TEXT: Final = 0x01
@@ -73,6 +97,7 @@ NONCE_SIZE: Final = 12
 TAG_SIZE: Final = 16
 HEADER_SIZE: Final = 7
 OVERHEAD: Final = HEADER_SIZE + NONCE_SIZE + TAG_SIZE
+SCOPED_HEADER_SIZE: Final = HEADER_SIZE + 16
 MAX_PART: Final = 255
 """The longest field name or record context, in bytes (UTF-8)."""
 _BODY: Final = HEADER_SIZE + NONCE_SIZE
@@ -82,6 +107,7 @@ _MAX_VERSION: Final = 2**32 - 1
 _WRAP_LABEL: Final = b"gdprcrm-wrap-v1"
 _KCV_LABEL: Final = b"gdprcrm key check value v1"
 _HEADER = struct.Struct(">BBBI")
+_SCOPE_LABEL: Final = b"gdprcrm-scope-v1"
 
 
 def new_data_key() -> bytes:
@@ -106,6 +132,41 @@ def parse_header(envelope: bytes) -> tuple[int, int]:
     if fmt != FORMAT_V1 or alg != ALG_AES256GCM or value_type > TYPE_TEXT or version == 0:
         raise DecryptionError("cannot decrypt")
     return value_type, version
+
+
+def scoped_header(value_type: int, key_version: int, scope: bytes) -> bytes:
+    """The 23 header bytes of a version-2 (scoped) envelope."""
+    if len(scope) != 16:
+        raise InvalidInput("a scope id is 16 bytes")
+    head = header(value_type, key_version)
+    return bytes((FORMAT_V2,)) + head[1:] + scope
+
+
+def parse_scoped_header(envelope: bytes) -> tuple[int, int, bytes] | None:
+    """(value type, subject key version, scope id) of a version-2 envelope; None for a
+    version-1 envelope; DecryptionError if it is malformed."""
+    if not isinstance(envelope, bytes | bytearray | memoryview) or len(envelope) < OVERHEAD:
+        raise DecryptionError("cannot decrypt")
+    if envelope[0] != FORMAT_V2:
+        return None
+    if len(envelope) < SCOPED_HEADER_SIZE + NONCE_SIZE + TAG_SIZE:
+        raise DecryptionError("cannot decrypt")
+    _, alg, value_type, version = _HEADER.unpack_from(envelope)
+    if alg != ALG_AES256GCM or value_type > TYPE_TEXT or version == 0:
+        raise DecryptionError("cannot decrypt")
+    return value_type, version, bytes(envelope[HEADER_SIZE:SCOPED_HEADER_SIZE])
+
+
+def derive_scope_key(subject_key: bytes, scope_key: bytes, subject: bytes, scope: bytes) -> bytes:
+    """The AES-256 key of a scope's values: HKDF-SHA256 over the subject's data key and
+    the scope's own key, bound to both ids. Either key destroyed, it cannot be computed."""
+    if len(subject_key) != KEY_SIZE or len(scope_key) != KEY_SIZE:
+        raise InvalidInput("a data key is 32 bytes")
+    if len(subject) != 16 or len(scope) != 16:
+        raise InvalidInput("subject and scope ids are 16 bytes")
+    return HKDF(
+        algorithm=hashes.SHA256(), length=KEY_SIZE, salt=None, info=_SCOPE_LABEL + subject + scope
+    ).derive(subject_key + scope_key)
 
 
 def aad_part(raw: bytes, what: str = "associated-data part") -> bytes:
@@ -138,14 +199,17 @@ def seal_envelope(
 def open_envelope(aead: AESGCM, envelope: bytes, aad_tail: bytes) -> bytes:
     """The plaintext of an envelope; DecryptionError on any failure (one opaque error).
 
-    Large envelopes are read through a memoryview: no copy of the ciphertext.
+    Large envelopes are read through a memoryview: no copy of the ciphertext. Opens
+    version-1 and version-2 (scoped) envelopes alike.
     """
-    head = envelope[:HEADER_SIZE]
+    size = SCOPED_HEADER_SIZE if envelope[:1] == bytes((FORMAT_V2,)) else HEADER_SIZE
+    head = envelope[:size]
+    body = size + NONCE_SIZE
     try:
         if len(envelope) > _LARGE:
             view = memoryview(envelope)
-            return aead.decrypt(view[HEADER_SIZE:_BODY], view[_BODY:], head + aad_tail)
-        return aead.decrypt(envelope[HEADER_SIZE:_BODY], envelope[_BODY:], head + aad_tail)
+            return aead.decrypt(view[size:body], view[body:], head + aad_tail)
+        return aead.decrypt(envelope[size:body], envelope[body:], head + aad_tail)
     except Exception:  # InvalidTag, and anything else: one opaque error
         raise DecryptionError("cannot decrypt") from None
 

@@ -27,15 +27,15 @@ from gdprcrm.errors import (
 )
 from gdprcrm.model import Lookup, SubjectId
 from gdprcrm.vault import hazmat
+from gdprcrm.vault._inputs import Context, context_part, not_a_subject_id
 from gdprcrm.vault.blind_index import BlindIndex
 from gdprcrm.vault.certificate import CertificateSigner, ErasureCertificate, sign_certificate
 from gdprcrm.vault.kek import Kek, KekSource
 from gdprcrm.vault.keystore import KeyStore, Secret, Tombstone, WrappedKey
+from gdprcrm.vault.scopes import ScopedKeys
 
 __all__ = ["Context", "KeyVault"]
 
-Context = bytes | str | uuid.UUID | None
-"""A record context: an opaque id (never personal data) binding a value to its record."""
 
 _INDEX_SECRET = "blind-index-key"  # noqa: S105 - the name of a stored secret, not one
 _KEK_IN_USE = "kek-in-use"
@@ -50,22 +50,25 @@ _MIN = hazmat.OVERHEAD
 _seal = hazmat.seal_envelope
 _BODY = hazmat.HEADER_SIZE + hazmat.NONCE_SIZE
 _LARGE = 4096
+_V2 = hazmat.FORMAT_V2
 
 
 class _Entry:
     """The ready AEAD objects of one subject (cached)."""
 
-    __slots__ = ("bytes_head", "current", "text_head", "versions")
+    __slots__ = ("bytes_head", "current", "current_version", "text_head", "versions")
 
     def __init__(self) -> None:
         self.versions: dict[int, AESGCM] = {}
         self.current: AESGCM | None = None
+        self.current_version = 0
         self.text_head = b""
         self.bytes_head = b""
 
     def set_current(self, version: int, aead: AESGCM) -> None:
         self.versions[version] = aead
         self.current = aead
+        self.current_version = version
         self.text_head = hazmat.header(_TEXT, version)
         self.bytes_head = hazmat.header(_BYTES, version)
 
@@ -74,7 +77,7 @@ def _as_kek(source: KekSource | Kek) -> Kek:
     return source if isinstance(source, Kek) else source.load()
 
 
-class KeyVault:
+class KeyVault(ScopedKeys):
     """Encrypt, decrypt and shred personal data, one key per data subject.
 
     Thread-safe: share one vault between threads. Ready AEAD objects are cached (up to
@@ -110,6 +113,10 @@ class KeyVault:
         self._cache_size = cache_size
         self._lock = threading.Lock()
         self._subjects: dict[bytes, _Entry] = {}
+        self._scoped: dict[bytes, dict[bytes, AESGCM]] = {}
+        """subject id -> (scope id + subject key version) -> the scope's ready AEAD."""
+        self._scope_owner: dict[bytes, bytes] = {}
+        """scope id -> subject id, for the scopes in ``_scoped``."""
         self._fields: dict[str, bytes] = {}
         self._heads: dict[bytes, tuple[int, int]] = {}
         self._shred_epoch = 0
@@ -128,7 +135,7 @@ class KeyVault:
         try:
             sid = subject_id._bytes
         except AttributeError:  # free on the hot path: only bad input pays
-            raise _not_a_subject_id(subject_id) from None
+            raise not_a_subject_id(subject_id) from None
         entry = self._subjects.get(sid)
         aead = None if entry is None else entry.current
         if aead is None:
@@ -147,7 +154,7 @@ class KeyVault:
         field_part = self._fields.get(field)
         if field_part is None:
             field_part = self._field_part(field)
-        tail = sid + field_part + (_EMPTY_CONTEXT if context is None else _context_part(context))
+        tail = sid + field_part + (_EMPTY_CONTEXT if context is None else context_part(context))
         return _seal(aead, head, data, tail)
 
     def decrypt(
@@ -160,6 +167,8 @@ class KeyVault:
         """
         if not isinstance(envelope, bytes) or len(envelope) < _MIN:
             raise DecryptionError("cannot decrypt")
+        if envelope[0] == _V2:
+            return self._decrypt_scoped(subject_id, field, envelope, context)
         head = envelope[:_HS]
         parsed = self._heads.get(head)
         if parsed is None:
@@ -170,7 +179,7 @@ class KeyVault:
         try:
             sid = subject_id._bytes
         except AttributeError:  # free on the hot path: only bad input pays
-            raise _not_a_subject_id(subject_id) from None
+            raise not_a_subject_id(subject_id) from None
         entry = self._subjects.get(sid)
         aead = None if entry is None else entry.versions.get(version)
         if aead is None:
@@ -178,7 +187,7 @@ class KeyVault:
         field_part = self._fields.get(field)
         if field_part is None:
             field_part = self._field_part(field)
-        tail = sid + field_part + (_EMPTY_CONTEXT if context is None else _context_part(context))
+        tail = sid + field_part + (_EMPTY_CONTEXT if context is None else context_part(context))
         # hazmat.open_envelope, inlined: this is the hot path of every read (P2), and a
         # call costs ~5 % of a small decrypt. tests/vault/test_envelope.py checks that
         # both open exactly the same envelopes and refuse the same altered ones.
@@ -309,6 +318,7 @@ class KeyVault:
         """Drop the subject's ready keys from this process's cache."""
         with self._lock:
             self._subjects.pop(subject_id.bytes, None)
+            self._drop_scoped(subject_id.bytes)
 
     @property
     def public_key_pem(self) -> bytes:
@@ -323,6 +333,8 @@ class KeyVault:
             self._shred_epoch += 1
             self._recent_shreds.append((self._shred_epoch, sid))
             self._subjects.pop(sid, None)
+            self._drop_scoped(sid)
+            self._drop_scope(sid)  # a replayed tombstone may name a scope
 
     def _shredded_since(self, epoch: int, sid: bytes) -> bool:
         """Under the lock: was ``sid`` shredded after ``epoch``?"""
@@ -462,20 +474,3 @@ class KeyVault:
 
     def __repr__(self) -> str:
         return f"KeyVault({self._store!r}, kek={self._kek.id})"
-
-
-def _not_a_subject_id(value: object) -> InvalidInput:
-    hint = " (use SubjectId.parse(text))" if isinstance(value, str) else ""
-    return InvalidInput(f"the vault expects a SubjectId, got {type(value).__name__}{hint}")
-
-
-def _context_part(context: bytes | str | uuid.UUID) -> bytes:
-    if isinstance(context, uuid.UUID):
-        raw = context.bytes
-    elif isinstance(context, str):
-        raw = context.encode()
-    elif isinstance(context, bytes):
-        raw = context
-    else:
-        raise InvalidInput("a record context is bytes, str or UUID")
-    return hazmat.aad_part(raw, "record context (a short opaque id)")

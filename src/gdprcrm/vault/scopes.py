@@ -1,0 +1,256 @@
+"""Key scopes (Art. 17, 5(1)(e)): erasing part of a subject's data by destroying a key.
+
+A scope is a record, or a group of a subject's values that share one fate (the same
+retention, the same hold). It has its own random key, stored wrapped in the key store
+under the scope's id like a subject's; its values are encrypted under
+:func:`~gdprcrm.vault.hazmat.derive_scope_key` of that key and the subject's. So:
+
+* :meth:`ScopedKeys.shred_scopes` destroys a scope's key: every copy of its values, in
+  any backup of the data store, is unreadable; the subject's other data is not touched;
+* :meth:`KeyVault.shred` destroys the subject's key: every scope with it, at one key's
+  cost however many records the subject has.
+
+The scope id travels in the envelope's header (format version 2), so reading a value
+never needs to be told its scope, and an erasure can find the scopes to destroy from
+the stored envelopes without decrypting anything.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections import deque
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from gdprcrm.clock import Clock
+from gdprcrm.errors import (
+    DecryptionError,
+    DuplicateKey,
+    InvalidInput,
+    KeyShredded,
+    KeyStoreError,
+    ScopeErased,
+    SubjectErased,
+)
+from gdprcrm.model import SubjectId
+from gdprcrm.vault import hazmat
+from gdprcrm.vault._inputs import Context, context_part, not_a_subject_id
+from gdprcrm.vault.certificate import CertificateSigner, ErasureCertificate, sign_certificate
+from gdprcrm.vault.keystore import KeyStore, Tombstone, WrappedKey
+
+if TYPE_CHECKING:
+    from gdprcrm.vault.vault import _Entry
+
+__all__ = ["ScopedKeys"]
+
+_TEXT = hazmat.TYPE_TEXT
+_BYTES = hazmat.TYPE_BYTES
+_EMPTY_CONTEXT = b"\x00\x00"
+_seal = hazmat.seal_envelope
+
+
+class ScopedKeys:
+    """The key-scope half of :class:`~gdprcrm.vault.KeyVault` (which see)."""
+
+    _store: KeyStore
+    _clock: Clock
+    _signer: CertificateSigner
+    _lock: threading.Lock
+    _cache_size: int
+    _shred_epoch: int
+    _recent_shreds: deque[tuple[int, bytes]]
+    _subjects: dict[bytes, _Entry]
+    _fields: dict[str, bytes]
+    _scoped: dict[bytes, dict[bytes, AESGCM]]
+    """subject id -> (scope id + subject key version) -> the scope's ready AEAD."""
+    _scope_owner: dict[bytes, bytes]
+    """scope id -> subject id, for the scopes in ``_scoped``."""
+
+    if TYPE_CHECKING:
+
+        def _load_current(self, subject_id: SubjectId, *, retried: bool = False) -> _Entry: ...
+        def _unwrap(self, wrapped: WrappedKey) -> bytes: ...
+        def _new_key(self, subject_id: SubjectId, version: int) -> tuple[bytes, WrappedKey]: ...
+        def _shredded_since(self, epoch: int, sid: bytes) -> bool: ...
+        def _field_part(self, field: str) -> bytes: ...
+
+    def encrypt_scoped(
+        self,
+        subject_id: SubjectId,
+        scope: uuid.UUID,
+        field: str,
+        value: str | bytes,
+        context: Context = None,
+    ) -> bytes:
+        """Encrypt ``value`` in one of the subject's key scopes (a record, a group of values
+        that share one fate): :meth:`shred_scopes` erases the scope alone, :meth:`shred`
+        every scope of the subject. :meth:`decrypt` opens it like any envelope.
+
+        Raises SubjectErased after the subject's shred, ScopeErased after the scope's.
+        """
+        sid = _sid_bytes(subject_id)
+        scope_bytes = _scope_bytes(scope)
+        entry = self._subjects.get(sid)
+        if entry is None or entry.current is None or not entry.current_version:
+            entry = self._load_current(subject_id)
+        version = entry.current_version
+        aead = self._scope_aead(subject_id, scope_bytes, version, create=True)
+        if value.__class__ is str:
+            data, value_type = value.encode(), _TEXT
+        elif isinstance(value, bytes):
+            data, value_type = value, _BYTES
+        else:
+            raise InvalidInput("vault values are str or bytes")
+        head = hazmat.scoped_header(value_type, version, scope_bytes)
+        return _seal(aead, head, data, self._tail(sid, field, context))
+
+    def scope_of(self, envelope: bytes) -> uuid.UUID | None:
+        """The key scope an envelope was encrypted in (None: the subject's own key).
+        Reads the header only: no key is needed."""
+        parsed = hazmat.parse_scoped_header(envelope)
+        return None if parsed is None else uuid.UUID(bytes=parsed[2])
+
+    def shred_scopes(
+        self, subject_id: SubjectId, scopes: Iterable[uuid.UUID]
+    ) -> tuple[ErasureCertificate, tuple[Tombstone, ...]]:
+        """Destroy the keys of some of the subject's scopes; the subject's own key and its
+        other scopes stay. Returns a signed certificate naming the scopes (opaque ids) and
+        the tombstones, for the data store's copy (:meth:`replay_tombstones` after a
+        key-store restore). Shredding a scope again changes nothing and says so."""
+        _sid_bytes(subject_id)
+        chosen = sorted({_scope_bytes(s) for s in scopes})
+        if not chosen:
+            raise InvalidInput("shred_scopes: name at least one scope")
+        now = self._clock.now()
+        stones: list[Tombstone] = []
+        fresh_any = False
+        for scope_bytes in chosen:
+            stone, fresh = self._store.shred(SubjectId(uuid.UUID(bytes=scope_bytes)), now)
+            self._forget_scope(scope_bytes)
+            stones.append(stone)
+            fresh_any = fresh_any or fresh
+        cert = ErasureCertificate(
+            certificate_id=uuid.uuid4(),
+            subject_id=subject_id,
+            shredded_at=max(s.shredded_at for s in stones),
+            issued_at=self._clock.now(),
+            destroyed=tuple((v, kcv.hex()) for s in stones for v, kcv in s.destroyed),
+            signer_id=self._signer.signer_id,
+            already_shredded=not fresh_any,
+            scopes=tuple(str(uuid.UUID(bytes=b)) for b in chosen),
+        )
+        return sign_certificate(cert, self._signer), tuple(stones)
+
+    def _decrypt_scoped(
+        self, subject_id: SubjectId, field: str, envelope: bytes, context: Context
+    ) -> str | bytes:
+        parsed = hazmat.parse_scoped_header(envelope)
+        assert parsed is not None
+        value_type, version, scope_bytes = parsed
+        sid = _sid_bytes(subject_id)
+        per = self._scoped.get(sid)
+        aead = None if per is None else per.get(scope_bytes + version.to_bytes(4, "big"))
+        if aead is None:
+            aead = self._scope_aead(subject_id, scope_bytes, version, create=False)
+        plain = hazmat.open_envelope(aead, envelope, self._tail(sid, field, context))
+        if value_type == _TEXT:
+            try:
+                return plain.decode()
+            except UnicodeDecodeError:  # pragma: no cover - authenticated, so impossible
+                raise DecryptionError("cannot decrypt") from None
+        return plain
+
+    def _scope_aead(
+        self, subject_id: SubjectId, scope_bytes: bytes, version: int, *, create: bool
+    ) -> AESGCM:
+        """The AEAD of (subject key ``version``, scope), from the cache or the store."""
+        sid = subject_id.bytes
+        slot = scope_bytes + version.to_bytes(4, "big")
+        per = self._scoped.get(sid)
+        if per is not None and slot in per:
+            return per[slot]
+        epoch = self._shred_epoch
+        root = self._store.get(subject_id, version)
+        if root is None:
+            if self._store.tombstone(subject_id) is not None:
+                raise SubjectErased(f"subject {subject_id} was erased")
+            raise DecryptionError("cannot decrypt")
+        scope_raw = self._scope_key(SubjectId(uuid.UUID(bytes=scope_bytes)), create=create)
+        raw = hazmat.derive_scope_key(self._unwrap(root), scope_raw, sid, scope_bytes)
+        aead = AESGCM(raw)
+        durable = not self._store.in_caller_transaction()
+        with self._lock:
+            if self._shredded_since(epoch, sid):
+                raise SubjectErased(f"subject {subject_id} was erased")
+            if self._shredded_since(epoch, scope_bytes):
+                raise ScopeErased(f"a key scope of subject {subject_id} was erased")
+            if durable:
+                self._scoped.setdefault(sid, {})[slot] = aead
+                self._scope_owner[scope_bytes] = sid
+                if len(self._scoped) > self._cache_size:
+                    self._drop_scoped(next(iter(self._scoped)))
+        return aead
+
+    def _drop_scoped(self, sid: bytes) -> None:
+        """Under the lock: forget every cached scope of one subject."""
+        for slot in self._scoped.pop(sid, {}):
+            self._scope_owner.pop(slot[:16], None)
+
+    def _scope_key(self, scope_id: SubjectId, *, create: bool) -> bytes:
+        """A scope's raw key (stored like a subject's, under the scope's id)."""
+        wrapped = self._store.latest(scope_id)
+        if wrapped is not None:
+            return self._unwrap(wrapped)
+        if self._store.tombstone(scope_id) is not None:
+            raise ScopeErased(f"key scope {scope_id} was erased")
+        if not create:
+            raise DecryptionError("cannot decrypt")
+        key, new = self._new_key(scope_id, 1)
+        try:
+            self._store.put(new)
+        except KeyShredded:
+            raise ScopeErased(f"key scope {scope_id} was erased") from None
+        except DuplicateKey:  # created meanwhile by another thread or process
+            again = self._store.latest(scope_id)
+            if again is None:
+                raise KeyStoreError(
+                    f"key scope {scope_id}: the key store reports a key it cannot return"
+                ) from None
+            return self._unwrap(again)
+        return key
+
+    def _tail(self, sid: bytes, field: str, context: Context) -> bytes:
+        field_part = self._fields.get(field)
+        if field_part is None:
+            field_part = self._field_part(field)
+        return sid + field_part + (_EMPTY_CONTEXT if context is None else context_part(context))
+
+    def _forget_scope(self, scope_bytes: bytes) -> None:
+        with self._lock:
+            self._shred_epoch += 1
+            self._recent_shreds.append((self._shred_epoch, scope_bytes))
+            self._drop_scope(scope_bytes)
+
+    def _drop_scope(self, scope_bytes: bytes) -> None:
+        """Under the lock: forget one scope's cached keys."""
+        owner = self._scope_owner.pop(scope_bytes, None)
+        per = None if owner is None else self._scoped.get(owner)
+        if per is not None:
+            for slot in [s for s in per if s.startswith(scope_bytes)]:
+                del per[slot]
+
+
+def _sid_bytes(subject_id: SubjectId) -> bytes:
+    try:
+        return subject_id._bytes
+    except AttributeError:
+        raise not_a_subject_id(subject_id) from None
+
+
+def _scope_bytes(scope: object) -> bytes:
+    if not isinstance(scope, uuid.UUID):
+        raise InvalidInput("a key scope is a uuid.UUID (e.g. a RecordId's value)")
+    return scope.bytes
