@@ -30,6 +30,8 @@ from gdprcrm.model import (
     PendingErasure,
     PersonalField,
     RecipientNotification,
+    Record,
+    RecordId,
     Restriction,
     RetentionDue,
     Subject,
@@ -68,6 +70,7 @@ class Unit(p.UnitOfWork):
         self.objections = Objections(self)
         self.restrictions = Restrictions(self)
         self.requests = Requests(self)
+        self.records = Records(self)
         self.interactions = Interactions(self)
         self.audit = Audit(self)
         self.breaches = Breaches(self)
@@ -378,6 +381,37 @@ class Tombstones(_Repo, p.TombstoneRepository):
     def _all(self) -> Iterable[Tombstone]:
         found: list[Tombstone] = self.u.scan("tombstone/", Tombstone)
         return found
+
+
+class Records(_Repo, p.RecordRepository):
+    def _add(self, record: Record) -> None:
+        if self.u.get(f"subject/{record.subject_id}", Subject) is None:
+            raise errors.IntegrityError(f"record for unknown subject {record.subject_id}")
+        self.u.insert(f"record/{record.id}", record)
+
+    def _find(self, record_id: RecordId) -> Record | None:
+        found: Record | None = self.u.get(f"record/{record_id}", Record)
+        return found
+
+    def _update(self, record: Record) -> None:
+        self.u.replace(f"record/{record.id}", record)
+
+    def _delete(self, record_id: RecordId) -> bool:
+        return self.u.delete(f"record/{record_id}")
+
+    def _for_subject(self, subject_id: SubjectId, kind: str | None) -> Iterable[Record]:
+        items: list[Record] = self.u.scan("record/", Record)
+        return [r for r in items if r.subject_id == subject_id and kind in (None, r.kind)]
+
+    def _delete_for_subject(self, subject_id: SubjectId) -> int:
+        doomed = list(self._for_subject(subject_id, None))
+        for record in doomed:
+            self.u.delete(f"record/{record.id}")
+        return len(doomed)
+
+    def _due_before(self, at: datetime, limit: int) -> Iterable[Record]:
+        items: list[Record] = self.u.scan("record/", Record)
+        return [r for r in items if r.due_at <= at]
 
 
 class KeyValueStorage(p.Storage):

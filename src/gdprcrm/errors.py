@@ -109,6 +109,7 @@ __all__ = [
     "UnknownJurisdiction",
     "UnknownPurpose",
     "UnknownRecord",
+    "UnknownRecordKind",
     "UnlawfulAutomatedDecision",
     "VaultError",
     "WithdrawalBeforeConsent",
@@ -224,6 +225,10 @@ class UnknownPurpose(NotFound):
 
 class UnknownField(NotFound):
     """A field name that the declarations do not contain."""
+
+
+class UnknownRecordKind(NotFound):
+    """A record kind that the declarations do not contain."""
 
 
 class VaultError(GdprCrmError):

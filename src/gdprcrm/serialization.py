@@ -23,7 +23,14 @@ from cattrs.v import format_exception
 from dateutil.relativedelta import relativedelta
 
 from gdprcrm.errors import InvalidInput, NaiveDatetime, SerializationError
-from gdprcrm.model import ConsentEvent, DetailValue, SubjectId, format_period, parse_period
+from gdprcrm.model import (
+    ConsentEvent,
+    DetailValue,
+    RecordId,
+    SubjectId,
+    format_period,
+    parse_period,
+)
 
 __all__ = ["converter", "format_error", "make_converter", "structure", "unstructure"]
 
@@ -65,6 +72,12 @@ def _structure_subject_id(value: Any, _: type) -> SubjectId:
     return SubjectId.parse(str(value))
 
 
+def _structure_record_id(value: Any, _: type) -> RecordId:
+    if isinstance(value, RecordId):
+        return value
+    return RecordId.parse(str(value))
+
+
 def _structure_period(value: Any, _: type) -> relativedelta:
     if isinstance(value, relativedelta):
         return value
@@ -100,6 +113,8 @@ def make_converter() -> cattrs.Converter:
     c.register_structure_hook(uuid.UUID, _structure_uuid)
     c.register_unstructure_hook(SubjectId, str)
     c.register_structure_hook(SubjectId, _structure_subject_id)
+    c.register_unstructure_hook(RecordId, str)
+    c.register_structure_hook(RecordId, _structure_record_id)
     c.register_unstructure_hook(relativedelta, format_period)
     c.register_structure_hook(relativedelta, _structure_period)
     c.register_unstructure_hook(bytes, lambda v: v.hex())

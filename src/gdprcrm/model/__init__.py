@@ -21,7 +21,7 @@ from gdprcrm.model.controller_info import Contact, ControllerInfo, SupervisoryAu
 from gdprcrm.model.declarations import Declarations
 from gdprcrm.model.erasure import ErasureStep, PendingErasure
 from gdprcrm.model.field import FieldSpec, Lookup, Provenance
-from gdprcrm.model.identifiers import SubjectId
+from gdprcrm.model.identifiers import RecordId, SubjectId
 from gdprcrm.model.interaction import Direction, Interaction, InteractionKind
 from gdprcrm.model.jurisdiction import (
     DEFAULT_CONSENT_AGES,
@@ -58,6 +58,13 @@ from gdprcrm.model.recipient import (
     Transfer,
     TransferMechanism,
     adequacy_at,
+)
+from gdprcrm.model.record import (
+    FinancialYearEnd,
+    Record,
+    RecordAnchor,
+    RecordKind,
+    RecordRetention,
 )
 from gdprcrm.model.request import (
     OPEN_STATUSES,
@@ -115,6 +122,7 @@ __all__ = [
     "Direction",
     "ErasureStep",
     "FieldSpec",
+    "FinancialYearEnd",
     "IdentityStatus",
     "Interaction",
     "InteractionKind",
@@ -131,6 +139,11 @@ __all__ = [
     "Recipient",
     "RecipientKind",
     "RecipientNotification",
+    "Record",
+    "RecordAnchor",
+    "RecordId",
+    "RecordKind",
+    "RecordRetention",
     "RequestKind",
     "RequestStatus",
     "Restriction",

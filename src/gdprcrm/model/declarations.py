@@ -7,12 +7,20 @@ from types import MappingProxyType
 
 import attrs
 
-from gdprcrm.errors import InconsistentDeclarations, InvalidInput, UnknownField, UnknownPurpose
+from gdprcrm.errors import (
+    InconsistentDeclarations,
+    InvalidInput,
+    UnknownField,
+    UnknownPurpose,
+    UnknownRecordKind,
+)
 from gdprcrm.model._checks import as_tuple, instance_of, tuple_of
 from gdprcrm.model.controller_info import ControllerInfo
 from gdprcrm.model.field import FieldSpec
+from gdprcrm.model.legal_basis import LegalBasis
 from gdprcrm.model.notice import NoticeVersion, material_digest
 from gdprcrm.model.purpose import Purpose
+from gdprcrm.model.record import FinancialYearEnd, RecordKind
 
 __all__ = [
     "MIN_SUPPRESSION_YEARS",
@@ -65,6 +73,16 @@ class Declarations:
     """How long the direct-marketing suppression list keeps an objection (Art. 21(3)):
     the retention sweep purges older entries. None: kept until
     ``Controller.purge_suppressions`` is called."""
+    records: tuple[RecordKind, ...] = attrs.field(
+        default=(), converter=as_tuple, validator=tuple_of(RecordKind), kw_only=True
+    )
+    """The kinds of record kept per subject (orders, invoices, ...), each with its own
+    fields, purposes and retention."""
+    financial_year_end: FinancialYearEnd = attrs.field(
+        factory=FinancialYearEnd, validator=instance_of(FinancialYearEnd), kw_only=True
+    )
+    """The last day of the financial year: the anchor of records kept "from the close of
+    the financial year" (Code de commerce art. L123-22)."""
     _fields_by_name: Mapping[str, FieldSpec] = attrs.field(
         init=False, eq=False, repr=False, hash=False
     )
@@ -75,9 +93,16 @@ class Declarations:
         init=False, eq=False, repr=False, hash=False
     )
     _digests: Mapping[str, str] = attrs.field(init=False, eq=False, repr=False, hash=False)
+    _kinds_by_id: Mapping[str, RecordKind] = attrs.field(
+        init=False, eq=False, repr=False, hash=False
+    )
 
     def __attrs_post_init__(self) -> None:
-        for name in (*(f.name for f in self.fields), *(p.id for p in self.purposes)):
+        for name in (
+            *(f.name for f in self.fields),
+            *(p.id for p in self.purposes),
+            *(k.id for k in self.records),
+        ):
             if name.lower().startswith(RESERVED_PREFIX):
                 raise InconsistentDeclarations(
                     f"{name!r}: names starting with {RESERVED_PREFIX!r} are reserved for "
@@ -103,11 +128,42 @@ class Declarations:
         notices = {n.version: n for n in self.notices}
         if len(notices) != len(self.notices):
             raise InconsistentDeclarations("notices: a version is declared twice")
+        kinds = self._check_records(purposes)
+        object.__setattr__(self, "_kinds_by_id", MappingProxyType(kinds))
         object.__setattr__(self, "_fields_by_name", MappingProxyType(fields))
         object.__setattr__(self, "_purposes_by_id", MappingProxyType(purposes))
         object.__setattr__(self, "_notices_by_version", MappingProxyType(notices))
         digests = {p.id: material_digest(p) for p in self.purposes}
         object.__setattr__(self, "_digests", MappingProxyType(digests))
+
+    def _check_records(self, purposes: Mapping[str, Purpose]) -> dict[str, RecordKind]:
+        kinds = {k.id: k for k in self.records}
+        if len(kinds) != len(self.records):
+            raise InconsistentDeclarations("records: a record kind is declared twice")
+        for kind in self.records:
+            where = f"records[{kind.id!r}]"
+            unknown = kind.purposes - purposes.keys()
+            if unknown:
+                raise InconsistentDeclarations(f"{where}.purposes: unknown {sorted(unknown)}")
+            on_law = [
+                p
+                for p in sorted(kind.purposes)
+                if purposes[p].basis in (LegalBasis.LEGAL_OBLIGATION, LegalBasis.PUBLIC_TASK)
+            ]
+            if on_law and not kind.retention.is_legal_hold:
+                # Art. 6(3), 17(3)(b): the law that requires the records also sets how long
+                # they are kept, and holds them against erasure: it must be named.
+                raise InconsistentDeclarations(
+                    f"{where}.retention: {on_law[0]!r} rests on a law: name it in "
+                    "legal_reference (it is also the Art. 17(3)(b) hold)"
+                )
+        return kinds
+
+    def record_kind(self, kind_id: str) -> RecordKind:
+        try:
+            return self._kinds_by_id[kind_id]
+        except (KeyError, TypeError):
+            raise UnknownRecordKind(f"unknown record kind {kind_id!r}") from None
 
     def purpose(self, purpose_id: str) -> Purpose:
         try:

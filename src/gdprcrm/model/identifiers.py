@@ -8,7 +8,7 @@ import attrs
 
 from gdprcrm.errors import InvalidInput
 
-__all__ = ["SubjectId"]
+__all__ = ["RecordId", "SubjectId"]
 
 
 def _check_uuid(instance: object, attribute: attrs.Attribute[uuid.UUID], value: object) -> None:
@@ -50,3 +50,36 @@ class SubjectId:
     def bytes(self) -> bytes:
         """The 16 raw bytes (used to bind ciphertexts and index keys to this subject)."""
         return self._bytes
+
+
+def _check_record_uuid(
+    instance: object, attribute: attrs.Attribute[uuid.UUID], value: object
+) -> None:
+    if not isinstance(value, uuid.UUID):
+        hint = " (for text, use RecordId.parse(text))" if isinstance(value, str) else ""
+        raise InvalidInput(f"RecordId.value: expected a uuid.UUID{hint}")
+
+
+@attrs.frozen(order=True)
+class RecordId:
+    """A random, opaque id for one record of a subject (an invoice, an order, a ticket).
+
+    It is also the id of the record's key scope: destroying that key erases the record
+    in every copy of the data store (see :mod:`gdprcrm.vault.scopes`).
+    """
+
+    value: uuid.UUID = attrs.field(validator=_check_record_uuid)
+
+    @classmethod
+    def new(cls) -> RecordId:
+        return cls(uuid.uuid4())
+
+    @classmethod
+    def parse(cls, text: str) -> RecordId:
+        try:
+            return cls(uuid.UUID(text))
+        except (ValueError, TypeError, AttributeError):
+            raise InvalidInput("RecordId: not a UUID") from None
+
+    def __str__(self) -> str:
+        return str(self.value)

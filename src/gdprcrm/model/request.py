@@ -100,6 +100,7 @@ class DataSubjectRequest:
     def is_open(self) -> bool:
         """Not yet answered nor refused (awaiting identification counts as open)."""
         return self.status in OPEN_STATUSES
+
     """The calendar date, in the controller's legal time zone, by the end of which the
     answer is due (the extended one after an extension); ``due_at`` is that instant in
     UTC (e.g. 22:59:59.999999 UTC for the end of a day in Paris in winter)."""

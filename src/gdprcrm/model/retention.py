@@ -15,13 +15,19 @@ from gdprcrm.model._checks import as_utc, aware, check_aware, instance_of, optio
 from gdprcrm.model.identifiers import SubjectId
 
 __all__ = [
+    "MAX_PERIOD_YEARS",
     "AnchorEvent",
     "RetentionAction",
     "RetentionDue",
     "RetentionRule",
+    "check_period",
     "format_period",
     "parse_period",
 ]
+
+MAX_PERIOD_YEARS = 150
+"""The longest retention period accepted (a lifetime and more; beyond it, instants
+leave the range of a datetime)."""
 
 _ABSOLUTE = ("year", "month", "day", "weekday", "hour", "minute", "second", "microsecond")
 _RELATIVE = ("years", "months", "days", "hours", "minutes", "seconds", "microseconds")
@@ -59,19 +65,33 @@ def _check_action(instance: object, attribute: attrs.Attribute[Any], value: obje
         )
 
 
-def _check_period(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+def check_period(value: object, where: str) -> relativedelta:
+    """A retention period: a positive relativedelta of whole relative units."""
     if not isinstance(value, relativedelta):
-        raise InvalidInput("RetentionRule.period: expected a dateutil relativedelta")
+        raise InvalidInput(f"{where}: expected a dateutil relativedelta")
     if any(getattr(value, name) is not None for name in _ABSOLUTE):
-        raise InvalidInput("RetentionRule.period: absolute fields (year=, day=, ...) not allowed")
+        raise InvalidInput(f"{where}: absolute fields (year=, day=, ...) not allowed")
     if value.microseconds or value.leapdays:
-        raise InvalidInput("RetentionRule.period: use whole seconds and no leap-day adjustment")
+        raise InvalidInput(f"{where}: use whole seconds and no leap-day adjustment")
     parts = [getattr(value, name) for name in _RELATIVE]
     if any(p < 0 for p in parts):
-        raise InvalidInput("RetentionRule.period: a retention period cannot be negative")
+        raise InvalidInput(f"{where}: a retention period cannot be negative")
     if not any(parts):
         # Art. 25(2): data kept by default only as long as needed; a zero period is a bug.
-        raise InvalidInput("RetentionRule.period: must be longer than zero")
+        raise InvalidInput(f"{where}: must be longer than zero")
+    span = (
+        value.years
+        + value.months / 12
+        + value.days / 365
+        + (value.hours * 3600 + value.minutes * 60 + value.seconds) / 31_536_000
+    )
+    if span > MAX_PERIOD_YEARS:  # beyond any retention, and past datetime's range
+        raise InvalidInput(f"{where}: longer than {MAX_PERIOD_YEARS} years")
+    return value
+
+
+def _check_period(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    check_period(value, "RetentionRule.period")
 
 
 @attrs.frozen

@@ -146,9 +146,7 @@ def _delete(
     uow.subjects.update(
         attrs.evolve(subject, purposes=held, birth_date=None, attested_age=None, source=None)
     )
-    uow.erasures.update(
-        attrs.evolve(pending, step=ErasureStep.HELD, resume_at=plan.hold_until)
-    )
+    uow.erasures.update(attrs.evolve(pending, step=ErasureStep.HELD, resume_at=plan.hold_until))
     k.audit(
         uow,
         "erasure.data-deleted",

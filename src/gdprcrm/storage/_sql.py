@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 _ACTIONS = {a.value: a for a in RetentionAction}
 _OPEN_STATUSES = tuple(sorted(s.value for s in OPEN_STATUSES))
 
@@ -143,6 +143,15 @@ MIGRATIONS: dict[int, list[str]] = {
         "CREATE INDEX gdprcrm_suppressions_at ON gdprcrm_suppressions (at)",
         """CREATE TABLE gdprcrm_tombstones (
             subject_id {blob} PRIMARY KEY, shredded_at TEXT NOT NULL, destroyed TEXT NOT NULL)""",
+    ],
+    5: [
+        # Records: any number per subject, each with its own date, retention and key scope.
+        """CREATE TABLE gdprcrm_records (
+            id {blob} PRIMARY KEY, subject_id {blob} NOT NULL REFERENCES gdprcrm_subjects (id),
+            kind TEXT NOT NULL, dated TEXT NOT NULL, created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL, due_at TEXT NOT NULL, ciphertext {blob} NOT NULL)""",
+        "CREATE INDEX gdprcrm_records_subject ON gdprcrm_records (subject_id, kind, dated)",
+        "CREATE INDEX gdprcrm_records_due ON gdprcrm_records (due_at)",
     ],
 }
 

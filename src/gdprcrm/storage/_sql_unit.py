@@ -47,6 +47,7 @@ from gdprcrm.storage._sql import (
     ts,
 )
 from gdprcrm.storage._sql_erasure import Erasures, Tombstones
+from gdprcrm.storage._sql_records import Records
 
 __all__ = ["SqlUnit"]
 
@@ -99,6 +100,7 @@ class SqlUnit(p.UnitOfWork):
     notifications = _Lazy(lambda u: _Notifications(u))
     erasures = _Lazy(lambda u: Erasures(u))
     tombstones = _Lazy(lambda u: Tombstones(u))
+    records = _Lazy(lambda u: Records(u))
 
     @abc.abstractmethod
     def run(self, sql: str, params: Sequence[Any] = ()) -> Cursor:

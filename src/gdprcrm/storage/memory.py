@@ -33,6 +33,8 @@ from gdprcrm.model import (
     PendingErasure,
     PersonalField,
     RecipientNotification,
+    Record,
+    RecordId,
     Restriction,
     RetentionDue,
     Subject,
@@ -40,6 +42,7 @@ from gdprcrm.model import (
     SuppressionEntry,
 )
 from gdprcrm.storage import protocols as p
+from gdprcrm.storage._memory_records import MemoryRecords
 from gdprcrm.storage._overlay import Overlay as _Overlay
 from gdprcrm.vault.keystore import KeyStore, MemoryKeyStore, Tombstone
 
@@ -67,6 +70,7 @@ class _Data:
         self.notifications: dict[uuid.UUID, RecipientNotification] = {}
         self.erasures: dict[SubjectId, PendingErasure] = {}
         self.tombstones: dict[SubjectId, Tombstone] = {}
+        self.records: dict[RecordId, Record] = {}
 
 
 class _Subjects(p.SubjectRepository):
@@ -406,6 +410,7 @@ class _MemoryUnit(p.UnitOfWork):
         self.notifications = _Notifications(self)
         self.erasures = _Erasures(self)
         self.tombstones = _Tombstones(self)
+        self.records = MemoryRecords(self)
 
     def table(self, name: str) -> _Overlay[Any, Any]:
         if not self.active:

@@ -33,6 +33,7 @@ from gdprcrm.storage.ports.choices import (
     RestrictionRepository,
 )
 from gdprcrm.storage.ports.erasures import ErasureRepository
+from gdprcrm.storage.ports.records import RecordRepository
 from gdprcrm.storage.ports.requests import RequestRepository, effective_due, is_open
 from gdprcrm.storage.ports.retention import RetentionRepository, SuppressionRepository
 from gdprcrm.storage.ports.subjects import SubjectRepository
@@ -56,6 +57,7 @@ __all__ = [
     "InteractionRepository",
     "NotificationRepository",
     "ObjectionRepository",
+    "RecordRepository",
     "Repository",
     "RepositorySpec",
     "RequestRepository",
@@ -136,6 +138,12 @@ REPOSITORIES: tuple[RepositorySpec, ...] = (
     ),
     RepositorySpec("tombstones", TombstoneRepository, writes=("add",), reads=("all",)),
     RepositorySpec(
+        "records",
+        RecordRepository,
+        writes=("add", "update", "delete", "delete_for_subject"),
+        reads=("find", "get", "for_subject", "due_before"),
+    ),
+    RepositorySpec(
         "notifications",
         NotificationRepository,
         writes=("add", "mark_sent"),
@@ -184,6 +192,7 @@ class UnitOfWork(abc.ABC):
     erasures: ErasureRepository
     tombstones: TombstoneRepository
     notifications: NotificationRepository
+    records: RecordRepository
 
     _state = "new"
     read_only = False

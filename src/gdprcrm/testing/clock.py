@@ -28,11 +28,7 @@ class FrozenClock:
     __slots__ = ("_lock", "_now")
 
     def __init__(self, at: datetime | None = None) -> None:
-        self._now = (
-            check_aware(at, "FrozenClock(at)")
-            if at is not None
-            else T0
-        )
+        self._now = check_aware(at, "FrozenClock(at)") if at is not None else T0
         self._lock = threading.Lock()
 
     def now(self) -> datetime:
@@ -44,9 +40,7 @@ class FrozenClock:
             self._now = check_aware(at, "FrozenClock.set(at)")
             return self._now
 
-    def advance(
-        self, delta: timedelta | relativedelta | None = None, **kwargs: float
-    ) -> datetime:
+    def advance(self, delta: timedelta | relativedelta | None = None, **kwargs: float) -> datetime:
         """Move forward by ``delta``, or by ``years=``, ``months=``, ``weeks=``, ``days=``,
         ``hours=``, ``minutes=``, ``seconds=`` (calendar months and years, as
         ``dateutil.relativedelta`` counts them); returns the new instant."""

@@ -134,6 +134,11 @@ SNAPSHOT_READERS: dict[str, _Reader] = {
         "per_subject": {str(s): uow.notifications.for_subject(s) for s in sids},
         "pending": uow.notifications.pending(10_000),
     },
+    "records": lambda uow, sids: {
+        "per_subject": {str(s): uow.records.for_subject(s) for s in sids},
+        "invoices": {str(s): uow.records.for_subject(s, "invoice") for s in sids},
+        "due": uow.records.due_before(_FAR, 10_000),
+    },
 }
 """How a snapshot reads each repository; one entry per entry of the registry."""
 

@@ -35,6 +35,8 @@ from gdprcrm.model import (
     PendingErasure,
     PersonalField,
     RecipientNotification,
+    Record,
+    RecordId,
     RequestStatus,
     Restriction,
     RestrictionGround,
@@ -59,6 +61,7 @@ from gdprcrm.vault.keystore import Tombstone
 
 _names = st.sampled_from(["email", "name", "phone"])
 _purposes = st.sampled_from(["newsletter", "profiling", "support"])
+_kinds = st.sampled_from(["invoice", "order"])
 _offsets = st.integers(0, 400).map(lambda d: T0 + timedelta(days=d))
 
 
@@ -72,6 +75,7 @@ class DifferentialMachine(RuleBasedStateMachine):
     restrictions = Bundle("restrictions")
     requests = Bundle("requests")
     notifications = Bundle("notifications")
+    records = Bundle("records")
 
     def __init__(self) -> None:
         super().__init__()
@@ -275,6 +279,42 @@ class DifferentialMachine(RuleBasedStateMachine):
     def erasure_done(self, sid: SubjectId) -> None:
         self.both(lambda u: u.erasures.remove(sid))
 
+    @rule(
+        target=records,
+        sid=subjects,
+        kind=_kinds,
+        day=_offsets,
+        keep=st.integers(1, 400),
+        size=st.integers(35, 90),
+    )
+    def add_record(
+        self, sid: SubjectId, kind: str, day: datetime, keep: int, size: int
+    ) -> RecordId:
+        record = Record(
+            RecordId.new(), sid, kind, day, day, day, day + timedelta(days=keep), b"\x07" * size
+        )
+        self.both(lambda u: u.records.add(record))
+        return record.id
+
+    @rule(record_id=records, days=st.integers(0, 400), size=st.integers(35, 90))
+    def update_record(self, record_id: RecordId, days: int, size: int) -> None:
+        def act(u: UnitOfWork) -> None:
+            found = u.records.get(record_id)
+            at = T0 + timedelta(days=days)
+            u.records.update(
+                attrs.evolve(found, updated_at=at, due_at=at, ciphertext=b"\x08" * size)
+            )
+
+        self.both(act)
+
+    @rule(record_id=records)
+    def delete_record(self, record_id: RecordId) -> None:
+        self.both(lambda u: u.records.delete(record_id))
+
+    @rule(sid=subjects)
+    def delete_records(self, sid: SubjectId) -> None:
+        self.both(lambda u: u.records.delete_for_subject(sid))
+
     @rule(subject=gst.subjects(purpose_ids=["newsletter"]), sid=subjects)
     def aborted_unit(self, subject: Subject, sid: SubjectId) -> None:
         def act(u: UnitOfWork) -> None:
@@ -301,6 +341,7 @@ class DifferentialMachine(RuleBasedStateMachine):
             at = T0 + timedelta(days=day)
             self.both(functools.partial(_due, at=at), commit=False)
             self.both(functools.partial(_erasures_due, at=at), commit=False)
+            self.both(functools.partial(_records_due, at=at), commit=False)
             if self.known:
                 self.both(functools.partial(_history, sid=self.known[0], at=at), commit=False)
 
@@ -319,6 +360,10 @@ def _due(u: UnitOfWork, *, at: datetime) -> list[RetentionDue]:
 
 def _erasures_due(u: UnitOfWork, *, at: datetime) -> list[PendingErasure]:
     return u.erasures.due_before(at, 3)
+
+
+def _records_due(u: UnitOfWork, *, at: datetime) -> list[Record]:
+    return u.records.due_before(at, 4)
 
 
 def _history(u: UnitOfWork, *, sid: SubjectId, at: datetime) -> list[Any]:

@@ -26,6 +26,8 @@ from gdprcrm.model import (
     Objection,
     PendingErasure,
     RecipientNotification,
+    Record,
+    RecordId,
     Restriction,
     RestrictionGround,
     RetentionAction,
@@ -48,11 +50,12 @@ from gdprcrm.testing.conformance._support import (
 )
 from gdprcrm.testing.conformance.machine import DifferentialMachine
 from gdprcrm.testing.conformance.records import RecordTests
+from gdprcrm.testing.conformance.subject_records import SubjectRecordTests
 from gdprcrm.testing.conformance.units import UnitOfWorkTests
 from gdprcrm.vault.keystore import Tombstone
 
 
-class StorageConformance(UnitOfWorkTests, RecordTests, abc.ABC):
+class StorageConformance(UnitOfWorkTests, RecordTests, SubjectRecordTests, abc.ABC):
     """The conformance suite. Subclass it, set ``__test__ = True``, implement the hook."""
 
     __test__ = False
@@ -136,6 +139,7 @@ class StorageConformance(UnitOfWorkTests, RecordTests, abc.ABC):
         uow.tombstones.add(Tombstone(s.id, T0, ((1, b"\x07" * 8),)))
         uow.suppressions.add(SuppressionEntry(PROBE_DIGESTS[0], Lookup.EMAIL, T0))
         uow.notifications.add(RecipientNotification(s.id, "mailer", NotificationEvent.ERASURE, T0))
+        uow.records.add(Record(RecordId.new(), s.id, "invoice", T0, T0, T0, T0, b"\x04" * 40))
         uow.commit()
 
     def test_the_unit_offers_every_repository_of_the_registry(self, storage: Storage) -> None:
@@ -159,7 +163,7 @@ class StorageConformance(UnitOfWorkTests, RecordTests, abc.ABC):
 
     def test_a_failure_at_any_write_leaves_nothing_behind(self, storage: Storage) -> None:
         s = _subject()
-        writes = 15
+        writes = 16
         empty = snapshot(storage, [s.id])
         for n in range(1, writes + 1):
             with pytest.raises(FaultInjected), failing_nth_write(storage, n)() as uow:

@@ -1,0 +1,109 @@
+"""The records port: any number of dated records per subject (orders, invoices, ...)."""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Iterable
+from datetime import datetime
+
+from gdprcrm.errors import DuplicateRecord, InvalidInput, UnknownRecord
+from gdprcrm.model import Record, RecordId, SubjectId
+from gdprcrm.model._checks import check_aware
+from gdprcrm.storage.ports._base import Repository, _check
+
+__all__ = ["RecordRepository"]
+
+
+def _limit(value: object, what: str) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise InvalidInput(f"{what}: expected an integer >= 0")
+    return value
+
+
+class RecordRepository(Repository):
+    """Records, each with its subject, kind, dates and the envelope of its values.
+
+    A record's subject and kind never change: :meth:`update` refuses a record that
+    names another subject or kind than the stored one.
+    """
+
+    def add(self, record: Record) -> None:
+        """Store a new record; DuplicateRecord if the id exists (the subject must exist)."""
+        self._writable()
+        _check(record, Record, "records.add")
+        if self._find(record.id) is not None:
+            raise DuplicateRecord(f"record {record.id} exists")
+        self._add(record)
+
+    def find(self, record_id: RecordId) -> Record | None:
+        _check(record_id, RecordId, "records.find")
+        return self._find(record_id)
+
+    def get(self, record_id: RecordId) -> Record:
+        """The record; UnknownRecord if there is none."""
+        found = self.find(record_id)
+        if found is None:
+            raise UnknownRecord(f"no record {record_id}")
+        return found
+
+    def update(self, record: Record) -> None:
+        """Replace a stored record's dates and values; UnknownRecord if it does not exist."""
+        self._writable()
+        _check(record, Record, "records.update")
+        stored = self._find(record.id)
+        if stored is None:
+            raise UnknownRecord(f"no record {record.id}")
+        if (stored.subject_id, stored.kind) != (record.subject_id, record.kind):
+            raise InvalidInput(f"records.update: record {record.id} changes subject or kind")
+        self._update(record)
+
+    def delete(self, record_id: RecordId) -> bool:
+        """Delete one record; False if there was none."""
+        self._writable()
+        _check(record_id, RecordId, "records.delete")
+        return self._delete(record_id)
+
+    def for_subject(self, subject_id: SubjectId, kind: str | None = None) -> list[Record]:
+        """The subject's records (of one kind, or all), oldest first."""
+        _check(subject_id, SubjectId, "records.for_subject")
+        if kind is not None and not isinstance(kind, str):
+            raise InvalidInput("records.for_subject(kind): expected a kind id")
+        found = self._for_subject(subject_id, kind)
+        return sorted(found, key=lambda r: (r.dated, str(r.id)))
+
+    def delete_for_subject(self, subject_id: SubjectId) -> int:
+        """Delete every record of the subject; returns how many."""
+        self._writable()
+        _check(subject_id, SubjectId, "records.delete_for_subject")
+        return self._delete_for_subject(subject_id)
+
+    def due_before(self, at: datetime, limit: int = 1000) -> list[Record]:
+        """Records whose retention ends at or before ``at``, soonest first (an indexed
+        range: proportional to what is due, never a scan)."""
+        at = check_aware(at, "records.due_before(at)")
+        limit = _limit(limit, "records.due_before(limit)")
+        found = sorted(self._due_before(at, limit), key=lambda r: (r.due_at, str(r.id)))
+        return found[:limit]
+
+    @abc.abstractmethod
+    def _add(self, record: Record) -> None:
+        """Insert; IntegrityError if the subject does not exist."""
+
+    @abc.abstractmethod
+    def _find(self, record_id: RecordId) -> Record | None: ...
+
+    @abc.abstractmethod
+    def _update(self, record: Record) -> None: ...
+
+    @abc.abstractmethod
+    def _delete(self, record_id: RecordId) -> bool: ...
+
+    @abc.abstractmethod
+    def _for_subject(self, subject_id: SubjectId, kind: str | None) -> Iterable[Record]: ...
+
+    @abc.abstractmethod
+    def _delete_for_subject(self, subject_id: SubjectId) -> int: ...
+
+    @abc.abstractmethod
+    def _due_before(self, at: datetime, limit: int) -> Iterable[Record]:
+        """At least the ``limit`` soonest due (due_at <= at)."""
