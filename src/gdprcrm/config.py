@@ -17,7 +17,7 @@ import hashlib
 import json
 import os
 import tomllib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -25,7 +25,9 @@ from typing import Any, TypeVar
 import attrs
 import cattrs
 
-from gdprcrm.errors import ConfigError, InvalidInput
+from gdprcrm._config_records import RecordDoc, financial_year_end, record_kinds
+from gdprcrm._config_support import CONVERTER, Errors, enum_value, named
+from gdprcrm.errors import ConfigError
 from gdprcrm.model import (
     DEFAULT_TAXONOMY,
     AnchorEvent,
@@ -36,6 +38,7 @@ from gdprcrm.model import (
     DataCategory,
     Declarations,
     FieldSpec,
+    FinancialYearEnd,
     LegalBasis,
     Lookup,
     NoticeVersion,
@@ -53,7 +56,7 @@ from gdprcrm.model import (
     TransferMechanism,
     parse_period,
 )
-from gdprcrm.serialization import format_error, make_converter
+from gdprcrm.serialization import format_error
 
 __all__ = ["ConfigError", "declarations_digest", "load_declarations", "parse_declarations"]
 
@@ -186,45 +189,8 @@ class _Document:
     recipients: list[_RecipientDoc] = attrs.Factory(list)
     categories: list[_CategoryDoc] = attrs.Factory(list)
     suppression_years: int | None = None
-
-
-def _strict(kind: type[Any]) -> Callable[[Any, type], Any]:
-    def structure(value: Any, _: type) -> Any:
-        # TOML has real booleans, integers and strings: no silent coercion ("yes" is
-        # not True, 3 is not "3").
-        if type(value) is not kind:
-            raise InvalidInput(f"expected a TOML {kind.__name__}, got {type(value).__name__}")
-        return value
-
-    return structure
-
-
-_CONVERTER = make_converter()
-for _kind in (bool, int, str):
-    _CONVERTER.register_structure_hook(_kind, _strict(_kind))
-
-
-class _Errors:
-    """Collects ``$.path: message`` lines while building the model."""
-
-    def __init__(self) -> None:
-        self.lines: list[str] = []
-
-    def run(self, path: str, build: Callable[[], T]) -> T | None:
-        try:
-            return build()
-        except (InvalidInput, ValueError, KeyError) as exc:
-            message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            self.lines.append(f"{path}: {message}")
-            return None
-
-
-def _enum(cls: type[Any], value: str) -> Any:
-    try:
-        return cls(value)
-    except ValueError:
-        allowed = ", ".join(repr(m.value) for m in cls)
-        raise InvalidInput(f"{value!r} is not one of {allowed}") from None
+    records: list[RecordDoc] = attrs.Factory(list)
+    financial_year_end: str | None = None
 
 
 def _contact(doc: _ContactDoc | None) -> Contact | None:
@@ -234,14 +200,14 @@ def _contact(doc: _ContactDoc | None) -> Contact | None:
 def parse_declarations(data: Mapping[str, Any], *, source: str = "declarations") -> Declarations:
     """Build :class:`~gdprcrm.model.Declarations` from parsed TOML (a mapping)."""
     try:
-        doc = _CONVERTER.structure(dict(data), _Document)
+        doc = CONVERTER.structure(dict(data), _Document)
     except cattrs.BaseValidationError as exc:
         lines = tuple(
             _path_first(line)
             for line in cattrs.transform_error(exc, path="$", format_exception=format_error)
         )
         raise ConfigError(f"{source}: cannot read the declarations", lines) from None
-    errors = _Errors()
+    errors = Errors()
     taxonomy = _taxonomy(doc, errors)
     controller = errors.run("$.controller", lambda: _controller(doc.controller))
     fields = _fields(doc, taxonomy, errors)
@@ -251,7 +217,11 @@ def parse_declarations(data: Mapping[str, Any], *, source: str = "declarations")
         for i, pd in enumerate(doc.purposes)
         if (built := _purpose(pd, f"$.purposes[{i}]", fields, recipients, errors)) is not None
     ]
-    if errors.lines or controller is None:
+    kinds = record_kinds(doc.records, taxonomy, errors)
+    year_end = errors.run(
+        "$.financial_year_end", lambda: financial_year_end(doc.financial_year_end)
+    )
+    if errors.lines or controller is None or year_end is None:
         raise ConfigError(f"{source}: invalid declarations", tuple(errors.lines))
     declarations = errors.run(
         "$",
@@ -260,6 +230,8 @@ def parse_declarations(data: Mapping[str, Any], *, source: str = "declarations")
             tuple(fields.values()),
             tuple(purposes),
             suppression_years=doc.suppression_years,
+            records=tuple(kinds),
+            financial_year_end=year_end,
         ),
     )
     if declarations is None:
@@ -269,13 +241,15 @@ def parse_declarations(data: Mapping[str, Any], *, source: str = "declarations")
     return declarations.with_notice(notice)
 
 
-def _taxonomy(doc: _Document, errors: _Errors) -> dict[str, DataCategory]:
+def _taxonomy(doc: _Document, errors: Errors) -> dict[str, DataCategory]:
     """The default taxonomy, extended (or overridden) by the declared categories."""
     taxonomy = dict(DEFAULT_TAXONOMY)
     for i, c in enumerate(doc.categories):
 
         def build_category(c: _CategoryDoc = c) -> DataCategory:
-            return DataCategory(c.key, c.label, _enum(CnilGroup, c.group), c.special, c.criminal)
+            return DataCategory(
+                c.key, c.label, enum_value(CnilGroup, c.group), c.special, c.criminal
+            )
 
         category = errors.run(f"$.categories[{i}]", build_category)
         if category is not None:
@@ -306,7 +280,7 @@ def _controller(ctl: _ControllerDoc) -> ControllerInfo:
 
 
 def _fields(
-    doc: _Document, taxonomy: Mapping[str, DataCategory], errors: _Errors
+    doc: _Document, taxonomy: Mapping[str, DataCategory], errors: Errors
 ) -> dict[str, FieldSpec]:
     fields: dict[str, FieldSpec] = {}
     for i, f in enumerate(doc.fields):
@@ -319,8 +293,8 @@ def _fields(
             return FieldSpec(
                 name=f.name,
                 category=taxonomy[f.category],
-                provenance=_enum(Provenance, f.provenance),
-                lookup=None if f.lookup is None else _enum(Lookup, f.lookup),
+                provenance=enum_value(Provenance, f.provenance),
+                lookup=None if f.lookup is None else enum_value(Lookup, f.lookup),
                 description=f.description,
             )
 
@@ -332,7 +306,7 @@ def _fields(
     return fields
 
 
-def _recipients(doc: _Document, errors: _Errors) -> dict[str, Recipient]:
+def _recipients(doc: _Document, errors: Errors) -> dict[str, Recipient]:
     recipients: dict[str, Recipient] = {}
     for i, r in enumerate(doc.recipients):
 
@@ -340,7 +314,7 @@ def _recipients(doc: _Document, errors: _Errors) -> dict[str, Recipient]:
             return Recipient(
                 r.id,
                 r.name,
-                _enum(RecipientKind, r.kind),
+                enum_value(RecipientKind, r.kind),
                 r.country,
                 r.contract_reference,
                 r.category,
@@ -352,35 +326,22 @@ def _recipients(doc: _Document, errors: _Errors) -> dict[str, Recipient]:
     return recipients
 
 
-def _named(
-    names: Sequence[str], known: Mapping[str, T], path: str, what: str, errors: _Errors
-) -> list[T]:
-    """The declared items ``names`` refers to; an error line for each unknown one."""
-    found = []
-    for j, name in enumerate(names):
-        if name in known:
-            found.append(known[name])
-        else:
-            errors.lines.append(f"{path}[{j}]: undeclared {what} {name!r}")
-    return found
-
-
-def _retention(rd: _RetentionDoc, path: str, errors: _Errors) -> RetentionRule | None:
+def _retention(rd: _RetentionDoc, path: str, errors: Errors) -> RetentionRule | None:
     period = errors.run(f"{path}.period", lambda: parse_period(rd.period))
-    anchor = errors.run(f"{path}.anchor", lambda: _enum(AnchorEvent, rd.anchor))
-    action = errors.run(f"{path}.action", lambda: _enum(RetentionAction, rd.action))
+    anchor = errors.run(f"{path}.anchor", lambda: enum_value(AnchorEvent, rd.anchor))
+    action = errors.run(f"{path}.action", lambda: enum_value(RetentionAction, rd.action))
     if period is None or anchor is None or action is None:
         return None
     return errors.run(path, lambda: RetentionRule(period, anchor, action, rd.legal_reference))
 
 
-def _transfers(pd: _PurposeDoc, path: str, errors: _Errors) -> list[Transfer]:
+def _transfers(pd: _PurposeDoc, path: str, errors: Errors) -> list[Transfer]:
     transfers = []
     for j, t in enumerate(pd.transfers):
 
         def build_transfer(t: _TransferDoc = t) -> Transfer:
             return Transfer(
-                t.country, _enum(TransferMechanism, t.mechanism), t.reference, t.recipient_id
+                t.country, enum_value(TransferMechanism, t.mechanism), t.reference, t.recipient_id
             )
 
         built = errors.run(f"{path}.transfers[{j}]", build_transfer)
@@ -389,14 +350,14 @@ def _transfers(pd: _PurposeDoc, path: str, errors: _Errors) -> list[Transfer]:
     return transfers
 
 
-def _optional_enum(value: str | None, kind: type[_E], path: str, errors: _Errors) -> _E | None:
+def _optional_enum(value: str | None, kind: type[_E], path: str, errors: Errors) -> _E | None:
     if value is None:
         return None
-    found: _E | None = errors.run(path, lambda: _enum(kind, value))
+    found: _E | None = errors.run(path, lambda: enum_value(kind, value))
     return found
 
 
-def _automated(pd: _PurposeDoc, path: str, errors: _Errors) -> AutomatedDecision | None:
+def _automated(pd: _PurposeDoc, path: str, errors: Errors) -> AutomatedDecision | None:
     a = pd.automated_decision
     if a is None:
         return None
@@ -413,18 +374,18 @@ def _purpose(
     path: str,
     fields: Mapping[str, FieldSpec],
     recipients: Mapping[str, Recipient],
-    errors: _Errors,
+    errors: Errors,
 ) -> Purpose | None:
     before = len(errors.lines)
-    used = _named(pd.fields, fields, f"{path}.fields", "field", errors)
-    chosen = _named(pd.recipients, recipients, f"{path}.recipients", "recipient", errors)
+    used = named(pd.fields, fields, f"{path}.fields", "field", errors)
+    chosen = named(pd.recipients, recipients, f"{path}.recipients", "recipient", errors)
     retention = _retention(pd.retention, f"{path}.retention", errors)
     transfers = _transfers(pd, path, errors)
-    basis = errors.run(f"{path}.basis", lambda: _enum(LegalBasis, pd.basis))
+    basis = errors.run(f"{path}.basis", lambda: enum_value(LegalBasis, pd.basis))
     special = _optional_enum(
         pd.special_condition, SpecialCategoryCondition, f"{path}.special_condition", errors
     )
-    provision = errors.run(f"{path}.provision", lambda: _enum(Provision, pd.provision))
+    provision = errors.run(f"{path}.provision", lambda: enum_value(Provision, pd.provision))
     exemption = _optional_enum(
         pd.restriction_exemption, RestrictionExemption, f"{path}.restriction_exemption", errors
     )
@@ -488,7 +449,12 @@ def declarations_digest(declarations: Declarations) -> str:
         "fields": unstructure(list(declarations.fields)),
         "purposes": unstructure(list(declarations.purposes)),
     }
-    if declarations.suppression_years is not None:  # absent: earlier digests unchanged
+    # Absent, the later keys leave the digests of earlier declarations unchanged.
+    if declarations.suppression_years is not None:
         content["suppression_years"] = declarations.suppression_years
+    if declarations.records:
+        content["records"] = unstructure(list(declarations.records))
+    if declarations.financial_year_end != FinancialYearEnd():
+        content["financial_year_end"] = str(declarations.financial_year_end)
     blob = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
     return "sha256:" + hashlib.sha256(blob.encode()).hexdigest()[:16]

@@ -26,14 +26,18 @@ The tree::
     │   │   └── ConfigError .................. a declarations file that cannot be loaded
     │   ├── IncompleteNotice ................. a notice lacking an Art. 13/14 item
     │   ├── MinimisationError ................ a value none of the purposes needs (Art. 5(1)(c))
+    │   ├── PurposeLimitation ................ a record for purposes the subject was not
+    │   │                                      collected for (Art. 5(1)(b))
     │   └── Suppressed ....................... a contact point that objected to direct
     │                                          marketing, offered for it again (Art. 21(3))
     ├── ProcessingRefused .................... processing decide() does not allow now
+    ├── LegalHold ............................ a deletion an Art. 17(3) hold forbids until it ends
     ├── SignatureInvalid ..................... a signed document (erasure certificate, audit
     │                                          checkpoint, consent receipt) that does not verify
     ├── NotFound (LookupError) ............... an id that names nothing
     │   ├── UnknownPurpose
     │   ├── UnknownField
+    │   ├── UnknownRecordKind
     │   └── UnknownRecord .................... no stored subject/request/... with that id
     ├── StorageError ......................... the storage layer, shaped after PEP 249
     │   ├── InterfaceError ................... misuse of the adapter (closed, nested unit)
@@ -85,6 +89,7 @@ __all__ = [
     "InvalidPurpose",
     "KeyShredded",
     "KeyStoreError",
+    "LegalHold",
     "MinimisationError",
     "MissingCriminalDataAuthority",
     "MissingLegitimateInterestAssessment",
@@ -96,6 +101,7 @@ __all__ = [
     "OperationalError",
     "ProcessingRefused",
     "ProgrammingError",
+    "PurposeLimitation",
     "ReadOnlyUnit",
     "SchemaTooNew",
     "ScopeErased",
@@ -187,6 +193,10 @@ class MinimisationError(InvalidInput):
     """A value that none of the subject's purposes needs (Art. 5(1)(c))."""
 
 
+class PurposeLimitation(InvalidInput):
+    """Data for purposes the subject's data was not collected for (Art. 5(1)(b))."""
+
+
 class Suppressed(InvalidInput):
     """A contact point that objected to direct marketing, offered again for it (21(3))."""
 
@@ -201,6 +211,11 @@ class ProcessingRefused(GdprCrmError):
         codes = ", ".join(f"{r.code} (Art. {r.article})" for r in decision.reasons)
         super().__init__(f"processing refused: {codes}")
         self.decision = decision
+
+
+class LegalHold(GdprCrmError):
+    """Refused: an Art. 17(3) exception (a legal retention period, a restriction for legal
+    claims) holds the data until it ends; the message names the law and the date."""
 
 
 class SignatureInvalid(GdprCrmError):

@@ -134,3 +134,55 @@ def test_a_file_nested_too_deeply_is_a_config_error(tmp_path: Path) -> None:
     path.write_text("x = " + "[" * 5000 + "]" * 5000, encoding="utf-8")
     with pytest.raises(ConfigError, match="nested too deeply"):
         load_declarations(path)
+
+
+def test_record_kinds_load_with_their_own_retention() -> None:
+    decl = parse_declarations(_copy())
+    invoice = decl.record_kind("invoice")
+    assert invoice.purposes == frozenset({"invoicing"})
+    assert invoice.retention.anchor.value == "financial-year-end"
+    assert invoice.retention.is_legal_hold
+    assert invoice.label == "Factures"
+    assert str(decl.financial_year_end) == "12-31"
+    data = _copy()
+    data["financial_year_end"] = "03-31"
+    assert str(parse_declarations(data).financial_year_end) == "03-31"
+
+
+def test_record_kind_errors_name_their_paths() -> None:
+    data = _copy()
+    data["records"][0]["fields"][1]["category"] = "financial.pigeon"
+    data["records"][1]["retention"]["anchor"] = "whenever"
+    lines = _errors(data)
+    assert "$.records[0].fields[1].category: unknown data category 'financial.pigeon'" in lines
+    assert any(line.startswith("$.records[1].retention.anchor: 'whenever'") for line in lines)
+    data = _copy()
+    data["records"][1]["purposes"] = ["astrology"]
+    assert any(
+        "records['order'].purposes: unknown ['astrology']" in line for line in _errors(data)
+    )
+
+
+def test_a_record_kind_kept_by_law_must_name_the_law() -> None:
+    # Art. 6(3), 17(3)(b): invoices rest on a legal obligation; the law that requires
+    # them is also what holds them against erasure, so it must be named.
+    data = _copy()
+    del data["records"][0]["retention"]["legal_reference"]
+    assert any("legal_reference" in line for line in _errors(data))
+
+
+@pytest.mark.parametrize("bad", ["02-29", "12/31", "13-01", "1231"])
+def test_a_financial_year_end_is_a_day_of_every_year(bad: str) -> None:
+    data = _copy()
+    data["financial_year_end"] = bad
+    assert any(line.startswith("$.financial_year_end") for line in _errors(data)), bad
+
+
+def test_declaring_records_changes_the_digest() -> None:
+    with_records = parse_declarations(_copy())
+    data = _copy()
+    del data["records"]
+    without = parse_declarations(data)
+    assert declarations_digest(with_records) != declarations_digest(without)
+    data["financial_year_end"] = "06-30"
+    assert declarations_digest(parse_declarations(data)) != declarations_digest(without)

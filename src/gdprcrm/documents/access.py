@@ -25,6 +25,7 @@ def access_report(
     *,
     interactions: Sequence[Mapping[str, Any]] = (),
     requests: Sequence[Any] = (),
+    records: Sequence[Mapping[str, Any]] = (),
 ) -> dict[str, Any]:
     """Everything Art. 15 gives the person, as one JSON-ready document."""
     subject: Subject = state.subject
@@ -40,8 +41,9 @@ def access_report(
             "dpo": None if info.dpo is None else unstructure(info.dpo),
         },
         "subject": str(subject.id),
-        "confirmation": bool(values) or bool(purposes),  # 15(1): processing takes place
+        "confirmation": bool(values) or bool(purposes) or bool(records),  # 15(1)
         "data": dict(sorted(values.items())),  # 15(3): a copy of every stored value
+        "records": list(records),  # 15(3): every record, with its retention (15(1)(d))
         "purposes": [  # 15(1)(a), (b), (c), (d), (h)
             {
                 "id": p.id,

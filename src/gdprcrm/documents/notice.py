@@ -23,8 +23,8 @@ from typing import Any
 import attrs
 
 from gdprcrm.config import declarations_digest
-from gdprcrm.documents.notice_texts import TEXTS, period_en
-from gdprcrm.documents.register import category_fr, period_fr
+from gdprcrm.documents.notice_texts import TEXTS, period_en, record_period_en
+from gdprcrm.documents.register import category_fr, period_fr, record_period_fr
 from gdprcrm.errors import IncompleteNotice, InvalidInput
 from gdprcrm.model import (
     Contact,
@@ -324,8 +324,16 @@ def _retention(decl: Declarations, t: dict[str, Any], lang: str) -> NoticeSectio
         NoticeItem.RETENTION,
         t["retention"],
         [
-            (f"- {p.name} : {period_fr(p)}." if lang == "fr" else f"- {p.name}: {period_en(p)}.")
-            for p in decl.purposes
+            *(
+                f"- {p.name} : {period_fr(p)}." if lang == "fr" else f"- {p.name}: {period_en(p)}."
+                for p in decl.purposes
+            ),
+            *(  # each record kind keeps its own period (an invoice, an order)
+                f"- {k.label} : {record_period_fr(k)}."
+                if lang == "fr"
+                else f"- {k.label}: {record_period_en(k)}."
+                for k in decl.records
+            ),
         ],
     )
 
@@ -397,8 +405,10 @@ def _indirect(
     labels = sorted(
         {
             category_fr(f.category.key, f.category.label) if lang == "fr" else f.category.label
-            for p in decl.purposes
-            for f in p.fields
+            for f in (
+                *(f for p in decl.purposes for f in p.fields),
+                *(f for k in decl.records for f in k.fields),
+            )
         }
     )
     public = {True: t["public"], False: t["not_public"]}

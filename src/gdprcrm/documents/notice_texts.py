@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from gdprcrm.model import Purpose, format_period
+from gdprcrm.model import Purpose, RecordKind, format_period
 
-__all__ = ["TEXTS", "period_en"]
+__all__ = ["TEXTS", "period_en", "record_period_en"]
 
 TEXTS: dict[str, dict[str, Any]] = {
     "fr": {
@@ -233,6 +233,27 @@ _ANCHOR_EN = {
     "last-activity": "from your last activity",
 }
 _ACTION_EN = {"erase": "then erased", "anonymise": "then anonymised", "review": "then reviewed"}
+
+
+_RECORD_ANCHOR_EN = {
+    "record-date": "from its date",
+    "financial-year-end": "from the close of the financial year",
+}
+
+
+def record_period_en(kind: RecordKind) -> str:
+    """A record kind's retention in plain English."""
+    d = kind.retention.period
+    parts = [
+        f"{n} {unit}{'s' if n > 1 else ''}"
+        for n, unit in ((d.years, "year"), (d.months, "month"), (d.days, "day"))
+        if n
+    ]
+    text = " and ".join(parts) if parts else format_period(d)
+    text += " " + _RECORD_ANCHOR_EN[kind.retention.anchor.value] + ", then erased"
+    if kind.retention.legal_reference:
+        text += f" ({kind.retention.legal_reference})"
+    return text
 
 
 def period_en(p: Purpose) -> str:

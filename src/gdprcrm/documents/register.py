@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 import attrs
+from dateutil.relativedelta import relativedelta
 
 from gdprcrm.model import (
     EEA_STATES,
@@ -24,6 +25,7 @@ from gdprcrm.model import (
     Declarations,
     Purpose,
     Recipient,
+    RecordKind,
     format_period,
 )
 from gdprcrm.model._checks import check_aware
@@ -38,6 +40,7 @@ __all__ = [
     "build_register",
     "category_fr",
     "period_fr",
+    "record_period_fr",
 ]
 
 DEFAULT_SECURITY_MEASURES = (
@@ -296,9 +299,22 @@ _ACTION_FR = {
 }
 
 
-def period_fr(purpose: Purpose) -> str:
-    """A retention rule in plain French: "3 ans à compter de ..., puis effacement"."""
-    p = purpose.retention.period
+_RECORD_ANCHOR_FR = {
+    "record-date": "à compter de sa date",
+    "financial-year-end": "à compter de la clôture de l'exercice",
+}
+
+
+def record_period_fr(kind: RecordKind) -> str:
+    """A record kind's retention in plain French ("10 ans à compter de la clôture ...")."""
+    text = _duration_fr(kind.retention.period)
+    text += " " + _RECORD_ANCHOR_FR[kind.retention.anchor.value] + ", puis effacement"
+    if kind.retention.legal_reference:
+        text += f" ({kind.retention.legal_reference})"
+    return text
+
+
+def _duration_fr(p: relativedelta) -> str:
     parts = []
     if p.years:
         parts.append(f"{p.years} an{'s' if p.years > 1 else ''}")
@@ -306,9 +322,13 @@ def period_fr(purpose: Purpose) -> str:
         parts.append(f"{p.months} mois")
     if p.days:
         parts.append(f"{p.days} jour{'s' if p.days > 1 else ''}")
-    if not parts:
-        parts.append(format_period(p))
-    text = " et ".join(parts) + " " + _ANCHOR_FR[purpose.retention.anchor.value]
+    return " et ".join(parts) if parts else format_period(p)
+
+
+def period_fr(purpose: Purpose) -> str:
+    """A retention rule in plain French: "3 ans à compter de ..., puis effacement"."""
+    text = _duration_fr(purpose.retention.period)
+    text += " " + _ANCHOR_FR[purpose.retention.anchor.value]
     text += ", " + _ACTION_FR[purpose.retention.action.value]
     if purpose.retention.legal_reference:
         text += f" ({purpose.retention.legal_reference})"
@@ -330,7 +350,10 @@ def build_register(
     updated_at = check_aware(updated_at, "build_register(updated_at)")
     issues: list[RegisterIssue] = []
     controller = _controller_block(decl, issues)  # 30(1)(a)
-    activities = [_activity(p, security_measures, issues) for p in decl.purposes]
+    activities = [
+        _activity(p, security_measures, issues, [k for k in decl.records if p.id in k.purposes])
+        for p in decl.purposes
+    ]
     return Register(tuple(controller), updated_at, tuple(activities), tuple(issues))
 
 
@@ -363,9 +386,13 @@ def _controller_block(decl: Declarations, issues: list[RegisterIssue]) -> list[t
 
 
 def _activity(
-    p: Purpose, security_measures: Sequence[str], issues: list[RegisterIssue]
+    p: Purpose,
+    security_measures: Sequence[str],
+    issues: list[RegisterIssue],
+    kinds: Sequence[RecordKind] = (),
 ) -> Activity:
-    """One processing activity: Art. 30(1)(b)-(g) for one purpose."""
+    """One processing activity: Art. 30(1)(b)-(g) for one purpose (and the records kept
+    for it, each kind with its own retention)."""
     if not p.description.strip():
         issues.append(
             RegisterIssue(IssueLevel.ERROR, "30(1)(b)", p.id, "la finalité n'est pas décrite")
@@ -377,10 +404,10 @@ def _activity(
             )
         )
     by_group: dict[CnilGroup, list[str]] = {}
-    for f in p.fields:
-        by_group.setdefault(f.category.group, []).append(
-            category_fr(f.category.key, f.category.label)
-        )
+    for f in (*p.fields, *(f for k in kinds for f in k.fields)):
+        label = category_fr(f.category.key, f.category.label)
+        if label not in by_group.get(f.category.group, []):
+            by_group.setdefault(f.category.group, []).append(label)
     groups = {_GROUP_LABELS[g]: by_group[g] for g in CnilGroup if g in by_group}
     third, transfers = _transfers(p, issues)
     if not security_measures:
@@ -396,11 +423,15 @@ def _activity(
         legal_basis=_BASIS_FR[p.basis.value],
         subject_categories=tuple(sorted(p.subject_categories)),
         data_categories=tuple((g, tuple(c)) for g, c in groups.items()),
-        sensitive_data=any(f.category.sensitive for f in p.fields),
+        sensitive_data=any(
+            f.category.sensitive for f in (*p.fields, *(f for k in kinds for f in k.fields))
+        ),
         recipients=tuple(_recipient_text(r) for r in p.recipients),
         third_countries=tuple(third),
         transfers=tuple(transfers),
-        retention=period_fr(p),
+        retention=" ; ".join(
+            [period_fr(p), *(f"{k.label} : {record_period_fr(k)}" for k in kinds)]
+        ),
         security_measures=tuple(security_measures),
     )
 

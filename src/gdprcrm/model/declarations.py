@@ -165,6 +165,10 @@ class Declarations:
         except (KeyError, TypeError):
             raise UnknownRecordKind(f"unknown record kind {kind_id!r}") from None
 
+    def find_record_kind(self, kind_id: str) -> RecordKind | None:
+        """The declared record kind with this id, or None (no error: for pure look-ups)."""
+        return self._kinds_by_id.get(kind_id)
+
     def purpose(self, purpose_id: str) -> Purpose:
         try:
             return self._purposes_by_id[purpose_id]

@@ -153,6 +153,12 @@ class RecordKind:
     fields: tuple[FieldSpec, ...] = attrs.field(converter=as_tuple, validator=_kind_fields)
     retention: RecordRetention = attrs.field(validator=instance_of(RecordRetention))
     description: str | None = attrs.field(default=None, validator=optional_text)
+    name: str | None = attrs.field(default=None, validator=optional_text)
+    """How documents name the kind ("Factures"); its id when not given."""
+
+    @property
+    def label(self) -> str:
+        return self.name or self.id
 
     @property
     def field_names(self) -> frozenset[str]:

@@ -9,6 +9,8 @@ stored field whether it is erased now or held under an Art. 17(3) exception:
 * 17(3)(e) - a restriction for the establishment, exercise or defence of legal claims
   (Art. 18(1)(c)) is in force: every field is held until it is lifted.
 
+Records (orders, invoices, ...) are planned one by one the same way
+(:func:`gdprcrm.policy.records.plan_records`): each is held by its own legal period.
 Everything else is erased at once. When nothing is held, the subject's key is shredded.
 """
 
@@ -20,7 +22,8 @@ from datetime import datetime
 
 import attrs
 
-from gdprcrm.model import Declarations, RestrictionGround
+from gdprcrm.model import Declarations, Record, RestrictionGround
+from gdprcrm.policy.records import RecordPlan, plan_records
 from gdprcrm.policy.retention import retention_due
 from gdprcrm.policy.state import SubjectState
 
@@ -51,6 +54,7 @@ class FieldPlan:
 @attrs.frozen
 class ErasurePlan:
     fields: tuple[FieldPlan, ...]
+    records: tuple[RecordPlan, ...] = ()
 
     @property
     def held(self) -> tuple[FieldPlan, ...]:
@@ -61,21 +65,44 @@ class ErasurePlan:
         return tuple(f.field for f in self.fields if f.erased)
 
     @property
+    def held_records(self) -> tuple[RecordPlan, ...]:
+        return tuple(r for r in self.records if not r.erased)
+
+    @property
+    def erased_records(self) -> tuple[RecordPlan, ...]:
+        return tuple(r for r in self.records if r.erased)
+
+    @property
     def complete(self) -> bool:
         """Nothing is held: the key can be shredded now."""
-        return not self.held
+        return not self.held and not self.held_records
+
+    @property
+    def next_release(self) -> datetime | None:
+        """When the first dated hold ends: the erasure resumes then, to erase what that
+        hold kept (each value and record goes when its own hold ends); None if no hold
+        is dated (a restriction for legal claims: resumed when it is lifted)."""
+        dates = [f.until for f in self.held if f.until is not None]
+        dates += [r.until for r in self.held_records if r.until is not None]
+        return min(dates) if dates else None
 
     @property
     def hold_until(self) -> datetime | None:
         """When the last dated hold ends (None if none is dated)."""
         dates = [f.until for f in self.held if f.until is not None]
+        dates += [r.until for r in self.held_records if r.until is not None]
         return max(dates) if dates else None
 
 
 def erasure_plan(
-    state: SubjectState, declarations: Declarations, stored: Iterable[str], at: datetime
+    state: SubjectState,
+    declarations: Declarations,
+    stored: Iterable[str],
+    at: datetime,
+    records: Iterable[Record] = (),
 ) -> ErasurePlan:
-    """Plan the erasure of the fields named in ``stored`` at instant ``at``."""
+    """Plan the erasure of the fields named in ``stored``, and of ``records``, at
+    instant ``at``."""
     claims = any(
         r.ground is RestrictionGround.NEEDED_FOR_LEGAL_CLAIMS and r.in_force(at)
         for r in state.restrictions
@@ -108,4 +135,4 @@ def erasure_plan(
             plans.append(holds[name])
         else:
             plans.append(FieldPlan(name))
-    return ErasurePlan(tuple(plans))
+    return ErasurePlan(tuple(plans), plan_records(declarations, records, at, claims=claims))

@@ -64,6 +64,7 @@ from gdprcrm.service import (
 )
 from gdprcrm.service.erasure import ErasureOutcome
 from gdprcrm.service.kernel import Kernel
+from gdprcrm.service.records import RecordOperations
 from gdprcrm.service.restores import Reconciliation
 from gdprcrm.service.retention import SweepResult
 from gdprcrm.storage.protocols import Storage
@@ -73,7 +74,7 @@ from gdprcrm.vault import CertificateSigner, Kek, KekSource, KeyVault
 __all__ = ["Controller"]
 
 
-class Controller:
+class Controller(RecordOperations):
     """The facade host applications call. Thread-safe as far as its storage is."""
 
     def __init__(

@@ -30,6 +30,7 @@ from gdprcrm.model import (
 )
 from gdprcrm.policy import ErasurePlan, erasure_plan
 from gdprcrm.service.kernel import BIRTH_DATE_FIELD, Kernel
+from gdprcrm.service.records import erase_records
 from gdprcrm.storage.protocols import UnitOfWork
 from gdprcrm.vault import ErasureCertificate, Tombstone
 
@@ -65,7 +66,8 @@ def _plan(
     """The one plan of an erasure at ``now``, and the recipients Art. 19 says to tell."""
     state = k.load_state(uow, subject)
     stored = [f.name for f in uow.subjects.fields(subject.id)]
-    plan = erasure_plan(state, k.declarations, stored, now)
+    records = uow.records.for_subject(subject.id)
+    plan = erasure_plan(state, k.declarations, stored, now, records)
     return plan, k.declarations.recipients_of(subject.purposes)
 
 
@@ -101,7 +103,12 @@ def _start(k: Kernel, uow: UnitOfWork, subject: Subject, now: datetime) -> None:
         "erasure.started",
         subject.id,
         at=now,
-        details={"erased": len(plan.erased), "held": len(plan.held)},
+        details={
+            "erased": len(plan.erased),
+            "held": len(plan.held),
+            "records": len(plan.records),
+            "records_held": len(plan.held_records),
+        },
     )
 
 
@@ -140,6 +147,10 @@ def _delete(
     stay, for their hold's purpose only, until the hold ends."""
     uow.subjects.delete_fields(subject.id, [*plan.erased, BIRTH_DATE_FIELD])
     uow.subjects.delete_index(subject.id)
+    if plan.erased_records:  # each record's key scope destroyed: no backup can read it
+        gone = {r.record_id for r in plan.erased_records}
+        doomed = [r for r in uow.records.for_subject(subject.id) if r.id in gone]
+        erase_records(k, uow, subject.id, doomed, now, "erasure.records-erased")
     uow.interactions.delete_for_subject(subject.id)  # the key survives: what was said goes
     uow.retention.clear(subject.id)
     held = frozenset(f.purpose_id for f in plan.held if f.purpose_id)
@@ -152,7 +163,12 @@ def _delete(
         "erasure.data-deleted",
         subject.id,
         at=now,
-        details={"fields": len(plan.erased), "held": len(plan.held)},
+        details={
+            "fields": len(plan.erased),
+            "held": len(plan.held),
+            "records": len(plan.erased_records),
+            "records_held": len(plan.held_records),
+        },
     )
 
 
@@ -187,6 +203,7 @@ def mark_erased(uow: UnitOfWork, subject: Subject) -> None:
     status; its values, index entries, schedule and erasure record go."""
     uow.subjects.delete_fields(subject.id)
     uow.subjects.delete_index(subject.id)
+    uow.records.delete_for_subject(subject.id)  # unreadable already: the subject's key went
     uow.retention.clear(subject.id)
     uow.erasures.remove(subject.id)
     uow.subjects.update(

@@ -9,7 +9,8 @@ the erasure. On opening, :func:`reconcile` compares them:
   erasure and holds the subject's keys again; they are destroyed (replayed tombstone);
 * a tombstone only in the key store: the data store was restored from before that
   erasure and holds the subject again; it is erased again (its ciphertexts could not
-  be read anyway), and the data store gets its copy of the tombstone.
+  be read anyway), and the data store gets its copy of the tombstone. A tombstone may
+  also name a record's key scope: the restored record row is deleted again.
 
 Both are audited (Art. 5(2)); an operator who restores a backup need do nothing else.
 """
@@ -18,7 +19,7 @@ from __future__ import annotations
 
 import attrs
 
-from gdprcrm.model import SubjectStatus
+from gdprcrm.model import RecordId, SubjectStatus
 from gdprcrm.service.erasure import mark_erased
 from gdprcrm.service.kernel import Kernel
 from gdprcrm.vault import Tombstone
@@ -33,7 +34,7 @@ class Reconciliation:
     keys_destroyed: int = 0
     """Subjects whose keys a restored key store had brought back, destroyed again."""
     subjects_erased: int = 0
-    """Subjects a restored data store had brought back, erased again."""
+    """Subjects (and records) a restored data store had brought back, erased again."""
     tombstones_copied: int = 0
     """Key-store tombstones copied into the data store."""
 
@@ -88,6 +89,18 @@ def _erase_again(k: Kernel, stone: Tombstone) -> bool:
                 at=now,
                 details={"reason": "restored-data-store", "keys": len(stone.destroyed)},
             )
+        elif subject is None:  # the tombstone of a record's key scope
+            record = uow.records.find(RecordId(stone.subject_id.value))
+            back = record is not None
+            if record is not None:
+                uow.records.delete(record.id)
+                k.audit(
+                    uow,
+                    "record.erased-again",
+                    record.subject_id,
+                    at=now,
+                    details={"reason": "restored-data-store", "record": str(record.id)},
+                )
         uow.tombstones.add(stone)
         uow.commit()
     return back

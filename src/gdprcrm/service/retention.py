@@ -9,6 +9,7 @@ import attrs
 
 from gdprcrm.model import (
     NotificationEvent,
+    RecordId,
     RetentionAction,
     RetentionDue,
     SubjectId,
@@ -19,6 +20,7 @@ from gdprcrm.policy.collection import suppression_cutoff
 from gdprcrm.policy.retention import expiring_fields, frozen_by_request
 from gdprcrm.service import erasure
 from gdprcrm.service.kernel import Kernel
+from gdprcrm.service.records import erase_records
 
 __all__ = ["SweepResult", "end_relationship", "purge_suppressions", "sweep"]
 
@@ -40,6 +42,8 @@ class SweepResult:
     the next sweep after the answer applies them."""
     suppressions_purged: int = 0
     """Suppression entries older than the declared ``suppression_years`` (Art. 21(3))."""
+    records_erased: int = 0
+    """Records whose own retention ended: deleted, their key scopes destroyed."""
 
 
 def end_relationship(k: Kernel, subject_id: SubjectId, at: datetime | None) -> None:
@@ -76,8 +80,11 @@ def sweep(
             finished_subjects.append(entry.subject_id)
         if progress is not None:
             progress(done, total)
-    if counts["erased"]:
-        k.storage.purge()  # the expired fields leave no copy in the store's files
+    erased_records, deferred_records = _expire_records(k, now)
+    counts["records_erased"] += erased_records
+    counts["deferred"] += deferred_records
+    if counts["erased"] or erased_records:
+        k.storage.purge()  # the expired values leave no copy in the store's files
     for subject_id in finished_subjects:  # no purpose left: erase the person (Art. 17)
         if erasure.erase(k, subject_id, dry_run=False, at=now).completed:
             counts["erasures_completed"] += 1
@@ -138,6 +145,41 @@ def _expire(k: Kernel, entry: RetentionDue, now: datetime) -> tuple[str, bool]:
         )
         uow.commit()
     return kind, not remaining
+
+
+def _expire_records(k: Kernel, now: datetime) -> tuple[int, int]:
+    """Art. 5(1)(e): every record whose own period ran out is deleted and its key scope
+    destroyed, one unit and one certificate per subject; a subject with an open access
+    or portability request waits for the answer. Returns (erased, deferred subjects)."""
+    with k.storage.unit_of_work(read_only=True) as uow:
+        due = uow.records.due_before(now, limit=10_000_000)
+    by_subject: dict[SubjectId, set[RecordId]] = {}
+    for record in due:
+        by_subject.setdefault(record.subject_id, set()).add(record.id)
+    erased = deferred = 0
+    for subject_id, ids in by_subject.items():
+        with k.storage.unit_of_work() as uow:
+            uow.subjects.get_for_update(subject_id)
+            if frozen_by_request(uow.requests.for_subject(subject_id)):
+                k.audit(
+                    uow,
+                    "retention.deferred",
+                    subject_id,
+                    at=now,
+                    details={"reason": "open-request", "records": len(ids)},
+                )
+                uow.commit()
+                deferred += 1
+                continue
+            # Read again under the subject's lock: a record may have moved meanwhile.
+            doomed = [
+                r for r in uow.records.for_subject(subject_id) if r.id in ids and r.due_at <= now
+            ]
+            if doomed:
+                erase_records(k, uow, subject_id, doomed, now, "retention.records-erased")
+                erased += len(doomed)
+            uow.commit()
+    return erased, deferred
 
 
 def purge_suppressions(

@@ -26,6 +26,7 @@ from gdprcrm.policy.collection import check_values
 from gdprcrm.policy.rights import check_objection
 from gdprcrm.service import erasure
 from gdprcrm.service.kernel import Kernel
+from gdprcrm.service.records import RecordView, open_record
 
 __all__ = [
     "EXPORT_FORMATS",
@@ -56,6 +57,7 @@ def access_report(k: Kernel, subject_id: SubjectId, at: datetime | None) -> dict
         logged = InteractionLog(k.vault).read(uow, subject_id)
         requests = uow.requests.for_subject(subject_id)
         stored = k.decrypted(uow, subject_id, include_birth_date=True)
+        records = [open_record(k, r) for r in uow.records.for_subject(subject_id)]
     interactions = [
         {
             "at": i.interaction.at.isoformat(),
@@ -68,8 +70,28 @@ def access_report(k: Kernel, subject_id: SubjectId, at: datetime | None) -> dict
         for i in logged
     ]
     return render_access_report(
-        state, stored, k.declarations, now, interactions=interactions, requests=requests
+        state,
+        stored,
+        k.declarations,
+        now,
+        interactions=interactions,
+        requests=requests,
+        records=[_reported(k, r) for r in records],
     )
+
+
+def _reported(k: Kernel, view: RecordView) -> dict[str, Any]:
+    """One record in the access report: its data, retention and hold (Art. 15(1)(d))."""
+    kind = k.declarations.find_record_kind(view.kind)
+    return {
+        "id": str(view.id),
+        "kind": view.kind,
+        "dated": view.dated.isoformat(),
+        "kept_until": view.due_at.isoformat(),
+        "legal_reference": None if kind is None else kind.retention.legal_reference,
+        "readable": view.readable,
+        "values": dict(sorted(view.values.items())),
+    }
 
 
 def export(k: Kernel, subject_id: SubjectId, fmt: str, at: datetime | None) -> str:
@@ -79,13 +101,24 @@ def export(k: Kernel, subject_id: SubjectId, fmt: str, at: datetime | None) -> s
         raise InvalidInput("export(fmt): 'json' or 'csv'")
     with k.storage.unit_of_work() as uow:
         subject = uow.subjects.get(subject_id)
-        document = portability_export(subject, k.decrypted(uow, subject_id), k.declarations, now)
+        views = [open_record(k, r) for r in uow.records.for_subject(subject_id)]
+        document = portability_export(
+            subject,
+            k.decrypted(uow, subject_id),
+            k.declarations,
+            now,
+            [(str(v.id), v.kind, v.dated, v.values) for v in views if v.readable],
+        )
         k.audit(
             uow,
             "export.made",
             subject_id,
             at=now,
-            details={"fields": len(document["data"]), "format": fmt},
+            details={
+                "fields": len(document["data"]),
+                "records": len(document.get("records", ())),
+                "format": fmt,
+            },
         )
         uow.commit()
     if fmt == "csv":

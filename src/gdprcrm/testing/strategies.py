@@ -59,6 +59,13 @@ from gdprcrm.model import (
 )
 from gdprcrm.policy import SubjectState
 from gdprcrm.testing._base_strategies import FIELD_NAMES, instants, purpose_ids, subject_ids
+from gdprcrm.testing._dated_record_strategies import (
+    financial_year_ends,
+    record_ids,
+    record_kinds,
+    record_retentions,
+    stored_records,
+)
 from gdprcrm.testing._record_strategies import (
     adequacies,
     age_attestations,
@@ -104,6 +111,7 @@ __all__ = [
     "data_sources",
     "declarations",
     "field_specs",
+    "financial_year_ends",
     "instants",
     "interactions",
     "member_states",
@@ -115,11 +123,15 @@ __all__ = [
     "purposes",
     "recipient_notifications",
     "recipients",
+    "record_ids",
+    "record_kinds",
+    "record_retentions",
     "requests",
     "restrictions",
     "retention_dues",
     "retention_rules",
     "right_rules",
+    "stored_records",
     "subject_ids",
     "subject_states",
     "subjects",
@@ -474,6 +486,7 @@ STRATEGIES_BY_TYPE: dict[str, Any] = {
     "DataSubjectRequest": requests,
     "Declarations": declarations,
     "FieldSpec": field_specs,
+    "FinancialYearEnd": financial_year_ends,
     "Interaction": interactions,
     "NoticeVersion": lambda: declarations().flatmap(notice_versions),
     "Objection": lambda: subject_ids().flatmap(lambda sid: objections(sid, ["profiling"])),
@@ -482,6 +495,10 @@ STRATEGIES_BY_TYPE: dict[str, Any] = {
     "Purpose": purposes,
     "Recipient": recipients,
     "RecipientNotification": recipient_notifications,
+    "Record": stored_records,
+    "RecordId": record_ids,
+    "RecordKind": record_kinds,
+    "RecordRetention": record_retentions,
     "Restriction": lambda: subject_ids().flatmap(restrictions),
     "RetentionDue": retention_dues,
     "RetentionRule": retention_rules,
