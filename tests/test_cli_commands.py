@@ -121,7 +121,9 @@ def test_a_whole_life_cycle(cli: Cli, tmp_path: Path) -> None:
     )
     assert "notify_by" in breach
     assert len(cli.json("breach", "list")["breaches"]) == 1
-    assert cli.json("key", "rotate", "--new-kek", str(tmp_path / "new.kek"))["rewrapped"] == 1
+    # Left to rewrap: the subject's key and the scopes of its two held value groups
+    # (name, invoices); the scopes of the erased e-mail and birth date were destroyed.
+    assert cli.json("key", "rotate", "--new-kek", str(tmp_path / "new.kek"))["rewrapped"] == 3
     assert cli.json("audit", "verify")["ok"] is True  # the folder opens with the new KEK
     assert not (tmp_path / "new.kek").exists()
 

@@ -15,6 +15,7 @@ import attrs
 
 from gdprcrm.errors import SubjectErased
 from gdprcrm.model import Direction, Interaction, InteractionKind, SubjectId
+from gdprcrm.policy.scopes import interactions_scope
 from gdprcrm.storage.protocols import UnitOfWork
 from gdprcrm.vault import KeyVault
 
@@ -53,12 +54,15 @@ class InteractionLog:
         channel: str,
         content: str | None = None,
     ) -> Interaction:
-        """Add an interaction; ``content`` is encrypted under the subject's key."""
+        """Add an interaction; ``content`` is encrypted in the subject's interactions key
+        scope (destroyed by the first step of an erasure, whatever else is held)."""
         interaction_id = uuid.uuid4()
         sealed = (
             None
             if content is None
-            else self._vault.encrypt(subject_id, _FIELD, content, context=interaction_id)
+            else self._vault.encrypt_scoped(
+                subject_id, interactions_scope(subject_id), _FIELD, content, interaction_id
+            )
         )
         interaction = Interaction(
             subject_id,
@@ -86,7 +90,7 @@ class InteractionLog:
                 continue
             try:
                 text = self._vault.decrypt(subject_id, _FIELD, item.content, context=item.id)
-            except SubjectErased:
+            except SubjectErased:  # the subject's key, or the interactions scope
                 out.append(LoggedInteraction(item, ERASED_PLACEHOLDER, erased=True))
                 continue
             out.append(LoggedInteraction(item, str(text)))

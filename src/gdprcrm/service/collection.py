@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import uuid
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 
@@ -76,7 +77,10 @@ def add_subject(
     try:
         fields, index = k.seal(sid, values, now)
         if birth_date is not None:
-            encrypted = k.vault.encrypt(sid, BIRTH_DATE_FIELD, birth_date.isoformat())
+            # Its own key scope: it goes at the first step of any erasure (Art. 17).
+            encrypted = k.vault.encrypt_scoped(
+                sid, uuid.uuid4(), BIRTH_DATE_FIELD, birth_date.isoformat()
+            )
             fields.append(PersonalField(sid, BIRTH_DATE_FIELD, encrypted, now))
         with k.storage.unit_of_work() as uow:
             if suppressed:  # again, in the writing unit: an objection may have just landed
@@ -145,7 +149,7 @@ def update_values(
         index = k.blind_indexes(subject_id, values)
         if suppression_applies(k.declarations, subject.purposes):
             _check_suppressions(uow, index)
-        fields, index = k.seal(subject_id, values, now)
+        fields, index = k.seal(subject_id, values, now, uow.subjects.fields(subject_id))
         uow.subjects.put_fields(fields)
         uow.subjects.put_index(index)
         k.audit(uow, "subject.updated", subject_id, at=now, details={"fields": len(values)})
@@ -176,7 +180,7 @@ def add_purposes(
             known = [BlindIndexEntry(subject_id, "stored", kind, d) for kind, d in stored]
             _check_suppressions(uow, [*index, *known])
         if given:
-            fields, index = k.seal(subject_id, given, now)
+            fields, index = k.seal(subject_id, given, now, uow.subjects.fields(subject_id))
             uow.subjects.put_fields(fields)
             uow.subjects.put_index(index)
         subject = attrs.evolve(subject, purposes=every)

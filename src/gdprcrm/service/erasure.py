@@ -29,10 +29,11 @@ from gdprcrm.model import (
     SubjectStatus,
 )
 from gdprcrm.policy import ErasurePlan, erasure_plan
+from gdprcrm.policy.scopes import interactions_scope
 from gdprcrm.service.kernel import BIRTH_DATE_FIELD, Kernel
 from gdprcrm.service.records import erase_records
 from gdprcrm.storage.protocols import UnitOfWork
-from gdprcrm.vault import ErasureCertificate, Tombstone
+from gdprcrm.vault import ErasureCertificate, Tombstone, hazmat
 
 __all__ = [
     "ErasureOutcome",
@@ -145,19 +146,28 @@ def _delete(
 ) -> None:
     """Step 2: delete what is not held, and what indexes or describes it; the held data
     stay, for their hold's purpose only, until the hold ends."""
-    uow.subjects.delete_fields(subject.id, [*plan.erased, BIRTH_DATE_FIELD])
+    # The erased values' key scopes go too (and the interactions'): no copy of them in
+    # any backup can be read, while the held values stay readable until their hold ends.
+    certificate = k.forget_values(
+        uow,
+        subject.id,
+        [*plan.erased, BIRTH_DATE_FIELD],
+        now,
+        extra_scopes=[interactions_scope(subject.id)] if _has_contents(uow, subject.id) else [],
+    )
     uow.subjects.delete_index(subject.id)
     if plan.erased_records:  # each record's key scope destroyed: no backup can read it
         gone = {r.record_id for r in plan.erased_records}
         doomed = [r for r in uow.records.for_subject(subject.id) if r.id in gone]
         erase_records(k, uow, subject.id, doomed, now, "erasure.records-erased")
-    uow.interactions.delete_for_subject(subject.id)  # the key survives: what was said goes
+    uow.interactions.delete_for_subject(subject.id)  # what was said goes
     uow.retention.clear(subject.id)
     held = frozenset(f.purpose_id for f in plan.held if f.purpose_id)
     uow.subjects.update(
         attrs.evolve(subject, purposes=held, birth_date=None, attested_age=None, source=None)
     )
-    uow.erasures.update(attrs.evolve(pending, step=ErasureStep.HELD, resume_at=plan.hold_until))
+    # Resumed when the first hold ends: each value and record goes at its own hold's end.
+    uow.erasures.update(attrs.evolve(pending, step=ErasureStep.HELD, resume_at=plan.next_release))
     k.audit(
         uow,
         "erasure.data-deleted",
@@ -168,7 +178,16 @@ def _delete(
             "held": len(plan.held),
             "records": len(plan.erased_records),
             "records_held": len(plan.held_records),
+            "certificate": None if certificate is None else str(certificate.certificate_id),
         },
+    )
+
+
+def _has_contents(uow: UnitOfWork, subject_id: SubjectId) -> bool:
+    """Whether an interaction content was sealed in the interactions scope."""
+    return any(
+        i.content is not None and i.content[:1] == bytes((hazmat.FORMAT_V2,))
+        for i in uow.interactions.for_subject(subject_id)
     )
 
 

@@ -7,6 +7,7 @@ entry) inside the unit of work the operation opened. Helpers never commit.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 
@@ -32,8 +33,9 @@ from gdprcrm.model import (
 from gdprcrm.model._checks import check_aware
 from gdprcrm.policy import SubjectState
 from gdprcrm.policy.retention import anchors_of, schedule_for
+from gdprcrm.policy.scopes import value_group
 from gdprcrm.storage.protocols import Storage, UnitOfWork
-from gdprcrm.vault import KeyVault
+from gdprcrm.vault import ErasureCertificate, KeyVault
 
 __all__ = ["BIRTH_DATE_FIELD", "Kernel"]
 
@@ -170,16 +172,94 @@ class Kernel:
         ]
 
     def seal(
-        self, subject_id: SubjectId, values: Mapping[str, str], now: datetime
+        self,
+        subject_id: SubjectId,
+        values: Mapping[str, str],
+        now: datetime,
+        stored: Iterable[PersonalField] = (),
     ) -> tuple[list[PersonalField], list[BlindIndexEntry]]:
-        """The values encrypted under the subject's key, and the lookup keys' blind index
-        (computed first: bad values are refused before any key exists)."""
+        """The values encrypted, each in the key scope of its fate group (the scope the
+        subject's ``stored`` values of that group already use, or a new one), and the
+        lookup keys' blind index (computed first: bad values are refused before any key
+        exists)."""
         index = self.blind_indexes(subject_id, values)
+        scopes = self.scopes_by_group(stored)
         fields = [
-            PersonalField(subject_id, name, self.vault.encrypt(subject_id, name, value), now)
+            PersonalField(
+                subject_id,
+                name,
+                self.vault.encrypt_scoped(subject_id, self._scope(scopes, name), name, value),
+                now,
+            )
             for name, value in sorted(values.items())
         ]
         return fields, index
+
+    def scopes_by_group(self, stored: Iterable[PersonalField]) -> dict[str, uuid.UUID]:
+        """The key scope each fate group of the stored values uses (read from the
+        envelopes' headers: no key needed)."""
+        out: dict[str, uuid.UUID] = {}
+        for f in stored:
+            scope = self._scope_of(f.ciphertext)
+            if scope is not None:
+                out.setdefault(value_group(self.declarations, f.name), scope)
+        return out
+
+    def _scope(self, scopes: dict[str, uuid.UUID], name: str) -> uuid.UUID:
+        return scopes.setdefault(value_group(self.declarations, name), uuid.uuid4())
+
+    def _scope_of(self, ciphertext: bytes) -> uuid.UUID | None:
+        try:
+            return self.vault.scope_of(ciphertext)
+        except DecryptionError:  # a damaged header: the row goes, no key to find
+            return None
+
+    def forget_values(
+        self,
+        uow: UnitOfWork,
+        subject_id: SubjectId,
+        names: Iterable[str],
+        now: datetime,
+        *,
+        extra_scopes: Iterable[uuid.UUID] = (),
+    ) -> ErasureCertificate | None:
+        """Art. 17, 5(1)(e): delete the named values and destroy their key scopes, so no
+        copy of them anywhere can be read; the subject's other values stay readable (a
+        kept value sharing a doomed scope, after declarations changed, is first moved to
+        a scope of its own). The tombstones go to the data store in ``uow``. Returns the
+        certificate, or None when no scope had to be destroyed (values from before key
+        scopes, under the subject's own key, go with it)."""
+        chosen = frozenset(names)
+        stored = uow.subjects.fields(subject_id)
+        doomed = {s for f in stored if f.name in chosen and (s := self._scope_of(f.ciphertext))}
+        doomed.update(extra_scopes)
+        kept = [f for f in stored if f.name not in chosen]
+        moved = [f for f in kept if self._scope_of(f.ciphertext) in doomed]
+        if moved:
+            self._rescope(uow, subject_id, moved, now)
+        uow.subjects.delete_fields(subject_id, chosen)
+        if not doomed:
+            return None
+        certificate, stones = self.vault.shred_scopes(subject_id, doomed)
+        for stone in stones:
+            uow.tombstones.add(stone)
+        return certificate
+
+    def _rescope(
+        self, uow: UnitOfWork, subject_id: SubjectId, fields: list[PersonalField], now: datetime
+    ) -> None:
+        """Re-encrypt kept values into fresh scopes of their groups."""
+        scopes: dict[str, uuid.UUID] = {}
+        moved = []
+        for f in fields:
+            try:
+                value = self.vault.decrypt(subject_id, f.name, f.ciphertext)
+            except DecryptionError:
+                continue  # unreadable already: nothing to keep
+            scope = self._scope(scopes, f.name)
+            envelope = self.vault.encrypt_scoped(subject_id, scope, f.name, value)
+            moved.append(PersonalField(subject_id, f.name, envelope, now))
+        uow.subjects.put_fields(moved)
 
     def index_entries(
         self, uow: UnitOfWork, subject_id: SubjectId

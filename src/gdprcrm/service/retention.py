@@ -127,7 +127,8 @@ def _expire(k: Kernel, entry: RetentionDue, now: datetime) -> tuple[str, bool]:
             uow.commit()
             return "flagged", False
         doomed = expiring_fields(k.declarations, subject.purposes, purpose.id)
-        uow.subjects.delete_fields(subject.id, doomed)
+        # Their key scopes go too: no copy of the expired values can be read anywhere.
+        certificate = k.forget_values(uow, subject.id, doomed, now)
         if doomed:  # Art. 19 with 17(1)(a): the purpose's recipients erase their copies
             recipients = k.declarations.recipients_of([purpose.id])
             k.notify(uow, subject.id, recipients, NotificationEvent.ERASURE, now)
@@ -141,7 +142,10 @@ def _expire(k: Kernel, entry: RetentionDue, now: datetime) -> tuple[str, bool]:
             subject.id,
             purpose.id,
             at=now,
-            details={"fields": len(doomed)},
+            details={
+                "fields": len(doomed),
+                "certificate": None if certificate is None else str(certificate.certificate_id),
+            },
         )
         uow.commit()
     return kind, not remaining

@@ -134,7 +134,7 @@ def rectify(
     with k.storage.unit_of_work() as uow:
         subject = k.active(uow, subject_id)
         check_values(k.declarations, new_values, subject.purposes)
-        fields, index = k.seal(subject_id, new_values, now)
+        fields, index = k.seal(subject_id, new_values, now, uow.subjects.fields(subject_id))
         uow.subjects.put_fields(fields)
         uow.subjects.put_index(index)
         recipients = k.declarations.recipients_of(subject.purposes, fields=new_values.keys())
