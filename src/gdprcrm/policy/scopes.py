@@ -17,7 +17,9 @@ import uuid
 
 from gdprcrm.model import Declarations, SubjectId
 
-__all__ = ["interactions_scope", "value_group"]
+__all__ = ["erasure_marker", "interactions_scope", "marked_subject", "value_group"]
+
+_MARKER_MASK = hashlib.sha256(b"gdprcrm erasure marker").digest()[:16]
 
 
 def value_group(declarations: Declarations, field: str) -> str:
@@ -33,3 +35,21 @@ def interactions_scope(subject_id: SubjectId) -> uuid.UUID:
     destroyed by the subject's erasure, after which nothing new is recorded)."""
     digest = hashlib.sha256(b"gdprcrm scope: interactions\x00" + subject_id.bytes).digest()
     return uuid.UUID(bytes=digest[:16])
+
+
+def erasure_marker(subject_id: SubjectId) -> uuid.UUID:
+    """A key scope that holds no key: destroying it leaves a tombstone in the key store
+    saying "this subject's erasure started", which survives a restore of the data store
+    from before that erasure (:func:`gdprcrm.service.restores.reconcile` resumes it).
+    Derived reversibly from the subject id, so a tombstone names its subject."""
+    return uuid.UUID(
+        bytes=bytes(a ^ b for a, b in zip(subject_id.bytes, _MARKER_MASK, strict=True))
+    )
+
+
+def marked_subject(scope: uuid.UUID) -> SubjectId:
+    """The subject whose :func:`erasure_marker` ``scope`` would be (any scope maps to
+    some id; the caller checks that the subject exists)."""
+    return SubjectId(
+        uuid.UUID(bytes=bytes(a ^ b for a, b in zip(scope.bytes, _MARKER_MASK, strict=True)))
+    )

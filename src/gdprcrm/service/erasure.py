@@ -29,7 +29,7 @@ from gdprcrm.model import (
     SubjectStatus,
 )
 from gdprcrm.policy import ErasurePlan, erasure_plan
-from gdprcrm.policy.scopes import interactions_scope
+from gdprcrm.policy.scopes import erasure_marker, interactions_scope
 from gdprcrm.service.kernel import BIRTH_DATE_FIELD, Kernel
 from gdprcrm.service.records import erase_records
 from gdprcrm.storage.protocols import UnitOfWork
@@ -153,7 +153,10 @@ def _delete(
         subject.id,
         [*plan.erased, BIRTH_DATE_FIELD],
         now,
-        extra_scopes=[interactions_scope(subject.id)] if _has_contents(uow, subject.id) else [],
+        extra_scopes=[
+            erasure_marker(subject.id),  # the key store's own record of this erasure
+            *([interactions_scope(subject.id)] if _has_contents(uow, subject.id) else []),
+        ],
     )
     uow.subjects.delete_index(subject.id)
     if plan.erased_records:  # each record's key scope destroyed: no backup can read it

@@ -10,7 +10,9 @@ the erasure. On opening, :func:`reconcile` compares them:
 * a tombstone only in the key store: the data store was restored from before that
   erasure and holds the subject again; it is erased again (its ciphertexts could not
   be read anyway), and the data store gets its copy of the tombstone. A tombstone may
-  also name a record's key scope: the restored record row is deleted again.
+  also name a record's key scope: the restored record row is deleted again; or the
+  marker of an erasure that was still holding data (legal holds): the subject, active
+  again in the restored store, has its erasure started again (its holds re-planned).
 
 Both are audited (Art. 5(2)); an operator who restores a backup need do nothing else.
 """
@@ -19,7 +21,9 @@ from __future__ import annotations
 
 import attrs
 
-from gdprcrm.model import RecordId, SubjectStatus
+from gdprcrm.model import RecordId, SubjectId, SubjectStatus
+from gdprcrm.policy.scopes import marked_subject
+from gdprcrm.service import erasure
 from gdprcrm.service.erasure import mark_erased
 from gdprcrm.service.kernel import Kernel
 from gdprcrm.vault import Tombstone
@@ -35,12 +39,19 @@ class Reconciliation:
     """Subjects whose keys a restored key store had brought back, destroyed again."""
     subjects_erased: int = 0
     """Subjects (and records) a restored data store had brought back, erased again."""
+    erasures_resumed: int = 0
+    """Erasures under a legal hold that a restored data store had forgotten, restarted."""
     tombstones_copied: int = 0
     """Key-store tombstones copied into the data store."""
 
     @property
     def changed(self) -> bool:
-        return bool(self.keys_destroyed or self.subjects_erased or self.tombstones_copied)
+        return bool(
+            self.keys_destroyed
+            or self.subjects_erased
+            or self.tombstones_copied
+            or self.erasures_resumed
+        )
 
 
 def reconcile(k: Kernel) -> Reconciliation:
@@ -51,11 +62,16 @@ def reconcile(k: Kernel) -> Reconciliation:
     brought_back = [t for sid, t in in_data.items() if sid not in in_keys]
     destroyed = k.vault.replay_tombstones(brought_back) if brought_back else 0
     erased = copied = 0
+    forgotten: list[SubjectId] = []
     for stone in (t for sid, t in in_keys.items() if sid not in in_data):
-        was_back = _erase_again(k, stone)
+        was_back, lost_erasure = _erase_again(k, stone)
         erased += was_back
         copied += 1
-    result = Reconciliation(destroyed, erased, copied)
+        if lost_erasure is not None:
+            forgotten.append(lost_erasure)
+    for subject_id in forgotten:  # after the copies: the erasure's own shreds find them
+        erasure.erase(k, subject_id, dry_run=False, at=None)
+    result = Reconciliation(destroyed, erased, copied, len(forgotten))
     if result.changed:
         now = k.clock.now()
         with k.storage.unit_of_work() as uow:
@@ -67,14 +83,17 @@ def reconcile(k: Kernel) -> Reconciliation:
                     "keys_destroyed": destroyed,
                     "subjects_erased": erased,
                     "tombstones_copied": copied,
+                    "erasures_resumed": len(forgotten),
                 },
             )
             uow.commit()
     return result
 
 
-def _erase_again(k: Kernel, stone: Tombstone) -> bool:
-    """Finalise in the data store an erasure it lost; True if the subject was back."""
+def _erase_again(k: Kernel, stone: Tombstone) -> tuple[bool, SubjectId | None]:
+    """Finalise in the data store an erasure it lost: True if the subject (or a record)
+    was back; and the subject whose held erasure the store forgot, if the tombstone is
+    such an erasure's marker."""
     now = k.clock.now()
     with k.storage.unit_of_work() as uow:
         subject = uow.subjects.find(stone.subject_id)
@@ -89,7 +108,15 @@ def _erase_again(k: Kernel, stone: Tombstone) -> bool:
                 at=now,
                 details={"reason": "restored-data-store", "keys": len(stone.destroyed)},
             )
-        elif subject is None:  # the tombstone of a record's key scope
+        lost = None
+        if subject is None:  # a record's key scope, or the marker of a held erasure
+            marked = uow.subjects.find(marked_subject(stone.subject_id.value))
+            if (
+                marked is not None
+                and marked.status is SubjectStatus.ACTIVE
+                and uow.erasures.find(marked.id) is None
+            ):
+                lost = marked.id
             record = uow.records.find(RecordId(stone.subject_id.value))
             back = record is not None
             if record is not None:
@@ -103,4 +130,4 @@ def _erase_again(k: Kernel, stone: Tombstone) -> bool:
                 )
         uow.tombstones.add(stone)
         uow.commit()
-    return back
+    return back, lost
