@@ -220,3 +220,46 @@ def test_suppressions_purge_keeps_three_years_at_least(cli: Cli) -> None:
     later = "2099-01-01T00:00:00+00:00"
     assert cli("suppressions", "purge", "--at", later).strip() == "1 suppression entry purged"
     assert cli.json("sweep")["suppressions_purged"] == 0  # none declared: the sweep keeps
+
+
+def test_records_from_the_command_line(cli: Cli) -> None:
+    sid = cli.json(
+        "subject",
+        "add",
+        "--purpose",
+        "customer-relationship",
+        "--purpose",
+        "invoicing",
+        "--field",
+        "email=lea@example.fr",
+    )["subject"]
+    invoice = cli.json(
+        "record", "add", sid, "invoice", "--field", "number=F-1", "--field", "amount=120.00"
+    )["record"]
+    order = cli.json(
+        "record",
+        "add",
+        sid,
+        "order",
+        "--field",
+        "reference=C-9",
+        "--dated",
+        "2025-12-01T10:00:00+01:00",
+    )["record"]
+    listed = cli.json("record", "list", sid)["records"]
+    assert [r["record"] for r in listed] == [order, invoice]  # oldest first
+    assert listed[1]["held"] is True
+    assert listed[1]["values"] == {"number": "F-1", "amount": "120.00"}
+    assert "held by law" in cli("record", "list", sid, "--kind", "invoice")
+    cli("record", "update", invoice, "--field", "amount=99.00")
+    assert (
+        cli.json("record", "list", sid, "--kind", "invoice")["records"][0]["values"]["amount"]
+        == "99.00"
+    )
+    refused = cli.json("record", "delete", invoice, code=EXIT_CHECK_FAILED)
+    assert refused["deleted"] is False
+    assert "L123-22" in refused["held"]
+    assert cli.json("record", "delete", order)["deleted"] is True
+    assert "field 'iban'" in cli.err("record", "add", sid, "invoice", "--field", "iban=FR76")
+    assert "not a record id" in cli.err("record", "delete", "bogus")
+    assert "unknown record kind" in cli.err("record", "add", sid, "ticket", "--field", "a=b")

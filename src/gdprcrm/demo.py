@@ -20,7 +20,14 @@ from gdprcrm.audit import sign_checkpoint
 from gdprcrm.documents import build_notice, build_receipt, build_register, validate_notice
 from gdprcrm.errors import GdprCrmError, InvalidInput, ProcessingRefused
 from gdprcrm.examples.lumiere import declarations
-from gdprcrm.model import ConsentGiver, DataSource, RequestKind, RestrictionGround, SubjectId
+from gdprcrm.model import (
+    ConsentGiver,
+    DataSource,
+    RecordId,
+    RequestKind,
+    RestrictionGround,
+    SubjectId,
+)
 from gdprcrm.policy import Decision
 from gdprcrm.service import Controller
 from gdprcrm.signing import CertificateSigner
@@ -60,6 +67,7 @@ class Demo:
         )
         self.failures = 0
         self.people: dict[str, SubjectId] = {}
+        self.records: dict[str, RecordId] = {}
 
     def check(self, label: str, decision: Decision, expected: bool) -> None:
         ok = decision.allowed is expected
@@ -94,13 +102,15 @@ def _collect(d: Demo) -> None:
             "email": "lea.martin@example.fr",
             "name": "Léa Martin",
             "postal_address": "3 rue des Lilas, 69003 Lyon",
-            "orders": "lampe-atelier-12",
-            "invoices": "F-2026-001 129,00 EUR",
         },
         "FR",
         purposes=["customer-relationship", "invoicing", "newsletter"],
         birth_date=date(1988, 4, 12),
     )
+    # Records: any number per person, each with its own retention and key.
+    order = d.crm.add_record(lea, "order", {"reference": "C-2026-017", "items": "lampe atelier"})
+    invoice = d.crm.add_record(lea, "invoice", {"number": "F-2026-001", "amount": "129.00"})
+    d.records.update(order=order, invoice=invoice)
     hugo = d.crm.add_subject(
         {"email": "hugo.bernard@boutique.example", "name": "Hugo Bernard", "company": "Lumen"},
         "FR",
@@ -109,6 +119,9 @@ def _collect(d: Demo) -> None:
     )
     d.people.update(lea=lea, hugo=hugo)
     d.say(f"    customer Léa  -> opaque id {lea}")
+    for view in d.crm.records(lea):
+        held = " (held by law)" if view.held else ""
+        d.say(f"      her {view.kind:7s} kept until {view.due_at:%Y-%m-%d}{held}")
     d.say(f"    prospect Hugo -> opaque id {hugo} (from a trade-fair list: Art. 14 notice due)")
     try:
         d.crm.add_subject(
@@ -188,6 +201,9 @@ def _restriction(d: Demo) -> None:
 
 def _erasure_with_hold(d: Demo) -> None:
     lea = d.people["lea"]
+    with d.crm.storage.unit_of_work(read_only=True) as uow:  # last night's backup, say
+        backup = {r.kind: r for r in uow.records.for_subject(lea)}
+        email = uow.subjects.fields(lea, ["email"])[0]
     outcome = d.crm.erase(lea)
     for f in outcome.plan.fields:
         if f.hold and f.until:
@@ -195,14 +211,38 @@ def _erasure_with_hold(d: Demo) -> None:
         else:
             reason = "held" if f.hold else "erased now"
         d.say(f"    {f.field:18s} {reason}")
+    for r in outcome.plan.records:
+        reason = (
+            f"held ({r.hold}: {r.legal_reference}) until {r.until:%Y-%m-%d}"
+            if r.until
+            else "erased now"
+        )
+        d.say(f"    record {r.kind:11s} {reason}")
+    order = backup["order"]
+    try:
+        d.crm.vault.decrypt(lea, "record.order", order.ciphertext, order.id.value)
+        readable = True
+    except GdprCrmError:
+        readable = False
+    try:
+        d.crm.vault.decrypt(lea, "email", email.ciphertext)
+        email_readable = True
+    except GdprCrmError:
+        email_readable = False
+    d.say(
+        "    from yesterday's backup: the order readable? "
+        f"{readable}; the e-mail? {email_readable} (their keys are destroyed)"
+    )
+    d.expect(not readable and not email_readable, "erased data unreadable in backups")
     d.say(f"    recipients to notify (Art. 19): {', '.join(outcome.recipients) or 'none'}")
     d.check("Léa / invoicing: held, still restricted", d.crm.decide(lea, "invoicing"), False)
     d.check("Léa / newsletter, pending erasure", d.crm.decide(lea, "newsletter"), False)
-    later = START + relativedelta(years=10, days=1)
-    d.move_to(later)
+    invoice_end = d.crm.record(d.records["invoice"]).due_at  # 10 years from the year's close
+    d.move_to(invoice_end + relativedelta(days=1))
     done = d.crm.sweep()
     d.say(
-        f"    ten years later, the sweep completes {done.erasures_completed} erasure(s)"
+        f"    after the invoice's ten years, the sweep completes {done.erasures_completed}"
+        " erasure(s)"
         f" and applies {done.erased + done.flagged} other retention rule(s)"
     )
     d.say(f"    Léa is now '{d.crm.subject(lea).status.value}'; her values: {d.crm.values(lea)}")
@@ -210,7 +250,7 @@ def _erasure_with_hold(d: Demo) -> None:
 
 
 def _certificate(d: Demo) -> None:
-    d.move_to(START + relativedelta(years=10, days=2))
+    d.move_to(d.clock.now() + relativedelta(days=1))
     sub = d.crm.add_subject(
         {"email": "ines@example.fr", "name": "Inès"}, "FR", purposes=["newsletter"]
     )
@@ -276,7 +316,7 @@ STEPS: tuple[tuple[str, Callable[[Demo], None]], ...] = (
     ("6. Requests: due dates per Art. 12(3), access and portability (Art. 15, 20)", _requests),
     ("7. Restriction while accuracy is contested (Art. 18)", _restriction),
     (
-        "8. Erasure: the invoices are held 10 years, the rest goes now (Art. 17(3)(b))",
+        "8. Erasure: the invoice is held 10 years, the rest goes now, backups too (Art. 17)",
         _erasure_with_hold,
     ),
     ("9. A newsletter-only subscriber erased at once, with a signed certificate", _certificate),

@@ -27,6 +27,7 @@ from gdprcrm.cli.context import (
     signer_password,
     subject_id,
 )
+from gdprcrm.cli.records import RECORD_COMMANDS
 from gdprcrm.errors import InvalidInput
 
 __all__ = ["COMMANDS", "Handler"]
@@ -438,5 +439,6 @@ COMMANDS: dict[tuple[str, str | None], Handler] = {
     ("notify", "list"): notify_list,
     ("notify", "sent"): notify_sent,
     ("key", "rotate"): key_rotate,
+    **RECORD_COMMANDS,
 }
 """(command, action) -> handler: the one place a command is bound to its code."""

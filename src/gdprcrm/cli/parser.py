@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from gdprcrm import __version__
+from gdprcrm.cli.records import add_record_parsers
 from gdprcrm.model import RequestKind, RestrictionGround
 
 __all__ = ["AT_HELP", "build_parser"]
@@ -52,6 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.required = True
     _setup(sub)
     _people(sub)
+    add_record_parsers(sub, _actions, SUBJECT_HELP, AT_HELP)
     _rights(sub)
     _registers(sub)
     return parser
