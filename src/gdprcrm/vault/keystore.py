@@ -121,6 +121,22 @@ class KeyStore(abc.ABC):
         sid = _subject(subject_id, "keys.shred")
         return self._shred(sid, check_aware(at, "keys.shred(at)"))
 
+    def shred_many(
+        self, subject_ids: Iterable[SubjectId], at: datetime
+    ) -> list[tuple[Tombstone, bool]]:
+        """:meth:`shred` each id (subjects or key scopes), in order; a store may do it in
+        one transaction and one flush (the SQL stores do). Each is durable on return."""
+        ids = [
+            _subject(s, "keys.shred_many") for s in _all(subject_ids, SubjectId, "keys.shred_many")
+        ]
+        return self._shred_many(ids, check_aware(at, "keys.shred_many(at)")) if ids else []
+
+    def _shred_many(
+        self, subject_ids: Sequence[SubjectId], at: datetime
+    ) -> list[tuple[Tombstone, bool]]:
+        """One :meth:`_shred` after another; override to do it in one transaction."""
+        return [self._shred(s, at) for s in subject_ids]
+
     def tombstone(self, subject_id: SubjectId) -> Tombstone | None:
         return self._tombstone(_subject(subject_id, "keys.tombstone"))
 

@@ -125,13 +125,13 @@ class ScopedKeys:
         if not chosen:
             raise InvalidInput("shred_scopes: name at least one scope")
         now = self._clock.now()
-        stones: list[Tombstone] = []
-        fresh_any = False
+        shredded = self._store.shred_many(
+            [SubjectId(uuid.UUID(bytes=b)) for b in chosen], now
+        )  # one transaction and one flush on the SQL stores, however many scopes
         for scope_bytes in chosen:
-            stone, fresh = self._store.shred(SubjectId(uuid.UUID(bytes=scope_bytes)), now)
             self._forget_scope(scope_bytes)
-            stones.append(stone)
-            fresh_any = fresh_any or fresh
+        stones = [stone for stone, _ in shredded]
+        fresh_any = any(fresh for _, fresh in shredded)
         cert = ErasureCertificate(
             certificate_id=uuid.uuid4(),
             subject_id=subject_id,

@@ -142,24 +142,38 @@ class SQLKeyStore(KeyStore):
             raise errors.KeyStoreError(f"{self.what}: {exc}") from None
 
     def _shred(self, subject_id: SubjectId, at: datetime) -> tuple[Tombstone, bool]:
-        sid = subject_id.bytes
+        return self._shred_many([subject_id], at)[0]
+
+    def _shred_many(
+        self, subject_ids: Sequence[SubjectId], at: datetime
+    ) -> list[tuple[Tombstone, bool]]:
+        """Every shred in one transaction, then one flush of the log (the cost of a
+        retention sweep erasing many records is one commit, not one per record)."""
+        out: list[tuple[Tombstone, bool]] = []
         try:
             with self._transaction(write=True) as run:
-                self._lock_subject(run, subject_id)
-                row = run("SELECT * FROM vault_tombstones WHERE subject = ?", (sid,)).fetchone()
-                if row is not None:
-                    return tombstone_from_row(row), False
-                removed = run(
-                    "DELETE FROM vault_keys WHERE subject = ? RETURNING version, kcv", (sid,)
-                ).fetchall()
-                destroyed = sorted((int(v), bytes(k)) for v, k in removed)
-                run(
-                    "INSERT INTO vault_tombstones VALUES (?, ?, ?)",
-                    (sid, at.isoformat(), destroyed_text(destroyed)),
-                )
+                for subject_id in subject_ids:
+                    out.append(self._shred_in(run, subject_id, at))
         except errors.StorageError as exc:
             raise errors.KeyStoreError(f"{self.what}: shred failed: {exc}") from None
-        self._after_destruction()
+        if any(fresh for _, fresh in out):
+            self._after_destruction()
+        return out
+
+    def _shred_in(self, run: Run, subject_id: SubjectId, at: datetime) -> tuple[Tombstone, bool]:
+        sid = subject_id.bytes
+        self._lock_subject(run, subject_id)
+        row = run("SELECT * FROM vault_tombstones WHERE subject = ?", (sid,)).fetchone()
+        if row is not None:
+            return tombstone_from_row(row), False
+        removed = run(
+            "DELETE FROM vault_keys WHERE subject = ? RETURNING version, kcv", (sid,)
+        ).fetchall()
+        destroyed = sorted((int(v), bytes(k)) for v, k in removed)
+        run(
+            "INSERT INTO vault_tombstones VALUES (?, ?, ?)",
+            (sid, at.isoformat(), destroyed_text(destroyed)),
+        )
         return Tombstone(subject_id, at, tuple(destroyed)), True
 
     def _tombstone(self, subject_id: SubjectId) -> Tombstone | None:
