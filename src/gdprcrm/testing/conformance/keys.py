@@ -12,7 +12,7 @@ from typing import ClassVar
 import pytest
 
 from gdprcrm import errors
-from gdprcrm.errors import KeyShredded, KeyStoreError, NaiveDatetime
+from gdprcrm.errors import InvalidInput, KeyShredded, KeyStoreError, NaiveDatetime
 from gdprcrm.model import (
     SubjectId,
 )
@@ -75,6 +75,30 @@ class KeyStoreConformance(abc.ABC):
         assert list(key_store.tombstones()) == [stone]
         with pytest.raises(NaiveDatetime):
             key_store.shred(SubjectId.new(), datetime(2026, 1, 1))
+
+    def test_shred_many_is_each_shred_in_order(self, key_store: KeyStore) -> None:
+        a, b, kept, before = SubjectId.new(), SubjectId.new(), SubjectId.new(), SubjectId.new()
+        for sid in (a, b, kept, before):
+            key_store.put(_wrapped(sid, 1))
+        earlier, _ = key_store.shred(before, T0)
+        results = key_store.shred_many([a, before, b], T0.replace(year=2027))
+        assert [(s.subject_id, fresh) for s, fresh in results] == [
+            (a, True),
+            (before, False),
+            (b, True),
+        ]
+        assert results[1][0] == earlier  # the first shred's tombstone, unchanged
+        for sid in (a, b):
+            assert key_store.latest(sid) is None
+            with pytest.raises(KeyShredded):
+                key_store.put(_wrapped(sid, 2))
+        assert key_store.latest(kept) == _wrapped(kept, 1)
+        assert key_store.shred_many([], T0) == []
+        with pytest.raises(InvalidInput):
+            key_store.shred_many([kept, "not an id"], T0)  # type: ignore[list-item]
+        with pytest.raises(NaiveDatetime):
+            key_store.shred_many([kept], datetime(2026, 1, 1))
+        assert key_store.latest(kept) == _wrapped(kept, 1)  # bad input changed nothing
 
     def test_keys_restore_tombstones(self, key_store: KeyStore) -> None:
         sid, fresh_sid = SubjectId.new(), SubjectId.new()
