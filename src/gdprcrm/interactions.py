@@ -16,6 +16,7 @@ import attrs
 from gdprcrm.errors import SubjectErased
 from gdprcrm.model import Direction, Interaction, InteractionKind, SubjectId
 from gdprcrm.policy.scopes import interactions_scope
+from gdprcrm.service.notes import check_channel
 from gdprcrm.storage.protocols import UnitOfWork
 from gdprcrm.vault import KeyVault
 
@@ -56,6 +57,7 @@ class InteractionLog:
     ) -> Interaction:
         """Add an interaction; ``content`` is encrypted in the subject's interactions key
         scope (destroyed by the first step of an erasure, whatever else is held)."""
+        check_channel(channel)
         interaction_id = uuid.uuid4()
         sealed = (
             None

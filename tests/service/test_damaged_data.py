@@ -46,3 +46,17 @@ def test_an_unreadable_contact_point_does_not_block_an_objection(crm: Controller
     assert last.action == "objection.recorded"
     assert dict(last.details)["unreadable_contact_points"] == 1
     assert crm.decide(sid, "prospecting").reasons == (Reason.DIRECT_MARKETING_OBJECTION,)
+
+
+def test_a_damaged_value_never_hides_the_others(crm: Controller) -> None:
+    # Art. 15, 20: the person gets every readable value, and is told which one is not.
+    sid = crm.add_subject(
+        {"email": "lea@example.fr", "name": "Léa"}, "FR", purposes=["customer-relationship"]
+    )
+    _damage(crm, sid, "email")
+    assert crm.values(sid) == {"name": "Léa"}
+    report = crm.access_report(sid)
+    assert report["data"] == {"name": "Léa"}
+    assert report["unreadable"] == ["email"]
+    assert "Léa" in crm.export(sid)
+    assert crm.erase(sid).completed  # and it never blocks the erasure (Art. 17)

@@ -7,7 +7,9 @@ share a *value group*, and a group shares one key scope, whose destruction erase
 copy of the group's values. Grouping by fate keeps the number of keys per subject at
 the number of distinct purpose sets (a handful), not the number of fields.
 
-Interactions' contents (what was said) go only with the subject's erasure: one scope.
+Interactions' contents (what was said) go only with the subject's erasure: one scope;
+so do the free texts kept about the person (consent evidence, request notes, the
+source of indirect data): another.
 """
 
 from __future__ import annotations
@@ -17,7 +19,13 @@ import uuid
 
 from gdprcrm.model import Declarations, SubjectId
 
-__all__ = ["erasure_marker", "interactions_scope", "marked_subject", "value_group"]
+__all__ = [
+    "erasure_marker",
+    "interactions_scope",
+    "marked_subject",
+    "notes_scope",
+    "value_group",
+]
 
 _MARKER_MASK = hashlib.sha256(b"gdprcrm erasure marker").digest()[:16]
 
@@ -34,6 +42,14 @@ def interactions_scope(subject_id: SubjectId) -> uuid.UUID:
     """The key scope of a subject's interaction contents: fixed per subject (it is only
     destroyed by the subject's erasure, after which nothing new is recorded)."""
     digest = hashlib.sha256(b"gdprcrm scope: interactions\x00" + subject_id.bytes).digest()
+    return uuid.UUID(bytes=digest[:16])
+
+
+def notes_scope(subject_id: SubjectId) -> uuid.UUID:
+    """The key scope of the free texts kept about a subject (consent evidence, request
+    notes, the source of indirect data): fixed per subject, destroyed by the first step
+    of its erasure, after which nothing new is written for it."""
+    digest = hashlib.sha256(b"gdprcrm scope: notes\x00" + subject_id.bytes).digest()
     return uuid.UUID(bytes=digest[:16])
 
 

@@ -23,6 +23,7 @@ from gdprcrm.model import (
 from gdprcrm.policy import SubjectState
 from gdprcrm.policy.collection import check_purposes, check_values, suppression_applies
 from gdprcrm.service.kernel import BIRTH_DATE_FIELD, Kernel
+from gdprcrm.service.notes import seal_source
 from gdprcrm.storage.protocols import UnitOfWork
 
 __all__ = [
@@ -75,6 +76,8 @@ def add_subject(
         with k.storage.unit_of_work(read_only=True) as uow:
             _check_suppressions(uow, index)
     try:
+        if source is not None:  # free text (a list's name, a partner): sealed like a value
+            subject = attrs.evolve(subject, source=seal_source(k.vault, sid, source))
         fields, index = k.seal(sid, values, now)
         if birth_date is not None:
             # Its own key scope: it goes at the first step of any erasure (Art. 17).

@@ -18,6 +18,7 @@ from gdprcrm.model import (
 )
 from gdprcrm.policy.rights import check_consent
 from gdprcrm.service.kernel import Kernel
+from gdprcrm.service.notes import check_channel, open_event, seal_evidence
 
 __all__ = ["consent_history", "consents", "give_consent", "withdraw_consent"]
 
@@ -37,6 +38,7 @@ def give_consent(
 ) -> ConsentGiven:
     now = k.now(at)
     check_consent(k.declarations.purpose(purpose_id))
+    check_channel(channel)
     version = notice_version or k.declarations.notices[-1].version
     event = ConsentGiven(
         subject_id,
@@ -51,7 +53,10 @@ def give_consent(
     )
     with k.storage.unit_of_work() as uow:
         subject = k.active(uow, subject_id)
-        uow.consents.append(event)
+        # The evidence may name the person (an IP, an address): sealed, it goes with them.
+        uow.consents.append(
+            attrs.evolve(event, evidence=seal_evidence(k.vault, subject_id, dict(event.evidence)))
+        )
         if purpose_id not in subject.purposes:
             subject = attrs.evolve(subject, purposes=subject.purposes | {purpose_id})
             uow.subjects.update(subject)
@@ -73,6 +78,7 @@ def withdraw_consent(
 ) -> list[ConsentWithdrawn]:
     """Art. 7(3): every consent in force for the purpose, withdrawn in one call."""
     now = k.now(at)
+    check_channel(channel)
     k.declarations.purpose(purpose_id)
     with k.storage.unit_of_work() as uow:
         subject = k.active(uow, subject_id)
@@ -99,7 +105,8 @@ def consent_history(
 ) -> list[ConsentEvent]:
     with k.storage.unit_of_work(read_only=True) as uow:
         uow.subjects.get(subject_id)
-        return uow.consents.history(subject_id, purpose_id)
+        history = uow.consents.history(subject_id, purpose_id)
+    return [open_event(k.vault, e) for e in history]
 
 
 def consents(k: Kernel, subject_id: SubjectId, purpose_id: str | None) -> list[Consent]:

@@ -29,7 +29,7 @@ from gdprcrm.model import (
     SubjectStatus,
 )
 from gdprcrm.policy import ErasurePlan, erasure_plan
-from gdprcrm.policy.scopes import erasure_marker, interactions_scope
+from gdprcrm.policy.scopes import erasure_marker, interactions_scope, notes_scope
 from gdprcrm.service.kernel import BIRTH_DATE_FIELD, Kernel
 from gdprcrm.service.records import erase_records
 from gdprcrm.storage.protocols import UnitOfWork
@@ -155,6 +155,7 @@ def _delete(
         now,
         extra_scopes=[
             erasure_marker(subject.id),  # the key store's own record of this erasure
+            notes_scope(subject.id),  # consent evidence, request notes, the source
             *([interactions_scope(subject.id)] if _has_contents(uow, subject.id) else []),
         ],
     )

@@ -282,9 +282,16 @@ class Kernel:
         return out, unreadable
 
     def decrypted(
-        self, uow: UnitOfWork, subject_id: SubjectId, *, include_birth_date: bool = False
+        self,
+        uow: UnitOfWork,
+        subject_id: SubjectId,
+        *,
+        include_birth_date: bool = False,
+        unreadable: list[str] | None = None,
     ) -> dict[str, str]:
-        """The subject's stored values, decrypted (shredded ones left out)."""
+        """The subject's stored values, decrypted. Erased ones are left out; so are the
+        damaged ones, whose names go to ``unreadable`` when given: one damaged value
+        never hides the others (Art. 15, 20)."""
         out = {}
         for f in uow.subjects.fields(subject_id):
             if f.name == BIRTH_DATE_FIELD and not include_birth_date:
@@ -293,6 +300,9 @@ class Kernel:
                 out[f.name] = str(self.vault.decrypt(subject_id, f.name, f.ciphertext))
             except SubjectErased:
                 continue
+            except DecryptionError:
+                if unreadable is not None:
+                    unreadable.append(f.name)
         return out
 
     def notify(

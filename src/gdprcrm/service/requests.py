@@ -14,6 +14,7 @@ from gdprcrm.documents.refusal import refusal_text
 from gdprcrm.model import DataSubjectRequest, DetailValue, RequestKind, SubjectId
 from gdprcrm.policy import requests as rules
 from gdprcrm.service.kernel import Kernel
+from gdprcrm.service.notes import open_request, seal_request
 
 __all__ = [
     "ask_identity",
@@ -61,8 +62,8 @@ def _transition(
     """Load, transition, save and audit one request in one unit of work."""
     with k.storage.unit_of_work() as uow:
         request = rules.ensure_open(uow.requests.get(request_id))
-        updated = step(request)
-        uow.requests.update(updated)
+        updated = step(open_request(k.vault, request))
+        uow.requests.update(seal_request(k.vault, updated))  # its notes go with the person
         extra = {} if details is None else details(request, updated)
         k.audit(
             uow,
@@ -143,4 +144,5 @@ def complete_request(
 
 def open_requests(k: Kernel) -> list[DataSubjectRequest]:
     with k.storage.unit_of_work(read_only=True) as uow:
-        return uow.requests.open_by_due(100_000)
+        found = uow.requests.open_by_due(100_000)
+    return [open_request(k.vault, r) for r in found]

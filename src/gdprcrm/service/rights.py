@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+import attrs
+
 from gdprcrm.documents.access import access_report as render_access_report
 from gdprcrm.documents.portability import portability_export
 from gdprcrm.documents.portability import to_csv as portability_csv
@@ -26,6 +28,7 @@ from gdprcrm.policy.collection import check_values
 from gdprcrm.policy.rights import check_objection
 from gdprcrm.service import erasure
 from gdprcrm.service.kernel import Kernel
+from gdprcrm.service.notes import open_event, open_request, open_source
 from gdprcrm.service.records import RecordView, open_record
 
 __all__ = [
@@ -55,8 +58,9 @@ def access_report(k: Kernel, subject_id: SubjectId, at: datetime | None) -> dict
         subject = uow.subjects.get(subject_id)
         state = k.load_state(uow, subject)
         logged = InteractionLog(k.vault).read(uow, subject_id)
-        requests = uow.requests.for_subject(subject_id)
-        stored = k.decrypted(uow, subject_id, include_birth_date=True)
+        requests = [open_request(k.vault, r) for r in uow.requests.for_subject(subject_id)]
+        unreadable: list[str] = []
+        stored = k.decrypted(uow, subject_id, include_birth_date=True, unreadable=unreadable)
         records = [open_record(k, r) for r in uow.records.for_subject(subject_id)]
     interactions = [
         {
@@ -69,7 +73,12 @@ def access_report(k: Kernel, subject_id: SubjectId, at: datetime | None) -> dict
         }
         for i in logged
     ]
-    return render_access_report(
+    state = attrs.evolve(  # the free texts kept about the person, opened for them
+        state,
+        subject=attrs.evolve(state.subject, source=open_source(k.vault, state.subject)),
+        consents=[open_event(k.vault, e) for e in state.consents],
+    )
+    report = render_access_report(
         state,
         stored,
         k.declarations,
@@ -78,6 +87,8 @@ def access_report(k: Kernel, subject_id: SubjectId, at: datetime | None) -> dict
         requests=requests,
         records=[_reported(k, r) for r in records],
     )
+    report["unreadable"] = sorted(unreadable)  # stored, but damaged: said, not hidden
+    return report
 
 
 def _reported(k: Kernel, view: RecordView) -> dict[str, Any]:
