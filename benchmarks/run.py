@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 import cryptography
 
-from benchmarks import audit, controller, model, policy, storage, vault
+from benchmarks import audit, controller, model, policy, storage, sweep, vault
 from benchmarks.harness import Result
 
 SUITES = {
@@ -23,6 +23,7 @@ SUITES = {
     "policy": policy.run,
     "model": model.run,
     "controller": controller.run,
+    "sweep": sweep.run,
 }
 
 

@@ -27,7 +27,7 @@ from gdprcrm.policy.records import RecordPlan, plan_records
 from gdprcrm.policy.retention import retention_due
 from gdprcrm.policy.state import SubjectState
 
-__all__ = ["ErasurePlan", "FieldPlan", "HoldReason", "erasure_plan"]
+__all__ = ["ErasurePlan", "FieldPlan", "HoldReason", "claims_in_force", "erasure_plan"]
 
 
 class HoldReason(enum.Enum):
@@ -94,6 +94,14 @@ class ErasurePlan:
         return max(dates) if dates else None
 
 
+def claims_in_force(state: SubjectState, at: datetime) -> bool:
+    """Art. 17(3)(e): a restriction for legal claims (Art. 18(1)(c)) is in force."""
+    return any(
+        r.ground is RestrictionGround.NEEDED_FOR_LEGAL_CLAIMS and r.in_force(at)
+        for r in state.restrictions
+    )
+
+
 def erasure_plan(
     state: SubjectState,
     declarations: Declarations,
@@ -103,10 +111,7 @@ def erasure_plan(
 ) -> ErasurePlan:
     """Plan the erasure of the fields named in ``stored``, and of ``records``, at
     instant ``at``."""
-    claims = any(
-        r.ground is RestrictionGround.NEEDED_FOR_LEGAL_CLAIMS and r.in_force(at)
-        for r in state.restrictions
-    )
+    claims = claims_in_force(state, at)
     holds: dict[str, FieldPlan] = {}
     for purpose_id in sorted(state.subject.purposes):
         purpose = declarations.find_purpose(purpose_id)

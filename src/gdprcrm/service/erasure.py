@@ -29,6 +29,7 @@ from gdprcrm.model import (
     SubjectStatus,
 )
 from gdprcrm.policy import ErasurePlan, erasure_plan
+from gdprcrm.policy.erasure import claims_in_force
 from gdprcrm.policy.scopes import erasure_marker, interactions_scope, notes_scope
 from gdprcrm.service.kernel import BIRTH_DATE_FIELD, Kernel
 from gdprcrm.service.records import erase_records
@@ -64,11 +65,30 @@ class ErasureOutcome:
 def _plan(
     k: Kernel, uow: UnitOfWork, subject: Subject, now: datetime
 ) -> tuple[ErasurePlan, tuple[str, ...]]:
-    """The one plan of an erasure at ``now``, and the recipients Art. 19 says to tell."""
+    """The one plan of an erasure at ``now``, and the recipients Art. 19 says to tell.
+
+    Records are read only where they matter: those that may be held (a kind kept by
+    law, still in its period; every record under a restriction for legal claims). When
+    nothing at all is held, the subject's key goes and takes every record with it, at
+    the cost of one key however many there are; only when something is held is every
+    record planned, each kept or destroyed on its own."""
     state = k.load_state(uow, subject)
     stored = [f.name for f in uow.subjects.fields(subject.id)]
-    records = uow.records.for_subject(subject.id)
-    plan = erasure_plan(state, k.declarations, stored, now, records)
+    if claims_in_force(state, now):
+        candidates = uow.records.for_subject(subject.id)
+    else:
+        candidates = [
+            r
+            for kind in k.declarations.records
+            if kind.retention.is_legal_hold
+            for r in uow.records.for_subject(subject.id, kind.id)
+            if r.due_at > now
+        ]
+    plan = erasure_plan(state, k.declarations, stored, now, candidates)
+    if not plan.complete:  # the key stays: every record is planned on its own
+        plan = erasure_plan(
+            state, k.declarations, stored, now, uow.records.for_subject(subject.id)
+        )
     return plan, k.declarations.recipients_of(subject.purposes)
 
 
