@@ -40,8 +40,10 @@ __all__ = [
     "ErasureOutcome",
     "advance",
     "erase",
+    "finalise",
     "hold_lifted",
     "mark_erased",
+    "plan_erasure",
     "resume_erasures",
     "tombstone_of",
 ]
@@ -62,7 +64,7 @@ class ErasureOutcome:
     """Recipients to notify of the erasure (Art. 19)."""
 
 
-def _plan(
+def plan_erasure(
     k: Kernel, uow: UnitOfWork, subject: Subject, now: datetime
 ) -> tuple[ErasurePlan, tuple[str, ...]]:
     """The one plan of an erasure at ``now``, and the recipients Art. 19 says to tell.
@@ -101,7 +103,7 @@ def erase(
             subject = uow.subjects.get(subject_id)
             if subject.status is SubjectStatus.ERASED:
                 raise UnknownRecord(f"subject {subject_id} was erased")
-            plan, recipients = _plan(k, uow, subject, now)
+            plan, recipients = plan_erasure(k, uow, subject, now)
         return ErasureOutcome(subject_id, plan, True, False, None, recipients)
     with k.storage.unit_of_work() as uow:
         subject = uow.subjects.get_for_update(subject_id)
@@ -115,7 +117,7 @@ def erase(
 
 def _start(k: Kernel, uow: UnitOfWork, subject: Subject, now: datetime) -> None:
     """Step 1: mark the subject, record the erasure, queue the Art. 19 notices (once)."""
-    plan, recipients = _plan(k, uow, subject, now)
+    plan, recipients = plan_erasure(k, uow, subject, now)
     uow.subjects.update(attrs.evolve(subject, status=SubjectStatus.ERASURE_PENDING))
     uow.erasures.add(PendingErasure(subject.id, now, resume_at=now))
     k.notify(uow, subject.id, recipients, NotificationEvent.ERASURE, now)
@@ -141,7 +143,7 @@ def advance(k: Kernel, subject_id: SubjectId, now: datetime) -> ErasureOutcome:
         if pending is None:  # finalised meanwhile (a concurrent erasure), or never started
             done = subject.status is SubjectStatus.ERASED
             return ErasureOutcome(subject_id, ErasurePlan(()), False, done, None, ())
-        plan, recipients = _plan(k, uow, subject, now)
+        plan, recipients = plan_erasure(k, uow, subject, now)
         if pending.resume_at is None or pending.resume_at > now:  # a hold still runs
             return ErasureOutcome(subject_id, plan, False, False, None, recipients)
         if not plan.complete:
@@ -150,7 +152,7 @@ def advance(k: Kernel, subject_id: SubjectId, now: datetime) -> ErasureOutcome:
             k.storage.purge()  # no copy of what was deleted left in the store's files
             return ErasureOutcome(subject_id, plan, False, False, None, recipients)
         certificate = k.vault.shred(subject_id)  # step 3, under the subject's lock
-        _finalise(k, uow, subject, plan, certificate, now)
+        finalise(k, uow, subject, plan, certificate, now)
         uow.commit()
     k.storage.purge()
     return ErasureOutcome(subject_id, plan, False, True, certificate, recipients)
@@ -215,7 +217,7 @@ def _has_contents(uow: UnitOfWork, subject_id: SubjectId) -> bool:
     )
 
 
-def _finalise(
+def finalise(
     k: Kernel,
     uow: UnitOfWork,
     subject: Subject,

@@ -18,7 +18,7 @@ from gdprcrm.model import (
 from gdprcrm.policy import retention_due
 from gdprcrm.policy.collection import suppression_cutoff
 from gdprcrm.policy.retention import expiring_fields, frozen_by_request
-from gdprcrm.service import erasure
+from gdprcrm.service import erasure, sweep_batch
 from gdprcrm.service.kernel import Kernel
 from gdprcrm.service.records import erase_records
 
@@ -73,7 +73,18 @@ def sweep(
             counts["erasures_completed"] += 1
         if progress is not None:
             progress(done, total)
+    # People none of whose purposes may keep anything: erased in batches (fast path).
+    people = list(dict.fromkeys(e.subject_id for e in due))
+    gone: set[SubjectId] = set()
+    for first in range(0, len(people), sweep_batch.BATCH):
+        gone |= sweep_batch.erase_expired(k, people[first : first + sweep_batch.BATCH], now)
+    counts["erasures_completed"] += len(gone)
     for done, entry in enumerate(due, start=len(erasures) + 1):
+        if entry.subject_id in gone:
+            counts["erased"] += 1
+            if progress is not None:
+                progress(done, total)
+            continue
         kind, emptied = _expire(k, entry, now)
         counts[kind] += 1
         if emptied:

@@ -286,18 +286,29 @@ class KeyVault(ScopedKeys):
         Durable before it returns. Shredding again is harmless: the certificate then
         says ``already_shredded`` and gives the original instant.
         """
-        stone, fresh = self._store.shred(subject_id, self._clock.now())
-        self._forget(stone.subject_id)
-        cert = ErasureCertificate(
-            certificate_id=uuid.uuid4(),
-            subject_id=subject_id,
-            shredded_at=stone.shredded_at,
-            issued_at=self._clock.now(),
-            destroyed=tuple((v, kcv.hex()) for v, kcv in stone.destroyed),
-            signer_id=self._signer.signer_id,
-            already_shredded=not fresh,
-        )
-        return sign_certificate(cert, self._signer)
+        return self.shred_many([subject_id])[0]
+
+    def shred_many(self, subject_ids: Iterable[SubjectId]) -> list[ErasureCertificate]:
+        """:meth:`shred` each subject, in one key-store transaction and one flush (a
+        retention sweep erasing thousands); one signed certificate each, in order."""
+        ids = list(subject_ids)
+        for sid in ids:
+            _check_subject(sid)
+        now = self._clock.now()
+        out = []
+        for stone, fresh in self._store.shred_many(ids, now) if ids else []:
+            self._forget(stone.subject_id)
+            cert = ErasureCertificate(
+                certificate_id=uuid.uuid4(),
+                subject_id=stone.subject_id,
+                shredded_at=stone.shredded_at,
+                issued_at=self._clock.now(),
+                destroyed=tuple((v, kcv.hex()) for v, kcv in stone.destroyed),
+                signer_id=self._signer.signer_id,
+                already_shredded=not fresh,
+            )
+            out.append(sign_certificate(cert, self._signer))
+        return out
 
     def is_shredded(self, subject_id: SubjectId) -> bool:
         return self._store.tombstone(subject_id) is not None
@@ -474,3 +485,8 @@ class KeyVault(ScopedKeys):
 
     def __repr__(self) -> str:
         return f"KeyVault({self._store!r}, kek={self._kek.id})"
+
+
+def _check_subject(value: object) -> None:
+    if not isinstance(value, SubjectId):
+        raise not_a_subject_id(value)

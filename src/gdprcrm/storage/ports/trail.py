@@ -66,6 +66,9 @@ class InteractionRepository(Repository):
 class AuditRepository(Repository):
     """The append-only audit trail: sequence numbers 0, 1, 2, ... with no gap."""
 
+    _appended: tuple[object, AuditEntry] | None = None
+    """(the unit, the entry it appended last): the head, without reading it again."""
+
     def append(self, entry: AuditEntry) -> None:
         """Append the entry that follows the head; SequenceGap otherwise.
 
@@ -74,16 +77,22 @@ class AuditRepository(Repository):
         """
         self._writable()
         _check(entry, AuditEntry, "audit.append")
-        head = self._head(for_update=True)
+        head = self.head()
         expected = 0 if head is None else head.sequence + 1
         if entry.sequence != expected:
             raise SequenceGap(
                 f"audit entry {entry.sequence} does not follow the head ({expected})"
             )
         self._append(entry)
+        self._appended = (self._owner, entry)
 
     def head(self) -> AuditEntry | None:
-        """The last entry (locked until the unit ends, so the next append can follow it)."""
+        """The last entry (locked until the unit ends, so the next append can follow it).
+        After an append in this unit, that entry (the unit holds the head's lock, so no
+        one else can have appended since)."""
+        appended = self._appended
+        if appended is not None and appended[0] is self._owner and self._owner is not None:
+            return appended[1]
         return self._head(for_update=True)
 
     def range(self, start: int = 0, stop: int | None = None) -> list[AuditEntry]:

@@ -1,0 +1,82 @@
+"""The retention sweep's fast path (Art. 5(1)(e), 17(1)(a)): people every one of whose
+purposes has run out are erased in batches, one unit of work and one key-store
+transaction per batch, instead of three units and two key-store commits each.
+
+The outcome is the erasure the slow path reaches (each purpose expired, then the person
+erased for having no purpose left): every value, record and interaction made
+unreadable by destroying the subject's key, the data-store rows deleted, the Art. 19
+notices queued, a signed certificate per person, the same audit actions. Anything out
+of the ordinary (an erasure already under way, an open access or portability request,
+a review action, something held) is left to the slow path, person by person.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from gdprcrm.model import NotificationEvent, RetentionAction, Subject, SubjectId, SubjectStatus
+from gdprcrm.policy import ErasurePlan, retention_due
+from gdprcrm.policy.retention import frozen_by_request
+from gdprcrm.service import erasure
+from gdprcrm.service.kernel import Kernel
+from gdprcrm.storage.protocols import UnitOfWork
+
+__all__ = ["BATCH", "erase_expired"]
+
+BATCH = 500
+"""People erased per unit of work and key-store transaction."""
+
+
+def erase_expired(k: Kernel, subject_ids: Sequence[SubjectId], now: datetime) -> set[SubjectId]:
+    """Erase, in one batch, those of ``subject_ids`` whose every purpose has run out at
+    ``now`` and whose erasure holds nothing; return them (the others are untouched)."""
+    with k.storage.unit_of_work() as uow:
+        chosen = [
+            found for sid in subject_ids if (found := _expired(k, uow, sid, now)) is not None
+        ]
+        if not chosen:
+            return set()
+        # The keys first: if the unit then fails, reconciling on the next start finds
+        # the tombstones and finishes these erasures in the data store.
+        certificates = k.vault.shred_many([subject.id for subject, _ in chosen])
+        for (subject, plan), certificate in zip(chosen, certificates, strict=True):
+            purposes = sorted(subject.purposes)
+            recipients = k.declarations.recipients_of(purposes)  # 17(1)(a) with Art. 19
+            k.notify(uow, subject.id, recipients, NotificationEvent.ERASURE, now)
+            stored = set(plan.erased)
+            for purpose_id in purposes:
+                fields = k.declarations.purpose(purpose_id).field_names & stored
+                k.audit(
+                    uow,
+                    "retention.erased",
+                    subject.id,
+                    purpose_id,
+                    at=now,
+                    details={"fields": len(fields), "certificate": None},
+                )
+            erasure.finalise(k, uow, subject, plan, certificate, now)
+        uow.commit()
+    k.storage.purge()
+    return {subject.id for subject, _ in chosen}
+
+
+def _expired(
+    k: Kernel, uow: UnitOfWork, subject_id: SubjectId, now: datetime
+) -> tuple[Subject, ErasurePlan] | None:
+    """The subject and its (complete) erasure plan, if every purpose ran out."""
+    subject = uow.subjects.get_for_update(subject_id)
+    if subject.status is not SubjectStatus.ACTIVE or not subject.purposes:
+        return None
+    if frozen_by_request(uow.requests.for_subject(subject_id)):
+        return None  # the slow path audits the deferral
+    state = k.load_state(uow, subject)
+    for purpose_id in subject.purposes:
+        purpose = k.declarations.find_purpose(purpose_id)
+        if purpose is None or purpose.retention.action is not RetentionAction.ERASE:
+            return None
+        due = retention_due(state, purpose, now)
+        if due is None or due > now:
+            return None
+    plan, _ = erasure.plan_erasure(k, uow, subject, now)
+    return (subject, plan) if plan.complete else None
