@@ -222,3 +222,25 @@ def test_a_record_of_an_unknown_id_or_erased_subject_is_unknown(crm: Controller)
         crm.records(sid)
     with pytest.raises(UnknownRecord):
         crm.add_record(sid, "order", {"reference": "C-2"})
+
+
+def test_an_erased_subjects_records_cost_one_key_and_go_at_their_own_end(
+    crm: Controller, clock: FrozenClock
+) -> None:
+    # Erasure at the cost of one key whatever the number of records: the rows stay,
+    # unreadable, and the sweep deletes each at its due date (and its orphaned key).
+    sid = crm.add_subject(CUSTOMER, "FR", purposes=["customer-relationship"])
+    order = crm.add_record(sid, "order", {"reference": "C-1"})
+    (stored,) = _stored(crm, sid)
+    outcome = crm.erase(sid)
+    assert outcome.completed
+    assert outcome.certificate is not None
+    assert len(outcome.certificate.destroyed) == 1
+    with pytest.raises(SubjectErased):
+        _open(crm, stored)
+    with pytest.raises(UnknownRecord):
+        crm.record(order)
+    assert "records" not in crm.access_report(sid) or crm.access_report(sid)["records"] == []
+    clock.set(stored.due_at)
+    assert crm.sweep().records_erased == 1
+    assert _stored(crm, sid) == []

@@ -248,7 +248,9 @@ def mark_erased(uow: UnitOfWork, subject: Subject) -> None:
     status; its values, index entries, schedule and erasure record go."""
     uow.subjects.delete_fields(subject.id)
     uow.subjects.delete_index(subject.id)
-    uow.records.delete_for_subject(subject.id)  # unreadable already: the subject's key went
+    # Records stay as unreadable rows (the subject's key went: nothing to read, at the
+    # cost of one key however many there are); the sweep deletes each at its own due
+    # date, and destroys its orphaned scope key then.
     uow.retention.clear(subject.id)
     uow.erasures.remove(subject.id)
     uow.subjects.update(

@@ -163,7 +163,10 @@ def list_records(k: Kernel, subject_id: SubjectId, kind_id: str | None) -> list[
 
 def get_record(k: Kernel, record_id: RecordId) -> RecordView:
     with k.storage.unit_of_work(read_only=True) as uow:
-        return open_record(k, uow.records.get(record_id))
+        record = uow.records.get(record_id)
+        if uow.subjects.get(record.subject_id).status is SubjectStatus.ERASED:
+            raise UnknownRecord(f"no record {record_id}")  # erased with its subject
+        return open_record(k, record)
 
 
 def update_record(

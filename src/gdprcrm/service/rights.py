@@ -61,7 +61,11 @@ def access_report(k: Kernel, subject_id: SubjectId, at: datetime | None) -> dict
         requests = [open_request(k.vault, r) for r in uow.requests.for_subject(subject_id)]
         unreadable: list[str] = []
         stored = k.decrypted(uow, subject_id, include_birth_date=True, unreadable=unreadable)
-        records = [open_record(k, r) for r in uow.records.for_subject(subject_id)]
+        records = (
+            []
+            if subject.status is SubjectStatus.ERASED  # unreadable rows awaiting deletion
+            else [open_record(k, r) for r in uow.records.for_subject(subject_id)]
+        )
     interactions = [
         {
             "at": i.interaction.at.isoformat(),
