@@ -54,8 +54,10 @@ from gdprcrm.model import (
     SupervisoryAuthority,
     Transfer,
     TransferMechanism,
+    format_period,
     parse_period,
 )
+from gdprcrm.model.declarations import DEFAULT_PENDING_CONSENT, check_pending_consent
 from gdprcrm.serialization import format_error
 
 __all__ = ["ConfigError", "declarations_digest", "load_declarations", "parse_declarations"]
@@ -191,6 +193,7 @@ class _Document:
     suppression_years: int | None = None
     records: list[RecordDoc] = attrs.Factory(list)
     financial_year_end: str | None = None
+    pending_consent_period: str | None = None
 
 
 def _contact(doc: _ContactDoc | None) -> Contact | None:
@@ -221,7 +224,15 @@ def parse_declarations(data: Mapping[str, Any], *, source: str = "declarations")
     year_end = errors.run(
         "$.financial_year_end", lambda: financial_year_end(doc.financial_year_end)
     )
-    if errors.lines or controller is None or year_end is None:
+    pending = errors.run(
+        "$.pending_consent_period",
+        lambda: (
+            DEFAULT_PENDING_CONSENT
+            if doc.pending_consent_period is None
+            else check_pending_consent(parse_period(doc.pending_consent_period), "period")
+        ),
+    )
+    if errors.lines or controller is None or year_end is None or pending is None:
         raise ConfigError(f"{source}: invalid declarations", tuple(errors.lines))
     declarations = errors.run(
         "$",
@@ -232,6 +243,7 @@ def parse_declarations(data: Mapping[str, Any], *, source: str = "declarations")
             suppression_years=doc.suppression_years,
             records=tuple(kinds),
             financial_year_end=year_end,
+            pending_consent=pending,
         ),
     )
     if declarations is None:
@@ -454,6 +466,8 @@ def declarations_digest(declarations: Declarations) -> str:
         content["suppression_years"] = declarations.suppression_years
     if declarations.records:
         content["records"] = unstructure(list(declarations.records))
+    if declarations.pending_consent != DEFAULT_PENDING_CONSENT:
+        content["pending_consent"] = format_period(declarations.pending_consent)
     if declarations.financial_year_end != FinancialYearEnd():
         content["financial_year_end"] = str(declarations.financial_year_end)
     blob = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=True)

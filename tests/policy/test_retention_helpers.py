@@ -36,10 +36,11 @@ def test_the_schedule_has_one_entry_per_purpose_whose_clock_runs(
 ) -> None:
     state = data.draw(gst.subject_states(decl))
     entries = schedule_for(state, decl)
+    pending = decl.pending_consent  # Art. 6(1)(a): a consent never given
     expected = {
-        p.id: retention_due(state, p)
+        p.id: retention_due(state, p, pending=pending)
         for p in decl.purposes
-        if p.id in state.subject.purposes and retention_due(state, p) is not None
+        if p.id in state.subject.purposes and retention_due(state, p, pending=pending) is not None
     }
     assert {e.purpose_id: e.due_at for e in entries} == expected
     assert all(e.action is decl.purpose(e.purpose_id).retention.action for e in entries)

@@ -33,6 +33,7 @@ from gdprcrm.vault import CertificateSigner, InMemoryKekSource, KeyVault
 
 SIGNER = CertificateSigner.generate("atelier-lumiere-dpo")
 THREE_YEARS = relativedelta(years=3)
+PENDING = relativedelta(days=7)  # the declared pending_consent (the default)
 PURPOSES = ("newsletter", "prospecting", "customer-relationship")
 
 
@@ -44,6 +45,8 @@ class Person:
     collected: datetime
     purposes: set[str]
     consents: list[datetime] = attrs.Factory(list)  # newsletter consents in force
+    ever_consented: bool = False  # a newsletter consent was given once
+    frozen: bool = False  # an access request is open: retention waits (EDPB 01/2022)
     dm_objection: bool = False
     restricted_at: datetime | None = None
     erased: bool = False
@@ -110,6 +113,7 @@ class ControllerMachine(RuleBasedStateMachine):
         self.crm.give_consent(sid, "newsletter", channel="web-form")
         person.purposes.add("newsletter")
         person.consents.append(self.clock.now())
+        person.ever_consented = True
 
     @rule(sid=people)
     def withdraw(self, sid: SubjectId) -> None:
@@ -155,6 +159,7 @@ class ControllerMachine(RuleBasedStateMachine):
         if self.model[sid].erased:
             return
         self.crm.receive_request(sid, RequestKind.ACCESS)
+        self.model[sid].frozen = True  # never answered here
 
     @rule(sid=people)
     def erase(self, sid: SubjectId) -> None:
@@ -193,6 +198,13 @@ class ControllerMachine(RuleBasedStateMachine):
         now = self.clock.now()
         self.crm.sweep()
         for person in self.model.values():
+            if person.frozen:
+                continue  # the sweep defers everything of a person awaiting an answer
+            never = "newsletter" in person.purposes and not person.ever_consented
+            if not person.erased and never and now >= person.collected + PENDING:
+                # Art. 6(1)(a): collected for a consent never given, kept seven days
+                person.purposes.discard("newsletter")
+                person.erased = not person.purposes
             if person.erased or now < person.collected + THREE_YEARS:
                 continue
             # newsletter is erased at expiry; prospecting only flagged for review

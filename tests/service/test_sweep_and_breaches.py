@@ -12,6 +12,7 @@ from gdprcrm.interactions import InteractionLog
 from gdprcrm.model import (
     Breach,
     CommunicationException,
+    ConsentGrant,
     Direction,
     InteractionKind,
     NotificationEvent,
@@ -25,8 +26,13 @@ SIGNER = CertificateSigner.generate("atelier-lumiere-dpo")
 
 
 def test_a_sweep_touches_only_what_is_due(crm: Controller) -> None:
-    quiet = crm.add_subject({"email": "quiet@example.fr"}, "FR", purposes=["newsletter"])
-    chatty = crm.add_subject({"email": "chatty@example.fr"}, "FR", purposes=["newsletter"])
+    subscribed = [ConsentGrant("newsletter", "web-form")]  # Art. 6(1)(a), at collection
+    quiet = crm.add_subject(
+        {"email": "quiet@example.fr"}, "FR", purposes=["newsletter"], consents=subscribed
+    )
+    chatty = crm.add_subject(
+        {"email": "chatty@example.fr"}, "FR", purposes=["newsletter"], consents=subscribed
+    )
     prospect = crm.add_subject({"email": "buyer@shop.example"}, "FR", purposes=["prospecting"])
     with crm.storage.unit_of_work() as uow:  # a contact from the person moves the anchor
         InteractionLog(crm.vault).record(

@@ -36,6 +36,7 @@ __all__ = [
     "ConsentEvent",
     "ConsentGiven",
     "ConsentGiver",
+    "ConsentGrant",
     "ConsentState",
     "ConsentWithdrawn",
     "consent_state",
@@ -127,6 +128,38 @@ class ConsentWithdrawn:
 
 
 ConsentEvent = ConsentGiven | ConsentWithdrawn
+
+
+@attrs.frozen
+class ConsentGrant:
+    """A consent given at collection, in the same act (``add_subject(consents=...)``):
+    what :class:`ConsentGiven` records, before the subject has an id (Art. 7(1))."""
+
+    purpose_id: str = attrs.field(validator=_one_purpose)
+    channel: str = attrs.field(validator=text)
+    evidence: tuple[tuple[str, str], ...] = attrs.field(
+        default=(), converter=to_pairs, validator=str_pairs, repr=False
+    )
+    explicit: bool = attrs.field(default=False, validator=instance_of(bool))
+    given_by: ConsentGiver = attrs.field(
+        default=ConsentGiver.SUBJECT, validator=instance_of(ConsentGiver)
+    )
+    language: str = attrs.field(default="fr", validator=language)
+    text_hash: str | None = attrs.field(default=None, validator=optional_text)
+
+    def given(self, subject_id: SubjectId, at: datetime, notice_version: str) -> ConsentGiven:
+        return ConsentGiven(
+            subject_id,
+            self.purpose_id,
+            at,
+            self.channel,
+            notice_version,
+            language=self.language,
+            explicit=self.explicit,
+            given_by=self.given_by,
+            text_hash=self.text_hash,
+            evidence=self.evidence,
+        )
 
 
 @attrs.frozen

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
 from types import MappingProxyType
 
 import attrs
+from dateutil.relativedelta import relativedelta
 
 from gdprcrm.errors import (
     InconsistentDeclarations,
@@ -21,11 +23,14 @@ from gdprcrm.model.legal_basis import LegalBasis
 from gdprcrm.model.notice import NoticeVersion, material_digest
 from gdprcrm.model.purpose import Purpose
 from gdprcrm.model.record import FinancialYearEnd, RecordKind
+from gdprcrm.model.retention import check_period
 
 __all__ = [
+    "DEFAULT_PENDING_CONSENT",
     "MIN_SUPPRESSION_YEARS",
     "RESERVED_PREFIX",
     "Declarations",
+    "check_pending_consent",
     "check_suppression_years",
 ]
 
@@ -46,6 +51,25 @@ def check_suppression_years(value: object, where: str) -> int:
             f"{MIN_SUPPRESSION_YEARS} years (Art. 21(3), CNIL)"
         )
     return value
+
+
+DEFAULT_PENDING_CONSENT = relativedelta(days=7)
+MAX_PENDING_CONSENT = relativedelta(days=30)
+
+
+def check_pending_consent(value: object, where: str) -> relativedelta:
+    """A short period: positive, at most thirty days (a confirmation, not a retention)."""
+    period = check_period(value, where)
+    start = datetime(2000, 1, 1, tzinfo=UTC)
+    if start + period > start + MAX_PENDING_CONSENT:
+        raise InvalidInput(
+            f"{where}: values awaiting a consent are kept thirty days at most (Art. 6(1)(a))"
+        )
+    return period
+
+
+def _check_pending(instance: object, attribute: object, value: object) -> None:
+    check_pending_consent(value, "Declarations.pending_consent")
 
 
 def _check_suppression_years(instance: object, attribute: object, value: int | None) -> None:
@@ -78,6 +102,12 @@ class Declarations:
     )
     """The kinds of record kept per subject (orders, invoices, ...), each with its own
     fields, purposes and retention."""
+    pending_consent: relativedelta = attrs.field(
+        factory=lambda: DEFAULT_PENDING_CONSENT, validator=_check_pending, kw_only=True
+    )
+    """How long values collected for a purpose resting on consent are kept while the
+    consent has not been given (a double opt-in awaiting confirmation): then the sweep
+    erases them (Art. 6(1)(a), 5(1)(e)). Seven days unless declared; thirty at most."""
     financial_year_end: FinancialYearEnd = attrs.field(
         factory=FinancialYearEnd, validator=instance_of(FinancialYearEnd), kw_only=True
     )

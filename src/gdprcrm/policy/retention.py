@@ -5,10 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
+from dateutil.relativedelta import relativedelta
+
 from gdprcrm.model import (
     AnchorEvent,
     DataSubjectRequest,
     Declarations,
+    LegalBasis,
     Purpose,
     RequestKind,
     RetentionDue,
@@ -29,14 +32,25 @@ END_OF_TIME = datetime(9999, 1, 1, tzinfo=UTC)
 
 
 def retention_due(
-    state: SubjectState, purpose: Purpose, at: datetime = END_OF_TIME
+    state: SubjectState,
+    purpose: Purpose,
+    at: datetime = END_OF_TIME,
+    *,
+    pending: relativedelta | None = None,
 ) -> datetime | None:
     """Art. 5(1)(e): when ``purpose``'s retention of this subject runs out.
 
     None while the period's clock has not started by ``at`` (no end of relationship
     recorded yet, a consent still in force, ...). The default ``at`` asks about the
     records as they stand, to schedule the sweep.
+
+    With ``pending`` (the declared ``pending_consent`` period), a purpose resting on
+    consent that was never given keeps its data only that long from collection (Art.
+    6(1)(a): storing is processing; a double opt-in awaiting confirmation).
     """
+    never_given = purpose.basis is LegalBasis.CONSENT and not state.intervals.get(purpose.id)
+    if pending is not None and never_given:
+        return state.subject.collected_at + pending
     rule = purpose.retention
     anchor = rule.anchor
     start: datetime | None
@@ -78,7 +92,7 @@ def schedule_for(state: SubjectState, declarations: Declarations) -> list[Retent
     entries = []
     for purpose_id in sorted(state.subject.purposes):
         purpose = declarations.purpose(purpose_id)
-        due = retention_due(state, purpose)
+        due = retention_due(state, purpose, pending=declarations.pending_consent)
         if due is not None:
             entries.append(
                 RetentionDue(state.subject.id, purpose_id, due, purpose.retention.action)

@@ -10,10 +10,11 @@ from datetime import date, datetime
 import attrs
 
 from gdprcrm.deadlines import request_due
-from gdprcrm.errors import GdprCrmError, InvalidInput, Suppressed
+from gdprcrm.errors import GdprCrmError, InvalidInput, PurposeLimitation, Suppressed
 from gdprcrm.model import (
     AgeAttestation,
     BlindIndexEntry,
+    ConsentGrant,
     DataSource,
     Lookup,
     PersonalField,
@@ -22,8 +23,9 @@ from gdprcrm.model import (
 )
 from gdprcrm.policy import SubjectState
 from gdprcrm.policy.collection import check_purposes, check_values, suppression_applies
+from gdprcrm.policy.rights import check_consent
 from gdprcrm.service.kernel import BIRTH_DATE_FIELD, Kernel
-from gdprcrm.service.notes import seal_source
+from gdprcrm.service.notes import check_channel, seal_evidence, seal_source
 from gdprcrm.storage.protocols import UnitOfWork
 
 __all__ = [
@@ -44,6 +46,7 @@ def add_subject(
     source: DataSource | None,
     birth_date: date | None,
     attested_age: AgeAttestation | None,
+    consents: Iterable[ConsentGrant] = (),
     at: datetime | None,
 ) -> SubjectId:
     now = k.now(at)
@@ -52,6 +55,7 @@ def add_subject(
     except InvalidInput as exc:
         raise type(exc)(f"add_subject: {exc}") from None
     check_values(k.declarations, values, chosen)
+    grants = _check_grants(k, consents, chosen)
     if birth_date is not None and (
         not isinstance(birth_date, date) or isinstance(birth_date, datetime)
     ):
@@ -91,7 +95,13 @@ def add_subject(
             uow.subjects.add(subject)
             uow.subjects.put_fields(fields)
             uow.subjects.put_index(index)
-            k.schedule(uow, SubjectState(subject))
+            version = k.declarations.notices[-1].version  # Art. 13: what was shown
+            given = [g.given(sid, now, version) for g in grants]
+            for event in given:  # Art. 7(1): in the same act as the collection
+                uow.consents.append(
+                    attrs.evolve(event, evidence=seal_evidence(k.vault, sid, dict(event.evidence)))
+                )
+            k.schedule(uow, SubjectState(subject, given))
             k.audit(
                 uow,
                 "subject.added",
@@ -102,8 +112,18 @@ def add_subject(
                     "fields": len(values),
                     "indirect": source is not None,
                     "art14_due": None if art14_due is None else art14_due.date().isoformat(),
+                    "consents": len(given),
                 },
             )
+            for event in given:
+                k.audit(
+                    uow,
+                    "consent.given",
+                    sid,
+                    event.purpose_id,
+                    at=now,
+                    details={"given_by": event.given_by.value, "explicit": event.explicit},
+                )
             uow.commit()
     except BaseException:
         # Nothing of this subject was committed: drop the key made for it.
@@ -111,6 +131,30 @@ def add_subject(
             k.vault.shred(sid)
         raise
     return sid
+
+
+def _check_grants(
+    k: Kernel, consents: Iterable[ConsentGrant], chosen: Iterable[str]
+) -> list[ConsentGrant]:
+    """The consents given with a collection: each for one of its purposes, which rests
+    on consent (Art. 6(1)(a), 7(2): one per purpose), through a coded channel."""
+    if isinstance(consents, ConsentGrant | str):
+        raise InvalidInput("consents: give a list of ConsentGrant")
+    grants = list(consents)
+    seen: set[str] = set()
+    for grant in grants:
+        if not isinstance(grant, ConsentGrant):
+            raise InvalidInput("consents: expected ConsentGrant items")
+        if grant.purpose_id not in chosen:
+            raise PurposeLimitation(
+                f"consents: {grant.purpose_id!r} is not a purpose of this collection"
+            )
+        if grant.purpose_id in seen:
+            raise InvalidInput(f"consents: {grant.purpose_id!r} given twice")
+        seen.add(grant.purpose_id)
+        check_consent(k.declarations.purpose(grant.purpose_id))
+        check_channel(grant.channel, "consents: channel")
+    return grants
 
 
 def _check_suppressions(uow: UnitOfWork, index: Iterable[BlindIndexEntry]) -> None:

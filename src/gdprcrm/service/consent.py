@@ -7,6 +7,7 @@ from datetime import datetime
 
 import attrs
 
+from gdprcrm.errors import InvalidInput
 from gdprcrm.model import (
     Consent,
     ConsentEvent,
@@ -53,6 +54,11 @@ def give_consent(
     )
     with k.storage.unit_of_work() as uow:
         subject = k.active(uow, subject_id)
+        if now < subject.collected_at:
+            raise InvalidInput(
+                "give_consent: a consent dated before the person's collection "
+                f"({subject.collected_at.isoformat()}) records nothing that happened"
+            )
         # The evidence may name the person (an IP, an address): sealed, it goes with them.
         uow.consents.append(
             attrs.evolve(event, evidence=seal_evidence(k.vault, subject_id, dict(event.evidence)))

@@ -37,6 +37,7 @@ from gdprcrm.model import (
     ConsentEvent,
     ConsentGiven,
     ConsentGiver,
+    ConsentGrant,
     ConsentWithdrawn,
     DataSource,
     DataSubjectRequest,
@@ -158,6 +159,7 @@ class Controller(RecordOperations):
         source: DataSource | None = None,
         birth_date: date | None = None,
         attested_age: AgeAttestation | None = None,
+        consents: Iterable[ConsentGrant] = (),
         at: datetime | None = None,
     ) -> SubjectId:
         """Store a new person's values, encrypted, for the given purposes.
@@ -165,7 +167,11 @@ class Controller(RecordOperations):
         Refuses a value that none of ``purposes`` needs (Art. 5(1)(c), naming the field),
         an undeclared purpose or field, and a value that is not text. ``source`` marks
         data not collected from the person (Art. 14): the audit records when they must be
-        informed (one month, Art. 14(3)(a)).
+        informed (one month, Art. 14(3)(a)). ``consents`` records, in the same unit of
+        work, the consents given with the form (Art. 6(1)(a), 7(1)); a purpose resting on
+        consent collected without one keeps its values only the declared
+        ``pending_consent`` period (seven days by default: a double opt-in awaiting
+        confirmation), after which the sweep erases them.
         """
         return collection.add_subject(
             self._k,
@@ -175,6 +181,7 @@ class Controller(RecordOperations):
             source=source,
             birth_date=birth_date,
             attested_age=attested_age,
+            consents=consents,
             at=at,
         )
 

@@ -215,7 +215,9 @@ def delete_record(k: Kernel, record_id: RecordId, *, at: datetime | None) -> Era
     now = k.now(at)
     with k.storage.unit_of_work() as uow:
         stored = uow.records.get(record_id)
-        uow.subjects.get_for_update(stored.subject_id)
+        owner = uow.subjects.get_for_update(stored.subject_id)
+        if owner.status is SubjectStatus.ERASED:  # unreadable; the sweep removes the row
+            raise UnknownRecord(f"no record {record_id}")
         kind = k.declarations.find_record_kind(stored.kind)
         if kind is not None and kind.retention.is_legal_hold and stored.due_at > now:
             raise LegalHold(

@@ -8,14 +8,16 @@ from datetime import datetime
 import attrs
 
 from gdprcrm.model import (
+    LegalBasis,
     NotificationEvent,
+    Purpose,
     RecordId,
     RetentionAction,
     RetentionDue,
     SubjectId,
     SubjectStatus,
 )
-from gdprcrm.policy import retention_due
+from gdprcrm.policy import SubjectState, retention_due
 from gdprcrm.policy.collection import suppression_cutoff
 from gdprcrm.policy.retention import expiring_fields, frozen_by_request
 from gdprcrm.service import erasure, sweep_batch
@@ -127,7 +129,7 @@ def _expire(k: Kernel, entry: RetentionDue, now: datetime) -> tuple[str, bool]:
             uow.commit()  # the schedule entry stays: the next sweep tries again
             return "deferred", False
         state = k.load_state(uow, subject)
-        due = retention_due(state, purpose, now)
+        due = retention_due(state, purpose, now, pending=k.declarations.pending_consent)
         if due is None or due > now:  # the anchor moved since: not due any more
             k.schedule(uow, state)
             uow.commit()
@@ -156,10 +158,16 @@ def _expire(k: Kernel, entry: RetentionDue, now: datetime) -> tuple[str, bool]:
             details={
                 "fields": len(doomed),
                 "certificate": None if certificate is None else str(certificate.certificate_id),
+                # Art. 6(1)(a): kept awaiting a consent that never came
+                "reason": "consent-never-given" if _never_given(state, purpose) else None,
             },
         )
         uow.commit()
     return kind, not remaining
+
+
+def _never_given(state: SubjectState, purpose: Purpose) -> bool:
+    return purpose.basis is LegalBasis.CONSENT and not state.intervals.get(purpose.id)
 
 
 def _expire_records(k: Kernel, now: datetime) -> tuple[int, int]:

@@ -75,7 +75,7 @@ def _expired(
         purpose = k.declarations.find_purpose(purpose_id)
         if purpose is None or purpose.retention.action is not RetentionAction.ERASE:
             return None
-        due = retention_due(state, purpose, now)
+        due = retention_due(state, purpose, now, pending=k.declarations.pending_consent)
         if due is None or due > now:
             return None
     plan, _ = erasure.plan_erasure(k, uow, subject, now)

@@ -22,6 +22,7 @@ from gdprcrm.model import (
     ConsentAges,
     ConsentGiven,
     ConsentGiver,
+    ConsentGrant,
     ConsentState,
     ConsentWithdrawn,
     Contact,
@@ -54,6 +55,7 @@ __all__ = [
     "blind_index_entries",
     "breaches",
     "consent_ages",
+    "consent_grants",
     "consent_states",
     "consents",
     "consents_given",
@@ -117,6 +119,17 @@ def consents_given(draw: st.DrawFn, subject_id: SubjectId | None = None) -> Cons
         at=draw(instants()),
         channel="web-form",
         notice_version="v1",
+        explicit=draw(st.booleans()),
+        given_by=draw(st.sampled_from(list(ConsentGiver))),
+    )
+
+
+@st.composite
+def consent_grants(draw: st.DrawFn, purpose_id: str | None = None) -> ConsentGrant:
+    """A consent given with a collection (``add_subject(consents=...)``)."""
+    return ConsentGrant(
+        purpose_id if purpose_id is not None else draw(purpose_ids()),
+        draw(st.sampled_from(["web-form", "e-mail", "phone", "paper-form"])),
         explicit=draw(st.booleans()),
         given_by=draw(st.sampled_from(list(ConsentGiver))),
     )
