@@ -57,7 +57,12 @@ from gdprcrm.model import (
     format_period,
     parse_period,
 )
-from gdprcrm.model.declarations import DEFAULT_PENDING_CONSENT, check_pending_consent
+from gdprcrm.model.declarations import (
+    DEFAULT_ASK_AGAIN_AFTER,
+    DEFAULT_PENDING_CONSENT,
+    check_pending_consent,
+)
+from gdprcrm.model.retention import check_period
 from gdprcrm.serialization import format_error
 
 __all__ = ["ConfigError", "declarations_digest", "load_declarations", "parse_declarations"]
@@ -194,6 +199,7 @@ class _Document:
     records: list[RecordDoc] = attrs.Factory(list)
     financial_year_end: str | None = None
     pending_consent_period: str | None = None
+    ask_again_after: str | None = None
 
 
 def _contact(doc: _ContactDoc | None) -> Contact | None:
@@ -232,7 +238,21 @@ def parse_declarations(data: Mapping[str, Any], *, source: str = "declarations")
             else check_pending_consent(parse_period(doc.pending_consent_period), "period")
         ),
     )
-    if errors.lines or controller is None or year_end is None or pending is None:
+    ask_again = errors.run(
+        "$.ask_again_after",
+        lambda: (
+            DEFAULT_ASK_AGAIN_AFTER
+            if doc.ask_again_after is None
+            else check_period(parse_period(doc.ask_again_after), "period")
+        ),
+    )
+    if (
+        errors.lines
+        or controller is None
+        or year_end is None
+        or pending is None
+        or ask_again is None
+    ):
         raise ConfigError(f"{source}: invalid declarations", tuple(errors.lines))
     declarations = errors.run(
         "$",
@@ -244,6 +264,7 @@ def parse_declarations(data: Mapping[str, Any], *, source: str = "declarations")
             records=tuple(kinds),
             financial_year_end=year_end,
             pending_consent=pending,
+            ask_again_after=ask_again,
         ),
     )
     if declarations is None:
@@ -466,6 +487,8 @@ def declarations_digest(declarations: Declarations) -> str:
         content["suppression_years"] = declarations.suppression_years
     if declarations.records:
         content["records"] = unstructure(list(declarations.records))
+    if declarations.ask_again_after != DEFAULT_ASK_AGAIN_AFTER:
+        content["ask_again_after"] = format_period(declarations.ask_again_after)
     if declarations.pending_consent != DEFAULT_PENDING_CONSENT:
         content["pending_consent"] = format_period(declarations.pending_consent)
     if declarations.financial_year_end != FinancialYearEnd():

@@ -129,9 +129,11 @@ def make_converter() -> cattrs.Converter:
         ConsentEvent,
         c,
         tag_name="event",
-        tag_generator=lambda cl: {"ConsentGiven": "given", "ConsentWithdrawn": "withdrawn"}[
-            cl.__name__
-        ],
+        tag_generator=lambda cl: {
+            "ConsentGiven": "given",
+            "ConsentWithdrawn": "withdrawn",
+            "ConsentRefused": "refused",
+        }[cl.__name__],
     )
     return c
 

@@ -172,3 +172,35 @@ def _fields(crm: Controller, sid: SubjectId) -> list[PersonalField]:
 
 def _example() -> dict[str, Any]:
     return tomllib.loads(lumiere.toml_path().read_text("utf-8"))
+
+
+def test_a_refusal_is_recorded_counted_as_no_consent_and_respected(
+    crm: Controller, clock: FrozenClock
+) -> None:
+    # Art. 7(1), 5(2): the controller can show it asked and was told no.
+    sid = crm.add_subject(LEA, "FR", purposes=["newsletter", "customer-relationship"])
+    assert crm.may_ask_consent(sid, "newsletter")
+    refusal = crm.refuse_consent(sid, "newsletter", channel="web-form")
+    assert refusal.notice_version == crm.declarations.notices[-1].version
+    assert crm.decide(sid, "newsletter").reasons[0].code == "consent-missing"
+    assert not crm.may_ask_consent(sid, "newsletter")
+    history = crm.access_report(sid)["consents"]
+    assert [e["event"] for e in history] == ["refused"]
+    assert crm.sweep().erased == 1  # nothing to wait for: the newsletter's values go
+    assert crm.subject(sid).purposes == frozenset({"customer-relationship"})
+    clock.advance(months=6)
+    assert crm.may_ask_consent(sid, "newsletter")  # the declared delay has passed
+    crm.give_consent(sid, "newsletter", channel="web-form")  # the person changed their mind
+    assert crm.decide(sid, "newsletter").allowed is not None
+    assert not crm.may_ask_consent(sid, "newsletter")  # one is in force
+    with crm.storage.unit_of_work(read_only=True) as uow:
+        assert "consent.refused" in [e.action for e in uow.audit.range(0)]
+
+
+def test_a_refusal_for_a_purpose_without_consent_is_refused(crm: Controller) -> None:
+    sid = crm.add_subject(LEA, "FR", purposes=["customer-relationship"])
+    with pytest.raises(InvalidInput):
+        crm.refuse_consent(sid, "customer-relationship", channel="web-form")
+    with pytest.raises(InvalidInput):
+        crm.refuse_consent(sid, "newsletter", channel="Une phrase libre")
+    assert crm.consent_history(sid) == []

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from gdprcrm.documents.register import period_fr
-from gdprcrm.model import Declarations, Purpose, Right, Subject
+from gdprcrm.model import ConsentEvent, Declarations, Purpose, Right, Subject
 from gdprcrm.policy import SubjectState
 from gdprcrm.policy.rights import rights_of, rule
 from gdprcrm.serialization import unstructure
@@ -86,7 +86,8 @@ def access_report(
             "authority": info.supervisory_authority.name,
             "url": info.supervisory_authority.url,
         },
-        "consents": [unstructure(e, unstructure_as=type(e)) for e in state.consents],
+        # Each event tagged given / withdrawn / refused (Art. 7(1): asked, and the answer).
+        "consents": [unstructure(e, unstructure_as=ConsentEvent) for e in state.consents],
         "objections": [unstructure(o) for o in state.objections],
         "restrictions": [unstructure(r) for r in state.restrictions],
         "interactions": list(interactions),

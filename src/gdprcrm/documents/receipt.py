@@ -1,6 +1,6 @@
 """Consent receipts in the shape of the Kantara Initiative Consent Receipt v1.1.
 
-One receipt per consent event (given or withdrawn), generated from the event and the
+One receipt per consent event (given, withdrawn or refused), generated from the event and the
 declarations, signed with the controller's Ed25519 key, verifiable by anyone holding the
 public key. The principal is the opaque subject id, never an e-mail address: a receipt
 carries nothing personal. gdprcrm's own facts (event kind, notice version, who gave the
@@ -15,7 +15,13 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from gdprcrm.documents.register import category_fr, period_fr
 from gdprcrm.errors import SignatureInvalid
-from gdprcrm.model import ConsentEvent, ConsentGiven, Declarations
+from gdprcrm.model import (
+    ConsentEvent,
+    ConsentGiven,
+    ConsentRefused,
+    ConsentWithdrawn,
+    Declarations,
+)
 from gdprcrm.signing import (
     CertificateSigner,
     canonical_json,
@@ -31,6 +37,9 @@ KANTARA_VERSION = "KI-CR-v1.1.0"
 _DOMAIN = b"gdprcrm consent receipt v1\n"
 
 
+_KIND = {ConsentGiven: "given", ConsentWithdrawn: "withdrawn", ConsentRefused: "refused"}
+
+
 def _signed(receipt: dict[str, Any], signer_id: str) -> bytes:
     """What the signature covers: the receipt and who signed it."""
     return _DOMAIN + canonical_json({"receipt": receipt, "signer_id": signer_id})
@@ -42,7 +51,13 @@ def build_receipt(event: ConsentEvent, decl: Declarations, signer: CertificateSi
     info = decl.controller
     contact = info.dpo or info.contact
     special = [f for f in purpose.fields if f.category.special]
-    given = isinstance(event, ConsentGiven)
+    notice: str | None
+    giver: str | None
+    withdraws: str | None
+    if isinstance(event, ConsentWithdrawn):
+        notice, giver, withdraws = None, None, str(event.consent_id)
+    else:  # given or refused: under a notice, by someone
+        notice, giver, withdraws = event.notice_version, event.given_by.value, None
     receipt: dict[str, Any] = {
         "version": KANTARA_VERSION,
         "jurisdiction": info.establishment,
@@ -87,12 +102,12 @@ def build_receipt(event: ConsentEvent, decl: Declarations, signer: CertificateSi
         "sensitive": bool(special),
         "spiCat": sorted({category_fr(f.category.key, f.category.label) for f in special}),
         "gdprcrm": {
-            "event": "given" if given else "withdrawn",
-            "noticeVersion": event.notice_version if isinstance(event, ConsentGiven) else None,
+            "event": _KIND[type(event)],
+            "noticeVersion": notice,
             "explicit": event.explicit if isinstance(event, ConsentGiven) else None,
-            "givenBy": event.given_by.value if isinstance(event, ConsentGiven) else None,
-            "withdraws": None if isinstance(event, ConsentGiven) else str(event.consent_id),
-            "article": "7(1)" if given else "7(3)",
+            "givenBy": giver,
+            "withdraws": withdraws,
+            "article": "7(3)" if withdraws is not None else "7(1)",
         },
     }
     signature = signer.sign_bytes(_signed(receipt, signer.signer_id))

@@ -37,6 +37,7 @@ __all__ = [
     "ConsentGiven",
     "ConsentGiver",
     "ConsentGrant",
+    "ConsentRefused",
     "ConsentState",
     "ConsentWithdrawn",
     "consent_state",
@@ -127,7 +128,25 @@ class ConsentWithdrawn:
     id: uuid.UUID = attrs.field(factory=uuid.uuid4, validator=instance_of(uuid.UUID))
 
 
-ConsentEvent = ConsentGiven | ConsentWithdrawn
+@attrs.frozen
+class ConsentRefused:
+    """A consent asked for and refused (Art. 7(1), 5(2)): the proof that the controller
+    asked and was told no, under which notice; decide() counts it as no consent, and the
+    person is not asked again before the declared ``ask_again_after``."""
+
+    subject_id: SubjectId = attrs.field(validator=instance_of(SubjectId))
+    purpose_id: str = attrs.field(validator=_one_purpose)
+    at: datetime = attrs.field(converter=as_utc, validator=aware)
+    channel: str = attrs.field(validator=text)
+    notice_version: str = attrs.field(validator=text)
+    given_by: ConsentGiver = attrs.field(
+        default=ConsentGiver.SUBJECT, validator=instance_of(ConsentGiver)
+    )
+    """Who refused (the person, or the holder of parental responsibility)."""
+    id: uuid.UUID = attrs.field(factory=uuid.uuid4, validator=instance_of(uuid.UUID))
+
+
+ConsentEvent = ConsentGiven | ConsentWithdrawn | ConsentRefused
 
 
 @attrs.frozen
@@ -203,7 +222,7 @@ def consent_state(events: Iterable[ConsentEvent], purpose_id: str, at: datetime)
             continue
         if isinstance(event, ConsentGiven):
             given[event.id] = event
-        else:
+        elif isinstance(event, ConsentWithdrawn):
             withdrawn_ids.add(event.consent_id)
     active = tuple(
         sorted(
@@ -285,7 +304,9 @@ def consents_of(events: Iterable[ConsentEvent]) -> list[Consent]:
     for event in events:
         if isinstance(event, ConsentGiven):
             given[event.id] = event
-        elif event.consent_id not in ends or event.at < ends[event.consent_id].at:
+        elif isinstance(event, ConsentWithdrawn) and (
+            event.consent_id not in ends or event.at < ends[event.consent_id].at
+        ):
             ends[event.consent_id] = event
     ordered = sorted(given.values(), key=lambda c: (c.at, str(c.id)))
     return [Consent(c, ends.get(c.id)) for c in ordered]

@@ -26,6 +26,7 @@ from gdprcrm.model.record import FinancialYearEnd, RecordKind
 from gdprcrm.model.retention import check_period
 
 __all__ = [
+    "DEFAULT_ASK_AGAIN_AFTER",
     "DEFAULT_PENDING_CONSENT",
     "MIN_SUPPRESSION_YEARS",
     "RESERVED_PREFIX",
@@ -68,6 +69,13 @@ def check_pending_consent(value: object, where: str) -> relativedelta:
     return period
 
 
+DEFAULT_ASK_AGAIN_AFTER = relativedelta(months=6)
+
+
+def _check_ask_again(instance: object, attribute: object, value: object) -> None:
+    check_period(value, "Declarations.ask_again_after")
+
+
 def _check_pending(instance: object, attribute: object, value: object) -> None:
     check_pending_consent(value, "Declarations.pending_consent")
 
@@ -108,6 +116,11 @@ class Declarations:
     """How long values collected for a purpose resting on consent are kept while the
     consent has not been given (a double opt-in awaiting confirmation): then the sweep
     erases them (Art. 6(1)(a), 5(1)(e)). Seven days unless declared; thirty at most."""
+    ask_again_after: relativedelta = attrs.field(
+        factory=lambda: DEFAULT_ASK_AGAIN_AFTER, validator=_check_ask_again, kw_only=True
+    )
+    """How long a refused consent is respected before the person may be asked again
+    (``Controller.may_ask_consent``): six months unless declared."""
     financial_year_end: FinancialYearEnd = attrs.field(
         factory=FinancialYearEnd, validator=instance_of(FinancialYearEnd), kw_only=True
     )

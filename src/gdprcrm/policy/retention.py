@@ -46,11 +46,14 @@ def retention_due(
 
     With ``pending`` (the declared ``pending_consent`` period), a purpose resting on
     consent that was never given keeps its data only that long from collection (Art.
-    6(1)(a): storing is processing; a double opt-in awaiting confirmation).
+    6(1)(a): storing is processing; a double opt-in awaiting confirmation), and no
+    longer than its refusal.
     """
     never_given = purpose.basis is LegalBasis.CONSENT and not state.intervals.get(purpose.id)
     if pending is not None and never_given:
-        return state.subject.collected_at + pending
+        refused = state.refused_at.get(purpose.id)  # asked and told no: nothing to wait for
+        until = state.subject.collected_at + pending
+        return until if refused is None else min(until, refused)
     rule = purpose.retention
     anchor = rule.anchor
     start: datetime | None

@@ -14,6 +14,7 @@ from gdprcrm.model import (
     AnchorEvent,
     ConsentEvent,
     ConsentGiven,
+    ConsentRefused,
     ConsentWithdrawn,
     Objection,
     Restriction,
@@ -69,13 +70,15 @@ class SubjectState:
     """The earliest objection to direct marketing (Art. 21(2)), if any."""
     objection_at: Mapping[str, datetime] = attrs.field(init=False, repr=False)
     """The earliest standing (not overridden) objection per purpose id."""
+    refused_at: Mapping[str, datetime] = attrs.field(init=False, repr=False)
+    """The latest refusal of a consent per purpose id (Art. 7(1))."""
 
     def __attrs_post_init__(self) -> None:
         sid = self.subject.id
         given: dict[Any, ConsentGiven] = {}
         withdrawals: dict[Any, datetime] = {}
         for event in self.consents:
-            if not isinstance(event, ConsentGiven | ConsentWithdrawn):
+            if not isinstance(event, ConsentGiven | ConsentWithdrawn | ConsentRefused):
                 raise InvalidInput("SubjectState.consents: expected consent events")
             if event.subject_id != sid:
                 raise InvalidInput("SubjectState.consents: an event of another subject")
@@ -96,6 +99,13 @@ class SubjectState:
                 withdrawals[event.consent_id] = (
                     event.at if previous is None else min(previous, event.at)
                 )
+        refused: dict[str, datetime] = {}
+        for event in self.consents:
+            if isinstance(event, ConsentRefused):
+                previous_refusal = refused.get(event.purpose_id)
+                if previous_refusal is None or event.at > previous_refusal:
+                    refused[event.purpose_id] = event.at
+        object.__setattr__(self, "refused_at", MappingProxyType(refused))
         per_purpose: dict[str, list[ConsentInterval]] = {}
         for cid, consent in given.items():
             per_purpose.setdefault(consent.purpose_id, []).append(

@@ -1,4 +1,4 @@
-"""Consent (Art. 6(1)(a), 7, 8): giving and withdrawing, one purpose at a time."""
+"""Consent (Art. 6(1)(a), 7, 8): giving, withdrawing and refusing, one purpose at a time."""
 
 from __future__ import annotations
 
@@ -13,15 +13,25 @@ from gdprcrm.model import (
     ConsentEvent,
     ConsentGiven,
     ConsentGiver,
+    ConsentRefused,
     ConsentWithdrawn,
     SubjectId,
+    SubjectStatus,
     consents_of,
 )
 from gdprcrm.policy.rights import check_consent
 from gdprcrm.service.kernel import Kernel
 from gdprcrm.service.notes import check_channel, open_event, seal_evidence
 
-__all__ = ["consent_history", "consents", "give_consent", "withdraw_consent"]
+__all__ = [
+    "ConsentOperations",
+    "consent_history",
+    "consents",
+    "give_consent",
+    "may_ask_consent",
+    "refuse_consent",
+    "withdraw_consent",
+]
 
 
 def give_consent(
@@ -118,3 +128,144 @@ def consent_history(
 def consents(k: Kernel, subject_id: SubjectId, purpose_id: str | None) -> list[Consent]:
     """Each consent with its withdrawal (Art. 7(1): what the controller demonstrates)."""
     return consents_of(consent_history(k, subject_id, purpose_id))
+
+
+def refuse_consent(
+    k: Kernel,
+    subject_id: SubjectId,
+    purpose_id: str,
+    *,
+    channel: str,
+    notice_version: str | None,
+    given_by: ConsentGiver,
+    at: datetime | None,
+) -> ConsentRefused:
+    """Art. 7(1), 5(2): the controller asked and was told no. Recorded as an event in the
+    consent history; values kept awaiting that consent go at the next sweep."""
+    now = k.now(at)
+    check_consent(k.declarations.purpose(purpose_id))
+    check_channel(channel)
+    version = notice_version or k.declarations.notices[-1].version
+    with k.storage.unit_of_work() as uow:
+        subject = k.active(uow, subject_id)
+        if now < subject.collected_at:
+            raise InvalidInput("refuse_consent: dated before the person's collection")
+        event = ConsentRefused(subject_id, purpose_id, now, channel, version, given_by=given_by)
+        uow.consents.append(event)
+        k.schedule(uow, k.load_state(uow, subject))
+        k.audit(
+            uow,
+            "consent.refused",
+            subject_id,
+            purpose_id,
+            at=now,
+            details={"given_by": given_by.value},
+        )
+        uow.commit()
+    return event
+
+
+def may_ask_consent(
+    k: Kernel, subject_id: SubjectId, purpose_id: str, at: datetime | None
+) -> bool:
+    """The host's question before asking for a consent: not while one is in force, and
+    not within the declared ``ask_again_after`` of a refusal (a refusal is respected)."""
+    now = k.now(at)
+    check_consent(k.declarations.purpose(purpose_id))
+    with k.storage.unit_of_work(read_only=True) as uow:
+        subject = uow.subjects.get(subject_id)
+        if subject.status is not SubjectStatus.ACTIVE:
+            return False
+        state = k.load_state(uow, subject)
+    if any(i.active_at(now) for i in state.intervals.get(purpose_id, ())):
+        return False
+    refused = state.refused_at.get(purpose_id)
+    return refused is None or now >= refused + k.declarations.ask_again_after
+
+
+class ConsentOperations:
+    """The consent half of :class:`~gdprcrm.service.Controller` (which see)."""
+
+    _k: Kernel
+
+    def give_consent(
+        self,
+        subject_id: SubjectId,
+        purpose_id: str,
+        *,
+        channel: str,
+        evidence: Mapping[str, str] | None = None,
+        notice_version: str | None = None,
+        language: str = "fr",
+        explicit: bool = False,
+        given_by: ConsentGiver = ConsentGiver.SUBJECT,
+        at: datetime | None = None,
+    ) -> ConsentGiven:
+        """Record a consent for one purpose (Art. 7(1)-(2)), under the current notice by
+        default. A parent's consent for a minor is ``given_by=PARENTAL_RESPONSIBILITY``."""
+        return give_consent(
+            self._k,
+            subject_id,
+            purpose_id,
+            channel=channel,
+            evidence=evidence,
+            notice_version=notice_version,
+            language=language,
+            explicit=explicit,
+            given_by=given_by,
+            at=at,
+        )
+
+    def withdraw_consent(
+        self,
+        subject_id: SubjectId,
+        purpose_id: str,
+        *,
+        channel: str,
+        at: datetime | None = None,
+    ) -> list[ConsentWithdrawn]:
+        """Withdraw every consent in force for the purpose: one call, as easy as giving it
+        (Art. 7(3)). Processing before stays lawful."""
+        return withdraw_consent(self._k, subject_id, purpose_id, channel=channel, at=at)
+
+    def refuse_consent(
+        self,
+        subject_id: SubjectId,
+        purpose_id: str,
+        *,
+        channel: str,
+        notice_version: str | None = None,
+        given_by: ConsentGiver = ConsentGiver.SUBJECT,
+        at: datetime | None = None,
+    ) -> ConsentRefused:
+        """Record that a consent was asked for and refused (Art. 7(1), 5(2)): an event in
+        the consent history, counted as no consent; values awaiting it go at the next
+        sweep; :meth:`may_ask_consent` says when the person may be asked again."""
+        return refuse_consent(
+            self._k,
+            subject_id,
+            purpose_id,
+            channel=channel,
+            notice_version=notice_version,
+            given_by=given_by,
+            at=at,
+        )
+
+    def may_ask_consent(
+        self, subject_id: SubjectId, purpose_id: str, at: datetime | None = None
+    ) -> bool:
+        """Whether the host may ask this person for this consent now: not while one is in
+        force, not within the declared ``ask_again_after`` (six months by default) of a
+        refusal."""
+        return may_ask_consent(self._k, subject_id, purpose_id, at)
+
+    def consent_history(
+        self, subject_id: SubjectId, purpose_id: str | None = None
+    ) -> list[ConsentEvent]:
+        """The subject's consent events (for one purpose, if given), oldest first."""
+        return consent_history(self._k, subject_id, purpose_id)
+
+    def consents(self, subject_id: SubjectId, purpose_id: str | None = None) -> list[Consent]:
+        """The subject's consents (for one purpose, if given), each with its evidence,
+        notice version, giver and withdrawal, in order of giving (Art. 7(1), 7(3))."""
+        return consents(self._k, subject_id, purpose_id)

@@ -32,13 +32,8 @@ from gdprcrm.model import (
     AgeAttestation,
     Breach,
     CommunicationException,
-    Consent,
     ConsentAges,
-    ConsentEvent,
-    ConsentGiven,
-    ConsentGiver,
     ConsentGrant,
-    ConsentWithdrawn,
     DataSource,
     DataSubjectRequest,
     Declarations,
@@ -54,7 +49,6 @@ from gdprcrm.policy import CompiledState, Decision, Operation, SubjectState
 from gdprcrm.service import (
     breaches,
     collection,
-    consent,
     erasure,
     notifications,
     processing,
@@ -63,6 +57,7 @@ from gdprcrm.service import (
     retention,
     rights,
 )
+from gdprcrm.service.consent import ConsentOperations
 from gdprcrm.service.erasure import ErasureOutcome
 from gdprcrm.service.kernel import Kernel
 from gdprcrm.service.records import RecordOperations
@@ -75,7 +70,7 @@ from gdprcrm.vault import CertificateSigner, Kek, KekSource, KeyVault
 __all__ = ["Controller"]
 
 
-class Controller(RecordOperations):
+class Controller(ConsentOperations, RecordOperations):
     """The facade host applications call. Thread-safe as far as its storage is."""
 
     def __init__(
@@ -215,59 +210,6 @@ class Controller(RecordOperations):
     def subject(self, subject_id: SubjectId) -> Subject:
         """The stored subject record (no personal values: those are in :meth:`values`)."""
         return collection.get_subject(self._k, subject_id)
-
-    # -- consent (Art. 7, 8) ----------------------------------------------------------
-
-    def give_consent(
-        self,
-        subject_id: SubjectId,
-        purpose_id: str,
-        *,
-        channel: str,
-        evidence: Mapping[str, str] | None = None,
-        notice_version: str | None = None,
-        language: str = "fr",
-        explicit: bool = False,
-        given_by: ConsentGiver = ConsentGiver.SUBJECT,
-        at: datetime | None = None,
-    ) -> ConsentGiven:
-        """Record a consent for one purpose (Art. 7(1)-(2)), under the current notice by
-        default. A parent's consent for a minor is ``given_by=PARENTAL_RESPONSIBILITY``."""
-        return consent.give_consent(
-            self._k,
-            subject_id,
-            purpose_id,
-            channel=channel,
-            evidence=evidence,
-            notice_version=notice_version,
-            language=language,
-            explicit=explicit,
-            given_by=given_by,
-            at=at,
-        )
-
-    def withdraw_consent(
-        self,
-        subject_id: SubjectId,
-        purpose_id: str,
-        *,
-        channel: str,
-        at: datetime | None = None,
-    ) -> list[ConsentWithdrawn]:
-        """Withdraw every consent in force for the purpose: one call, as easy as giving it
-        (Art. 7(3)). Processing before stays lawful."""
-        return consent.withdraw_consent(self._k, subject_id, purpose_id, channel=channel, at=at)
-
-    def consent_history(
-        self, subject_id: SubjectId, purpose_id: str | None = None
-    ) -> list[ConsentEvent]:
-        """The subject's consent events (for one purpose, if given), oldest first."""
-        return consent.consent_history(self._k, subject_id, purpose_id)
-
-    def consents(self, subject_id: SubjectId, purpose_id: str | None = None) -> list[Consent]:
-        """The subject's consents (for one purpose, if given), each with its evidence,
-        notice version, giver and withdrawal, in order of giving (Art. 7(1), 7(3))."""
-        return consent.consents(self._k, subject_id, purpose_id)
 
     def end_relationship(self, subject_id: SubjectId, at: datetime | None = None) -> None:
         """Record the end of the customer relationship: the periods that run from it

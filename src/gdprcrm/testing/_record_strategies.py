@@ -23,6 +23,7 @@ from gdprcrm.model import (
     ConsentGiven,
     ConsentGiver,
     ConsentGrant,
+    ConsentRefused,
     ConsentState,
     ConsentWithdrawn,
     Contact,
@@ -59,6 +60,7 @@ __all__ = [
     "consent_states",
     "consents",
     "consents_given",
+    "consents_refused",
     "consents_withdrawn",
     "contacts",
     "data_sources",
@@ -131,6 +133,18 @@ def consent_grants(draw: st.DrawFn, purpose_id: str | None = None) -> ConsentGra
         purpose_id if purpose_id is not None else draw(purpose_ids()),
         draw(st.sampled_from(["web-form", "e-mail", "phone", "paper-form"])),
         explicit=draw(st.booleans()),
+        given_by=draw(st.sampled_from(list(ConsentGiver))),
+    )
+
+
+@st.composite
+def consents_refused(draw: st.DrawFn) -> ConsentRefused:
+    return ConsentRefused(
+        subject_id=draw(subject_ids()),
+        purpose_id=draw(purpose_ids()),
+        at=draw(instants()),
+        channel=draw(st.sampled_from(["web-form", "phone"])),
+        notice_version="v1",
         given_by=draw(st.sampled_from(list(ConsentGiver))),
     )
 

@@ -13,6 +13,7 @@ from gdprcrm.errors import (
 from gdprcrm.model import (
     ConsentEvent,
     ConsentGiven,
+    ConsentRefused,
     ConsentWithdrawn,
     Objection,
     Restriction,
@@ -33,7 +34,7 @@ class ConsentRepository(Repository):
 
     def append(self, event: ConsentEvent) -> None:
         self._writable()
-        _check(event, (ConsentGiven, ConsentWithdrawn), "consents.append")
+        _check(event, (ConsentGiven, ConsentWithdrawn, ConsentRefused), "consents.append")
         self._append(event)
 
     def history(
