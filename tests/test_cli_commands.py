@@ -263,3 +263,36 @@ def test_records_from_the_command_line(cli: Cli) -> None:
     assert "field 'iban'" in cli.err("record", "add", sid, "invoice", "--field", "iban=FR76")
     assert "not a record id" in cli.err("record", "delete", "bogus")
     assert "unknown record kind" in cli.err("record", "add", sid, "ticket", "--field", "a=b")
+
+
+def test_consents_at_collection_and_refusals_from_the_command_line(cli: Cli) -> None:
+    sid = cli.json(
+        "subject",
+        "add",
+        "--purpose",
+        "newsletter",
+        "--field",
+        "email=zoe@example.fr",
+        "--birth-date",
+        "1990-01-01",
+        "--consent",
+        "newsletter",
+    )["subject"]
+    assert cli.json("decide", sid, "newsletter")["allowed"] is True  # in the same act
+    other = cli.json(
+        "subject", "add", "--purpose", "newsletter", "--field", "email=yann@example.fr"
+    )["subject"]
+    refused = cli.json("consent", "refuse", other, "newsletter", "--channel", "phone")
+    assert "refusal" in refused
+    assert "code" in cli.err(
+        "subject",
+        "add",
+        "--purpose",
+        "newsletter",
+        "--field",
+        "email=x@example.fr",
+        "--consent",
+        "newsletter",
+        "--consent-channel",
+        "Le formulaire",
+    )

@@ -81,7 +81,7 @@ def init(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def subject_add(ctx: Context, args: argparse.Namespace) -> int:
-    from gdprcrm.model import DataSource
+    from gdprcrm.model import ConsentGrant, DataSource
 
     sid = ctx.crm.add_subject(
         pairs(args.field),
@@ -89,6 +89,7 @@ def subject_add(ctx: Context, args: argparse.Namespace) -> int:
         args.purpose,
         birth_date=args.birth_date,
         source=DataSource(args.source) if args.source else None,
+        consents=[ConsentGrant(p, args.consent_channel) for p in args.consent or ()],
     )
     ctx.emit({"subject": str(sid)}, str(sid))
     return EXIT_OK
@@ -113,6 +114,15 @@ def consent_withdraw(ctx: Context, args: argparse.Namespace) -> int:
     events = ctx.crm.withdraw_consent(subject_id(args.subject), args.purpose, channel=args.channel)
     ctx.emit(
         {"withdrawn": [str(e.consent_id) for e in events]}, f"{len(events)} consent(s) withdrawn"
+    )
+    return EXIT_OK
+
+
+def consent_refuse(ctx: Context, args: argparse.Namespace) -> int:
+    event = ctx.crm.refuse_consent(subject_id(args.subject), args.purpose, channel=args.channel)
+    ctx.emit(
+        {"refusal": str(event.id), "notice": event.notice_version},
+        f"refusal {event.id} recorded under notice {event.notice_version}",
     )
     return EXIT_OK
 
@@ -420,6 +430,7 @@ COMMANDS: dict[tuple[str, str | None], Handler] = {
     ("subject", "find"): subject_find,
     ("consent", "give"): consent_give,
     ("consent", "withdraw"): consent_withdraw,
+    ("consent", "refuse"): consent_refuse,
     ("decide", None): decide,
     ("request", "receive"): request_receive,
     ("request", "list"): request_list,

@@ -96,12 +96,25 @@ def _people(sub: argparse._SubParsersAction[_Parser]) -> None:
     add.add_argument("--jurisdiction", default="FR", help="ISO 3166 country code (default FR)")
     add.add_argument("--birth-date", type=date.fromisoformat, help="YYYY-MM-DD (Art. 8)")
     add.add_argument("--source", help="where the data came from, if not the person (Art. 14)")
+    add.add_argument(
+        "--consent",
+        action="append",
+        help="a purpose consented to with this collection (Art. 6(1)(a), 7(1); repeat); "
+        "without it, values of a consent purpose are kept only the pending period",
+    )
+    add.add_argument(
+        "--consent-channel", default="web-form", help="where the consent was given (a code)"
+    )
     find = subject.add_parser("find", help="find by e-mail or phone (blind index)")
     find.add_argument("--email", help="an e-mail address")
     find.add_argument("--phone", help="a phone number")
 
     consent = _actions(sub, "consent", "give or withdraw a consent")
-    for name, helptext in (("give", "record a consent (Art. 7)"), ("withdraw", "Art. 7(3)")):
+    for name, helptext in (
+        ("give", "record a consent (Art. 7)"),
+        ("withdraw", "Art. 7(3)"),
+        ("refuse", "record a refusal (Art. 7(1))"),
+    ):
         c = consent.add_parser(name, help=helptext)
         c.add_argument("subject", help=SUBJECT_HELP)
         c.add_argument("purpose", help="a declared purpose id")
