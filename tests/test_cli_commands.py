@@ -296,3 +296,35 @@ def test_consents_at_collection_and_refusals_from_the_command_line(cli: Cli) -> 
         "--consent-channel",
         "Le formulaire",
     )
+
+
+def test_interactions_from_the_command_line(cli: Cli) -> None:
+    sid = cli.json(
+        "subject", "add", "--purpose", "customer-relationship", "--field", "email=i@example.fr"
+    )["subject"]
+    first = cli.json(
+        "interaction",
+        "add",
+        sid,
+        "customer-relationship",
+        "--direction",
+        "inbound",
+        "--channel",
+        "phone",
+        "--content",
+        "asked about delivery",
+    )["interaction"]
+    (row,) = cli.json("interaction", "list", sid)["interactions"]
+    assert row["interaction"] == first
+    assert row["content"] == "asked about delivery"
+    assert "inbound" in cli("interaction", "list", sid)
+    assert "code" in cli.err(
+        "interaction",
+        "add",
+        sid,
+        "customer-relationship",
+        "--direction",
+        "inbound",
+        "--channel",
+        "Le téléphone de Léa",
+    )

@@ -27,6 +27,7 @@ from gdprcrm.cli.context import (
     signer_password,
     subject_id,
 )
+from gdprcrm.cli.interactions import INTERACTION_COMMANDS
 from gdprcrm.cli.records import RECORD_COMMANDS
 from gdprcrm.errors import InvalidInput
 
@@ -451,5 +452,6 @@ COMMANDS: dict[tuple[str, str | None], Handler] = {
     ("notify", "sent"): notify_sent,
     ("key", "rotate"): key_rotate,
     **RECORD_COMMANDS,
+    **INTERACTION_COMMANDS,
 }
 """(command, action) -> handler: the one place a command is bound to its code."""

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from gdprcrm import __version__
+from gdprcrm.cli.interactions import add_interaction_parsers
 from gdprcrm.cli.records import add_record_parsers
 from gdprcrm.model import RequestKind, RestrictionGround
 
@@ -54,6 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     _setup(sub)
     _people(sub)
     add_record_parsers(sub, _actions, SUBJECT_HELP, AT_HELP)
+    add_interaction_parsers(sub, _actions, SUBJECT_HELP, AT_HELP)
     _rights(sub)
     _registers(sub)
     return parser

@@ -27,6 +27,7 @@ from gdprcrm.audit.chain import Verification
 from gdprcrm.clock import Clock, SystemClock
 from gdprcrm.deadlines import FRANCE, HolidayCalendar
 from gdprcrm.errors import InvalidInput
+from gdprcrm.interactions import LoggedInteraction
 from gdprcrm.model import (
     DEFAULT_CONSENT_AGES,
     AgeAttestation,
@@ -37,6 +38,9 @@ from gdprcrm.model import (
     DataSource,
     DataSubjectRequest,
     Declarations,
+    Direction,
+    Interaction,
+    InteractionKind,
     Objection,
     RecipientNotification,
     RequestKind,
@@ -50,6 +54,7 @@ from gdprcrm.service import (
     breaches,
     collection,
     erasure,
+    interactions,
     notifications,
     processing,
     requests,
@@ -210,6 +215,36 @@ class Controller(ConsentOperations, RecordOperations):
     def subject(self, subject_id: SubjectId) -> Subject:
         """The stored subject record (no personal values: those are in :meth:`values`)."""
         return collection.get_subject(self._k, subject_id)
+
+    def record_interaction(
+        self,
+        subject_id: SubjectId,
+        *,
+        kind: InteractionKind,
+        direction: Direction,
+        purpose_id: str,
+        channel: str,
+        content: str | None = None,
+        at: datetime | None = None,
+    ) -> Interaction:
+        """Log a contact or communication with the person (Art. 5(1)(a), 12): for one of
+        their purposes, through a coded channel, audited; ``content`` (what was said) is
+        sealed and goes with the erasure. An inbound one moves the last-contact anchor
+        of retention (Art. 5(1)(e)) in the same unit of work."""
+        return interactions.record_interaction(
+            self._k,
+            subject_id,
+            kind=kind,
+            direction=direction,
+            purpose_id=purpose_id,
+            channel=channel,
+            content=content,
+            at=at,
+        )
+
+    def interactions(self, subject_id: SubjectId) -> list[LoggedInteraction]:
+        """The person's interactions, oldest first, contents decrypted (Art. 15)."""
+        return interactions.interactions(self._k, subject_id)
 
     def end_relationship(self, subject_id: SubjectId, at: datetime | None = None) -> None:
         """Record the end of the customer relationship: the periods that run from it
