@@ -23,7 +23,7 @@ from gdprcrm.model.legal_basis import LegalBasis
 from gdprcrm.model.notice import NoticeVersion, material_digest
 from gdprcrm.model.purpose import Purpose
 from gdprcrm.model.record import FinancialYearEnd, RecordKind
-from gdprcrm.model.retention import check_period
+from gdprcrm.model.retention import MAX_PERIOD_YEARS, check_period
 
 __all__ = [
     "DEFAULT_ASK_AGAIN_AFTER",
@@ -51,6 +51,8 @@ def check_suppression_years(value: object, where: str) -> int:
             f"{where}: objections to direct marketing are kept at least "
             f"{MIN_SUPPRESSION_YEARS} years (Art. 21(3), CNIL)"
         )
+    if value > MAX_PERIOD_YEARS:  # beyond any retention, and past datetime's range
+        raise InvalidInput(f"{where}: longer than {MAX_PERIOD_YEARS} years")
     return value
 
 

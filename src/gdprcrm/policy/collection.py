@@ -34,6 +34,11 @@ def check_purposes(declarations: Declarations, purposes: Iterable[str]) -> tuple
     """Art. 5(1)(b): the declared purposes, sorted and unique; at least one."""
     if isinstance(purposes, str):
         raise InvalidInput("purposes: give a list of purpose ids, not one string")
+    if not isinstance(purposes, Iterable) or isinstance(purposes, bytes | Mapping):
+        raise InvalidInput("purposes: give a list of purpose ids")
+    purposes = list(purposes)
+    if not all(isinstance(p, str) for p in purposes):
+        raise InvalidInput("purposes: purpose ids are text")
     chosen = tuple(sorted(set(purposes)))
     if not chosen:
         raise InvalidInput("give at least one purpose (Art. 5(1)(b))")

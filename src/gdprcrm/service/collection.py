@@ -215,6 +215,8 @@ def add_purposes(
     suppression list for direct marketing (21(3)), the retention schedule updated."""
     now = k.now(at)
     added = check_purposes(k.declarations, purposes)
+    if values is not None and not isinstance(values, Mapping):
+        raise InvalidInput("add_purposes(values): expected a mapping of field names to text")
     given = dict(values or {})
     with k.storage.unit_of_work() as uow:
         subject = k.active(uow, subject_id)

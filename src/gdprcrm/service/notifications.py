@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Iterable
 from datetime import datetime
 
+from gdprcrm.errors import InvalidInput
 from gdprcrm.model import RecipientNotification, SubjectId
 from gdprcrm.service.kernel import Kernel
 
@@ -22,9 +23,14 @@ def notifications_sent(
 ) -> list[RecipientNotification]:
     """All or nothing: an unknown id records none; each sending is audited once."""
     now = k.now(at)
+    if isinstance(notification_ids, str | bytes) or not isinstance(notification_ids, Iterable):
+        raise InvalidInput("notifications_sent: expected a list of notification ids")
+    chosen = list(notification_ids)
+    if not all(isinstance(n, uuid.UUID) for n in chosen):
+        raise InvalidInput("notifications_sent: notification ids are UUIDs")
     done = []
     with k.storage.unit_of_work() as uow:
-        for notification_id in notification_ids:
+        for notification_id in chosen:
             found = uow.notifications.get(notification_id)
             if found.sent_at is not None:
                 done.append(found)

@@ -191,6 +191,8 @@ def lift_restriction(
     k: Kernel, restriction: Restriction, *, informed_at: datetime, at: datetime | None
 ) -> Restriction:
     """Art. 18(3): the model refuses lifting before the subject was informed."""
+    if not isinstance(restriction, Restriction):
+        raise InvalidInput("lift_restriction: expected the Restriction that restrict() returned")
     lifted = restriction.lift(informed_at=informed_at, at=k.now(at))
     with k.storage.unit_of_work() as uow:
         subject = uow.subjects.get_for_update(restriction.subject_id)

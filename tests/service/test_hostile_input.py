@@ -1,0 +1,150 @@
+"""Hostile input (the adversary's and the careless caller's): every public Controller
+method, given junk for any argument, either works or raises an error of gdprcrm's one
+hierarchy, and an error changes nothing in the store. The declarations loader too."""
+
+from __future__ import annotations
+
+import inspect
+from datetime import UTC
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from gdprcrm.config import parse_declarations
+from gdprcrm.errors import ConfigError, GdprCrmError
+from gdprcrm.examples import lumiere
+from gdprcrm.model import ConsentGrant, RecordId, SubjectId
+from gdprcrm.service import Controller
+from gdprcrm.testing import make_controller
+from gdprcrm.testing.conformance import snapshot
+
+JUNK = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(2**70), 2**70),
+    st.floats(allow_nan=True),
+    st.text(max_size=30),
+    st.binary(max_size=30),
+    st.lists(st.text(max_size=5), max_size=3),
+    st.dictionaries(
+        st.text(max_size=8), st.one_of(st.text(max_size=8), st.integers()), max_size=3
+    ),
+    st.datetimes(),  # naive
+    st.datetimes(timezones=st.just(UTC)),
+    st.uuids(),
+    st.builds(SubjectId.new),
+    st.builds(RecordId.new),
+    st.just(["newsletter"]),
+    st.just({"email": "x@example.fr"}),
+    st.just([ConsentGrant("newsletter", "web-form")]),
+    st.sampled_from(["newsletter", "invoice", "order", "FR", "web-form", "P3Y", ""]),
+)
+
+SKIPPED = {"open", "close", "processing", "sweep"}  # lifecycle; sweep has its own tests
+METHODS = sorted(
+    name
+    for name, member in inspect.getmembers(Controller, inspect.isfunction)
+    if not name.startswith("_") and name not in SKIPPED
+)
+
+
+def _parameters(name: str) -> list[str]:
+    signature = inspect.signature(getattr(Controller, name))
+    return [p for p in signature.parameters if p != "self"]
+
+
+@pytest.fixture(scope="module")
+def seeded() -> tuple[Controller, SubjectId]:
+    crm = make_controller()
+    sid = crm.add_subject(
+        {"email": "lea@example.fr", "name": "Léa"},
+        "FR",
+        purposes=["newsletter", "customer-relationship", "invoicing"],
+        consents=[ConsentGrant("newsletter", "web-form")],
+    )
+    crm.add_record(sid, "invoice", {"number": "F-1"})
+    return crm, sid
+
+
+@pytest.mark.parametrize("name", METHODS)
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(data=st.data())
+def test_junk_raises_only_our_errors_and_changes_nothing(
+    seeded: tuple[Controller, SubjectId], name: str, data: st.DataObject
+) -> None:
+    crm, sid = seeded
+    arguments: dict[str, Any] = {}
+    for parameter in _parameters(name):
+        arguments[parameter] = data.draw(JUNK | st.just(sid), label=parameter)
+    before = snapshot(crm.storage, [sid])
+    try:
+        getattr(crm, name)(**arguments)
+    except GdprCrmError:
+        assert snapshot(crm.storage, [sid]) == before, f"{name} failed but wrote"
+
+
+TOML_VALUE = st.recursive(
+    st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(),
+        st.text(max_size=12),
+        st.datetimes(timezones=st.just(UTC)),
+    ),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=8), children, max_size=3)
+    ),
+    max_leaves=8,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.data())
+def test_the_declarations_loader_refuses_junk_with_a_config_error(data: st.DataObject) -> None:
+    document = tomllib_example()
+    # Replace, delete or add one key anywhere in the example's tree.
+    node: Any = document
+    path = []
+    while isinstance(node, dict | list) and node and data.draw(st.booleans()):
+        key = data.draw(
+            st.sampled_from(sorted(node) if isinstance(node, dict) else range(len(node)))
+        )
+        path.append(key)
+        if not isinstance(node[key], dict | list):
+            break
+        node = node[key]
+    if isinstance(node, dict):
+        action = data.draw(st.sampled_from(["replace", "delete", "add"]))
+        key = data.draw(st.sampled_from(sorted(node))) if node else "extra"
+        if action == "delete" and node:
+            del node[key]
+        elif action == "add":
+            node[data.draw(st.text(max_size=8))] = data.draw(TOML_VALUE)
+        elif node:
+            node[key] = data.draw(TOML_VALUE)
+    elif isinstance(node, list) and node:
+        node[data.draw(st.integers(0, len(node) - 1))] = data.draw(TOML_VALUE)
+    errors: tuple[str, ...] = ()
+    try:
+        parse_declarations(document)
+    except ConfigError as exc:
+        errors = exc.errors
+    except GdprCrmError as exc:  # pragma: no cover - the loader's errors are ConfigErrors
+        raise AssertionError(f"{type(exc).__name__} escaped the loader: {exc}") from None
+    assert all(line.startswith("$") for line in errors), errors  # each names its place
+
+
+def tomllib_example() -> dict[str, Any]:
+    import tomllib
+
+    return tomllib.loads(lumiere.toml_path().read_text("utf-8"))
+
+
+def test_there_are_methods_to_attack() -> None:
+    assert {"add_subject", "add_record", "erase", "give_consent"} <= set(METHODS)
