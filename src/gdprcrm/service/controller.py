@@ -338,9 +338,15 @@ class Controller(ConsentOperations, RecordOperations):
 
     # -- rights (Art. 15-21) ----------------------------------------------------------
 
-    def values(self, subject_id: SubjectId) -> dict[str, str]:
-        """Every stored value of the subject, decrypted (for the host's own use)."""
-        return rights.values(self._k, subject_id)
+    def values(
+        self, subject_id: SubjectId, purpose: str | None = None, *, at: datetime | None = None
+    ) -> dict[str, str]:
+        """With ``purpose``: only the values that purpose needs (Art. 5(1)(b)-(c)), once
+        decide() allows it to use them now (``ProcessingRefused`` otherwise), audited
+        (``values.read`` / ``values.refused``): what processing code should call.
+        Without: every stored value, decrypted, the Art. 15 path (the person's own copy,
+        an operator's look), unaudited."""
+        return rights.values(self._k, subject_id, purpose, at)
 
     def access_report(self, subject_id: SubjectId, at: datetime | None = None) -> dict[str, Any]:
         """Art. 15: confirmation, every stored value decrypted, and the Art. 15(1) facts

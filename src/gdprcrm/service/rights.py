@@ -12,7 +12,7 @@ import attrs
 from gdprcrm.documents.access import access_report as render_access_report
 from gdprcrm.documents.portability import portability_export
 from gdprcrm.documents.portability import to_csv as portability_csv
-from gdprcrm.errors import InvalidInput, UnknownRecord
+from gdprcrm.errors import InvalidInput, ProcessingRefused, UnknownRecord
 from gdprcrm.interactions import InteractionLog
 from gdprcrm.model import (
     DetailValue,
@@ -24,6 +24,7 @@ from gdprcrm.model import (
     SubjectStatus,
     SuppressionEntry,
 )
+from gdprcrm.policy import decide
 from gdprcrm.policy.collection import check_values
 from gdprcrm.policy.rights import check_objection
 from gdprcrm.service import erasure
@@ -45,10 +46,40 @@ __all__ = [
 EXPORT_FORMATS = ("json", "csv")
 
 
-def values(k: Kernel, subject_id: SubjectId) -> dict[str, str]:
-    with k.storage.unit_of_work(read_only=True) as uow:
-        uow.subjects.get(subject_id)  # UnknownRecord for an unknown id
-        return k.decrypted(uow, subject_id)
+def values(
+    k: Kernel, subject_id: SubjectId, purpose_id: str | None, at: datetime | None
+) -> dict[str, str]:
+    """Every value (the Art. 15 path: the person's own copy), or, for a purpose, only the
+    values it needs (Art. 5(1)(b)-(c)) once decide() allows the purpose to use them now
+    (refused under restriction, objection, withdrawal, erasure), audited (Art. 5(2))."""
+    if purpose_id is None:
+        with k.storage.unit_of_work(read_only=True) as uow:
+            uow.subjects.get(subject_id)  # UnknownRecord for an unknown id
+            return k.decrypted(uow, subject_id)
+    purpose = k.declarations.purpose(purpose_id)
+    now = k.now(at)
+    with k.storage.unit_of_work() as uow:
+        state = k.load_state(uow, uow.subjects.get(subject_id))
+        decision = decide(state, purpose_id, now, k.declarations, ages=k.ages)
+        if not decision.allowed:
+            k.audit(
+                uow,
+                "values.refused",
+                subject_id,
+                purpose_id,
+                at=now,
+                details={"reason": decision.reasons[0].code},
+            )
+            uow.commit()
+            raise ProcessingRefused(decision)
+        needed = {
+            n: v for n, v in k.decrypted(uow, subject_id).items() if n in purpose.field_names
+        }
+        k.audit(
+            uow, "values.read", subject_id, purpose_id, at=now, details={"fields": len(needed)}
+        )
+        uow.commit()
+    return needed
 
 
 def access_report(k: Kernel, subject_id: SubjectId, at: datetime | None) -> dict[str, Any]:
