@@ -28,6 +28,10 @@ The tree::
     │   ├── MinimisationError ................ a value none of the purposes needs (Art. 5(1)(c))
     │   ├── PurposeLimitation ................ a record for purposes the subject was not
     │   │                                      collected for (Art. 5(1)(b))
+    │   ├── InvalidToken ..................... a malformed or altered confirmation or
+    │   │   │                                  unsubscribe token
+    │   │   ├── TokenExpired
+    │   │   └── TokenReplayed
     │   └── Suppressed ....................... a contact point that objected to direct
     │                                          marketing, offered for it again (Art. 21(3))
     ├── ProcessingRefused .................... processing decide() does not allow now
@@ -87,6 +91,7 @@ __all__ = [
     "InternalError",
     "InvalidInput",
     "InvalidPurpose",
+    "InvalidToken",
     "KeyShredded",
     "KeyStoreError",
     "LegalHold",
@@ -111,6 +116,8 @@ __all__ = [
     "StorageError",
     "SubjectErased",
     "Suppressed",
+    "TokenExpired",
+    "TokenReplayed",
     "UnknownField",
     "UnknownJurisdiction",
     "UnknownPurpose",
@@ -195,6 +202,18 @@ class MinimisationError(InvalidInput):
 
 class PurposeLimitation(InvalidInput):
     """Data for purposes the subject's data was not collected for (Art. 5(1)(b))."""
+
+
+class InvalidToken(InvalidInput):
+    """A confirmation or unsubscribe token that is malformed or altered."""
+
+
+class TokenExpired(InvalidToken):
+    """A confirmation token presented after its expiry."""
+
+
+class TokenReplayed(InvalidToken):
+    """A confirmation token already used."""
 
 
 class Suppressed(InvalidInput):

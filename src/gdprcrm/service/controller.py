@@ -68,6 +68,7 @@ from gdprcrm.service.kernel import Kernel
 from gdprcrm.service.records import RecordOperations
 from gdprcrm.service.restores import Reconciliation
 from gdprcrm.service.retention import SweepResult
+from gdprcrm.service.tokens import LinkOperations
 from gdprcrm.storage.protocols import Storage
 from gdprcrm.storage.sqlite import SQLiteStorage
 from gdprcrm.vault import CertificateSigner, Kek, KekSource, KeyVault
@@ -75,7 +76,7 @@ from gdprcrm.vault import CertificateSigner, Kek, KekSource, KeyVault
 __all__ = ["Controller"]
 
 
-class Controller(ConsentOperations, RecordOperations):
+class Controller(ConsentOperations, LinkOperations, RecordOperations):
     """The facade host applications call. Thread-safe as far as its storage is."""
 
     def __init__(

@@ -9,6 +9,8 @@ lies, backups included, and yields a signed :class:`ErasureCertificate`.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import threading
 import uuid
 from collections import deque
@@ -121,7 +123,9 @@ class KeyVault(ScopedKeys):
         self._heads: dict[bytes, tuple[int, int]] = {}
         self._shred_epoch = 0
         self._recent_shreds: deque[tuple[int, bytes]] = deque(maxlen=4096)
-        self._index = BlindIndex(self._index_key(), default_country_code=default_country_code)
+        index_key = self._index_key()
+        self._index = BlindIndex(index_key, default_country_code=default_country_code)
+        self._token_key = hmac.new(index_key, b"gdprcrm token key v1", hashlib.sha256).digest()
 
     # -- encryption ------------------------------------------------------------------
 
@@ -223,6 +227,12 @@ class KeyVault(ScopedKeys):
     def blind_index(self, kind: Lookup, value: str) -> bytes:
         """The blind index of a lookup value (email, phone, exact)."""
         return self._index.digest(kind, value)
+
+    def token_tag(self, payload: bytes) -> bytes:
+        """The HMAC-SHA256 of a token's payload (confirmation and unsubscribe links),
+        under a controller-wide key derived from the index key: no key is stored for it,
+        and a KEK rotation leaves every issued link valid."""
+        return hmac.new(self._token_key, b"gdprcrm token v1\n" + payload, hashlib.sha256).digest()
 
     # -- keys --------------------------------------------------------------------------
 
