@@ -29,6 +29,7 @@ from gdprcrm.testing import FrozenClock
 from gdprcrm.vault import CertificateSigner, InMemoryKekSource
 
 T0 = datetime(2026, 1, 5, 9, tzinfo=UTC)
+AUDIT_KEY = b"benchmark audit key, kept out of the database"
 
 
 def _subject(crm: Controller, records: int) -> SubjectId:
@@ -63,6 +64,7 @@ def erase_flat(quick: bool) -> Iterator[Result]:
             lumiere.declarations(),
             kek=InMemoryKekSource(),
             signer=CertificateSigner.generate("bench"),
+            audit_key=AUDIT_KEY,
             clock=FrozenClock(T0),
         )
         many = 1_000 if quick else 10_000
@@ -116,6 +118,7 @@ def erase_flat_records(quick: bool) -> Iterator[Result]:
             lumiere.declarations(),
             kek=InMemoryKekSource(),
             signer=CertificateSigner.generate("bench"),
+            audit_key=AUDIT_KEY,
             clock=FrozenClock(T0),
         )
         many = 1_000 if quick else 10_000
@@ -171,6 +174,7 @@ def sweep_flat(quick: bool) -> Iterator[Result]:
                 lumiere.declarations(),
                 kek=InMemoryKekSource(),
                 signer=CertificateSigner.generate("bench"),
+                audit_key=AUDIT_KEY,
                 clock=FrozenClock(T0),
             )
             for n in (total, total // 10)

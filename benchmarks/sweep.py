@@ -21,6 +21,7 @@ from gdprcrm.testing import FrozenClock
 from gdprcrm.vault import InMemoryKekSource
 
 T0 = datetime(2026, 1, 5, 9, tzinfo=UTC)
+AUDIT_KEY = b"benchmark audit key, kept out of the database"
 AT = T0 + timedelta(days=4 * 365)  # newsletter data: three years from the last contact
 BATCH = 1_000
 
@@ -31,6 +32,7 @@ def _populate(folder: Path, count: int) -> tuple[Controller, list[uuid.UUID]]:
         lumiere.declarations(),
         kek=InMemoryKekSource(),
         signer=CertificateSigner.generate("bench"),
+        audit_key=AUDIT_KEY,
         clock=FrozenClock(T0),
     )
     ids = [

@@ -27,6 +27,7 @@ def sqlite_crm(tmp_path: Path, clock: FrozenClock) -> Iterator[Controller]:
         lumiere.declarations(),
         kek=InMemoryKekSource(),
         signer=SIGNER,
+        audit_key=b"controller tests: an audit key of 32+ bytes",
         clock=clock,
     )
     yield made
@@ -198,3 +199,27 @@ def test_refused_collection_leaves_no_key_tombstone_or_certificate(crm: Controll
         crm.add_subject({"email": "LEA@example.fr"}, "FR", purposes=["prospecting"])
     after = (len(list(keys.tombstones())), sum(len(b) for b in keys.key_batches()))
     assert after == before
+
+
+def test_open_needs_an_audit_key_or_the_explicit_opt_out(tmp_path: Path) -> None:
+    # Art. 5(2): an unkeyed chain can be rewritten by whoever writes the database.
+    from gdprcrm.audit import UNKEYED_AUDIT_CHAIN
+
+    for bad in (None, b"short", "a text key of more than thirty-two chars"):
+        with pytest.raises(InvalidInput, match="UNKEYED_AUDIT_CHAIN"):
+            Controller.open(
+                tmp_path / "crm.db",
+                lumiere.declarations(),
+                kek=InMemoryKekSource(),
+                signer=SIGNER,
+                audit_key=bad,  # type: ignore[arg-type]
+            )
+    plain = Controller.open(
+        tmp_path / "crm.db",
+        lumiere.declarations(),
+        kek=InMemoryKekSource(),
+        signer=SIGNER,
+        audit_key=UNKEYED_AUDIT_CHAIN,
+    )
+    assert plain.verify_audit().ok
+    plain.close()

@@ -2,6 +2,7 @@
 
 from gdprcrm.audit.chain import (
     GENESIS,
+    UNKEYED_AUDIT_CHAIN,
     AuditChain,
     BreakReason,
     ChainRecord,
@@ -14,6 +15,7 @@ from gdprcrm.audit.checkpoint import Checkpoint, sign_checkpoint
 
 __all__ = [
     "GENESIS",
+    "UNKEYED_AUDIT_CHAIN",
     "AuditChain",
     "BreakReason",
     "ChainRecord",

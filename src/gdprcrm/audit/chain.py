@@ -29,6 +29,7 @@ from gdprcrm.model import AuditEntry, DetailValue, SubjectId
 
 __all__ = [
     "GENESIS",
+    "UNKEYED_AUDIT_CHAIN",
     "AuditChain",
     "BreakReason",
     "ChainRecord",
@@ -64,6 +65,22 @@ def encode(entry: AuditEntry) -> bytes:
             "subject": None if entry.subject_id is None else str(entry.subject_id),
         }
     ).encode()
+
+
+class _UnkeyedAuditChain:
+    """The explicit opt-out of a keyed audit chain (see :data:`UNKEYED_AUDIT_CHAIN`)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "UNKEYED_AUDIT_CHAIN"
+
+
+UNKEYED_AUDIT_CHAIN = _UnkeyedAuditChain()
+"""Pass as ``audit_key`` to ``Controller.open`` to run a plain SHA-256 chain: anyone who
+can write the database can then rewrite the trail and recompute every hash (Art. 5(2)
+proves nothing against them). For tests and demos; in production give a key kept
+outside the database (``gdprcrm init`` writes one)."""
 
 
 class AuditChain:

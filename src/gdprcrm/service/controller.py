@@ -22,8 +22,9 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date, datetime
 from typing import Any
 
+from gdprcrm.audit import UNKEYED_AUDIT_CHAIN
 from gdprcrm.audit import verify as verify_chain
-from gdprcrm.audit.chain import Verification
+from gdprcrm.audit.chain import Verification, _UnkeyedAuditChain
 from gdprcrm.clock import Clock, SystemClock
 from gdprcrm.deadlines import FRANCE, HolidayCalendar
 from gdprcrm.errors import InvalidInput
@@ -114,13 +115,28 @@ class Controller(ConsentOperations, LinkOperations, RecordOperations):
         *,
         kek: KekSource | Kek,
         signer: CertificateSigner,
+        audit_key: bytes | _UnkeyedAuditChain,
         clock: Clock | None = None,
-        audit_key: bytes | None = None,
     ) -> Controller:
-        """The embedded default: records in an SQLite file, keys in a second file beside it."""
+        """The embedded default: records in an SQLite file, keys in a second file beside it.
+
+        ``audit_key`` (32 bytes or more, kept outside the database; ``gdprcrm init``
+        writes one) makes the audit trail an HMAC chain that someone who can only write
+        the database cannot rewrite (Art. 5(2)). It is required: opting out takes the
+        explicit ``gdprcrm.audit.UNKEYED_AUDIT_CHAIN``.
+        """
+        if audit_key is UNKEYED_AUDIT_CHAIN:
+            key = None
+        elif isinstance(audit_key, bytes) and len(audit_key) >= 32:
+            key = audit_key
+        else:
+            raise InvalidInput(
+                "Controller.open(audit_key=): 32 bytes or more kept outside the database, "
+                "or gdprcrm.audit.UNKEYED_AUDIT_CHAIN to opt out of a keyed trail"
+            )
         storage = SQLiteStorage(path)
         vault = KeyVault(storage.key_store(), kek, signer=signer, clock=clock)
-        crm = cls(storage, vault, declarations, clock=clock, audit_key=audit_key)
+        crm = cls(storage, vault, declarations, clock=clock, audit_key=key)
         crm.reconcile()  # a store restored from a backup brings nothing erased back
         return crm
 
