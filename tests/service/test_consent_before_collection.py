@@ -104,6 +104,15 @@ def test_bad_consents_at_collection_are_refused_and_write_nothing(crm: Controlle
         assert uow.subjects.count() == 0
 
 
+def test_a_consent_for_a_purpose_not_collected_is_refused(crm: Controller) -> None:
+    # Art. 5(1)(b): consent evidence for a purpose the person was not collected for.
+    sid = crm.add_subject(LEA, "FR", purposes=["customer-relationship"])
+    with pytest.raises(PurposeLimitation):
+        crm.give_consent(sid, "newsletter", channel="web-form")
+    assert crm.consents(sid) == []
+    assert crm.subject(sid).purposes == frozenset({"customer-relationship"})
+
+
 def test_a_consent_dated_before_the_collection_is_refused(crm: Controller) -> None:
     sid = crm.add_subject(LEA, "FR", purposes=["newsletter"])
     with pytest.raises(InvalidInput, match="before"):
@@ -190,7 +199,8 @@ def test_a_refusal_is_recorded_counted_as_no_consent_and_respected(
     assert crm.subject(sid).purposes == frozenset({"customer-relationship"})
     clock.advance(months=6)
     assert crm.may_ask_consent(sid, "newsletter")  # the declared delay has passed
-    crm.give_consent(sid, "newsletter", channel="web-form")  # the person changed their mind
+    crm.add_purposes(sid, ["newsletter"])  # the person changed their mind: collect again
+    crm.give_consent(sid, "newsletter", channel="web-form")
     assert crm.decide(sid, "newsletter").allowed is not None
     assert not crm.may_ask_consent(sid, "newsletter")  # one is in force
     with crm.storage.unit_of_work(read_only=True) as uow:

@@ -16,12 +16,13 @@ from pathlib import Path
 from typing import ClassVar
 
 import attrs
+import pytest
 from dateutil.relativedelta import relativedelta
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, rule
 
-from gdprcrm.errors import UnknownRecord
+from gdprcrm.errors import PurposeLimitation, UnknownRecord
 from gdprcrm.examples import lumiere
 from gdprcrm.model import NotificationEvent, RequestKind, RestrictionGround, SubjectId
 from gdprcrm.service import Controller
@@ -110,8 +111,11 @@ class ControllerMachine(RuleBasedStateMachine):
         person = self.model[sid]
         if person.erased:
             return
+        if "newsletter" not in person.purposes:  # Art. 5(1)(b): collect for it first
+            with pytest.raises(PurposeLimitation):
+                self.crm.give_consent(sid, "newsletter", channel="web-form")
+            return
         self.crm.give_consent(sid, "newsletter", channel="web-form")
-        person.purposes.add("newsletter")
         person.consents.append(self.clock.now())
         person.ever_consented = True
 

@@ -7,7 +7,7 @@ from datetime import datetime
 
 import attrs
 
-from gdprcrm.errors import InvalidInput
+from gdprcrm.errors import InvalidInput, PurposeLimitation
 from gdprcrm.model import (
     Consent,
     ConsentEvent,
@@ -69,13 +69,15 @@ def give_consent(
                 "give_consent: a consent dated before the person's collection "
                 f"({subject.collected_at.isoformat()}) records nothing that happened"
             )
+        if purpose_id not in subject.purposes:  # Art. 5(1)(b): collect for it first
+            raise PurposeLimitation(
+                f"give_consent: the person was not collected for {purpose_id!r}: "
+                "add_purposes first (with the values it needs and the notice shown)"
+            )
         # The evidence may name the person (an IP, an address): sealed, it goes with them.
         uow.consents.append(
             attrs.evolve(event, evidence=seal_evidence(k.vault, subject_id, dict(event.evidence)))
         )
-        if purpose_id not in subject.purposes:
-            subject = attrs.evolve(subject, purposes=subject.purposes | {purpose_id})
-            uow.subjects.update(subject)
         k.schedule(uow, k.load_state(uow, subject))
         k.audit(
             uow,

@@ -150,6 +150,21 @@ def snapshot(storage: Storage, subjects: Sequence[SubjectId]) -> dict[str, Any]:
         return {spec.name: SNAPSHOT_READERS[spec.name](uow, subjects) for spec in REPOSITORIES}
 
 
+def differences(expected: dict[str, Any], found: dict[str, Any]) -> list[str]:
+    """The repositories whose snapshots differ, each named with both sides (shortened):
+    what a failing conformance test prints instead of a bare inequality."""
+
+    def short(value: Any) -> str:
+        text = repr(value)
+        return text if len(text) <= 300 else text[:300] + "..."
+
+    return [
+        f"uow.{name}: expected {short(expected.get(name))}, adapter has {short(found.get(name))}"
+        for name in sorted(set(expected) | set(found))
+        if expected.get(name) != found.get(name)
+    ]
+
+
 def _subject(**kwargs: Any) -> Subject:
     values: dict[str, Any] = {
         "id": SubjectId.new(),

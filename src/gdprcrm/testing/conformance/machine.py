@@ -4,6 +4,7 @@ in-memory reference, compared after every step."""
 from __future__ import annotations
 
 import functools
+import inspect
 import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -55,6 +56,7 @@ from gdprcrm.testing.conformance._support import (
     T0,
     _entry,
     _request,
+    differences,
     snapshot,
 )
 from gdprcrm.vault.keystore import Tombstone
@@ -96,7 +98,12 @@ class DifferentialMachine(RuleBasedStateMachine):
                 outcomes.append(("ok", result))
             except errors.GdprCrmError as exc:
                 outcomes.append(("error", type(exc)))
-        assert outcomes[0] == outcomes[1], f"reference {outcomes[0]} vs adapter {outcomes[1]}"
+        if outcomes[0] != outcomes[1]:
+            frame = inspect.currentframe()
+            step = "?" if frame is None or frame.f_back is None else frame.f_back.f_code.co_name
+            raise AssertionError(  # named by the rule (or check) that ran the operation
+                f"in {step}: the memory reference gave {outcomes[0]}, the adapter {outcomes[1]}"
+            )
         return outcomes
 
     @rule(target=subjects, subject=gst.subjects(purpose_ids=["newsletter"], adult=None))
@@ -333,7 +340,12 @@ class DifferentialMachine(RuleBasedStateMachine):
 
     @invariant()
     def agree(self) -> None:
-        assert snapshot(self.reference, self.known) == snapshot(self.tested, self.known)
+        disagree = differences(
+            snapshot(self.reference, self.known), snapshot(self.tested, self.known)
+        )
+        assert not disagree, "the adapter disagrees with the memory reference on " + "; ".join(
+            disagree
+        )
         for digest in PROBE_DIGESTS:
             for kind in Lookup:
                 self.both(functools.partial(_find, kind=kind, digest=digest), commit=False)

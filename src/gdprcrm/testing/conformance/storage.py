@@ -45,6 +45,7 @@ from gdprcrm.testing.conformance._support import (
     _field,
     _request,
     _subject,
+    differences,
     failing_nth_write,
     snapshot,
 )
@@ -168,7 +169,8 @@ class StorageConformance(UnitOfWorkTests, RecordTests, SubjectRecordTests, abc.A
         for n in range(1, writes + 1):
             with pytest.raises(FaultInjected), failing_nth_write(storage, n)() as uow:
                 self._multi_record_operation(uow, s)
-            assert snapshot(storage, [s.id]) == empty, f"write {n} left something behind"
+            left = differences(empty, snapshot(storage, [s.id]))
+            assert not left, f"a failure at write {n} left something behind: " + "; ".join(left)
         with failing_nth_write(storage, writes + 1)() as uow:
             self._multi_record_operation(uow, s)
         assert snapshot(storage, [s.id]) != empty

@@ -1,0 +1,49 @@
+"""The conformance suite names what disagreed (issue 12): an adapter that gets one
+repository wrong fails with that repository's name, not a bare inequality."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, Phase, settings
+from hypothesis.stateful import run_state_machine_as_test
+
+from gdprcrm.testing.conformance import DifferentialMachine
+from tests.test_adapter_example import kv
+
+
+def _broken() -> Any:
+    """The key-value example, with a records repository that drops every update."""
+
+    class LosesUpdates(kv.Records):  # type: ignore[misc, name-defined]
+        def _update(self, record: Any) -> None:
+            return None
+
+    storage = kv.KeyValueStorage()
+    original = storage.unit_of_work
+
+    def unit_of_work(*, read_only: bool = False) -> Any:
+        unit = original(read_only=read_only)
+        unit.records = LosesUpdates(unit)
+        return unit
+
+    storage.unit_of_work = unit_of_work
+    return storage
+
+
+def test_a_wrong_repository_is_named_in_the_failure() -> None:
+    machine = type("BrokenMachine", (DifferentialMachine,), {"factory": staticmethod(_broken)})
+    with pytest.raises(AssertionError, match=r"uow\.records|update_record"):
+        run_state_machine_as_test(
+            machine,
+            settings=settings(
+                max_examples=300,
+                stateful_step_count=30,
+                deadline=None,
+                database=None,
+                derandomize=True,
+                phases=[Phase.generate],  # no shrinking: only the message matters here
+                suppress_health_check=list(HealthCheck),
+            ),
+        )
