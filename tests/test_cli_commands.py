@@ -328,3 +328,24 @@ def test_interactions_from_the_command_line(cli: Cli) -> None:
         "--channel",
         "Le téléphone de Léa",
     )
+
+
+def test_init_repair_recreates_only_what_is_safe(tmp_path: Path, cli: Cli) -> None:
+    # Issue 12: a missing file is named with what to do about it; --repair recreates
+    # a lost signer, never a KEK or an audit key that existing data depends on.
+    sid = cli.json(
+        "subject", "add", "--purpose", "customer-relationship", "--field", "email=a@b.fr"
+    )["subject"]
+    (tmp_path / "crm.signer.pem").unlink()
+    assert "init --repair" in cli.err("decide", sid, "customer-relationship", code=3)
+    assert cli.json("init", "--repair")["created"] == ["crm.signer.pem"]
+    assert cli.json("decide", sid, "customer-relationship")["allowed"] is True
+    kek = tmp_path / "crm.kek"
+    saved = kek.read_bytes()
+    kek.unlink()
+    assert "restore it from its backup" in cli.err("decide", sid, "customer-relationship", code=3)
+    assert "restore it from its backup" in cli.err("init", "--repair")
+    assert not kek.exists()  # never invented
+    kek.write_bytes(saved)
+    kek.chmod(0o600)
+    assert cli.json("init", "--repair")["created"] == []

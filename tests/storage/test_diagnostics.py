@@ -3,6 +3,7 @@ repository wrong fails with that repository's name, not a bare inequality."""
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import pytest
@@ -10,6 +11,7 @@ from hypothesis import HealthCheck, Phase, settings
 from hypothesis.stateful import run_state_machine_as_test
 
 from gdprcrm.testing.conformance import DifferentialMachine
+from gdprcrm.testing.conformance.units import UnitOfWorkTests
 from tests.test_adapter_example import kv
 
 
@@ -47,3 +49,19 @@ def test_a_wrong_repository_is_named_in_the_failure() -> None:
                 suppress_health_check=list(HealthCheck),
             ),
         )
+
+
+def test_an_adapter_that_deadlocks_on_nesting_fails_instead_of_hanging() -> None:
+    # An adapter that forgets NestedUnitOfWork and guards units with a plain lock would
+    # block the suite for ever; the test must fail, naming the cause.
+    class PlainLock(kv.KeyValueStorage):  # type: ignore[misc, name-defined]
+        def enter(self) -> None:
+            self.db.lock.acquire()  # no nesting check: the second acquire blocks
+
+        def leave(self) -> None:
+            self.db.lock.release()
+
+    storage = PlainLock()
+    storage.db.lock = threading.Lock()  # not reentrant
+    with pytest.raises(AssertionError, match="blocked"):
+        UnitOfWorkTests.test_nesting_is_an_error(None, storage)  # type: ignore[arg-type]

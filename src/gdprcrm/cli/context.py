@@ -26,6 +26,7 @@ __all__ = [
     "Context",
     "Files",
     "instant",
+    "missing_file_help",
     "pairs",
     "parse_uuid",
     "subject_id",
@@ -47,6 +48,7 @@ class Files:
         self.kek = folder / "crm.kek"
         self.signer = folder / "crm.signer.pem"
         self.audit_key = folder / "crm.audit.key"
+        self.keys_db = folder / "crm.db.keys.db"
 
     @property
     def secrets(self) -> tuple[Path, ...]:
@@ -94,7 +96,7 @@ def open_controller(files: Files) -> Controller:
 
     for needed in (files.declarations, *files.secrets):
         if not needed.exists():
-            raise FileNotFoundError(f"{needed} is missing: run `gdprcrm init` first")
+            raise FileNotFoundError(missing_file_help(files, needed))
     declarations = load_declarations(files.declarations)
     signer = CertificateSigner.from_pem(
         files.signer.read_bytes(), declarations.controller.id, password=signer_password()
@@ -103,6 +105,25 @@ def open_controller(files: Files) -> Controller:
     return Controller.open(
         files.db, declarations, kek=KeyFileKekSource(files.kek), signer=signer, audit_key=audit_key
     )
+
+
+def missing_file_help(files: Files, missing: Path) -> str:
+    """What to do about one missing file: a new folder is initialised; in a folder that
+    holds data, a KEK or an audit key is restored from its backup (no new one can open
+    the keys or verify the trail), the rest ``init --repair`` recreates."""
+    if not files.db.exists() and not files.keys_db.exists():
+        return f"{missing} is missing: run `gdprcrm init` first"
+    if missing == files.kek:
+        return (
+            f"{missing} is missing: restore it from its backup; the keys in "
+            f"{files.keys_db.name} are wrapped by it and no new KEK can open them"
+        )
+    if missing == files.audit_key:
+        return (
+            f"{missing} is missing: restore it from its backup; without it the audit "
+            "trail's HMAC chain cannot be verified or extended"
+        )
+    return f"{missing} is missing: restore it, or `gdprcrm init --repair` recreates it"
 
 
 def pairs(items: Sequence[str] | None) -> dict[str, str]:

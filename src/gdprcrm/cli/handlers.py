@@ -21,6 +21,7 @@ from gdprcrm.cli.context import (
     EXIT_OK,
     Context,
     instant,
+    missing_file_help,
     open_controller,
     pairs,
     parse_uuid,
@@ -57,8 +58,16 @@ def init(ctx: Context, args: argparse.Namespace) -> int:
 
     files = ctx.files
     existing = [p for p in (*files.secrets, files.db) if p.exists()]
-    if existing:
-        raise InvalidInput(f"already initialised here: {existing[0]} exists")
+    if existing and not args.repair:
+        raise InvalidInput(
+            f"already initialised here: {existing[0]} exists "
+            "(`gdprcrm init --repair` recreates only what is missing and safe to recreate)"
+        )
+    has_data = files.db.exists() or files.keys_db.exists()
+    for needed in (files.kek, files.audit_key):  # data depends on them: restore, never invent
+        if has_data and not needed.exists():
+            raise InvalidInput(missing_file_help(files, needed))
+    created = []
     if not files.declarations.exists():
         if not args.example:
             raise InvalidInput(
@@ -67,16 +76,23 @@ def init(ctx: Context, args: argparse.Namespace) -> int:
             )
         with lumiere.toml_path().open("rb") as src, files.declarations.open("wb") as dst:
             shutil.copyfileobj(src, dst)
+        created.append(files.declarations.name)
     files.folder.mkdir(parents=True, exist_ok=True)
-    KeyFileKekSource.create(files.kek)
-    CertificateSigner.generate("controller").save(files.signer, password=signer_password())
-    fd = os.open(files.audit_key, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(base64.b64encode(os.urandom(32)) + b"\n")
+    if not files.kek.exists():
+        KeyFileKekSource.create(files.kek)
+        created.append(files.kek.name)
+    if not files.signer.exists():  # certificates issued before verify with the old key
+        CertificateSigner.generate("controller").save(files.signer, password=signer_password())
+        created.append(files.signer.name)
+    if not files.audit_key.exists():
+        fd = os.open(files.audit_key, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(base64.b64encode(os.urandom(32)) + b"\n")
+        created.append(files.audit_key.name)
     open_controller(files).close()
     ctx.emit(
-        {"initialised": str(files.folder)},
-        f"initialised {files.folder}: {files.declarations.name}, crm.db, keys",
+        {"initialised": str(files.folder), "created": created},
+        f"initialised {files.folder}: created {', '.join(created) or 'nothing (all there)'}",
     )
     return EXIT_OK
 

@@ -81,6 +81,12 @@ def _setup(sub: argparse._SubParsersAction[_Parser]) -> None:
     init.add_argument(
         "--example", action="store_true", help="start from the shipped French example declarations"
     )
+    init.add_argument(
+        "--repair",
+        action="store_true",
+        help="create only what is missing and can safely be recreated (never a KEK or an "
+        "audit key that existing data depends on: those are restored from backups)",
+    )
     key = _actions(sub, "key", "key management")
     rotate = key.add_parser("rotate", help="rewrap every key under a new KEK file")
     rotate.add_argument(

@@ -4,6 +4,9 @@
 from __future__ import annotations
 
 import abc
+import signal
+import threading
+from collections.abc import Callable
 
 import pytest
 
@@ -111,8 +114,14 @@ class UnitOfWorkTests(abc.ABC):
     def test_nesting_is_an_error(self, storage: Storage) -> None:
         with storage.unit_of_work() as outer:
             outer.subjects.add(_subject())
-            with pytest.raises(errors.NestedUnitOfWork):
-                storage.unit_of_work().__enter__()
+            outcome = _bounded(lambda: storage.unit_of_work().__enter__(), seconds=10)
+            assert outcome != "blocked", (
+                "a unit of work opened inside another on the same thread blocked instead of "
+                "raising NestedUnitOfWork (a plain lock deadlocks the caller)"
+            )
+            assert isinstance(outcome, errors.NestedUnitOfWork), (
+                f"a nested unit of work must raise NestedUnitOfWork, got {outcome!r}"
+            )
             outer.commit()
         with storage.unit_of_work() as uow:  # the storage is still usable
             assert uow.subjects.count() == 1
@@ -137,3 +146,34 @@ class UnitOfWorkTests(abc.ABC):
         storage.close()
         with pytest.raises(errors.InterfaceError), storage.unit_of_work() as uow:
             uow.subjects.count()
+
+
+class _Blocked(Exception):
+    """Raised by the alarm when an operation that must fail fast blocked instead."""
+
+
+def _bounded(action: Callable[[], object], *, seconds: float) -> object:
+    """Run ``action`` on this thread (a nested unit must be detected on the same thread)
+    under an alarm: the exception it raised, its result, or ``"blocked"`` if it had not
+    returned after ``seconds`` (a lock acquire is interrupted by the signal). Outside the
+    main thread, or without SIGALRM, it simply runs."""
+    use_alarm = (
+        hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+    )
+
+    def alarm(signum: int, frame: object) -> None:
+        raise _Blocked
+
+    previous = signal.signal(signal.SIGALRM, alarm) if use_alarm else None
+    if use_alarm:
+        signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        return action()
+    except _Blocked:
+        return "blocked"
+    except Exception as exc:  # the expected outcome: the adapter's error
+        return exc
+    finally:
+        if use_alarm:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
