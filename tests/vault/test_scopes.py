@@ -8,6 +8,7 @@ scope's key erases the scope; destroying the subject's key erases every scope.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 
 import pytest
 from hypothesis import given, settings
@@ -20,6 +21,7 @@ from gdprcrm.vault import (
     KeyStore,
     KeyVault,
     MemoryKeyStore,
+    WrappedKey,
     hazmat,
     verify_certificate,
 )
@@ -154,3 +156,29 @@ def test_bad_scope_input_is_refused(vault: KeyVault) -> None:
         vault.shred_scopes(sid, [])
     with pytest.raises(InvalidInput):
         vault.encrypt_scoped("x", uuid.uuid4(), "f", "v")  # type: ignore[arg-type]
+
+
+def test_a_new_subjects_keys_are_created_in_one_batch() -> None:
+    # One durable commit for the subject's key and its scopes' keys (P16), not one each.
+    class Counting(MemoryKeyStore):
+        batches: list[int]
+
+        def _put_many(self, keys: Sequence[WrappedKey]) -> None:
+            self.batches.append(len(keys))
+            super()._put_many(keys)
+
+    store = Counting()
+    store.batches = []
+    vault = KeyVault(store, InMemoryKekSource(), signer=SIGNER)
+    sid, scopes = SubjectId.new(), [uuid.uuid4() for _ in range(3)]
+    assert vault.prepare_scopes(sid, scopes) == 4
+    assert store.batches == [4]
+    for scope in scopes:
+        vault.encrypt_scoped(sid, scope, "f", "v")
+    assert store.batches == [4]  # nothing created one by one afterwards
+    assert vault.prepare_scopes(sid, scopes) == 0
+    vault.shred_scopes(sid, scopes[:1])
+    assert vault.prepare_scopes(sid, scopes) == 0  # a destroyed scope is never recreated
+    vault.shred(sid)
+    with pytest.raises(SubjectErased):
+        vault.prepare_scopes(SubjectId(sid.value), [uuid.uuid4()])

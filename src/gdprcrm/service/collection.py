@@ -82,11 +82,13 @@ def add_subject(
     try:
         if source is not None:  # free text (a list's name, a partner): sealed like a value
             subject = attrs.evolve(subject, source=seal_source(k.vault, sid, source))
-        fields, index = k.seal(sid, values, now)
+        birth_scope = uuid.uuid4()  # its own scope: it goes at any erasure's first step
+        fields, index = k.seal(
+            sid, values, now, extra_scopes=[birth_scope] if birth_date is not None else []
+        )
         if birth_date is not None:
-            # Its own key scope: it goes at the first step of any erasure (Art. 17).
             encrypted = k.vault.encrypt_scoped(
-                sid, uuid.uuid4(), BIRTH_DATE_FIELD, birth_date.isoformat()
+                sid, birth_scope, BIRTH_DATE_FIELD, birth_date.isoformat()
             )
             fields.append(PersonalField(sid, BIRTH_DATE_FIELD, encrypted, now))
         with k.storage.unit_of_work() as uow:

@@ -177,6 +177,7 @@ class Kernel:
         values: Mapping[str, str],
         now: datetime,
         stored: Iterable[PersonalField] = (),
+        extra_scopes: Iterable[uuid.UUID] = (),
     ) -> tuple[list[PersonalField], list[BlindIndexEntry]]:
         """The values encrypted, each in the key scope of its fate group (the scope the
         subject's ``stored`` values of that group already use, or a new one), and the
@@ -184,11 +185,14 @@ class Kernel:
         exists)."""
         index = self.blind_indexes(subject_id, values)
         scopes = self.scopes_by_group(stored)
+        chosen = {name: self._scope(scopes, name) for name in values}
+        # The subject's key and every new scope's key in one key-store commit.
+        self.vault.prepare_scopes(subject_id, [*chosen.values(), *extra_scopes])
         fields = [
             PersonalField(
                 subject_id,
                 name,
-                self.vault.encrypt_scoped(subject_id, self._scope(scopes, name), name, value),
+                self.vault.encrypt_scoped(subject_id, chosen[name], name, value),
                 now,
             )
             for name, value in sorted(values.items())

@@ -112,6 +112,22 @@ class KeyStore(abc.ABC):
         _version(key.version, "keys.put")
         self._put(key)
 
+    def put_many(self, keys: Sequence[WrappedKey]) -> None:
+        """:meth:`put` each key; a store may do it in one transaction (the SQL stores do:
+        a new subject's key and its scopes' keys cost one durable commit). On an error
+        (KeyShredded, DuplicateKey) a store that batches keeps none of them."""
+        items = _all(keys, WrappedKey, "keys.put_many")
+        for key in items:
+            _subject(key.subject_id, "keys.put_many")
+            _version(key.version, "keys.put_many")
+        if items:
+            self._put_many(items)
+
+    def _put_many(self, keys: Sequence[WrappedKey]) -> None:
+        """One :meth:`_put` after another; override to do it in one transaction."""
+        for key in keys:
+            self._put(key)
+
     def shred(self, subject_id: SubjectId, at: datetime) -> tuple[Tombstone, bool]:
         """Destroy every version and record the tombstone, atomically and durably.
 

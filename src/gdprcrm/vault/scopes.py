@@ -107,6 +107,32 @@ class ScopedKeys:
         head = hazmat.scoped_header(value_type, version, scope_bytes)
         return _seal(aead, head, data, self._tail(sid, field, context))
 
+    def prepare_scopes(self, subject_id: SubjectId, scopes: Iterable[uuid.UUID]) -> int:
+        """Create, in one key-store transaction, the subject's key (if it has none yet) and
+        the keys of those ``scopes`` that do not exist: a new person's values in several
+        scopes then cost one durable commit, not one per scope. Returns how many keys it
+        created. Optional: :meth:`encrypt_scoped` creates a missing key on its own."""
+        sid = _sid_bytes(subject_id)
+        wanted: list[WrappedKey] = []
+        if sid not in self._subjects and self._store.latest(subject_id) is None:
+            if self._store.tombstone(subject_id) is not None:
+                raise SubjectErased(f"subject {subject_id} was erased")
+            wanted.append(self._new_key(subject_id, 1)[1])
+        for scope_bytes in sorted({_scope_bytes(s) for s in scopes}):
+            scope_id = SubjectId(uuid.UUID(bytes=scope_bytes))
+            per = self._scoped.get(sid)
+            if per is not None and any(slot.startswith(scope_bytes) for slot in per):
+                continue
+            if self._store.latest(scope_id) is None and self._store.tombstone(scope_id) is None:
+                wanted.append(self._new_key(scope_id, 1)[1])
+        if not wanted:
+            return 0
+        try:
+            self._store.put_many(wanted)
+        except (DuplicateKey, KeyShredded):
+            return 0  # created meanwhile, or erased: encrypt_scoped says which, key by key
+        return len(wanted)
+
     def scope_of(self, envelope: bytes) -> uuid.UUID | None:
         """The key scope an envelope was encrypted in (None: the subject's own key).
         Reads the header only: no key is needed."""

@@ -116,28 +116,34 @@ class SQLKeyStore(KeyStore):
         return None if row is None else key_from_row(row, subject_id)
 
     def _put(self, key: WrappedKey) -> None:
+        self._put_many([key])
+
+    def _put_many(self, keys: Sequence[WrappedKey]) -> None:
+        """Every key in one transaction: all stored, or none."""
+        current = keys[0]
         try:
             with self._transaction(write=True) as run:
-                self._lock_subject(run, key.subject_id)
-                run(
-                    "INSERT INTO vault_keys VALUES (?, ?, ?, ?, ?, ?)",
-                    (
-                        key.subject_id.bytes,
-                        key.version,
-                        key.kek_id,
-                        key.wrapped,
-                        key.kcv,
-                        key.created_at.isoformat(),
-                    ),
-                )
+                for current in keys:
+                    self._lock_subject(run, current.subject_id)
+                    run(
+                        "INSERT INTO vault_keys VALUES (?, ?, ?, ?, ?, ?)",
+                        (
+                            current.subject_id.bytes,
+                            current.version,
+                            current.kek_id,
+                            current.wrapped,
+                            current.kcv,
+                            current.created_at.isoformat(),
+                        ),
+                    )
         except errors.StorageError as exc:
             if SHREDDED_MARK in str(exc):
                 raise errors.KeyShredded(
-                    f"subject {key.subject_id}: keys were shredded; refused"
+                    f"subject {current.subject_id}: keys were shredded; refused"
                 ) from None
             if isinstance(exc, errors.DuplicateRecord):
                 raise errors.DuplicateKey(
-                    f"subject {key.subject_id}: key version exists"
+                    f"subject {current.subject_id}: key version exists"
                 ) from None
             raise errors.KeyStoreError(f"{self.what}: {exc}") from None
 

@@ -12,7 +12,13 @@ from typing import ClassVar
 import pytest
 
 from gdprcrm import errors
-from gdprcrm.errors import InvalidInput, KeyShredded, KeyStoreError, NaiveDatetime
+from gdprcrm.errors import (
+    DuplicateKey,
+    InvalidInput,
+    KeyShredded,
+    KeyStoreError,
+    NaiveDatetime,
+)
 from gdprcrm.model import (
     SubjectId,
 )
@@ -99,6 +105,23 @@ class KeyStoreConformance(abc.ABC):
         with pytest.raises(NaiveDatetime):
             key_store.shred_many([kept], datetime(2026, 1, 1))
         assert key_store.latest(kept) == _wrapped(kept, 1)  # bad input changed nothing
+
+    def test_put_many_stores_every_key_and_refuses_a_shredded_one(
+        self, key_store: KeyStore
+    ) -> None:
+        a, b, gone = SubjectId.new(), SubjectId.new(), SubjectId.new()
+        key_store.put_many([_wrapped(a, 1), _wrapped(b, 1), _wrapped(b, 2)])
+        assert key_store.latest(a) == _wrapped(a, 1)
+        assert key_store.latest(b) == _wrapped(b, 2)
+        key_store.shred(gone, T0)
+        with pytest.raises(KeyShredded):
+            key_store.put_many([_wrapped(gone, 1)])
+        with pytest.raises(DuplicateKey):
+            key_store.put_many([_wrapped(a, 1)])
+        with pytest.raises(InvalidInput):
+            key_store.put_many([_wrapped(a, 3), "not a key"])  # type: ignore[list-item]
+        assert key_store.latest(a) == _wrapped(a, 1)  # bad input changed nothing
+        key_store.put_many([])
 
     def test_keys_restore_tombstones(self, key_store: KeyStore) -> None:
         sid, fresh_sid = SubjectId.new(), SubjectId.new()
