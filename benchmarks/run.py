@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 import cryptography
 
-from benchmarks import audit, controller, model, policy, storage, sweep, vault
+from benchmarks import audit, controller, model, policy, scopes, storage, sweep, vault
 from benchmarks.harness import Result
 
 SUITES = {
@@ -24,6 +24,7 @@ SUITES = {
     "model": model.run,
     "controller": controller.run,
     "sweep": sweep.run,
+    "scopes": scopes.run,
 }
 
 

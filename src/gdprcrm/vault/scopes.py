@@ -50,6 +50,7 @@ _TEXT = hazmat.TYPE_TEXT
 _BYTES = hazmat.TYPE_BYTES
 _EMPTY_CONTEXT = b"\x00\x00"
 _seal = hazmat.seal_envelope
+_VERSION_1 = (1).to_bytes(4, "big")
 
 
 class ScopedKeys:
@@ -73,7 +74,13 @@ class ScopedKeys:
 
         def _load_current(self, subject_id: SubjectId, *, retried: bool = False) -> _Entry: ...
         def _unwrap(self, wrapped: WrappedKey) -> bytes: ...
-        def _new_key(self, subject_id: SubjectId, version: int) -> tuple[bytes, WrappedKey]: ...
+        def _new_key(
+            self, subject_id: SubjectId, version: int, *, check_kek: bool = True
+        ) -> tuple[bytes, WrappedKey]: ...
+        def _check_kek_in_use(self) -> None: ...
+        def _remember(
+            self, subject_id: SubjectId, version: int, aead: AESGCM, epoch: int, *, current: bool
+        ) -> _Entry: ...
         def _shredded_since(self, epoch: int, sid: bytes) -> bool: ...
         def _field_part(self, field: str) -> bytes: ...
 
@@ -113,24 +120,42 @@ class ScopedKeys:
         scopes then cost one durable commit, not one per scope. Returns how many keys it
         created. Optional: :meth:`encrypt_scoped` creates a missing key on its own."""
         sid = _sid_bytes(subject_id)
+        chosen = sorted({_scope_bytes(s) for s in scopes})
+        epoch = self._shred_epoch
+        self._check_kek_in_use()  # once for the batch, not once per key
         wanted: list[WrappedKey] = []
+        root_raw: bytes | None = None
         if sid not in self._subjects and self._store.latest(subject_id) is None:
             if self._store.tombstone(subject_id) is not None:
                 raise SubjectErased(f"subject {subject_id} was erased")
-            wanted.append(self._new_key(subject_id, 1)[1])
-        for scope_bytes in sorted({_scope_bytes(s) for s in scopes}):
-            scope_id = SubjectId(uuid.UUID(bytes=scope_bytes))
-            per = self._scoped.get(sid)
-            if per is not None and any(slot.startswith(scope_bytes) for slot in per):
+            root_raw, root_key = self._new_key(subject_id, 1, check_kek=False)
+            wanted.append(root_key)
+        fresh: list[tuple[bytes, bytes]] = []
+        per = self._scoped.get(sid, {})
+        for scope_bytes in chosen:
+            if any(slot.startswith(scope_bytes) for slot in per):
                 continue
-            if self._store.latest(scope_id) is None and self._store.tombstone(scope_id) is None:
-                wanted.append(self._new_key(scope_id, 1)[1])
+            scope_id = SubjectId(uuid.UUID(bytes=scope_bytes))
+            if self._store.latest(scope_id) is None:  # a shredded one: put_many refuses
+                raw, key = self._new_key(scope_id, 1, check_kek=False)
+                wanted.append(key)
+                fresh.append((scope_bytes, raw))
         if not wanted:
             return 0
         try:
             self._store.put_many(wanted)
         except (DuplicateKey, KeyShredded):
             return 0  # created meanwhile, or erased: encrypt_scoped says which, key by key
+        if root_raw is not None:  # a new person: their ready keys, without reading them back
+            self._remember(subject_id, 1, AESGCM(root_raw), epoch, current=True)
+            if not self._store.in_caller_transaction():
+                with self._lock:
+                    if not self._shredded_since(epoch, sid):
+                        cached = self._scoped.setdefault(sid, {})
+                        for scope_bytes, raw in fresh:
+                            derived = hazmat.derive_scope_key(root_raw, raw, sid, scope_bytes)
+                            cached[scope_bytes + _VERSION_1] = AESGCM(derived)
+                            self._scope_owner[scope_bytes] = sid
         return len(wanted)
 
     def scope_of(self, envelope: bytes) -> uuid.UUID | None:

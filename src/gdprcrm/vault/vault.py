@@ -434,8 +434,11 @@ class KeyVault(ScopedKeys):
                 "restart with the new KEK (this vault holds an older one)"
             )
 
-    def _new_key(self, subject_id: SubjectId, version: int) -> tuple[bytes, WrappedKey]:
-        self._check_kek_in_use()  # a new key is rare (first write, rotation): one read
+    def _new_key(
+        self, subject_id: SubjectId, version: int, *, check_kek: bool = True
+    ) -> tuple[bytes, WrappedKey]:
+        if check_kek:  # a new key is rare (first write, rotation): one read
+            self._check_kek_in_use()
         key = hazmat.new_data_key()
         kek = self._kek
         wrapped = WrappedKey(
