@@ -28,7 +28,7 @@ from gdprcrm.policy import decide
 from gdprcrm.policy.collection import check_values
 from gdprcrm.policy.rights import check_objection
 from gdprcrm.service import erasure
-from gdprcrm.service.kernel import Kernel
+from gdprcrm.service.kernel import BIRTH_DATE_FIELD, Kernel
 from gdprcrm.service.notes import open_event, open_request, open_source
 from gdprcrm.service.records import RecordView, open_record
 
@@ -92,6 +92,8 @@ def access_report(k: Kernel, subject_id: SubjectId, at: datetime | None) -> dict
         requests = [open_request(k.vault, r) for r in uow.requests.for_subject(subject_id)]
         unreadable: list[str] = []
         stored = k.decrypted(uow, subject_id, include_birth_date=True, unreadable=unreadable)
+        born = stored.pop(BIRTH_DATE_FIELD, None)  # apart: not a declared field (Art. 8)
+        unreadable = ["birth_date" if n == BIRTH_DATE_FIELD else n for n in unreadable]
         records = (
             []
             if subject.status is SubjectStatus.ERASED  # unreadable rows awaiting deletion
@@ -123,6 +125,7 @@ def access_report(k: Kernel, subject_id: SubjectId, at: datetime | None) -> dict
         records=[_reported(k, r) for r in records],
     )
     report["unreadable"] = sorted(unreadable)  # stored, but damaged: said, not hidden
+    report["birth_date"] = born  # kept for the Art. 8 age check, shown by its meaning
     return report
 
 
