@@ -24,8 +24,9 @@ from gdprcrm.model import (
 from gdprcrm.policy import SubjectState
 from gdprcrm.policy.collection import check_purposes, check_values, suppression_applies
 from gdprcrm.policy.rights import check_consent
+from gdprcrm.service.consent import record_given
 from gdprcrm.service.kernel import BIRTH_DATE_FIELD, Kernel
-from gdprcrm.service.notes import check_channel, seal_evidence, seal_source
+from gdprcrm.service.notes import check_channel, seal_source
 from gdprcrm.storage.protocols import UnitOfWork
 
 __all__ = [
@@ -82,15 +83,7 @@ def add_subject(
     try:
         if source is not None:  # free text (a list's name, a partner): sealed like a value
             subject = attrs.evolve(subject, source=seal_source(k.vault, sid, source))
-        birth_scope = uuid.uuid4()  # its own scope: it goes at any erasure's first step
-        fields, index = k.seal(
-            sid, values, now, extra_scopes=[birth_scope] if birth_date is not None else []
-        )
-        if birth_date is not None:
-            encrypted = k.vault.encrypt_scoped(
-                sid, birth_scope, BIRTH_DATE_FIELD, birth_date.isoformat()
-            )
-            fields.append(PersonalField(sid, BIRTH_DATE_FIELD, encrypted, now))
+        fields, index = _seal_new(k, sid, values, birth_date, now)
         with k.storage.unit_of_work() as uow:
             if suppressed:  # again, in the writing unit: an objection may have just landed
                 _check_suppressions(uow, index)
@@ -99,10 +92,6 @@ def add_subject(
             uow.subjects.put_index(index)
             version = k.declarations.notices[-1].version  # Art. 13: what was shown
             given = [g.given(sid, now, version) for g in grants]
-            for event in given:  # Art. 7(1): in the same act as the collection
-                uow.consents.append(
-                    attrs.evolve(event, evidence=seal_evidence(k.vault, sid, dict(event.evidence)))
-                )
             k.schedule(uow, SubjectState(subject, given))
             k.audit(
                 uow,
@@ -117,15 +106,8 @@ def add_subject(
                     "consents": len(given),
                 },
             )
-            for event in given:
-                k.audit(
-                    uow,
-                    "consent.given",
-                    sid,
-                    event.purpose_id,
-                    at=now,
-                    details={"given_by": event.given_by.value, "explicit": event.explicit},
-                )
+            for event in given:  # Art. 7(1): in the same act as the collection
+                record_given(k, uow, event)
             uow.commit()
     except BaseException:
         # Nothing of this subject was committed: drop the key made for it.
@@ -133,6 +115,22 @@ def add_subject(
             k.vault.shred(sid)
         raise
     return sid
+
+
+def _seal_new(
+    k: Kernel, sid: SubjectId, values: Mapping[str, str], birth_date: date | None, now: datetime
+) -> tuple[list[PersonalField], list[BlindIndexEntry]]:
+    """A new person's values sealed (the birth date in a scope of its own: it goes at any
+    erasure's first step), every key created in one key-store commit."""
+    birth_scope = uuid.uuid4()
+    extra = [birth_scope] if birth_date is not None else []
+    fields, index = k.seal(sid, values, now, extra_scopes=extra)
+    if birth_date is not None:
+        encrypted = k.vault.encrypt_scoped(
+            sid, birth_scope, BIRTH_DATE_FIELD, birth_date.isoformat()
+        )
+        fields.append(PersonalField(sid, BIRTH_DATE_FIELD, encrypted, now))
+    return fields, index
 
 
 def _check_grants(

@@ -22,6 +22,7 @@ from gdprcrm.model import (
 from gdprcrm.policy.rights import check_consent
 from gdprcrm.service.kernel import Kernel
 from gdprcrm.service.notes import check_channel, open_event, seal_evidence
+from gdprcrm.storage.protocols import UnitOfWork
 
 __all__ = [
     "ConsentOperations",
@@ -29,6 +30,7 @@ __all__ = [
     "consents",
     "give_consent",
     "may_ask_consent",
+    "record_given",
     "refuse_consent",
     "withdraw_consent",
 ]
@@ -74,21 +76,25 @@ def give_consent(
                 f"give_consent: the person was not collected for {purpose_id!r}: "
                 "add_purposes first (with the values it needs and the notice shown)"
             )
-        # The evidence may name the person (an IP, an address): sealed, it goes with them.
-        uow.consents.append(
-            attrs.evolve(event, evidence=seal_evidence(k.vault, subject_id, dict(event.evidence)))
-        )
+        record_given(k, uow, event)
         k.schedule(uow, k.load_state(uow, subject))
-        k.audit(
-            uow,
-            "consent.given",
-            subject_id,
-            purpose_id,
-            at=now,
-            details={"given_by": given_by.value, "explicit": explicit},
-        )
         uow.commit()
     return event
+
+
+def record_given(k: Kernel, uow: UnitOfWork, event: ConsentGiven) -> None:
+    """Store a given consent (Art. 7(1)) and audit it, in ``uow``. The evidence may name
+    the person (an IP, an address): sealed, it goes with them."""
+    sealed = seal_evidence(k.vault, event.subject_id, dict(event.evidence))
+    uow.consents.append(attrs.evolve(event, evidence=sealed))
+    k.audit(
+        uow,
+        "consent.given",
+        event.subject_id,
+        event.purpose_id,
+        at=event.at,
+        details={"given_by": event.given_by.value, "explicit": event.explicit},
+    )
 
 
 def withdraw_consent(

@@ -28,7 +28,6 @@ from gdprcrm.audit.chain import Verification, _UnkeyedAuditChain
 from gdprcrm.clock import Clock, SystemClock
 from gdprcrm.deadlines import FRANCE, HolidayCalendar
 from gdprcrm.errors import InvalidInput
-from gdprcrm.interactions import LoggedInteraction
 from gdprcrm.model import (
     DEFAULT_CONSENT_AGES,
     AgeAttestation,
@@ -39,9 +38,6 @@ from gdprcrm.model import (
     DataSource,
     DataSubjectRequest,
     Declarations,
-    Direction,
-    Interaction,
-    InteractionKind,
     Objection,
     RecipientNotification,
     RequestKind,
@@ -55,7 +51,6 @@ from gdprcrm.service import (
     breaches,
     collection,
     erasure,
-    interactions,
     notifications,
     processing,
     requests,
@@ -65,6 +60,7 @@ from gdprcrm.service import (
 )
 from gdprcrm.service.consent import ConsentOperations
 from gdprcrm.service.erasure import ErasureOutcome
+from gdprcrm.service.interactions import InteractionOperations
 from gdprcrm.service.kernel import Kernel
 from gdprcrm.service.records import RecordOperations
 from gdprcrm.service.restores import Reconciliation
@@ -77,7 +73,7 @@ from gdprcrm.vault import CertificateSigner, Kek, KekSource, KeyVault
 __all__ = ["Controller"]
 
 
-class Controller(ConsentOperations, LinkOperations, RecordOperations):
+class Controller(ConsentOperations, InteractionOperations, LinkOperations, RecordOperations):
     """The facade host applications call. Thread-safe as far as its storage is."""
 
     def __init__(
@@ -232,36 +228,6 @@ class Controller(ConsentOperations, LinkOperations, RecordOperations):
     def subject(self, subject_id: SubjectId) -> Subject:
         """The stored subject record (no personal values: those are in :meth:`values`)."""
         return collection.get_subject(self._k, subject_id)
-
-    def record_interaction(
-        self,
-        subject_id: SubjectId,
-        *,
-        kind: InteractionKind,
-        direction: Direction,
-        purpose_id: str,
-        channel: str,
-        content: str | None = None,
-        at: datetime | None = None,
-    ) -> Interaction:
-        """Log a contact or communication with the person (Art. 5(1)(a), 12): for one of
-        their purposes, through a coded channel, audited; ``content`` (what was said) is
-        sealed and goes with the erasure. An inbound one moves the last-contact anchor
-        of retention (Art. 5(1)(e)) in the same unit of work."""
-        return interactions.record_interaction(
-            self._k,
-            subject_id,
-            kind=kind,
-            direction=direction,
-            purpose_id=purpose_id,
-            channel=channel,
-            content=content,
-            at=at,
-        )
-
-    def interactions(self, subject_id: SubjectId) -> list[LoggedInteraction]:
-        """The person's interactions, oldest first, contents decrypted (Art. 15)."""
-        return interactions.interactions(self._k, subject_id)
 
     def end_relationship(self, subject_id: SubjectId, at: datetime | None = None) -> None:
         """Record the end of the customer relationship: the periods that run from it

@@ -28,7 +28,7 @@ from gdprcrm.model import (
     SubjectId,
     SubjectStatus,
 )
-from gdprcrm.policy import ErasurePlan, erasure_plan
+from gdprcrm.policy import ErasurePlan, SubjectState, erasure_plan
 from gdprcrm.policy.erasure import claims_in_force
 from gdprcrm.policy.scopes import erasure_marker, interactions_scope, notes_scope
 from gdprcrm.service.kernel import BIRTH_DATE_FIELD, Kernel
@@ -65,7 +65,11 @@ class ErasureOutcome:
 
 
 def plan_erasure(
-    k: Kernel, uow: UnitOfWork, subject: Subject, now: datetime
+    k: Kernel,
+    uow: UnitOfWork,
+    subject: Subject,
+    now: datetime,
+    state: SubjectState | None = None,
 ) -> tuple[ErasurePlan, tuple[str, ...]]:
     """The one plan of an erasure at ``now``, and the recipients Art. 19 says to tell.
 
@@ -74,7 +78,8 @@ def plan_erasure(
     nothing at all is held, the subject's key goes and takes every record with it, at
     the cost of one key however many there are; only when something is held is every
     record planned, each kept or destroyed on its own."""
-    state = k.load_state(uow, subject)
+    if state is None:  # a caller that loaded it already passes it: read once
+        state = k.load_state(uow, subject)
     stored = [f.name for f in uow.subjects.fields(subject.id)]
     if claims_in_force(state, now):
         candidates = uow.records.for_subject(subject.id)

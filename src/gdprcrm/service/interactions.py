@@ -11,7 +11,7 @@ from gdprcrm.interactions import InteractionLog, LoggedInteraction
 from gdprcrm.model import Direction, Interaction, InteractionKind, SubjectId, SubjectStatus
 from gdprcrm.service.kernel import Kernel
 
-__all__ = ["interactions", "record_interaction"]
+__all__ = ["InteractionOperations", "interactions", "record_interaction"]
 
 
 def record_interaction(
@@ -77,3 +77,39 @@ def interactions(k: Kernel, subject_id: SubjectId) -> list[LoggedInteraction]:
         if uow.subjects.get(subject_id).status is SubjectStatus.ERASED:
             return []
         return InteractionLog(k.vault).read(uow, subject_id)
+
+
+class InteractionOperations:
+    """The transparency-log half of :class:`~gdprcrm.service.Controller` (which see)."""
+
+    _k: Kernel
+
+    def record_interaction(
+        self,
+        subject_id: SubjectId,
+        *,
+        kind: InteractionKind,
+        direction: Direction,
+        purpose_id: str,
+        channel: str,
+        content: str | None = None,
+        at: datetime | None = None,
+    ) -> Interaction:
+        """Log a contact or communication with the person (Art. 5(1)(a), 12): for one of
+        their purposes, through a coded channel, audited; ``content`` (what was said) is
+        sealed and goes with the erasure. An inbound one moves the last-contact anchor
+        of retention (Art. 5(1)(e)) in the same unit of work."""
+        return record_interaction(
+            self._k,
+            subject_id,
+            kind=kind,
+            direction=direction,
+            purpose_id=purpose_id,
+            channel=channel,
+            content=content,
+            at=at,
+        )
+
+    def interactions(self, subject_id: SubjectId) -> list[LoggedInteraction]:
+        """The person's interactions, oldest first, contents decrypted (Art. 15)."""
+        return interactions(self._k, subject_id)

@@ -242,9 +242,14 @@ class Kernel:
         if moved:
             self._rescope(uow, subject_id, moved, now)
         uow.subjects.delete_fields(subject_id, chosen)
-        if not doomed:
-            return None
-        certificate, stones = self.vault.shred_scopes(subject_id, doomed)
+        return self.shred_scopes(uow, subject_id, doomed) if doomed else None
+
+    def shred_scopes(
+        self, uow: UnitOfWork, subject_id: SubjectId, scopes: Iterable[uuid.UUID]
+    ) -> ErasureCertificate:
+        """Destroy key scopes of the subject and keep their tombstones in the data store
+        in ``uow`` (for restores): the one way a partial erasure destroys keys."""
+        certificate, stones = self.vault.shred_scopes(subject_id, scopes)
         for stone in stones:
             uow.tombstones.add(stone)
         return certificate

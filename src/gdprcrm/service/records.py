@@ -241,11 +241,9 @@ def erase_records(
     """In ``uow``: delete ``records`` and destroy their key scopes (the shred first: if
     the unit then fails, a retry finds the rows and shreds again harmlessly), keep the
     tombstones in the data store for restores, audit with the certificate."""
-    certificate, stones = k.vault.shred_scopes(subject_id, [r.id.value for r in records])
+    certificate = k.shred_scopes(uow, subject_id, [r.id.value for r in records])
     for record in records:
         uow.records.delete(record.id)
-    for stone in stones:
-        uow.tombstones.add(stone)
     k.audit(
         uow,
         action,

@@ -78,5 +78,5 @@ def _expired(
         due = retention_due(state, purpose, now, pending=k.declarations.pending_consent)
         if due is None or due > now:
             return None
-    plan, _ = erasure.plan_erasure(k, uow, subject, now)
+    plan, _ = erasure.plan_erasure(k, uow, subject, now, state)
     return (subject, plan) if plan.complete else None
