@@ -24,8 +24,10 @@ from datetime import UTC, datetime
 
 import attrs
 
+from gdprcrm.contact_points import DEFAULT_REGION
 from gdprcrm.errors import InvalidInput
 from gdprcrm.model import AuditEntry, DetailValue, SubjectId
+from gdprcrm.personal_data import check_code
 
 __all__ = [
     "GENESIS",
@@ -88,14 +90,23 @@ class AuditChain:
 
     ``key`` (32 bytes or more) switches from SHA-256 to HMAC-SHA256: keep it outside
     the database, and the chain cannot be rebuilt by someone who can only write there.
+
+    Every entry passes the personal-data guard (:mod:`gdprcrm.personal_data`) first:
+    actor, action, detail keys and values; ``region`` reads national phone numbers.
     """
 
-    __slots__ = ("_mac",)
+    __slots__ = ("_mac", "_region")
 
-    def __init__(self, key: bytes | None = None) -> None:
+    def __init__(self, key: bytes | None = None, *, region: str = DEFAULT_REGION) -> None:
         if key is not None and (not isinstance(key, bytes) or len(key) < 32):
             raise InvalidInput("the audit HMAC key needs at least 32 bytes")
         self._mac = None if key is None else hmac.new(key, digestmod=hashlib.sha256)
+        self._region = region
+
+    @property
+    def region(self) -> str:
+        """Where the guard reads national telephone numbers."""
+        return self._region
 
     def digest(self, previous: bytes, canonical: bytes) -> bytes:
         """One chain step."""
@@ -134,6 +145,7 @@ class AuditChain:
             purpose_id=purpose_id,
             details=details,  # the model converts a mapping to sorted pairs
         )
+        self._guard(draft)
         previous = GENESIS if head is None else head.hash
         own = self.digest(previous, encode(draft))
         # The draft was validated once, is not shared yet, and its hash covers
@@ -141,6 +153,16 @@ class AuditChain:
         _SET_PREVIOUS(draft, previous)
         _SET_HASH(draft, own)
         return draft
+
+    def _guard(self, entry: AuditEntry) -> None:
+        """Art. 5(1)(c), 17: the trail outlives every erasure, so nothing in it may
+        identify a person (a date far in the past beside a person is a date of birth)."""
+        day = entry.at.date()
+        check_code(entry.actor, "audit actor", at=day, region=self._region)
+        check_code(entry.action, "audit action", at=day, region=self._region)
+        for key, value in entry.details:
+            check_code(key, "audit detail key", at=day, region=self._region)
+            check_code(value, f"audit detail {key!r}", at=day, region=self._region)
 
 
 class BreakReason(enum.Enum):

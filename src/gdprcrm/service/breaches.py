@@ -10,12 +10,28 @@ import attrs
 from gdprcrm.deadlines import breach_deadline
 from gdprcrm.errors import InvalidInput
 from gdprcrm.model import Breach, CommunicationException
+from gdprcrm.personal_data import check_free_text
 from gdprcrm.service.kernel import Kernel
 
 __all__ = ["all_breaches", "communicate_breach", "notify_breach", "record_breach"]
 
 
+_TEXTS = ("nature", "consequences", "measures", "delay_reasons", "not_notified_reason")
+
+
+def _check_texts(k: Kernel, breach: Breach) -> None:
+    """Art. 33(5), 5(1)(c): the register is kept in clear and outlives erasures; its
+    texts describe people by category and count, never by their data."""
+    region = k.chain.region
+    today = k.clock.now().date()
+    for name in _TEXTS:
+        check_free_text(getattr(breach, name), f"breach {name}", at=today, region=region)
+
+
 def record_breach(k: Kernel, breach: Breach) -> Breach:
+    if not isinstance(breach, Breach):
+        raise InvalidInput("record_breach: expected a Breach")
+    _check_texts(k, breach)
     with k.storage.unit_of_work() as uow:
         uow.breaches.add(breach)
         k.audit(
@@ -46,6 +62,7 @@ def notify_breach(
                 "delay (delay_reasons)"
             )
         updated = attrs.evolve(breach, notified_authority_at=now, delay_reasons=delay_reasons)
+        _check_texts(k, updated)
         uow.breaches.update(updated)
         k.audit(uow, "breach.notified", at=now, details={"breach": str(breach.id), "late": late})
         uow.commit()

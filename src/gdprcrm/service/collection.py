@@ -9,6 +9,7 @@ from datetime import date, datetime
 
 import attrs
 
+from gdprcrm.contact_points import phone_region
 from gdprcrm.deadlines import request_due
 from gdprcrm.errors import GdprCrmError, InvalidInput, PurposeLimitation, Suppressed
 from gdprcrm.model import (
@@ -75,7 +76,7 @@ def add_subject(
         art14_due = request_due(now, tz=k.tz, calendar=k.calendar)
     # Everything that can refuse the collection is checked before the subject's key
     # exists: no orphan key, tombstone or certificate for someone never collected.
-    index = k.blind_indexes(sid, values)
+    index = k.blind_indexes(subject, values, legacy=True)
     suppressed = suppression_applies(k.declarations, chosen)
     if suppressed:
         with k.storage.unit_of_work(read_only=True) as uow:
@@ -83,10 +84,11 @@ def add_subject(
     try:
         if source is not None:  # free text (a list's name, a partner): sealed like a value
             subject = attrs.evolve(subject, source=seal_source(k.vault, sid, source))
-        fields, index = _seal_new(k, sid, values, birth_date, now)
+        probes = index
+        fields, index = _seal_new(k, subject, values, birth_date, now)
         with k.storage.unit_of_work() as uow:
             if suppressed:  # again, in the writing unit: an objection may have just landed
-                _check_suppressions(uow, index)
+                _check_suppressions(uow, probes)
             uow.subjects.add(subject)
             uow.subjects.put_fields(fields)
             uow.subjects.put_index(index)
@@ -118,13 +120,14 @@ def add_subject(
 
 
 def _seal_new(
-    k: Kernel, sid: SubjectId, values: Mapping[str, str], birth_date: date | None, now: datetime
+    k: Kernel, subject: Subject, values: Mapping[str, str], birth_date: date | None, now: datetime
 ) -> tuple[list[PersonalField], list[BlindIndexEntry]]:
     """A new person's values sealed (the birth date in a scope of its own: it goes at any
     erasure's first step), every key created in one key-store commit."""
+    sid = subject.id
     birth_scope = uuid.uuid4()
     extra = [birth_scope] if birth_date is not None else []
-    fields, index = k.seal(sid, values, now, extra_scopes=extra)
+    fields, index = k.seal(subject, values, now, extra_scopes=extra)
     if birth_date is not None:
         encrypted = k.vault.encrypt_scoped(
             sid, birth_scope, BIRTH_DATE_FIELD, birth_date.isoformat()
@@ -168,12 +171,17 @@ def _check_suppressions(uow: UnitOfWork, index: Iterable[BlindIndexEntry]) -> No
             )
 
 
-def find_subject(k: Kernel, *, email: str | None, phone: str | None) -> list[SubjectId]:
+def find_subject(
+    k: Kernel, *, email: str | None, phone: str | None, country: str | None = None
+) -> list[SubjectId]:
     if (email is None) == (phone is None):
         raise InvalidInput("find_subject: give exactly one of email or phone")
     kind, value = (Lookup.EMAIL, email) if email is not None else (Lookup.PHONE, phone)
     assert value is not None
-    digest = k.vault.blind_index(kind, value)
+    if country is not None and not isinstance(country, str):
+        raise InvalidInput("find_subject: country is an ISO 3166 code such as 'FR'")
+    home = phone_region(k.declarations.controller.establishment)
+    digest = k.vault.blind_index(kind, value, phone_region(country, home))
     with k.storage.unit_of_work(read_only=True) as uow:
         return uow.subjects.find_by_index(kind, digest)
 
@@ -193,10 +201,9 @@ def update_values(
     with k.storage.unit_of_work() as uow:
         subject = k.active(uow, subject_id)
         check_values(k.declarations, values, subject.purposes)
-        index = k.blind_indexes(subject_id, values)
         if suppression_applies(k.declarations, subject.purposes):
-            _check_suppressions(uow, index)
-        fields, index = k.seal(subject_id, values, now, uow.subjects.fields(subject_id))
+            _check_suppressions(uow, k.blind_indexes(subject, values, legacy=True))
+        fields, index = k.seal(subject, values, now, uow.subjects.fields(subject_id))
         uow.subjects.put_fields(fields)
         uow.subjects.put_index(index)
         k.audit(uow, "subject.updated", subject_id, at=now, details={"fields": len(values)})
@@ -223,13 +230,13 @@ def add_purposes(
         every = subject.purposes | frozenset(added)
         check_values(k.declarations, given, every)
         new = frozenset(added) - subject.purposes
-        index = k.blind_indexes(subject_id, given)
+        index = k.blind_indexes(subject, given, legacy=True)
         if suppression_applies(k.declarations, new):  # Art. 21(3), stored contact points too
-            stored, _ = k.index_entries(uow, subject_id)
+            stored, _ = k.index_entries(uow, subject, legacy=True)
             known = [BlindIndexEntry(subject_id, "stored", kind, d) for kind, d in stored]
             _check_suppressions(uow, [*index, *known])
         if given:
-            fields, index = k.seal(subject_id, given, now, uow.subjects.fields(subject_id))
+            fields, index = k.seal(subject, given, now, uow.subjects.fields(subject_id))
             uow.subjects.put_fields(fields)
             uow.subjects.put_index(index)
         subject = attrs.evolve(subject, purposes=every)

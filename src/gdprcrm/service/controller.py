@@ -220,10 +220,12 @@ class Controller(ConsentOperations, InteractionOperations, LinkOperations, Recor
         return collection.add_purposes(self._k, subject_id, purposes, values, at)
 
     def find_subject(
-        self, *, email: str | None = None, phone: str | None = None
+        self, *, email: str | None = None, phone: str | None = None, country: str | None = None
     ) -> list[SubjectId]:
-        """The subjects with this e-mail address or phone number (through the blind index)."""
-        return collection.find_subject(self._k, email=email, phone=phone)
+        """The subjects with this e-mail address or phone number (through the blind index,
+        any notation: :mod:`gdprcrm.contact_points`). A national phone number is read in
+        ``country`` (ISO 3166), by default the controller's establishment."""
+        return collection.find_subject(self._k, email=email, phone=phone, country=country)
 
     def subject(self, subject_id: SubjectId) -> Subject:
         """The stored subject record (no personal values: those are in :meth:`values`)."""

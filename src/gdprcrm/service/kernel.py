@@ -15,8 +15,9 @@ import attrs
 
 from gdprcrm.audit import AuditChain
 from gdprcrm.clock import Clock
+from gdprcrm.contact_points import phone_region
 from gdprcrm.deadlines import HolidayCalendar
-from gdprcrm.errors import DecryptionError, SubjectErased, UnknownRecord
+from gdprcrm.errors import DecryptionError, InvalidInput, SubjectErased, UnknownRecord
 from gdprcrm.model import (
     BlindIndexEntry,
     ConsentAges,
@@ -74,7 +75,9 @@ class Kernel:
         self.vault = vault
         self.declarations = declarations
         self.clock = clock
-        self.chain = AuditChain(audit_key)
+        self.chain = AuditChain(
+            audit_key, region=phone_region(declarations.controller.establishment)
+        )
         self.audit_key = audit_key
         self.actor = actor
         self.ages = ages
@@ -158,22 +161,35 @@ class Kernel:
         uow.retention.clear(state.subject.id)
         uow.retention.schedule(schedule_for(state, self.declarations))
 
+    def region(self, subject: Subject) -> str:
+        """Where the subject's national telephone numbers are read: their country, or the
+        controller's when it has no numbering plan of its own."""
+        return phone_region(
+            subject.jurisdiction, phone_region(self.declarations.controller.establishment)
+        )
+
     def blind_indexes(
-        self, subject_id: SubjectId, values: Mapping[str, str]
+        self, subject: Subject, values: Mapping[str, str], *, legacy: bool = False
     ) -> list[BlindIndexEntry]:
         """The lookup keys' blind index. Needs no key of the subject, and normalising the
-        values validates them (a malformed e-mail address is refused here)."""
-        return [
-            BlindIndexEntry(
-                subject_id, name, spec.lookup, self.vault.blind_index(spec.lookup, values[name])
-            )
-            for name in sorted(values)
-            if (spec := self.declarations.field(name)).lookup is not None
-        ]
+        values validates them (a malformed e-mail address is refused here). ``legacy``
+        adds the digests 0.1's rules gave, where they differ, for suppression checks."""
+        region = self.region(subject)
+        out = []
+        for name in sorted(values):
+            lookup = self.declarations.field(name).lookup
+            if lookup is None:
+                continue
+            digest = self.vault.blind_index(lookup, values[name], region)
+            out.append(BlindIndexEntry(subject.id, name, lookup, digest))
+            old = self.vault.legacy_blind_index(lookup, values[name]) if legacy else None
+            if old is not None and old != digest:
+                out.append(BlindIndexEntry(subject.id, name, lookup, old))
+        return out
 
     def seal(
         self,
-        subject_id: SubjectId,
+        subject: Subject,
         values: Mapping[str, str],
         now: datetime,
         stored: Iterable[PersonalField] = (),
@@ -183,7 +199,8 @@ class Kernel:
         subject's ``stored`` values of that group already use, or a new one), and the
         lookup keys' blind index (computed first: bad values are refused before any key
         exists)."""
-        index = self.blind_indexes(subject_id, values)
+        subject_id = subject.id
+        index = self.blind_indexes(subject, values)
         scopes = self.scopes_by_group(stored)
         chosen = {name: self._scope(scopes, name) for name in values}
         # The subject's key and every new scope's key in one key-store commit.
@@ -271,23 +288,36 @@ class Kernel:
         uow.subjects.put_fields(moved)
 
     def index_entries(
-        self, uow: UnitOfWork, subject_id: SubjectId
+        self, uow: UnitOfWork, subject: Subject, *, legacy: bool = False
     ) -> tuple[list[tuple[Lookup, bytes]], int]:
         """The subject's lookup keys, as (kind, blind index), from their stored values,
         and how many could not be read: a damaged ciphertext never blocks an objection
-        (Art. 21); the caller audits the count."""
+        (Art. 21); the caller audits the count. ``legacy`` as for :meth:`blind_indexes`."""
         out = []
         unreadable = 0
-        for f in uow.subjects.fields(subject_id):
+        values: dict[str, str] = {}
+        for f in uow.subjects.fields(subject.id):
             spec = self.declarations.find_field(f.name)
             if spec is None or spec.lookup is None:
                 continue
             try:
-                value = str(self.vault.decrypt(subject_id, f.name, f.ciphertext))
+                values[f.name] = str(self.vault.decrypt(subject.id, f.name, f.ciphertext))
             except DecryptionError:
                 unreadable += 1
                 continue
-            out.append((spec.lookup, self.vault.blind_index(spec.lookup, value)))
+        for name, value in values.items():
+            try:
+                entries = self.blind_indexes(subject, {name: value}, legacy=legacy)
+            except InvalidInput:  # stored under 0.1's laxer rules: its old digest, if any
+                lookup = self.declarations.field(name).lookup
+                assert lookup is not None
+                old = self.vault.legacy_blind_index(lookup, value)
+                if old is None:
+                    unreadable += 1
+                else:
+                    out.append((lookup, old))
+                continue
+            out.extend((entry.kind, entry.digest) for entry in entries)
         return out, unreadable
 
     def decrypted(

@@ -221,7 +221,7 @@ def purge_suppressions(
             uow,
             "suppressions.purged",
             at=now,
-            details={"before": cutoff.date().isoformat(), "removed": removed},
+            details={"keep_years": keep_years, "removed": removed},  # the cut: at - years
         )
         uow.commit()
     if removed:

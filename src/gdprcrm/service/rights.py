@@ -183,7 +183,7 @@ def rectify(
     with k.storage.unit_of_work() as uow:
         subject = k.active(uow, subject_id)
         check_values(k.declarations, new_values, subject.purposes)
-        fields, index = k.seal(subject_id, new_values, now, uow.subjects.fields(subject_id))
+        fields, index = k.seal(subject, new_values, now, uow.subjects.fields(subject_id))
         uow.subjects.put_fields(fields)
         uow.subjects.put_index(index)
         recipients = k.declarations.recipients_of(subject.purposes, fields=new_values.keys())
@@ -260,11 +260,11 @@ def object_to(
         subject_id, now, purpose_id=purpose_id, direct_marketing=direct_marketing
     )
     with k.storage.unit_of_work() as uow:
-        k.active(uow, subject_id)
+        subject = k.active(uow, subject_id)
         uow.objections.add(objection)
         details: dict[str, DetailValue] = {"direct_marketing": direct_marketing}
         if marketing:  # Art. 21(3): remember the hashed contact points, beyond erasure
-            entries, unreadable = k.index_entries(uow, subject_id)
+            entries, unreadable = k.index_entries(uow, subject)
             for kind, digest in entries:
                 uow.suppressions.add(SuppressionEntry(digest, kind, now))
             if unreadable:

@@ -12,6 +12,7 @@ import hmac
 import re
 import unicodedata
 
+from gdprcrm.contact_points import DEFAULT_REGION, normalise_email, normalise_phone
 from gdprcrm.errors import InvalidInput
 from gdprcrm.model import Lookup
 from gdprcrm.vault.hazmat import KEY_SIZE
@@ -24,8 +25,6 @@ __all__ = [
     "normalise_phone",
 ]
 
-_NON_DIGITS = re.compile(r"[\s.\-()/]")
-
 
 def normalise_exact(value: str) -> str:
     """Trimmed and NFKC-normalised, nothing more."""
@@ -34,57 +33,57 @@ def normalise_exact(value: str) -> str:
     return unicodedata.normalize("NFKC", value).strip()
 
 
-def normalise_email(value: str) -> str:
-    """Trimmed, NFKC-normalised, case-folded.
+def _hashed_phone(value: str, region: str) -> str:
+    # E.164 without its plus sign: the form 0.1 hashed, so its digests stay valid.
+    return normalise_phone(value, region)[1:]
 
-    ``" Élise@Example.FR "`` -> ``"élise@example.fr"``.
-    """
-    if not isinstance(value, str):
-        raise InvalidInput("lookup values are text")
+
+def normalise(kind: Lookup, value: str, region: str = DEFAULT_REGION) -> str:
+    """The normal form of a lookup value of ``kind`` (see :mod:`gdprcrm.contact_points`)."""
+    if kind is Lookup.EMAIL:
+        return normalise_email(value)
+    if kind is Lookup.PHONE:
+        return normalise_phone(value, region)
+    return normalise_exact(value)
+
+
+# -- 0.1's hand-written rules, kept only to recognise digests written under them --------
+
+_NON_DIGITS = re.compile(r"[\s.\-()/]")
+
+
+def _legacy_email(value: str) -> str | None:
     text = unicodedata.normalize("NFKC", value).strip().casefold()
     if text.count("@") != 1 or text.startswith("@") or text.endswith("@") or " " in text:
-        raise InvalidInput("not an email address")
+        return None
     return text
 
 
-def normalise_phone(value: str, default_country_code: str = "33") -> str:
-    """Digits with the country code: ``"06 12 34 56 78"`` -> ``"33612345678"``.
-
-    ``+CC...`` and ``00CC...`` are international; a single leading 0 is the national
-    trunk prefix of ``default_country_code`` (France, 33, by default).
-    """
-    if not isinstance(value, str):
-        raise InvalidInput("lookup values are text")
-    text = unicodedata.normalize("NFKC", value).strip().replace("(0)", "")  # +33 (0)6 ...
+def _legacy_phone(value: str, country_code: str = "33") -> str | None:
+    text = unicodedata.normalize("NFKC", value).strip().replace("(0)", "")
     text = _NON_DIGITS.sub("", text)
     if text.startswith("+"):
         digits = text[1:]
     elif text.startswith("00"):
         digits = text[2:]
     elif text.startswith("0"):
-        digits = default_country_code + text[1:]
+        digits = country_code + text[1:]
     else:
         digits = text
-    if not digits.isdigit() or not 8 <= len(digits) <= 15:  # E.164: at most 15 digits
-        raise InvalidInput("not a telephone number")
+    if not digits.isdigit() or not 8 <= len(digits) <= 15:
+        return None
     return digits
 
 
-def normalise(kind: Lookup, value: str, default_country_code: str = "33") -> str:
-    """The normal form of a lookup value of ``kind``."""
-    if kind is Lookup.EMAIL:
-        return normalise_email(value)
-    if kind is Lookup.PHONE:
-        return normalise_phone(value, default_country_code)
-    return normalise_exact(value)
-
-
 class BlindIndex:
-    """Keyed digests of lookup values; the HMAC key is prepared once and copied per call."""
+    """Keyed digests of lookup values; the HMAC key is prepared once and copied per call.
 
-    __slots__ = ("_email", "_exact", "_phone", "_phone_prefix")
+    ``default_region`` reads national telephone numbers when a call names no region
+    (give the subject's country, :func:`gdprcrm.contact_points.phone_region`)."""
 
-    def __init__(self, index_key: bytes, *, default_country_code: str = "33") -> None:
+    __slots__ = ("_email", "_exact", "_phone", "_region")
+
+    def __init__(self, index_key: bytes, *, default_region: str = DEFAULT_REGION) -> None:
         if not isinstance(index_key, bytes) or len(index_key) != KEY_SIZE:
             raise InvalidInput("the blind-index key is exactly 32 bytes")
 
@@ -95,22 +94,45 @@ class BlindIndex:
         self._email = prepared(Lookup.EMAIL)
         self._phone = prepared(Lookup.PHONE)
         self._exact = prepared(Lookup.EXACT)
-        self._phone_prefix = default_country_code
+        self._region = default_region
 
-    def digest(self, kind: Lookup, value: str) -> bytes:
-        """The 32-byte index of ``value`` as a lookup of ``kind``."""
+    def _mac(self, kind: Lookup, normal: str) -> bytes:
         if kind is Lookup.EMAIL:
             mac = self._email.copy()
-            mac.update(normalise_email(value).encode())
         elif kind is Lookup.PHONE:
             mac = self._phone.copy()
-            mac.update(normalise_phone(value, self._phone_prefix).encode())
         elif kind is Lookup.EXACT:
             mac = self._exact.copy()
-            mac.update(normalise_exact(value).encode())
         else:
             raise InvalidInput("unknown lookup kind")
+        mac.update(normal.encode())
         return mac.digest()
+
+    def digest(self, kind: Lookup, value: str, region: str | None = None) -> bytes:
+        """The 32-byte index of ``value`` as a lookup of ``kind``; InvalidInput if it is
+        not one (a malformed e-mail address, something no telephone number could be)."""
+        if kind is Lookup.EMAIL:
+            return self._mac(kind, normalise_email(value))
+        if kind is Lookup.PHONE:
+            return self._mac(kind, _hashed_phone(value, region or self._region))
+        if kind is Lookup.EXACT:
+            return self._mac(kind, normalise_exact(value))
+        raise InvalidInput("unknown lookup kind")
+
+    def legacy_digest(self, kind: Lookup, value: str) -> bytes | None:
+        """The digest 0.1's hand-written rules gave ``value``, when it differs from
+        :meth:`digest`'s: a suppression entry written then (Art. 21(3)) outlives the
+        person's erasure and cannot be recomputed, so a new collection is checked
+        against both."""
+        if not isinstance(value, str):
+            return None
+        if kind is Lookup.EMAIL:
+            old = _legacy_email(value)
+        elif kind is Lookup.PHONE:
+            old = _legacy_phone(value)
+        else:
+            return None
+        return None if old is None else self._mac(kind, old)
 
     def __repr__(self) -> str:
         return "BlindIndex(<key hidden>)"

@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from gdprcrm.clock import Clock, SystemClock
+from gdprcrm.contact_points import DEFAULT_REGION
 from gdprcrm.errors import (
     DecryptionError,
     DuplicateKey,
@@ -101,7 +102,7 @@ class KeyVault(ScopedKeys):
         clock: Clock | None = None,
         previous_keks: Iterable[KekSource | Kek] = (),
         cache_size: int = 4096,
-        default_country_code: str = "33",
+        default_region: str = DEFAULT_REGION,
     ) -> None:
         if not isinstance(signer, CertificateSigner):
             raise InvalidInput("KeyVault needs a CertificateSigner to sign erasure certificates")
@@ -124,7 +125,7 @@ class KeyVault(ScopedKeys):
         self._shred_epoch = 0
         self._recent_shreds: deque[tuple[int, bytes]] = deque(maxlen=4096)
         index_key = self._index_key()
-        self._index = BlindIndex(index_key, default_country_code=default_country_code)
+        self._index = BlindIndex(index_key, default_region=default_region)
         self._token_key = hmac.new(index_key, b"gdprcrm token key v1", hashlib.sha256).digest()
 
     # -- encryption ------------------------------------------------------------------
@@ -224,9 +225,13 @@ class KeyVault(ScopedKeys):
 
     # -- blind index -----------------------------------------------------------------
 
-    def blind_index(self, kind: Lookup, value: str) -> bytes:
-        """The blind index of a lookup value (email, phone, exact)."""
-        return self._index.digest(kind, value)
+    def blind_index(self, kind: Lookup, value: str, region: str | None = None) -> bytes:
+        """The blind index of a lookup value (email, phone read in ``region``, exact)."""
+        return self._index.digest(kind, value, region)
+
+    def legacy_blind_index(self, kind: Lookup, value: str) -> bytes | None:
+        """The index 0.1's rules gave ``value`` (see :meth:`BlindIndex.legacy_digest`)."""
+        return self._index.legacy_digest(kind, value)
 
     def token_tag(self, payload: bytes) -> bytes:
         """The HMAC-SHA256 of a token's payload (confirmation and unsubscribe links),

@@ -1,0 +1,127 @@
+"""The personal-data guard (gdprcrm.personal_data): every kind of personal data in many
+notations is refused where nothing personal belongs; the codes the trail holds pass."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from gdprcrm.audit import AuditChain
+from gdprcrm.errors import InvalidInput
+from gdprcrm.model import Breach, SubjectId
+from gdprcrm.personal_data import (
+    PersonalDataKind,
+    check_code,
+    check_free_text,
+    find_personal_data,
+)
+from gdprcrm.service import Controller
+from gdprcrm.testing import strategies as gst
+
+TODAY = date(2026, 12, 1)
+AT = datetime(2026, 12, 1, 9, tzinfo=UTC)
+
+
+@pytest.fixture
+def crm(gdprcrm_controller: Controller) -> Controller:
+    return gdprcrm_controller
+
+
+@given(gst.personal_data_written())
+def test_every_kind_in_every_notation_is_refused_as_a_code(text: str) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        check_code(text, "audit detail 'x'", at=TODAY)
+    assert text not in str(caught.value)  # the refusal never repeats it
+
+
+@given(gst.personal_data_written())
+def test_every_kind_is_found_inside_free_text(text: str) -> None:
+    sentence = f"Incident signalé : la donnée {text} a été exposée."
+    assert find_personal_data(sentence, dates_before=TODAY) is not None
+
+
+@given(gst.audit_codes())
+def test_the_codes_the_trail_holds_pass(code: str) -> None:
+    check_code(code, "audit detail 'x'", at=TODAY)
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("06-12-34-56-78", PersonalDataKind.PHONE),
+        ("06.12.34.56.78", PersonalDataKind.PHONE),
+        ("06:12:34:56:78", PersonalDataKind.PHONE),
+        ("06/12/34/56/78", PersonalDataKind.PHONE),
+        ("+44 7911 123456", PersonalDataKind.PHONE),
+        ("192.168.1.10", PersonalDataKind.IP_ADDRESS),
+        ("2001:db8::1", PersonalDataKind.IP_ADDRESS),
+        ("1985-03-14", PersonalDataKind.DATE),
+        ("14 mars 1985", PersonalDataKind.DATE),
+        ("fr76-3000-6000-0112-3456-7890-189", PersonalDataKind.IBAN),
+        ("4970-1012-3456-7893", PersonalDataKind.CARD),
+        ("1-85-03-75-116-001-27", PersonalDataKind.NIR),
+        ("lea.dupont.example.fr", PersonalDataKind.HOST_NAME),
+        ("lea@example.fr", PersonalDataKind.EMAIL),
+        ("1-85-03-75-116-001-26", PersonalDataKind.NUMBER),  # a wrong key: still refused
+    ],
+)
+def test_the_probes_of_the_issue_are_named(text: str, kind: PersonalDataKind) -> None:
+    assert find_personal_data(text, dates_before=TODAY, code=True) is kind
+
+
+def test_a_phone_number_as_an_integer_is_refused_and_counts_pass() -> None:
+    with pytest.raises(InvalidInput, match="telephone"):
+        check_code(612345678 * 10 + 0, "audit detail 'n'", at=TODAY)  # 33 6... as digits
+    with pytest.raises(InvalidInput, match="telephone"):
+        check_code(33612345678, "audit detail 'n'", at=TODAY)
+    for count in (0, 1, 500, 9_999_999, True):
+        check_code(count, "audit detail 'n'", at=TODAY)
+
+
+def test_future_dates_pass_and_past_ones_read_as_dates_of_birth() -> None:
+    check_code("2027-01-31", "due", at=TODAY)
+    check_code("2026-06-01", "due", at=TODAY)  # within the year before: a recent deadline
+    with pytest.raises(InvalidInput, match="date of birth"):
+        check_code("2001-06-01", "due", at=TODAY)
+
+
+@pytest.mark.parametrize(
+    "details",
+    [
+        {"note": "06-12-34-56-78"},
+        {"ip": "192.168.1.10"},
+        {"born": "1985-03-14"},
+        {"06-12-34-56-78": "x"},
+        {"n": 33612345678},
+    ],
+)
+def test_the_audit_chain_refuses_personal_details(details: dict[str, object]) -> None:
+    chain = AuditChain(bytes(32))
+    with pytest.raises(InvalidInput):
+        chain.next_entry(None, at=AT, actor="crm", action="x.y", details=details)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("actor", ["lea.dupont.example.fr", "06.12.34.56.78"])
+def test_the_audit_chain_refuses_a_personal_actor(actor: str) -> None:
+    with pytest.raises(InvalidInput, match="actor"):
+        AuditChain(bytes(32)).next_entry(None, at=AT, actor=actor, action="x.y")
+
+
+def test_a_breach_description_naming_a_person_is_refused_and_nothing_written(
+    crm: Controller,
+) -> None:
+    breach = Breach(AT, "Lost laptop; the customer reachable at 06 12 34 56 78 was affected")
+    with pytest.raises(InvalidInput, match="telephone"):
+        crm.record_breach(breach)
+    assert crm.breaches() == []
+    check_free_text("Laptop lost on 2026-11-30; about 40 customers", "nature", at=TODAY)
+
+
+@given(st.sampled_from(["consent.given", "subject.erased", "newsletter"]))
+def test_controller_actions_pass_the_guard(action: str) -> None:
+    AuditChain(bytes(32)).next_entry(
+        None, at=AT, actor="crm", action=action, subject_id=SubjectId.new()
+    )
