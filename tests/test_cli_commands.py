@@ -349,3 +349,13 @@ def test_init_repair_recreates_only_what_is_safe(tmp_path: Path, cli: Cli) -> No
     kek.write_bytes(saved)
     kek.chmod(0o600)
     assert cli.json("init", "--repair")["created"] == []
+
+
+def test_lookups_reindex_prints_its_counts(cli: Cli) -> None:
+    cli.json("subject", "add", "--purpose", "newsletter", "--field", "email=lea@example.fr")
+    assert cli.json("lookups", "reindex") == {
+        "subjects": 1,
+        "entries": 1,
+        "suppressions": 0,
+        "unreadable": 0,
+    }

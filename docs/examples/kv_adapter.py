@@ -157,6 +157,11 @@ class Subjects(_Repo, p.SubjectRepository):
     def _count(self) -> int:
         return len(self.u.scan("subject/", Subject))
 
+    def _ids(self, after: SubjectId | None, limit: int) -> Iterable[SubjectId]:
+        found = sorted(s.id.bytes for s in self.u.scan("subject/", Subject))
+        start = b"" if after is None else after.bytes
+        return [SubjectId(uuid.UUID(bytes=b)) for b in found if b > start][:limit]
+
     def _put_fields(self, fields: Sequence[PersonalField]) -> None:
         for f in fields:
             if self._find(f.subject_id, for_update=False) is None:

@@ -313,6 +313,13 @@ def suppressions_purge(ctx: Context, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def lookups_reindex(ctx: Context, args: argparse.Namespace) -> int:
+    done = ctx.crm.reindex_lookups(at=instant(args.at))
+    data = attrs.asdict(done)
+    ctx.emit(data, ", ".join(f"{k}: {v}" for k, v in data.items()))
+    return EXIT_OK
+
+
 def notice(ctx: Context, args: argparse.Namespace) -> int:
     from gdprcrm.documents import build_notice
 
@@ -459,6 +466,7 @@ COMMANDS: dict[tuple[str, str | None], Handler] = {
     ("erase", None): erase,
     ("sweep", None): sweep,
     ("suppressions", "purge"): suppressions_purge,
+    ("lookups", "reindex"): lookups_reindex,
     ("notice", None): notice,
     ("register", None): register,
     ("audit", "verify"): audit_verify,

@@ -187,6 +187,11 @@ def _rights(sub: argparse._SubParsersAction[_Parser]) -> None:
         "--keep-years", type=int, default=3, help="years kept (3 at least, the CNIL's minimum)"
     )
     purge.add_argument("--at", help=AT_HELP)
+    lookups = _actions(sub, "lookups", "the blind indexes of e-mail addresses and phone numbers")
+    reindex = lookups.add_parser(
+        "reindex", help="recompute every lookup and suppression digest under today's rules"
+    )
+    reindex.add_argument("--at", help=AT_HELP)
 
 
 def _registers(sub: argparse._SubParsersAction[_Parser]) -> None:

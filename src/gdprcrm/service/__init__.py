@@ -3,7 +3,7 @@
 * :mod:`~gdprcrm.service.controller` - the flat public API (:class:`Controller`);
 * :mod:`~gdprcrm.service.kernel` - clock, audit append, state loading, sealing;
 * one workflow module each: ``collection``, ``consent``, ``processing``, ``requests``,
-  ``rights``, ``erasure``, ``retention``, ``notifications``, ``breaches``.
+  ``rights``, ``erasure``, ``retention``, ``notifications``, ``breaches``, ``lookups``.
 
 The rules these workflows apply live in :mod:`gdprcrm.policy`, by article.
 """
@@ -12,6 +12,7 @@ from gdprcrm.errors import MinimisationError, ProcessingRefused, Suppressed
 from gdprcrm.service.controller import Controller
 from gdprcrm.service.erasure import ErasureOutcome
 from gdprcrm.service.kernel import BIRTH_DATE_FIELD
+from gdprcrm.service.lookups import Reindexed
 from gdprcrm.service.restores import Reconciliation
 from gdprcrm.service.retention import SweepResult
 
@@ -22,6 +23,7 @@ __all__ = [
     "MinimisationError",
     "ProcessingRefused",
     "Reconciliation",
+    "Reindexed",
     "Suppressed",
     "SweepResult",
 ]

@@ -62,6 +62,7 @@ from gdprcrm.service.consent import ConsentOperations
 from gdprcrm.service.erasure import ErasureOutcome
 from gdprcrm.service.interactions import InteractionOperations
 from gdprcrm.service.kernel import Kernel
+from gdprcrm.service.lookups import LookupOperations
 from gdprcrm.service.records import RecordOperations
 from gdprcrm.service.restores import Reconciliation
 from gdprcrm.service.retention import SweepResult
@@ -73,7 +74,9 @@ from gdprcrm.vault import CertificateSigner, Kek, KekSource, KeyVault
 __all__ = ["Controller"]
 
 
-class Controller(ConsentOperations, InteractionOperations, LinkOperations, RecordOperations):
+class Controller(
+    ConsentOperations, InteractionOperations, LinkOperations, LookupOperations, RecordOperations
+):
     """The facade host applications call. Thread-safe as far as its storage is."""
 
     def __init__(
@@ -409,7 +412,7 @@ class Controller(ConsentOperations, InteractionOperations, LinkOperations, Recor
         """Forget the objections to direct marketing recorded more than ``keep_years``
         ago (Art. 21(3); the CNIL asks for three years at least, fewer is refused with
         :class:`~gdprcrm.errors.InvalidInput`). Returns how many entries went; the audit
-        trail records the cut-off date and the count, never the hashes."""
+        trail records the years kept and the count, never the hashes."""
         return retention.purge_suppressions(self._k, keep_years, at)
 
     # -- Art. 19 notifications ----------------------------------------------------------

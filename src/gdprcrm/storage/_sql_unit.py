@@ -145,6 +145,13 @@ class _Subjects(Repo, p.SubjectRepository):
     def _count(self) -> int:
         return int(self._run("SELECT COUNT(*) FROM gdprcrm_subjects").fetchone()[0])
 
+    def _ids(self, after: SubjectId | None, limit: int) -> Iterable[SubjectId]:
+        rows = self._run(
+            "SELECT id FROM gdprcrm_subjects WHERE id > ? ORDER BY id LIMIT ?",
+            (b"" if after is None else after.bytes, limit),
+        ).fetchall()
+        return [SubjectId(uuid.UUID(bytes=bytes(row[0]))) for row in rows]
+
     def _put_fields(self, fields: Sequence[PersonalField]) -> None:
         self._many(
             "INSERT INTO gdprcrm_fields VALUES (?, ?, ?, ?) ON CONFLICT (subject_id, name) "

@@ -100,6 +100,11 @@ class _Subjects(p.SubjectRepository):
     def _count(self) -> int:
         return sum(1 for _ in self._u.table("subjects").values())
 
+    def _ids(self, after: SubjectId | None, limit: int) -> Iterable[SubjectId]:
+        start = b"" if after is None else after.bytes
+        found = sorted(s.id.bytes for s in self._u.table("subjects").values())
+        return [SubjectId(uuid.UUID(bytes=b)) for b in found if b > start][:limit]
+
     def _put_fields(self, fields: Sequence[PersonalField]) -> None:
         subjects = self._u.table("subjects")
         for f in fields:

@@ -73,6 +73,15 @@ class SubjectRepository(Repository):
     def count(self) -> int:
         return self._count()
 
+    def ids(self, after: SubjectId | None = None, limit: int = 500) -> list[SubjectId]:
+        """Subject ids in ascending order (of their bytes), those after ``after`` only, at
+        most ``limit``: pages through every subject, erased ones included."""
+        if after is not None:
+            _check(after, SubjectId, "subjects.ids(after)")
+        if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 10_000:
+            raise InvalidInput("subjects.ids: limit is a whole number from 1 to 10000")
+        return list(self._ids(after, limit))
+
     def put_fields(self, fields: Sequence[PersonalField]) -> None:
         """Insert or replace encrypted fields (by subject and name); the subjects must exist."""
         self._writable()
@@ -125,6 +134,10 @@ class SubjectRepository(Repository):
 
     @abc.abstractmethod
     def _count(self) -> int: ...
+
+    @abc.abstractmethod
+    def _ids(self, after: SubjectId | None, limit: int) -> Iterable[SubjectId]:
+        """At most ``limit`` ids greater than ``after`` (all when None), ascending."""
 
     @abc.abstractmethod
     def _put_fields(self, fields: Sequence[PersonalField]) -> None: ...

@@ -66,6 +66,23 @@ class RecordTests:
             assert uow.subjects.get(s.id) == changed
             assert uow.subjects.count() == 1
 
+    def test_subject_ids_page_in_byte_order(self, storage: Storage) -> None:
+        subjects = [_subject() for _ in range(7)]
+        with storage.unit_of_work() as uow:
+            uow.subjects.add_many(subjects)
+            uow.commit()
+        expected = sorted((s.id for s in subjects), key=lambda sid: sid.bytes)
+        with storage.unit_of_work(read_only=True) as uow:
+            assert uow.subjects.ids() == expected, "subjects.ids: every id, by its bytes"
+            pages, after = [], None
+            while page := uow.subjects.ids(after, limit=3):
+                pages.append(page)
+                after = page[-1]
+            assert [len(p) for p in pages] == [3, 3, 1], "subjects.ids: pages of limit"
+            assert [sid for p in pages for sid in p] == expected, "subjects.ids: no gap"
+            with pytest.raises(errors.InvalidInput):
+                uow.subjects.ids(limit=0)
+
     def test_duplicate_and_unknown_ids(self, storage: Storage) -> None:
         s = _subject()
         with storage.unit_of_work() as uow:
