@@ -155,37 +155,39 @@ def _phone(candidate: str, region: str) -> bool:
     return False
 
 
-def _a_date(year: int, month: int, day: int, before: date) -> bool:
-    try:
-        found = date(year, month, day)
-    except ValueError:
-        return False
-    return date(1870, 1, 1) <= found < before
+_OLDEST = date(1870, 1, 1)
 
 
-def _has_past_date(text: str, before: date) -> bool:
+def _earliest_date(text: str) -> date | None:
+    """The earliest full calendar date written in ``text`` (any reading of an ambiguous
+    one), or None."""
+    found: list[date] = []
+
+    def add(year: int, month: int, day: int) -> None:
+        try:
+            when = date(year, month, day)
+        except ValueError:
+            return
+        if when >= _OLDEST:
+            found.append(when)
+
     for m in _YMD.finditer(text):
-        if _a_date(int(m[1]), int(m[2]), int(m[3]), before):
-            return True
+        add(int(m[1]), int(m[2]), int(m[3]))
     for m in _DMY.finditer(text):
         a, b, y = int(m[1]), int(m[2]), int(m[3])
-        if _a_date(y, b, a, before) or _a_date(y, a, b, before):  # European or US order
-            return True
+        add(y, b, a)  # European order
+        add(y, a, b)  # US order
     for m in _COMPACT.finditer(text):
-        s = m[1]
-        if _a_date(int(s[:4]), int(s[4:6]), int(s[6:]), before) or _a_date(
-            int(s[4:]), int(s[2:4]), int(s[:2]), before
-        ):
-            return True
+        d = m[1]
+        add(int(d[:4]), int(d[4:6]), int(d[6:]))
+        add(int(d[4:]), int(d[2:4]), int(d[:2]))
     for m in _NAMED.finditer(text):
-        month = _MONTHS.get(m[2].lower())
-        if month is not None and _a_date(int(m[3]), month, int(m[1]), before):
-            return True
+        if (month := _MONTHS.get(m[2].lower())) is not None:
+            add(int(m[3]), month, int(m[1]))
     for m in _NAMED_US.finditer(text):
-        month = _MONTHS.get(m[1].lower())
-        if month is not None and _a_date(int(m[3]), month, int(m[2]), before):
-            return True
-    return False
+        if (month := _MONTHS.get(m[1].lower())) is not None:
+            add(int(m[3]), month, int(m[2]))
+    return min(found, default=None)
 
 
 def _has_ip(text: str) -> bool:
@@ -226,7 +228,8 @@ def find_personal_data(
         return PersonalDataKind.NIR
     if any(_luhn(re.sub(r"\D", "", m[0])) for m in _CARD.finditer(text)):
         return PersonalDataKind.CARD
-    if dates_before is not None and _has_past_date(text, dates_before):
+    first = None if dates_before is None else _earliest_date(text)
+    if first is not None and dates_before is not None and first < dates_before:
         return PersonalDataKind.DATE
     region = phone_region(region)
     runs = [m[0] for m in _DIGIT_RUN.finditer(text)]
@@ -238,8 +241,10 @@ def find_personal_data(
 
 
 @functools.lru_cache(maxsize=8192)
-def _code_finding(text: str, dates_before: date, region: str) -> PersonalDataKind | None:
-    return find_personal_data(text, dates_before=dates_before, region=region, code=True)
+def _analyse_code(text: str, region: str) -> tuple[PersonalDataKind | None, date | None]:
+    """What a code holds, dates apart, and the earliest date it writes (cached: the
+    trail repeats a few hundred codes)."""
+    return find_personal_data(text, region=region, code=True), _earliest_date(text)
 
 
 def check_code(value: object, where: str, *, at: date, region: str = DEFAULT_REGION) -> None:
@@ -253,7 +258,9 @@ def check_code(value: object, where: str, *, at: date, region: str = DEFAULT_REG
         value = str(abs(value))
     if not isinstance(value, str):
         return
-    found = _code_finding(value, at - BIRTH_DATE_HORIZON, region)
+    found, first = _analyse_code(value, region)
+    if found is None and first is not None and first < at - BIRTH_DATE_HORIZON:
+        found = PersonalDataKind.DATE
     if found is not None:
         raise InvalidInput(
             f"{where}: looks like a {found.value}; personal data never goes into the audit "

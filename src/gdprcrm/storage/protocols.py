@@ -97,7 +97,7 @@ REPOSITORIES: tuple[RepositorySpec, ...] = (
             "put_index",
             "delete_index",
         ),
-        reads=("get", "find", "get_for_update", "count", "fields", "find_by_index"),
+        reads=("get", "find", "get_for_update", "count", "ids", "fields", "find_by_index"),
     ),
     RepositorySpec("consents", ConsentRepository, writes=("append",), reads=("history",)),
     RepositorySpec("objections", ObjectionRepository, writes=("add",), reads=("for_subject",)),
