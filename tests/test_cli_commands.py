@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -338,7 +339,12 @@ def test_init_repair_recreates_only_what_is_safe(tmp_path: Path, cli: Cli) -> No
     )["subject"]
     (tmp_path / "crm.signer.pem").unlink()
     assert "init --repair" in cli.err("decide", sid, "customer-relationship", code=3)
-    assert cli.json("init", "--repair")["created"] == ["crm.signer.pem"]
+    repaired = cli.json("init", "--repair")
+    assert repaired["created"] == ["crm.signer.pem"]
+    # The checkpoints signed by the lost key cannot be continued: kept aside, as evidence.
+    (aside,) = repaired["moved_aside"]
+    assert aside.startswith("crm.db.checkpoints.")
+    assert (tmp_path / aside).exists()
     assert cli.json("decide", sid, "customer-relationship")["allowed"] is True
     kek = tmp_path / "crm.kek"
     saved = kek.read_bytes()
@@ -359,3 +365,52 @@ def test_lookups_reindex_prints_its_counts(cli: Cli) -> None:
         "suppressions": 0,
         "unreadable": 0,
     }
+
+
+def test_audit_checkpoints_and_a_cut_trail_from_the_command_line(tmp_path: Path, cli: Cli) -> None:
+    # Issue 13, item 2: checkpoints filed beside the key store and copied elsewhere; a
+    # trail cut after a checkpoint is reported by name and extended by nothing.
+    for email in ("a@example.fr", "b@example.fr"):
+        cli.json("subject", "add", "--purpose", "newsletter", "--field", f"email={email}")
+    copy = tmp_path / "elsewhere" / "checkpoints.jsonl"
+    copy.parent.mkdir()
+    taken = cli.json("audit", "checkpoint", "--out", str(copy))
+    assert taken["sequence"] >= 1
+    assert (tmp_path / "crm.db.checkpoints").exists()
+    assert cli.json("audit", "verify", "--checkpoint", str(copy))["ok"] is True
+    with sqlite3.connect(tmp_path / "crm.db") as db:
+        db.execute("DELETE FROM gdprcrm_audit WHERE sequence = ?", (taken["sequence"],))
+        db.execute("UPDATE gdprcrm_audit_head SET sequence = ?", (taken["sequence"] - 1,))
+    verdict = cli.json("audit", "verify", "--checkpoint", str(copy), code=EXIT_CHECK_FAILED)
+    assert verdict["reason"] == "truncated"
+    assert cli.json("breach", "list")["breaches"] == []  # reading is still possible
+    refused = cli.err(
+        "subject", "add", "--purpose", "newsletter", "--field", "email=c@example.fr",
+        code=EXIT_FAILURE,
+    )  # fmt: skip
+    assert "AuditTampered" in refused
+    assert "truncation" in refused
+    missing = str(tmp_path / "none.jsonl")
+    assert "no checkpoint there" in cli.err("audit", "verify", "--checkpoint", missing)
+
+
+def test_audit_restored_records_a_restore_of_the_data_store(tmp_path: Path, cli: Cli) -> None:
+    sid = cli.json("subject", "add", "--purpose", "newsletter", "--field", "email=a@example.fr")[
+        "subject"
+    ]
+    with (
+        sqlite3.connect(tmp_path / "crm.db") as src,
+        sqlite3.connect(tmp_path / "backup.db") as dst,
+    ):
+        src.backup(dst)  # last night's backup
+    cli("erase", sid)
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{tmp_path / 'crm.db'}{suffix}").unlink(missing_ok=True)
+    (tmp_path / "crm.db").write_bytes((tmp_path / "backup.db").read_bytes())
+    assert "audit restored" in cli.err("breach", "list", code=EXIT_FAILURE)
+    done = cli.json("audit", "restored")
+    assert done["acknowledged"] is True
+    found = cli.json("subject", "find", "--email", "a@example.fr")
+    assert found["subjects"] == []  # erased again by the reconciliation
+    assert cli.json("audit", "verify")["ok"] is True
+    assert cli.json("audit", "restored")["acknowledged"] is False  # nothing more lost

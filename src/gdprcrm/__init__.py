@@ -9,6 +9,7 @@ The public surface is re-exported here; submodules hold the detail:
 from gdprcrm.clock import Clock, SystemClock
 from gdprcrm.config import load_declarations
 from gdprcrm.errors import (
+    AuditTampered,
     GdprCrmError,
     InvalidInput,
     MinimisationError,
@@ -75,6 +76,7 @@ __all__ = [
     "DEFAULT_TAXONOMY",
     "AnchorEvent",
     "AuditEntry",
+    "AuditTampered",
     "AutomatedDecision",
     "Breach",
     "CertificateSigner",

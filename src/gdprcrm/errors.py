@@ -38,6 +38,8 @@ The tree::
     ├── LegalHold ............................ a deletion an Art. 17(3) hold forbids until it ends
     ├── SignatureInvalid ..................... a signed document (erasure certificate, audit
     │                                          checkpoint, consent receipt) that does not verify
+    ├── AuditTampered ........................ the stored trail no longer reaches its signed
+    │                                          checkpoint (truncated or rewritten)
     ├── NotFound (LookupError) ............... an id that names nothing
     │   ├── UnknownPurpose
     │   ├── UnknownField
@@ -75,6 +77,7 @@ from __future__ import annotations
 from typing import Any
 
 __all__ = [
+    "AuditTampered",
     "BundledConsent",
     "CertificateInvalid",
     "ConfigError",
@@ -247,6 +250,12 @@ class SignatureInvalid(GdprCrmError):
 
 CertificateInvalid = SignatureInvalid
 """The former name of :class:`SignatureInvalid`, kept so that existing handlers work."""
+
+
+class AuditTampered(GdprCrmError):
+    """The stored audit trail no longer reaches its latest signed checkpoint: entries
+    were removed from its end, or the checkpointed entry was rewritten (Art. 5(2)).
+    Operations refuse to extend such a trail; the message names the break."""
 
 
 class NotFound(GdprCrmError, LookupError):

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from gdprcrm.errors import SubjectErased
+from gdprcrm.errors import AuditTampered, SubjectErased
 from gdprcrm.examples import lumiere
 from gdprcrm.model import Lookup, SubjectId, SubjectStatus
 from gdprcrm.service import Controller
@@ -20,7 +20,7 @@ from gdprcrm.vault import KeyFileKekSource
 LEA = {"email": "lea.martin@example.fr", "name": "Léa Martin"}
 
 
-def _open(folder: Path, clock: FrozenClock) -> Controller:
+def _open(folder: Path, clock: FrozenClock, *, restored: bool = False) -> Controller:
     return Controller.open(
         folder / "crm.db",
         lumiere.declarations(),
@@ -28,6 +28,7 @@ def _open(folder: Path, clock: FrozenClock) -> Controller:
         signer=CertificateSigner.open_or_create(folder / "signer.pem", "dpo"),
         clock=clock,
         audit_key=b"restore tests: an audit key of 32+ bytes",
+        restored=restored,
     )
 
 
@@ -61,15 +62,29 @@ def _subject_and_backups(tmp_path: Path) -> tuple[SubjectId, FrozenClock, bytes]
 def test_a_restored_data_store_erases_the_subject_again(tmp_path: Path) -> None:
     sid, clock, _ = _subject_and_backups(tmp_path)
     _restore(tmp_path / "data.bak", tmp_path / "crm.db")  # last night's data backup
-    crm = _open(tmp_path, clock)
+    # The restored trail ends before the checkpoint signed after the erasure: unless the
+    # operator says it was restored, that is a truncation, and nothing may extend it.
+    with pytest.raises(AuditTampered, match="truncation"):
+        _open(tmp_path, clock)
+    crm = _open(tmp_path, clock, restored=True)
     assert crm.subject(sid).status is SubjectStatus.ERASED
     assert crm.values(sid) == {}
     assert crm.find_subject(email=LEA["email"]) == []
     with crm.storage.unit_of_work(read_only=True) as uow:
-        actions = [e.action for e in uow.audit.range(0)]
-    assert actions[-2:] == ["subject.erased-again", "storage.reconciled"]
+        trail = uow.audit.range(0)
+    assert [e.action for e in trail[-3:]] == [
+        "audit.restored",
+        "subject.erased-again",
+        "storage.reconciled",
+    ]
+    lost = crm.latest_checkpoint
+    assert lost is not None
+    assert lost.restore
+    assert lost.sequence == trail[-3].sequence
     assert crm.reconcile().changed is False  # once is enough
+    assert crm.verify_audit().ok
     crm.close()
+    assert _open(tmp_path, clock).verify_audit().ok  # and it opens plainly from now on
 
 
 def test_a_restored_key_store_cannot_decrypt_what_was_erased(tmp_path: Path) -> None:
@@ -92,7 +107,7 @@ def test_both_stores_restored_from_before_the_erasure_lose_the_tombstones(
     sid, clock, ciphertext = _subject_and_backups(tmp_path)
     _restore(tmp_path / "data.bak", tmp_path / "crm.db")
     _restore(tmp_path / "keys.bak", tmp_path / "crm.db.keys.db")
-    crm = _open(tmp_path, clock)
+    crm = _open(tmp_path, clock, restored=True)
     assert crm.subject(sid).status is SubjectStatus.ACTIVE
     assert crm.vault.decrypt(sid, "email", ciphertext) == LEA["email"]
     crm.close()

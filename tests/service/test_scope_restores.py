@@ -56,8 +56,10 @@ class SQLiteStores(Stores):
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self.clock = FrozenClock()
+        self.restored = False
 
     def open(self) -> Controller:
+        restored, self.restored = self.restored, False
         return Controller.open(
             self.folder / "crm.db",
             lumiere.declarations(),
@@ -65,6 +67,7 @@ class SQLiteStores(Stores):
             signer=SIGNER,
             clock=self.clock,
             audit_key=AUDIT_KEY,
+            restored=restored,  # the operator says so after restoring the data store
         )
 
     def backup(self) -> None:
@@ -83,6 +86,7 @@ class SQLiteStores(Stores):
 
     def restore_data(self) -> None:
         self._restore("crm.db")
+        self.restored = True
 
     def restore_keys(self) -> None:
         self._restore("crm.db.keys.db")

@@ -1,5 +1,6 @@
 """The accountability trail: a hash chain over audit entries, verification, checkpoints."""
 
+from gdprcrm.audit.anchor import DEFAULT_EVERY, Anchor, CheckpointFile, check_head
 from gdprcrm.audit.chain import (
     GENESIS,
     UNKEYED_AUDIT_CHAIN,
@@ -14,13 +15,17 @@ from gdprcrm.audit.chain import (
 from gdprcrm.audit.checkpoint import Checkpoint, sign_checkpoint
 
 __all__ = [
+    "DEFAULT_EVERY",
     "GENESIS",
     "UNKEYED_AUDIT_CHAIN",
+    "Anchor",
     "AuditChain",
     "BreakReason",
     "ChainRecord",
     "Checkpoint",
+    "CheckpointFile",
     "Verification",
+    "check_head",
     "encode",
     "sign_checkpoint",
     "verify",

@@ -170,7 +170,9 @@ class BreakReason(enum.Enum):
     REMOVED = "removed"  # entries are missing before this one (a sequence gap)
     REORDERED = "reordered"  # an entry appears out of its place
     INSERTED = "inserted"  # an entry that does not belong to the chain
-    CHECKPOINT = "checkpoint"  # the chain does not contain a signed checkpoint's head
+    CHECKPOINT = "checkpoint"  # the checkpointed entry is not the one a checkpoint signed
+    TRUNCATED = "truncated"  # the chain ends before a signed checkpoint's head
+    HEAD_MOVED = "head-moved"  # the stored head names another entry than the last one
 
 
 @attrs.frozen
@@ -259,7 +261,8 @@ def verify_records(
         expected = sequence + 1
     checked = position + 1
     if not checkpoint_seen:
-        return Verification(False, checked, None, None, BreakReason.CHECKPOINT)
+        reason = BreakReason.TRUNCATED if expected <= mark else BreakReason.CHECKPOINT
+        return Verification(False, checked, None, None, reason)
     return Verification(True, checked)
 
 

@@ -38,9 +38,12 @@ class Checkpoint:
     at: datetime = attrs.field(converter=as_utc, validator=aware)
     signer_id: str
     signature: bytes = attrs.field(default=b"", repr=False)
+    restore: bool = False
+    """Taken when an operator acknowledged a restore of the data store: the trail went
+    back to this head, and the checkpoints before it in the file record what was lost."""
 
     def payload(self) -> dict[str, object]:
-        return {
+        body: dict[str, object] = {
             "type": "gdprcrm.audit-checkpoint",
             "version": 1,
             "sequence": self.sequence,
@@ -48,6 +51,9 @@ class Checkpoint:
             "at": self.at.isoformat(),
             "signer_id": self.signer_id,
         }
+        if self.restore:  # absent otherwise: earlier checkpoints keep their exact bytes
+            body["restore"] = True
+        return body
 
     def signed_bytes(self) -> bytes:
         return _DOMAIN + canonical_json(self.payload())
@@ -69,6 +75,7 @@ class Checkpoint:
                 at=datetime.fromisoformat(body["at"]),
                 signer_id=str(body["signer_id"]),
                 signature=signature,
+                restore=body.get("restore") is True,
             ),
         )
 
@@ -82,10 +89,12 @@ class Checkpoint:
         return (self.sequence, self.hash)
 
 
-def sign_checkpoint(head: AuditEntry, signer: CertificateSigner, at: datetime) -> Checkpoint:
+def sign_checkpoint(
+    head: AuditEntry, signer: CertificateSigner, at: datetime, *, restore: bool = False
+) -> Checkpoint:
     """A signed checkpoint of ``head`` (the last entry of the chain)."""
     at = check_aware(at, "checkpoint at").astimezone(UTC)
     if not head.hash:
         raise InvalidInput("checkpoint of an entry that was never chained")
-    cp = Checkpoint(head.sequence, head.hash, at, signer.signer_id)
+    cp = Checkpoint(head.sequence, head.hash, at, signer.signer_id, restore=restore)
     return attrs.evolve(cp, signature=signer.sign_bytes(cp.signed_bytes()))

@@ -41,12 +41,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     key = (args.command, getattr(args, "action", None))
     ctx = Context(args)
     try:
-        return COMMANDS[key](ctx, args)
+        try:
+            return COMMANDS[key](ctx, args)
+        finally:
+            ctx.close()  # a checkpoint of the trail: it may find tampering too
     except (InvalidInput, NotFound) as exc:
         print(f"gdprcrm: {str(exc).splitlines()[0]}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except (GdprCrmError, OSError) as exc:
         print(f"gdprcrm: {type(exc).__name__}: {str(exc).splitlines()[0]}", file=sys.stderr)
         return EXIT_FAILURE
-    finally:
-        ctx.close()

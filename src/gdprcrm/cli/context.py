@@ -49,6 +49,7 @@ class Files:
         self.signer = folder / "crm.signer.pem"
         self.audit_key = folder / "crm.audit.key"
         self.keys_db = folder / "crm.db.keys.db"
+        self.checkpoints = folder / "crm.db.checkpoints"
 
     @property
     def secrets(self) -> tuple[Path, ...]:
@@ -83,12 +84,25 @@ class Context:
         return self._crm
 
     def close(self) -> None:
-        if self._crm is not None:
-            self._crm.close()
-            self._crm = None
+        crm, self._crm = self._crm, None
+        if crm is not None:
+            crm.close()
+
+    def open_restored(self) -> Controller:
+        """The Controller, opened after a restore of the data store (see
+        :meth:`gdprcrm.service.Controller.acknowledge_restore`)."""
+        self.close()
+        self._crm = open_controller(self.files, restored=True)
+        return self._crm
+
+    def open_as_found(self) -> Controller:
+        """The Controller, opened without reconciling anything (to verify)."""
+        self.close()
+        self._crm = open_controller(self.files, reconcile=False)
+        return self._crm
 
 
-def open_controller(files: Files) -> Controller:
+def open_controller(files: Files, *, restored: bool = False, reconcile: bool = True) -> Controller:
     from gdprcrm.config import load_declarations
     from gdprcrm.service import Controller
     from gdprcrm.signing import CertificateSigner
@@ -103,7 +117,14 @@ def open_controller(files: Files) -> Controller:
     )
     audit_key = base64.b64decode(files.audit_key.read_bytes().strip())
     return Controller.open(
-        files.db, declarations, kek=KeyFileKekSource(files.kek), signer=signer, audit_key=audit_key
+        files.db,
+        declarations,
+        kek=KeyFileKekSource(files.kek),
+        signer=signer,
+        audit_key=audit_key,
+        checkpoints=files.checkpoints,
+        restored=restored,
+        reconcile=reconcile,
     )
 
 

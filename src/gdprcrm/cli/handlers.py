@@ -13,9 +13,11 @@ import os
 import shutil
 import sys
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 import attrs
 
+from gdprcrm.cli.audit import AUDIT_COMMANDS
 from gdprcrm.cli.context import (
     EXIT_CHECK_FAILED,
     EXIT_OK,
@@ -81,9 +83,15 @@ def init(ctx: Context, args: argparse.Namespace) -> int:
     if not files.kek.exists():
         KeyFileKekSource.create(files.kek)
         created.append(files.kek.name)
+    moved = []
     if not files.signer.exists():  # certificates issued before verify with the old key
         CertificateSigner.generate("controller").save(files.signer, password=signer_password())
         created.append(files.signer.name)
+        if files.checkpoints.exists():  # signed by the lost key: kept as evidence, aside
+            stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+            aside = files.checkpoints.with_name(f"{files.checkpoints.name}.{stamp}.old-signer")
+            files.checkpoints.replace(aside)
+            moved.append(aside.name)
     if not files.audit_key.exists():
         fd = os.open(files.audit_key, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "wb") as handle:
@@ -91,8 +99,9 @@ def init(ctx: Context, args: argparse.Namespace) -> int:
         created.append(files.audit_key.name)
     open_controller(files).close()
     ctx.emit(
-        {"initialised": str(files.folder), "created": created},
-        f"initialised {files.folder}: created {', '.join(created) or 'nothing (all there)'}",
+        {"initialised": str(files.folder), "created": created, "moved_aside": moved},
+        f"initialised {files.folder}: created {', '.join(created) or 'nothing (all there)'}"
+        + (f"; moved aside {', '.join(moved)}" if moved else ""),
     )
     return EXIT_OK
 
@@ -313,13 +322,6 @@ def suppressions_purge(ctx: Context, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def lookups_reindex(ctx: Context, args: argparse.Namespace) -> int:
-    done = ctx.crm.reindex_lookups(at=instant(args.at))
-    data = attrs.asdict(done)
-    ctx.emit(data, ", ".join(f"{k}: {v}" for k, v in data.items()))
-    return EXIT_OK
-
-
 def notice(ctx: Context, args: argparse.Namespace) -> int:
     from gdprcrm.documents import build_notice
 
@@ -342,22 +344,6 @@ def register(ctx: Context, args: argparse.Namespace) -> int:
     else:
         print({"md": reg.to_markdown, "csv": reg.to_csv, "json": reg.to_json}[args.format]())
     return EXIT_OK
-
-
-def audit_verify(ctx: Context, args: argparse.Namespace) -> int:
-    result = ctx.crm.verify_audit()
-    reason = result.reason.value if result.reason else None
-    ctx.emit(
-        {
-            "ok": result.ok,
-            "checked": result.checked,
-            "broken_at": result.broken_at,
-            "reason": reason,
-        },
-        f"{result.checked} entries: "
-        + ("intact" if result.ok else f"BROKEN at {result.broken_at} ({reason or '?'})"),
-    )
-    return EXIT_OK if result.ok else EXIT_CHECK_FAILED
 
 
 def breach_add(ctx: Context, args: argparse.Namespace) -> int:
@@ -466,16 +452,15 @@ COMMANDS: dict[tuple[str, str | None], Handler] = {
     ("erase", None): erase,
     ("sweep", None): sweep,
     ("suppressions", "purge"): suppressions_purge,
-    ("lookups", "reindex"): lookups_reindex,
     ("notice", None): notice,
     ("register", None): register,
-    ("audit", "verify"): audit_verify,
     ("breach", "add"): breach_add,
     ("breach", "list"): breach_list,
     ("notify", "list"): notify_list,
     ("notify", "sent"): notify_sent,
     ("key", "rotate"): key_rotate,
     **RECORD_COMMANDS,
+    **AUDIT_COMMANDS,
     **INTERACTION_COMMANDS,
 }
 """(command, action) -> handler: the one place a command is bound to its code."""

@@ -208,7 +208,17 @@ def _registers(sub: argparse._SubParsersAction[_Parser]) -> None:
     )
 
     audit = _actions(sub, "audit", "the audit trail")
-    audit.add_parser("verify", help="check every link of the chain")
+    verify = audit.add_parser(
+        "verify", help="check every link, the stored head and the latest signed checkpoint"
+    )
+    verify.add_argument(
+        "--checkpoint", type=Path, help="also check against this checkpoint file (a copy)"
+    )
+    checkpoint = audit.add_parser("checkpoint", help="sign a checkpoint of the trail's head")
+    checkpoint.add_argument("--out", type=Path, help="also write it to this file")
+    audit.add_parser(
+        "restored", help="after restoring crm.db from a backup: record it in the trail"
+    )
 
     breach = _actions(sub, "breach", "the breach register (Art. 33)")
     badd = breach.add_parser("add", help="document a breach; prints the 72-hour deadline")

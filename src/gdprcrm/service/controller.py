@@ -22,12 +22,11 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date, datetime
 from typing import Any
 
-from gdprcrm.audit import UNKEYED_AUDIT_CHAIN
-from gdprcrm.audit import verify as verify_chain
-from gdprcrm.audit.chain import Verification, _UnkeyedAuditChain
+from gdprcrm.audit import DEFAULT_EVERY, UNKEYED_AUDIT_CHAIN, Anchor, CheckpointFile
+from gdprcrm.audit.chain import _UnkeyedAuditChain
 from gdprcrm.clock import Clock, SystemClock
 from gdprcrm.deadlines import FRANCE, HolidayCalendar
-from gdprcrm.errors import InvalidInput
+from gdprcrm.errors import AuditTampered, InterfaceError, InvalidInput
 from gdprcrm.model import (
     DEFAULT_CONSENT_AGES,
     AgeAttestation,
@@ -58,6 +57,7 @@ from gdprcrm.service import (
     retention,
     rights,
 )
+from gdprcrm.service.accountability import AccountabilityOperations
 from gdprcrm.service.consent import ConsentOperations
 from gdprcrm.service.erasure import ErasureOutcome
 from gdprcrm.service.interactions import InteractionOperations
@@ -75,7 +75,12 @@ __all__ = ["Controller"]
 
 
 class Controller(
-    ConsentOperations, InteractionOperations, LinkOperations, LookupOperations, RecordOperations
+    AccountabilityOperations,
+    ConsentOperations,
+    InteractionOperations,
+    LinkOperations,
+    LookupOperations,
+    RecordOperations,
 ):
     """The facade host applications call. Thread-safe as far as its storage is."""
 
@@ -90,11 +95,22 @@ class Controller(
         actor: str = "system",
         ages: ConsentAges = DEFAULT_CONSENT_AGES,
         calendar: HolidayCalendar = FRANCE,
+        checkpoints: str | os.PathLike[str] | CheckpointFile | None = None,
+        checkpoint_every: int = DEFAULT_EVERY,
     ) -> None:
+        """``checkpoints``: the file (outside the data store) where signed checkpoints of
+        the audit trail are filed, taken after each erasure, every ``checkpoint_every``
+        entries and on :meth:`close`; an operation on a trail that no longer reaches the
+        latest one fails with :class:`~gdprcrm.errors.AuditTampered` (Art. 5(2))."""
         if not isinstance(declarations, Declarations):
             raise InvalidInput("Controller needs Declarations (see gdprcrm.config)")
         if not declarations.notices:
             raise InvalidInput("the declarations need at least one published notice version")
+        anchor = None
+        if checkpoints is not None:
+            if not isinstance(checkpoints, CheckpointFile):
+                checkpoints = CheckpointFile(checkpoints)
+            anchor = Anchor(checkpoints, vault.signer, every=checkpoint_every)
         self._k = Kernel(
             storage,
             vault,
@@ -104,6 +120,7 @@ class Controller(
             actor=actor,
             ages=ages,
             calendar=calendar,
+            anchor=anchor,
         )
 
     @classmethod
@@ -116,13 +133,24 @@ class Controller(
         signer: CertificateSigner,
         audit_key: bytes | _UnkeyedAuditChain,
         clock: Clock | None = None,
+        checkpoints: str | os.PathLike[str] | None = None,
+        checkpoint_every: int = DEFAULT_EVERY,
+        restored: bool = False,
+        reconcile: bool = True,
     ) -> Controller:
-        """The embedded default: records in an SQLite file, keys in a second file beside it.
+        """The embedded default: records in an SQLite file, keys in a second file beside it,
+        signed audit checkpoints in a third (``checkpoints``, by default the database's
+        path + ``.checkpoints``: copy it elsewhere too).
 
         ``audit_key`` (32 bytes or more, kept outside the database; ``gdprcrm init``
         writes one) makes the audit trail an HMAC chain that someone who can only write
         the database cannot rewrite (Art. 5(2)). It is required: opting out takes the
         explicit ``gdprcrm.audit.UNKEYED_AUDIT_CHAIN``.
+
+        ``restored=True`` after restoring the data store from a backup: the trail then
+        ends before its latest checkpoint, which :meth:`acknowledge_restore` records;
+        without it, such a trail is refused as tampered (:class:`~gdprcrm.errors.AuditTampered`).
+        ``reconcile=False`` opens without repairing anything (to verify a store as found).
         """
         if audit_key is UNKEYED_AUDIT_CHAIN:
             key = None
@@ -135,8 +163,21 @@ class Controller(
             )
         storage = SQLiteStorage(path)
         vault = KeyVault(storage.key_store(), kek, signer=signer, clock=clock)
-        crm = cls(storage, vault, declarations, clock=clock, audit_key=key)
-        crm.reconcile()  # a store restored from a backup brings nothing erased back
+        if checkpoints is None:
+            checkpoints = os.fspath(path) + ".checkpoints"
+        crm = cls(
+            storage,
+            vault,
+            declarations,
+            clock=clock,
+            audit_key=key,
+            checkpoints=checkpoints,
+            checkpoint_every=checkpoint_every,
+        )
+        if restored:
+            crm.acknowledge_restore()
+        if reconcile:
+            crm.reconcile()  # a store restored from a backup brings nothing erased back
         return crm
 
     def reconcile(self) -> Reconciliation:
@@ -162,7 +203,17 @@ class Controller(
         return self._k.clock
 
     def close(self) -> None:
-        self._k.storage.close()
+        """Checkpoint the audit trail (when checkpoints are filed and it still reaches the
+        latest one), then close storage. Closing twice does nothing more."""
+        try:
+            if self._k.anchor is not None:
+                # Not when the storage was closed by its owner, nor over a cut trail
+                # (verify_audit reports it; every write refuses it).
+                with contextlib.suppress(InterfaceError, AuditTampered):
+                    self._k.checkpoint()
+        finally:
+            self._k.anchor = None
+            self._k.storage.close()
 
     # -- collection (Art. 5(1)(b)-(c), 9, 13, 14) -------------------------------------
 
@@ -389,11 +440,17 @@ class Controller(
         Crash-safe: the erasure is marked first; :meth:`resume_erasures` completes any
         erasure that an interruption left half-done, and repeating a step is harmless.
         """
-        return erasure.erase(self._k, subject_id, dry_run=dry_run, at=at)
+        outcome = erasure.erase(self._k, subject_id, dry_run=dry_run, at=at)
+        if not dry_run:
+            self._anchor(at)  # the erasure's entries, signed beyond the database's reach
+        return outcome
 
     def resume_erasures(self, at: datetime | None = None) -> list[ErasureOutcome]:
         """Complete every erasure that is due: interrupted ones, and holds that ended."""
-        return erasure.resume_erasures(self._k, at)
+        outcomes = erasure.resume_erasures(self._k, at)
+        if outcomes:
+            self._anchor(at)
+        return outcomes
 
     # -- storage limitation (Art. 5(1)(e)) ----------------------------------------------
 
@@ -406,7 +463,9 @@ class Controller(
         """Apply every retention rule that has fallen due, reading only what is due (an
         indexed range of the schedule, never the whole base). ``progress(done, total)`` is
         called after each item."""
-        return retention.sweep(self._k, at, progress)
+        result = retention.sweep(self._k, at, progress)
+        self._anchor(at)
+        return result
 
     def purge_suppressions(self, keep_years: int = 3, *, at: datetime | None = None) -> int:
         """Forget the objections to direct marketing recorded more than ``keep_years``
@@ -414,6 +473,10 @@ class Controller(
         :class:`~gdprcrm.errors.InvalidInput`). Returns how many entries went; the audit
         trail records the years kept and the count, never the hashes."""
         return retention.purge_suppressions(self._k, keep_years, at)
+
+    def _anchor(self, at: datetime | None) -> None:
+        if self._k.anchor is not None:
+            self._k.checkpoint(at)
 
     # -- Art. 19 notifications ----------------------------------------------------------
 
@@ -466,10 +529,3 @@ class Controller(
     def breaches(self) -> list[Breach]:
         """Every documented breach (Art. 33(5))."""
         return breaches.all_breaches(self._k)
-
-    # -- accountability (Art. 5(2)) -----------------------------------------------------
-
-    def verify_audit(self) -> Verification:
-        """Verify the whole audit chain: the first broken link, or OK."""
-        with self._k.storage.unit_of_work(read_only=True) as uow:
-            return verify_chain(uow.audit.range(0), key=self._k.audit_key)

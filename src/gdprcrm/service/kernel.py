@@ -13,11 +13,17 @@ from datetime import date, datetime
 
 import attrs
 
-from gdprcrm.audit import AuditChain
+from gdprcrm.audit import Anchor, AuditChain, Checkpoint, check_head, sign_checkpoint
 from gdprcrm.clock import Clock
 from gdprcrm.contact_points import phone_region
 from gdprcrm.deadlines import HolidayCalendar
-from gdprcrm.errors import DecryptionError, InvalidInput, SubjectErased, UnknownRecord
+from gdprcrm.errors import (
+    AuditTampered,
+    DecryptionError,
+    InvalidInput,
+    SubjectErased,
+    UnknownRecord,
+)
 from gdprcrm.model import (
     BlindIndexEntry,
     ConsentAges,
@@ -50,6 +56,7 @@ class Kernel:
     __slots__ = (
         "actor",
         "ages",
+        "anchor",
         "audit_key",
         "calendar",
         "chain",
@@ -70,6 +77,7 @@ class Kernel:
         actor: str,
         ages: ConsentAges,
         calendar: HolidayCalendar,
+        anchor: Anchor | None = None,
     ) -> None:
         self.storage = storage
         self.vault = vault
@@ -79,6 +87,7 @@ class Kernel:
             audit_key, region=phone_region(declarations.controller.establishment)
         )
         self.audit_key = audit_key
+        self.anchor = anchor
         self.actor = actor
         self.ages = ages
         self.calendar = calendar
@@ -109,6 +118,13 @@ class Kernel:
         clock that stepped back is recorded at the head's instant, so the trail stays
         in order."""
         head = uow.audit.head()
+        if self.anchor is not None:  # refuse a truncated chain; checkpoint every N
+            self.anchor.before_append(uow, head, at)
+        if head is None and uow.audit.range(0, 1):
+            raise AuditTampered(
+                "the audit trail's head names no entry, yet it has entries: its last "
+                "entries were removed"
+            )
         entry = self.chain.next_entry(
             head,
             at=at if head is None or at >= head.at else head.at,
@@ -119,6 +135,62 @@ class Kernel:
             details=details or {},
         )
         uow.audit.append(entry)
+        if self.anchor is not None:
+            self.anchor.appended(entry)
+
+    def check_anchor(self) -> None:
+        """AuditTampered unless the stored trail reaches the latest checkpoint filed."""
+        if self.anchor is None or self.anchor.latest is None:
+            return
+        with self.storage.unit_of_work(read_only=True) as uow:
+            check_head(uow, uow.audit.head(), self.anchor.latest)
+
+    def checkpoint(self, at: datetime | None = None) -> Checkpoint | None:
+        """Sign a checkpoint of the committed head (filed by the anchor, if any) after
+        checking the chain still reaches the latest one; None for an empty trail."""
+        now = self.now(at)
+        with self.storage.unit_of_work(read_only=True) as uow:
+            head = uow.audit.head()
+            if self.anchor is not None and self.anchor.latest is not None:
+                check_head(uow, head, self.anchor.latest)
+        if head is None:
+            return None
+        if self.anchor is not None:
+            return self.anchor.take(head, now)
+        return sign_checkpoint(head, self.vault.signer, max(now, head.at))
+
+    def acknowledge_restore(self, at: datetime | None = None) -> Checkpoint | None:
+        """The operator restored the data store from a backup: if the trail no longer
+        reaches the latest checkpoint, record that (``audit.restored``, with the entry the
+        checkpoint held and the restored head) and file a ``restore`` checkpoint from
+        which the trail goes on. The checkpoints before it keep what was lost provable.
+        None when nothing was lost (or nothing is filed)."""
+        anchor = self.anchor
+        if anchor is None or anchor.latest is None:
+            return None
+        now = self.now(at)
+        lost = anchor.latest
+        with self.storage.unit_of_work() as uow:
+            head = uow.audit.head()
+            try:
+                check_head(uow, head, lost)
+            except AuditTampered:
+                pass
+            else:
+                return None
+            entry = self.chain.next_entry(
+                head,
+                at=now if head is None or now >= head.at else head.at,
+                actor=self.actor,
+                action="audit.restored",
+                details={
+                    "checkpoint": lost.sequence,
+                    "restored_head": -1 if head is None else head.sequence,
+                },
+            )
+            uow.audit.append(entry)
+            uow.commit()
+        return anchor.take(entry, now, restore=True)
 
     def active(self, uow: UnitOfWork, subject_id: SubjectId) -> Subject:
         """The subject, locked for update; an erased one is refused."""

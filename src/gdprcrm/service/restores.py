@@ -61,6 +61,8 @@ def reconcile(k: Kernel) -> Reconciliation:
         in_data = {t.subject_id: t for t in uow.tombstones.all()}
     brought_back = [t for sid, t in in_data.items() if sid not in in_keys]
     destroyed = k.vault.replay_tombstones(brought_back) if brought_back else 0
+    # Keys are destroyed whatever the trail says; the data store's repair is audited, and
+    # its first entry refuses a trail cut before its latest checkpoint (AuditTampered).
     erased = copied = 0
     forgotten: list[SubjectId] = []
     for stone in (t for sid, t in in_keys.items() if sid not in in_data):

@@ -345,6 +345,11 @@ class KeyVault(ScopedKeys):
             self._drop_scoped(subject_id.bytes)
 
     @property
+    def signer(self) -> CertificateSigner:
+        """The controller's signer (certificates, audit checkpoints)."""
+        return self._signer
+
+    @property
     def public_key_pem(self) -> bytes:
         """The public key that verifies this vault's erasure certificates."""
         return self._signer.public_pem()

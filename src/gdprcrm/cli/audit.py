@@ -1,0 +1,87 @@
+"""The ``gdprcrm audit`` and ``gdprcrm lookups`` commands: accountability (Art. 5(2))
+and the upkeep of the blind indexes."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from gdprcrm.audit import Checkpoint, CheckpointFile
+from gdprcrm.cli.context import EXIT_CHECK_FAILED, EXIT_OK, Context, instant
+from gdprcrm.errors import InvalidInput, SignatureInvalid
+
+__all__ = ["AUDIT_COMMANDS"]
+
+
+def _read_checkpoint(path: Path) -> Checkpoint:
+    try:
+        found = CheckpointFile(path).latest()
+    except SignatureInvalid as exc:
+        raise InvalidInput(f"--checkpoint {path}: {exc}") from None
+    if not path.exists() or found is None:
+        raise InvalidInput(f"--checkpoint {path}: no checkpoint there")
+    return found
+
+
+def audit_verify(ctx: Context, args: argparse.Namespace) -> int:
+    given = None if args.checkpoint is None else _read_checkpoint(args.checkpoint)
+    result = ctx.open_as_found().verify_audit(checkpoint=given)
+    reason = result.reason.value if result.reason else None
+    ctx.emit(
+        {
+            "ok": result.ok,
+            "checked": result.checked,
+            "broken_at": result.broken_at,
+            "reason": reason,
+        },
+        f"{result.checked} entries: "
+        + ("intact" if result.ok else f"BROKEN at {result.broken_at} ({reason or '?'})"),
+    )
+    return EXIT_OK if result.ok else EXIT_CHECK_FAILED
+
+
+def _checkpoint_data(cp: Checkpoint | None) -> dict[str, Any]:
+    if cp is None:
+        return {"sequence": None}
+    return {"sequence": cp.sequence, "at": cp.at.isoformat(), "restore": cp.restore}
+
+
+def audit_checkpoint(ctx: Context, args: argparse.Namespace) -> int:
+    cp = ctx.crm.checkpoint()
+    if cp is not None and args.out is not None:
+        CheckpointFile(args.out).append(cp)
+    text = "the trail is empty" if cp is None else cp.to_json()
+    ctx.emit(_checkpoint_data(cp) | {"file": str(ctx.files.checkpoints)}, text)
+    return EXIT_OK
+
+
+def audit_restored(ctx: Context, args: argparse.Namespace) -> int:
+    crm = ctx.open_restored()
+    cp = crm.latest_checkpoint
+    acknowledged = cp is not None and cp.restore
+    ctx.emit(
+        _checkpoint_data(cp) | {"acknowledged": acknowledged},
+        "restore recorded in the trail; erasures replayed"
+        if acknowledged
+        else "nothing lost: the trail reaches its latest checkpoint",
+    )
+    return EXIT_OK
+
+
+def lookups_reindex(ctx: Context, args: argparse.Namespace) -> int:
+    done = ctx.crm.reindex_lookups(at=instant(args.at))
+    data = attrs.asdict(done)
+    ctx.emit(data, ", ".join(f"{k}: {v}" for k, v in data.items()))
+    return EXIT_OK
+
+
+AUDIT_COMMANDS: dict[tuple[str, str | None], Callable[[Context, argparse.Namespace], int]] = {
+    ("audit", "verify"): audit_verify,
+    ("audit", "checkpoint"): audit_checkpoint,
+    ("audit", "restored"): audit_restored,
+    ("lookups", "reindex"): lookups_reindex,
+}
