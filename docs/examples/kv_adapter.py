@@ -26,6 +26,7 @@ from gdprcrm.model import (
     DataSubjectRequest,
     Interaction,
     Lookup,
+    NoticeVersion,
     Objection,
     PendingErasure,
     PersonalField,
@@ -79,6 +80,7 @@ class Unit(p.UnitOfWork):
         self.notifications = Notifications(self)
         self.erasures = Erasures(self)
         self.tombstones = Tombstones(self)
+        self.notices = Notices(self)
 
     # The three hooks of the unit of work: begin, commit, rollback (+ end).
     def _begin(self) -> None:
@@ -386,6 +388,18 @@ class Tombstones(_Repo, p.TombstoneRepository):
     def _all(self) -> Iterable[Tombstone]:
         found: list[Tombstone] = self.u.scan("tombstone/", Tombstone)
         return found
+
+
+class Notices(_Repo, p.NoticeRepository):
+    def _add(self, notice: NoticeVersion) -> None:
+        stored = self.u.scan("notice/", NoticeVersion)
+        if any(n.version == notice.version for n in stored):
+            raise errors.DuplicateRecord(f"notice version {notice.version!r} exists")
+        self.u.put(f"notice/{len(stored):012d}", notice)
+
+    def _all(self) -> Iterable[NoticeVersion]:
+        found: list[NoticeVersion] = self.u.scan("notice/", NoticeVersion)
+        return found  # scan reads keys in order: the order added
 
 
 class Records(_Repo, p.RecordRepository):

@@ -60,9 +60,10 @@ def test_collect_and_find_through_the_blind_index(crm: Controller) -> None:
 def test_bad_collection_is_refused_and_writes_nothing(
     crm: Controller, values: dict[str, object], purposes: list[str], error: type[Exception]
 ) -> None:
+    before = _count(crm)  # the notice's publication only
     with pytest.raises(error):
         crm.add_subject(values, "FR", purposes=purposes)  # type: ignore[arg-type]
-    assert _count(crm) == (0, 0)
+    assert _count(crm) == before == (0, 1)
 
 
 def test_minimisation_names_the_field(crm: Controller) -> None:
@@ -100,6 +101,7 @@ def test_consent_decisions_and_the_processing_guard(crm: Controller, clock: Froz
     with crm.storage.unit_of_work(read_only=True) as uow:
         actions = [e.action for e in uow.audit.range(0)]
     assert actions == [
+        "notice.published",  # on start: the store learns the declared notice (Art. 13)
         "subject.added",
         "processing.refused",
         "consent.given",
@@ -139,7 +141,7 @@ def test_indirect_collection_records_the_article_14_deadline(crm: Controller) ->
         source=DataSource("liste des visiteurs du salon"),
     )
     with crm.storage.unit_of_work(read_only=True) as uow:
-        entry = uow.audit.range(0)[0]
+        (entry,) = [e for e in uow.audit.range(0) if e.action == "subject.added"]
         assert dict(entry.details)["art14_due"] == "2026-02-05"
         assert dict(entry.details)["indirect"] is True
         due = uow.retention.for_subject(sid)

@@ -35,11 +35,9 @@ from gdprcrm.model import (
     ConsentAges,
     ConsentGrant,
     DataSource,
-    DataSubjectRequest,
     Declarations,
     Objection,
     RecipientNotification,
-    RequestKind,
     Restriction,
     RestrictionGround,
     Subject,
@@ -52,7 +50,6 @@ from gdprcrm.service import (
     erasure,
     notifications,
     processing,
-    requests,
     restores,
     retention,
     rights,
@@ -63,7 +60,9 @@ from gdprcrm.service.erasure import ErasureOutcome
 from gdprcrm.service.interactions import InteractionOperations
 from gdprcrm.service.kernel import Kernel
 from gdprcrm.service.lookups import LookupOperations
+from gdprcrm.service.notices import sync_notices
 from gdprcrm.service.records import RecordOperations
+from gdprcrm.service.requests import RequestOperations
 from gdprcrm.service.restores import Reconciliation
 from gdprcrm.service.retention import SweepResult
 from gdprcrm.service.tokens import LinkOperations
@@ -76,6 +75,7 @@ __all__ = ["Controller"]
 
 class Controller(
     AccountabilityOperations,
+    RequestOperations,
     ConsentOperations,
     InteractionOperations,
     LinkOperations,
@@ -122,6 +122,8 @@ class Controller(
             calendar=calendar,
             anchor=anchor,
         )
+        # Art. 7(1), 13: every notice version ever published, today's last.
+        self._k.declarations = sync_notices(self._k)
 
     @classmethod
     def open(
@@ -323,57 +325,6 @@ class Controller(
         """
         with processing.processing(self._k, subject_id, purpose_id, operation) as decision:
             yield decision
-
-    # -- requests (Art. 12) -----------------------------------------------------------
-
-    def receive_request(
-        self, subject_id: SubjectId, kind: RequestKind, received_at: datetime | None = None
-    ) -> DataSubjectRequest:
-        """Register a request; its due date follows Art. 12(3) in the controller's zone."""
-        return requests.receive_request(self._k, subject_id, kind, received_at)
-
-    def extend_request(
-        self, request_id: uuid.UUID, *, reasons: str, at: datetime | None = None
-    ) -> DataSubjectRequest:
-        """Art. 12(3): two more months, if the person is told why within the first month."""
-        return requests.extend_request(self._k, request_id, reasons=reasons, at=at)
-
-    def ask_identity(
-        self, request_id: uuid.UUID, *, doubt: str, at: datetime | None = None
-    ) -> DataSubjectRequest:
-        """Art. 12(6): ask for more identification, only on a recorded reasonable doubt;
-        the clock stops until it arrives."""
-        return requests.ask_identity(self._k, request_id, doubt=doubt, at=at)
-
-    def identity_received(
-        self, request_id: uuid.UUID, at: datetime | None = None
-    ) -> DataSubjectRequest:
-        """The identification arrived: the clock runs again, the due date moves."""
-        return requests.identity_received(self._k, request_id, at)
-
-    def refuse_request(
-        self,
-        request_id: uuid.UUID,
-        *,
-        reasons: str,
-        language: str = "fr",
-        at: datetime | None = None,
-    ) -> DataSubjectRequest:
-        """Art. 12(4)-(5): refuse, with the reasons and the right to complain and to a
-        judicial remedy stated in the outcome, in ``language`` ("fr" or "en")."""
-        return requests.refuse_request(
-            self._k, request_id, reasons=reasons, language=language, at=at
-        )
-
-    def complete_request(
-        self, request_id: uuid.UUID, *, outcome: str, at: datetime | None = None
-    ) -> DataSubjectRequest:
-        """Close a request as answered; the audit records whether it was late."""
-        return requests.complete_request(self._k, request_id, outcome=outcome, at=at)
-
-    def open_requests(self) -> list[DataSubjectRequest]:
-        """Open requests, soonest due first."""
-        return requests.open_requests(self._k)
 
     # -- rights (Art. 15-21) ----------------------------------------------------------
 

@@ -17,6 +17,7 @@ from gdprcrm.service.kernel import Kernel
 from gdprcrm.service.notes import open_request, seal_request
 
 __all__ = [
+    "RequestOperations",
     "ask_identity",
     "complete_request",
     "extend_request",
@@ -146,3 +147,56 @@ def open_requests(k: Kernel) -> list[DataSubjectRequest]:
     with k.storage.unit_of_work(read_only=True) as uow:
         found = uow.requests.open_by_due(100_000)
     return [open_request(k.vault, r) for r in found]
+
+
+class RequestOperations:
+    """The Art. 12 half of :class:`~gdprcrm.service.Controller` (which see)."""
+
+    _k: Kernel
+
+    def receive_request(
+        self, subject_id: SubjectId, kind: RequestKind, received_at: datetime | None = None
+    ) -> DataSubjectRequest:
+        """Register a request; its due date follows Art. 12(3) in the controller's zone."""
+        return receive_request(self._k, subject_id, kind, received_at)
+
+    def extend_request(
+        self, request_id: uuid.UUID, *, reasons: str, at: datetime | None = None
+    ) -> DataSubjectRequest:
+        """Art. 12(3): two more months, if the person is told why within the first month."""
+        return extend_request(self._k, request_id, reasons=reasons, at=at)
+
+    def ask_identity(
+        self, request_id: uuid.UUID, *, doubt: str, at: datetime | None = None
+    ) -> DataSubjectRequest:
+        """Art. 12(6): ask for more identification, only on a recorded reasonable doubt;
+        the clock stops until it arrives."""
+        return ask_identity(self._k, request_id, doubt=doubt, at=at)
+
+    def identity_received(
+        self, request_id: uuid.UUID, at: datetime | None = None
+    ) -> DataSubjectRequest:
+        """The identification arrived: the clock runs again, the due date moves."""
+        return identity_received(self._k, request_id, at)
+
+    def refuse_request(
+        self,
+        request_id: uuid.UUID,
+        *,
+        reasons: str,
+        language: str = "fr",
+        at: datetime | None = None,
+    ) -> DataSubjectRequest:
+        """Art. 12(4)-(5): refuse, with the reasons and the right to complain and to a
+        judicial remedy stated in the outcome, in ``language`` ("fr" or "en")."""
+        return refuse_request(self._k, request_id, reasons=reasons, language=language, at=at)
+
+    def complete_request(
+        self, request_id: uuid.UUID, *, outcome: str, at: datetime | None = None
+    ) -> DataSubjectRequest:
+        """Close a request as answered; the audit records whether it was late."""
+        return complete_request(self._k, request_id, outcome=outcome, at=at)
+
+    def open_requests(self) -> list[DataSubjectRequest]:
+        """Open requests, soonest due first."""
+        return open_requests(self._k)

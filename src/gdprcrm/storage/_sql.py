@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 _ACTIONS = {a.value: a for a in RetentionAction}
 _OPEN_STATUSES = tuple(sorted(s.value for s in OPEN_STATUSES))
 
@@ -152,6 +152,12 @@ MIGRATIONS: dict[int, list[str]] = {
             updated_at TEXT NOT NULL, due_at TEXT NOT NULL, ciphertext {blob} NOT NULL)""",
         "CREATE INDEX gdprcrm_records_subject ON gdprcrm_records (subject_id, kind, dated)",
         "CREATE INDEX gdprcrm_records_due ON gdprcrm_records (due_at)",
+    ],
+    6: [
+        # Every published notice version, in order: consents given under an earlier one
+        # are judged by how it described their purpose (Art. 7(1), 13).
+        """CREATE TABLE gdprcrm_notices (
+            seq {bigint} PRIMARY KEY, version TEXT NOT NULL UNIQUE, doc TEXT NOT NULL)""",
     ],
 }
 

@@ -47,6 +47,7 @@ from gdprcrm.storage._sql import (
     ts,
 )
 from gdprcrm.storage._sql_erasure import Erasures, Tombstones
+from gdprcrm.storage._sql_notices import Notices
 from gdprcrm.storage._sql_records import Records
 
 __all__ = ["SqlUnit"]
@@ -101,6 +102,7 @@ class SqlUnit(p.UnitOfWork):
     erasures = _Lazy(lambda u: Erasures(u))
     tombstones = _Lazy(lambda u: Tombstones(u))
     records = _Lazy(lambda u: Records(u))
+    notices = _Lazy(lambda u: Notices(u))
 
     @abc.abstractmethod
     def run(self, sql: str, params: Sequence[Any] = ()) -> Cursor:

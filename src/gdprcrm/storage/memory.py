@@ -29,6 +29,7 @@ from gdprcrm.model import (
     DataSubjectRequest,
     Interaction,
     Lookup,
+    NoticeVersion,
     Objection,
     PendingErasure,
     PersonalField,
@@ -71,6 +72,7 @@ class _Data:
         self.erasures: dict[SubjectId, PendingErasure] = {}
         self.tombstones: dict[SubjectId, Tombstone] = {}
         self.records: dict[RecordId, Record] = {}
+        self.notices: dict[int, NoticeVersion] = {}
 
 
 class _Subjects(p.SubjectRepository):
@@ -397,6 +399,21 @@ class _Tombstones(p.TombstoneRepository):
         return list(self._u.table("tombstones").values())
 
 
+class _Notices(p.NoticeRepository):
+    def __init__(self, uow: _MemoryUnit) -> None:
+        self._u = uow
+
+    def _add(self, notice: NoticeVersion) -> None:
+        table = self._u.table("notices")
+        if any(n.version == notice.version for n in table.values()):
+            raise DuplicateRecord(f"notice version {notice.version!r} exists")
+        table.put(len(list(table.values())), notice)
+
+    def _all(self) -> Iterable[NoticeVersion]:
+        table = self._u.table("notices")
+        return [n for _, n in sorted(table.items(), key=lambda item: item[0])]
+
+
 class _MemoryUnit(p.UnitOfWork):
     def __init__(self, storage: MemoryStorage, read_only: bool = False) -> None:
         self._storage = storage
@@ -415,6 +432,7 @@ class _MemoryUnit(p.UnitOfWork):
         self.notifications = _Notifications(self)
         self.erasures = _Erasures(self)
         self.tombstones = _Tombstones(self)
+        self.notices = _Notices(self)
         self.records = MemoryRecords(self)
 
     def table(self, name: str) -> _Overlay[Any, Any]:

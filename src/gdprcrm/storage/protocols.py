@@ -33,6 +33,7 @@ from gdprcrm.storage.ports.choices import (
     RestrictionRepository,
 )
 from gdprcrm.storage.ports.erasures import ErasureRepository
+from gdprcrm.storage.ports.notices import NoticeRepository
 from gdprcrm.storage.ports.records import RecordRepository
 from gdprcrm.storage.ports.requests import RequestRepository, effective_due, is_open
 from gdprcrm.storage.ports.retention import RetentionRepository, SuppressionRepository
@@ -55,6 +56,7 @@ __all__ = [
     "ConsentRepository",
     "ErasureRepository",
     "InteractionRepository",
+    "NoticeRepository",
     "NotificationRepository",
     "ObjectionRepository",
     "RecordRepository",
@@ -149,6 +151,7 @@ REPOSITORIES: tuple[RepositorySpec, ...] = (
         writes=("add", "mark_sent"),
         reads=("get", "pending", "for_subject"),
     ),
+    RepositorySpec("notices", NoticeRepository, writes=("add",), reads=("all",)),
 )
 """The one registry of repositories. The unit of work, the conformance suite's write
 counting, snapshots, differential machine and fault injection are all derived from it;
@@ -193,6 +196,7 @@ class UnitOfWork(abc.ABC):
     tombstones: TombstoneRepository
     notifications: NotificationRepository
     records: RecordRepository
+    notices: NoticeRepository
 
     _state = "new"
     read_only = False

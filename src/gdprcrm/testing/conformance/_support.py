@@ -130,6 +130,7 @@ SNAPSHOT_READERS: dict[str, _Reader] = {
         "due": uow.erasures.due_before(_FAR, 10_000),
     },
     "tombstones": lambda uow, sids: uow.tombstones.all(),
+    "notices": lambda uow, sids: uow.notices.all(),
     "notifications": lambda uow, sids: {
         "per_subject": {str(s): uow.notifications.for_subject(s) for s in sids},
         "pending": uow.notifications.pending(10_000),

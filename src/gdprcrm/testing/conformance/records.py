@@ -20,6 +20,7 @@ from gdprcrm.model import (
     Interaction,
     InteractionKind,
     Lookup,
+    NoticeVersion,
     NotificationEvent,
     Objection,
     PendingErasure,
@@ -360,6 +361,20 @@ class RecordTests:
             assert uow.erasures.find(a.id) == moved
             assert uow.erasures.find(b.id) is None
             assert uow.erasures.due_before(T0 + timedelta(days=30)) == [moved]
+
+    def test_notice_versions_in_publication_order(self, storage: Storage) -> None:
+        first = NoticeVersion("2025-09", T0, (("newsletter", "a" * 64),))
+        second = NoticeVersion("2026-01", T0 + timedelta(days=90), (("newsletter", "b" * 64),))
+        with storage.unit_of_work() as uow:
+            uow.notices.add(second)  # the order added, not the dates, is the order kept
+            uow.notices.add(first)
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            assert uow.notices.all() == [second, first], "notices.all: in the order added"
+            with pytest.raises(errors.DuplicateRecord):
+                uow.notices.add(NoticeVersion("2025-09", T0, ()))  # a label is stored once
+        with storage.unit_of_work(read_only=True) as uow:
+            assert uow.notices.all() == [second, first], "notices.add: a duplicate wrote"
 
     def test_tombstones_kept_in_the_data_store(self, storage: Storage) -> None:
         a, b = SubjectId.new(), SubjectId.new()

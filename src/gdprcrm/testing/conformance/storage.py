@@ -22,6 +22,7 @@ from gdprcrm.model import (
     Interaction,
     InteractionKind,
     Lookup,
+    NoticeVersion,
     NotificationEvent,
     Objection,
     PendingErasure,
@@ -141,6 +142,7 @@ class StorageConformance(UnitOfWorkTests, RecordTests, SubjectRecordTests, abc.A
         uow.suppressions.add(SuppressionEntry(PROBE_DIGESTS[0], Lookup.EMAIL, T0))
         uow.notifications.add(RecipientNotification(s.id, "mailer", NotificationEvent.ERASURE, T0))
         uow.records.add(Record(RecordId.new(), s.id, "invoice", T0, T0, T0, T0, b"\x04" * 40))
+        uow.notices.add(NoticeVersion(f"v-{s.id}", T0, (("newsletter", "d" * 64),)))
         uow.commit()
 
     def test_the_unit_offers_every_repository_of_the_registry(self, storage: Storage) -> None:
@@ -164,7 +166,7 @@ class StorageConformance(UnitOfWorkTests, RecordTests, SubjectRecordTests, abc.A
 
     def test_a_failure_at_any_write_leaves_nothing_behind(self, storage: Storage) -> None:
         s = _subject()
-        writes = 16
+        writes = 17
         empty = snapshot(storage, [s.id])
         for n in range(1, writes + 1):
             with pytest.raises(FaultInjected), failing_nth_write(storage, n)() as uow:
