@@ -36,6 +36,13 @@ class TestSQLiteStorage(StorageConformance):
         assert isinstance(storage, SQLiteStorage)
         return SQLiteStorage(storage.path)
 
+    def reopen_code(self, storage: Storage) -> str:
+        assert isinstance(storage, SQLiteStorage)
+        return f"""
+            from gdprcrm.storage.sqlite import SQLiteStorage
+            storage = SQLiteStorage({str(storage.path)!r})
+        """
+
 
 class TestPostgresStorage(StorageConformance):
     __test__ = True
@@ -54,3 +61,12 @@ class TestPostgresStorage(StorageConformance):
 
         assert isinstance(storage, PostgresStorage)
         return PostgresStorage(self.dsn, schema=storage.schema)
+
+    def reopen_code(self, storage: Storage) -> str:
+        from gdprcrm.storage.postgres import PostgresStorage
+
+        assert isinstance(storage, PostgresStorage)
+        return f"""
+            from gdprcrm.storage.postgres import PostgresStorage
+            storage = PostgresStorage({self.dsn!r}, schema={storage.schema!r})
+        """

@@ -4,6 +4,7 @@ repository wrong fails with that repository's name, not a bare inequality."""
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,6 +13,7 @@ from hypothesis.stateful import run_state_machine_as_test
 
 from gdprcrm.testing.conformance import DifferentialMachine
 from gdprcrm.testing.conformance.units import UnitOfWorkTests
+from tests.storage import test_conformance as adapters
 from tests.test_adapter_example import kv
 
 
@@ -65,3 +67,26 @@ def test_an_adapter_that_deadlocks_on_nesting_fails_instead_of_hanging() -> None
     storage.db.lock = threading.Lock()  # not reentrant
     with pytest.raises(AssertionError, match="blocked"):
         UnitOfWorkTests.test_nesting_is_an_error(None, storage)  # type: ignore[arg-type]
+
+
+def test_an_adapter_that_writes_outside_a_transaction_fails_the_killed_writer_test(
+    tmp_path: Path,
+) -> None:
+    # Issue 12: a non-atomic commit passed the suite. SQLite in autocommit (no BEGIN):
+    # every statement of the killed writer's unit is already in the file.
+    class AutocommitSQLite(adapters.TestSQLiteStorage):
+        __test__ = False
+
+        def reopen_code(self, storage: Any) -> str:
+            return f"""
+                import gdprcrm.storage.sqlite as adapter
+                def begin(unit):
+                    unit._db = unit._storage._enter()  # no BEGIN: autocommit
+                adapter._SQLiteUnit._begin = begin
+                storage = adapter.SQLiteStorage({str(storage.path)!r})
+            """
+
+    suite = AutocommitSQLite()
+    suite.folder, suite.made = tmp_path, 0
+    with pytest.raises(AssertionError, match="half-written"):
+        suite.test_a_writer_killed_mid_unit_leaves_nothing_half_written()

@@ -50,6 +50,7 @@ from gdprcrm.testing.conformance._support import (
     failing_nth_write,
     snapshot,
 )
+from gdprcrm.testing.conformance.durability import DurabilityTests
 from gdprcrm.testing.conformance.machine import DifferentialMachine
 from gdprcrm.testing.conformance.records import RecordTests
 from gdprcrm.testing.conformance.subject_records import SubjectRecordTests
@@ -57,7 +58,9 @@ from gdprcrm.testing.conformance.units import UnitOfWorkTests
 from gdprcrm.vault.keystore import Tombstone
 
 
-class StorageConformance(UnitOfWorkTests, RecordTests, SubjectRecordTests, abc.ABC):
+class StorageConformance(
+    UnitOfWorkTests, RecordTests, SubjectRecordTests, DurabilityTests, abc.ABC
+):
     """The conformance suite. Subclass it, set ``__test__ = True``, implement the hook."""
 
     __test__ = False
@@ -65,37 +68,6 @@ class StorageConformance(UnitOfWorkTests, RecordTests, SubjectRecordTests, abc.A
     @abc.abstractmethod
     def make_storage(self) -> Storage:
         """A fresh, empty storage (each test gets its own)."""
-
-    def reopen(self, storage: Storage) -> Storage | None:
-        """A new storage over the same database as ``storage`` (closed by then), as after a
-        restart; None (the default) skips the durability test. Adapters that declare
-        ``durable`` should implement it."""
-        return None
-
-    def test_committed_units_survive_a_restart(self) -> None:
-        storage = self.make_storage()
-        subject = _subject()
-        with storage.unit_of_work() as uow:
-            uow.subjects.add(subject)
-            uow.audit.append(_entry(0, subject.id))
-            uow.commit()
-        with storage.unit_of_work() as uow:  # left without commit: must not survive
-            uow.subjects.add(_subject())
-        storage.close()
-        again = self.reopen(storage)
-        if again is None:
-            if self.capabilities().durable:
-                pytest.skip("durable adapter without a reopen() hook: durability not checked")
-            pytest.skip("not durable: nothing survives a restart")
-        try:
-            with again.unit_of_work(read_only=True) as uow:
-                assert uow.subjects.find(subject.id) == subject, "committed subject lost"
-                assert uow.subjects.count() == 1, "a unit left without commit survived"
-                head = uow.audit.head()
-                assert head is not None, "committed audit entry lost"
-                assert head.sequence == 0, "audit head moved"
-        finally:
-            again.close()
 
     def capabilities(self) -> Capabilities:
         """What the adapter supports; defaults to what the storage declares."""
