@@ -2,10 +2,14 @@
 
 One database file in WAL mode with foreign keys on and ``synchronous=FULL``; the vault's
 keys live in a separate file beside it (``<name>.keys.db``) so that a restored data
-backup cannot bring a shredded key back. Each thread gets its own connection; a unit of
-work is one ``BEGIN IMMEDIATE`` transaction, so writers are serialised and readers never
-block. Tables are created on first use, the schema version is recorded, and a database
-newer than this code is refused.
+backup cannot bring a shredded key back. Each thread gets its own connection; a writing
+unit of work is one ``BEGIN IMMEDIATE`` transaction, so writers are serialised, and the
+writers of one process queue first come, first served (bounded by ``timeout``); a
+read-only unit is a deferred transaction, a snapshot that never blocks a writer. Across
+processes SQLite's busy timeout (``timeout``, 30 s) bounds the wait, without order: a
+deployment with many writing processes belongs on PostgreSQL. Tables are created on
+first use, the schema version is recorded, and a database newer than this code is
+refused.
 
 Every sqlite3 error is translated in one place, :func:`translate` (its table lives in
 :mod:`gdprcrm.storage.sqlite_errors`, shared with the SQLite key store), into the
@@ -25,6 +29,7 @@ from typing import Any
 from gdprcrm import errors
 from gdprcrm.storage import _sql, _sql_unit
 from gdprcrm.storage import protocols as p
+from gdprcrm.storage._fair_lock import FairLock
 from gdprcrm.storage.sqlite_errors import translate
 from gdprcrm.storage.sqlite_errors import translated as _translated
 from gdprcrm.vault.keystore import KeyStore
@@ -50,6 +55,7 @@ class _SQLiteUnit(_sql_unit.SqlUnit):
         super().__init__(_DIALECT, read_only=read_only)
         self._storage = storage
         self._db: sqlite3.Connection | None = None
+        self._writing = False
 
     def run(self, sql: str, params: Sequence[Any] = ()) -> Any:
         assert self._db is not None
@@ -66,11 +72,28 @@ class _SQLiteUnit(_sql_unit.SqlUnit):
             raise _translated(exc) from None
 
     def _begin(self) -> None:
-        self._db = self._storage._enter()
+        storage = self._storage
+        self._db = storage._enter()
+        if self.read_only:  # a snapshot from the first read: never blocks a writer
+            try:
+                self._db.execute("BEGIN")
+            except sqlite3.Error as exc:
+                self._end()
+                raise _translated(exc) from None
+            return
+        # Writers of this process take turns first come, first served (bounded), then
+        # take SQLite's write lock (busy timeout against other processes).
+        if not storage._writers.acquire(storage._timeout):
+            storage._leave()
+            raise errors.OperationalError(
+                f"waited {storage._timeout:g}s for this process's other writers to finish "
+                f"with {storage.path.name}; retry, or raise SQLiteStorage(timeout=)"
+            )
+        self._writing = True
         try:
             self._db.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as exc:
-            self._storage._leave()
+            self._end()
             raise _translated(exc) from None
 
     def _commit(self) -> None:
@@ -89,6 +112,9 @@ class _SQLiteUnit(_sql_unit.SqlUnit):
                 raise _translated(exc) from None
 
     def _end(self) -> None:
+        if self._writing:
+            self._writing = False
+            self._storage._writers.release()
         self._storage._leave()
         self._db = None
 
@@ -114,6 +140,7 @@ class SQLiteStorage(p.Storage):
         if self._key_path.resolve() == self.path.resolve():
             raise errors.InvalidInput("the key store must not be the data file itself")
         self._timeout = timeout
+        self._writers = FairLock()
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
