@@ -12,6 +12,7 @@ import json
 import os
 import shutil
 import sys
+import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -124,6 +125,18 @@ def subject_add(ctx: Context, args: argparse.Namespace) -> int:
 def subject_find(ctx: Context, args: argparse.Namespace) -> int:
     found = [str(s) for s in ctx.crm.find_subject(email=args.email, phone=args.phone)]
     ctx.emit({"subjects": found}, "\n".join(found) or "no subject found")
+    return EXIT_OK
+
+
+def consent_receipt(ctx: Context, args: argparse.Namespace) -> int:
+    event = None
+    if args.event is not None:
+        try:
+            event = uuid.UUID(args.event)
+        except ValueError:
+            raise InvalidInput(f"--event {args.event!r}: not a UUID") from None
+    text = ctx.crm.consent_receipt(subject_id(args.subject), args.purpose, event_id=event)
+    print(text)  # the signed document itself, already JSON
     return EXIT_OK
 
 
@@ -441,6 +454,7 @@ COMMANDS: dict[tuple[str, str | None], Handler] = {
     ("consent", "give"): consent_give,
     ("consent", "withdraw"): consent_withdraw,
     ("consent", "refuse"): consent_refuse,
+    ("consent", "receipt"): consent_receipt,
     ("decide", None): decide,
     ("request", "receive"): request_receive,
     ("request", "list"): request_list,

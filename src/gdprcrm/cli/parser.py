@@ -127,6 +127,10 @@ def _people(sub: argparse._SubParsersAction[_Parser]) -> None:
         c.add_argument("subject", help=SUBJECT_HELP)
         c.add_argument("purpose", help="a declared purpose id")
         c.add_argument("--channel", required=True, help="where it happened, e.g. web-form, e-mail")
+    receipt = consent.add_parser("receipt", help="the signed Kantara v1.1 receipt (Art. 7(1))")
+    receipt.add_argument("subject", help=SUBJECT_HELP)
+    receipt.add_argument("purpose", nargs="?", help="the latest event of this purpose")
+    receipt.add_argument("--event", help="the consent event's id (from consent history)")
 
     decide = sub.add_parser("decide", help="may this purpose process this subject now?")
     decide.add_argument("subject", help=SUBJECT_HELP)

@@ -13,8 +13,9 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from gdprcrm.documents.notice_texts import period_en
 from gdprcrm.documents.register import category_fr, period_fr
-from gdprcrm.errors import SignatureInvalid
+from gdprcrm.errors import InvalidInput, SignatureInvalid
 from gdprcrm.model import (
     ConsentEvent,
     ConsentGiven,
@@ -31,7 +32,7 @@ from gdprcrm.signing import (
     seal_signed,
 )
 
-__all__ = ["KANTARA_VERSION", "build_receipt", "verify_receipt"]
+__all__ = ["KANTARA_VERSION", "build_receipt", "consent_type", "verify_receipt"]
 
 KANTARA_VERSION = "KI-CR-v1.1.0"
 _DOMAIN = b"gdprcrm consent receipt v1\n"
@@ -45,10 +46,44 @@ def _signed(receipt: dict[str, Any], signer_id: str) -> bytes:
     return _DOMAIN + canonical_json({"receipt": receipt, "signer_id": signer_id})
 
 
-def build_receipt(event: ConsentEvent, decl: Declarations, signer: CertificateSigner) -> str:
-    """The signed receipt of ``event`` (canonical JSON text)."""
+def consent_type(event: ConsentEvent, explicit: bool | None = None) -> str:
+    """Kantara ``consentType``: ``EXPLICIT`` for an explicit consent (Art. 9(2)(a),
+    22(2)(c), 49(1)(a)), else ``EXPRESSED``: a GDPR consent is a clear affirmative act
+    (Art. 4(11)), never implied. A withdrawal takes the type of the consent it ends
+    (``explicit``)."""
+    if isinstance(event, ConsentGiven):
+        explicit = event.explicit
+    return "EXPLICIT" if explicit else "EXPRESSED"
+
+
+def build_receipt(
+    event: ConsentEvent,
+    decl: Declarations,
+    signer: CertificateSigner,
+    *,
+    language: str | None = None,
+    explicit: bool | None = None,
+) -> str:
+    """The signed receipt of ``event`` (canonical JSON text), valid against the Kantara
+    v1.1 schema: it needs the controller's privacy-policy URL (``policyUrl``), so the
+    declarations must give one (:class:`~gdprcrm.errors.InvalidInput` otherwise).
+
+    ``language``: of a withdrawal, whose event records none (a given or refused
+    consent's own language wins), by default the language of the consent it ends when
+    the Controller builds it (:meth:`gdprcrm.service.Controller.consent_receipt`), else
+    French. ``explicit``: of the consent a withdrawal ends."""
     purpose = decl.purpose(event.purpose_id)
     info = decl.controller
+    if not info.privacy_policy_url:
+        raise InvalidInput(
+            "a consent receipt needs the controller's privacy-policy URL (Kantara "
+            "policyUrl): declare [controller] privacy_policy_url"
+        )
+    own = getattr(event, "language", None)
+    lang = own if isinstance(own, str) else (language or "fr")
+    if lang not in ("fr", "en"):
+        raise InvalidInput("build_receipt(language=): 'fr' or 'en'")
+    termination = period_fr(purpose) if lang == "fr" else period_en(purpose)
     contact = info.dpo or info.contact
     special = [f for f in purpose.fields if f.category.special]
     notice: str | None
@@ -64,7 +99,7 @@ def build_receipt(event: ConsentEvent, decl: Declarations, signer: CertificateSi
         "consentTimestamp": int(event.at.timestamp()),
         "collectionMethod": event.channel,
         "consentReceiptID": str(event.id),
-        "language": event.language if isinstance(event, ConsentGiven) else "fr",
+        "language": lang,
         "piiPrincipalId": str(event.subject_id),
         "piiControllers": [
             {
@@ -74,10 +109,10 @@ def build_receipt(event: ConsentEvent, decl: Declarations, signer: CertificateSi
                 "address": info.contact.address or "",
                 "email": contact.email or "",
                 "phone": contact.phone or "",
-                "piiControllerUrl": info.privacy_policy_url or "",
+                "piiControllerUrl": info.privacy_policy_url,
             }
         ],
-        "policyUrl": info.privacy_policy_url or "",
+        "policyUrl": info.privacy_policy_url,
         "services": [
             {
                 "service": info.name,
@@ -85,12 +120,12 @@ def build_receipt(event: ConsentEvent, decl: Declarations, signer: CertificateSi
                     {
                         "purpose": purpose.name,
                         "purposeCategory": [purpose.id],
-                        "consentType": "EXPLICIT",
+                        "consentType": consent_type(event, explicit),
                         "piiCategory": sorted(
                             {category_fr(f.category.key, f.category.label) for f in purpose.fields}
                         ),
                         "primaryPurpose": True,
-                        "termination": period_fr(purpose),
+                        "termination": termination,
                         "thirdPartyDisclosure": bool(purpose.recipients),
                         "thirdPartyName": ", ".join(
                             r.category or r.name for r in purpose.recipients

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import urllib.parse
 import zoneinfo
 from typing import Any
 
@@ -44,6 +45,17 @@ def _timezone(instance: object, attribute: attrs.Attribute[Any], value: object) 
         raise InvalidInput(f"ControllerInfo.legal_timezone: unknown time zone {value!r}") from None
 
 
+def _web_address(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is None:
+        return
+    parsed = urllib.parse.urlsplit(str(value))
+    if parsed.scheme not in ("http", "https") or not parsed.netloc or " " in str(value):
+        raise InvalidInput(
+            f"ControllerInfo.{attribute.name}: an absolute http(s) address such as "
+            "'https://example.fr/privacy'"
+        )
+
+
 def _state(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     normalise_state(value)
 
@@ -76,4 +88,8 @@ class ControllerInfo:
     joint_controllers: tuple[Contact, ...] = attrs.field(
         default=(), converter=as_tuple, validator=tuple_of(Contact)
     )
-    privacy_policy_url: str | None = attrs.field(default=None, validator=optional_text)
+    privacy_policy_url: str | None = attrs.field(
+        default=None, validator=[optional_text, _web_address]
+    )
+    """Where the full privacy policy is published (an absolute http(s) URL); consent
+    receipts need it (Kantara ``policyUrl``)."""

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping
 from datetime import datetime
 
 import attrs
 
-from gdprcrm.errors import InvalidInput, PurposeLimitation
+from gdprcrm.documents.receipt import build_receipt
+from gdprcrm.errors import InvalidInput, PurposeLimitation, UnknownRecord
 from gdprcrm.model import (
     Consent,
     ConsentEvent,
@@ -122,6 +124,29 @@ def withdraw_consent(
         )
         uow.commit()
     return events
+
+
+def consent_receipt(
+    k: Kernel, subject_id: SubjectId, purpose_id: str | None, event_id: uuid.UUID | None
+) -> str:
+    history = consent_history(k, subject_id, purpose_id)
+    if event_id is not None:
+        chosen = [e for e in history if e.id == event_id]
+        if not chosen:
+            raise UnknownRecord(f"no consent event {event_id} for subject {subject_id}")
+        event = chosen[0]
+    elif history:
+        event = history[-1]
+    else:
+        raise UnknownRecord(f"no consent event for subject {subject_id}")
+    language, explicit = None, None
+    if isinstance(event, ConsentWithdrawn):  # the language and type of what it ends
+        ended = [e for e in history if isinstance(e, ConsentGiven) and e.id == event.consent_id]
+        if ended:
+            language, explicit = ended[0].language, ended[0].explicit
+    return build_receipt(
+        event, k.declarations, k.vault.signer, language=language, explicit=explicit
+    )
 
 
 def consent_history(
@@ -272,6 +297,20 @@ class ConsentOperations:
     ) -> list[ConsentEvent]:
         """The subject's consent events (for one purpose, if given), oldest first."""
         return consent_history(self._k, subject_id, purpose_id)
+
+    def consent_receipt(
+        self,
+        subject_id: SubjectId,
+        purpose_id: str | None = None,
+        *,
+        event_id: uuid.UUID | None = None,
+    ) -> str:
+        """The signed Kantara v1.1 consent receipt (Art. 7(1)) of one consent event: the
+        one with ``event_id``, or the latest (for ``purpose_id`` if given). Its
+        ``consentType`` and language are the consent's (a withdrawal's, the consent it
+        ends); it needs the declared privacy-policy URL. Verify it with
+        :func:`gdprcrm.documents.verify_receipt` and the controller's public key."""
+        return consent_receipt(self._k, subject_id, purpose_id, event_id)
 
     def consents(self, subject_id: SubjectId, purpose_id: str | None = None) -> list[Consent]:
         """The subject's consents (for one purpose, if given), each with its evidence,
