@@ -135,8 +135,8 @@ def consent_receipt(
         if not chosen:
             raise UnknownRecord(f"no consent event {event_id} for subject {subject_id}")
         event = chosen[0]
-    elif history:
-        event = history[-1]
+    elif history:  # at one instant, a withdrawal comes after the consent it ends
+        event = max(history, key=lambda e: (e.at, isinstance(e, ConsentWithdrawn)))
     else:
         raise UnknownRecord(f"no consent event for subject {subject_id}")
     language, explicit = None, None
