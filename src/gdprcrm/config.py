@@ -200,6 +200,7 @@ class _Document:
     financial_year_end: str | None = None
     pending_consent_period: str | None = None
     ask_again_after: str | None = None
+    security_measures: list[str] = attrs.Factory(list)
 
 
 def _contact(doc: _ContactDoc | None) -> Contact | None:
@@ -265,6 +266,7 @@ def parse_declarations(data: Mapping[str, Any], *, source: str = "declarations")
             financial_year_end=year_end,
             pending_consent=pending,
             ask_again_after=ask_again,
+            security_measures=tuple(doc.security_measures),
         ),
     )
     if declarations is None:
@@ -487,6 +489,8 @@ def declarations_digest(declarations: Declarations) -> str:
         content["suppression_years"] = declarations.suppression_years
     if declarations.records:
         content["records"] = unstructure(list(declarations.records))
+    if declarations.security_measures:
+        content["security_measures"] = list(declarations.security_measures)
     if declarations.ask_again_after != DEFAULT_ASK_AGAIN_AFTER:
         content["ask_again_after"] = format_period(declarations.ask_again_after)
     if declarations.pending_consent != DEFAULT_PENDING_CONSENT:

@@ -89,10 +89,24 @@ def test_the_example_register_is_complete_in_every_format() -> None:
         p.id for p in lumiere.declarations().purposes
     ]
     rows = list(csv.reader(io.StringIO(register.to_csv())))
-    assert len(rows) == 1 + len(lumiere.declarations().purposes)
+    # The controller block (30(1)(a)) and the date, a blank line, the header, the rows.
+    assert rows[0] == ["Registre des activités de traitement (art. 30 du RGPD)"]
+    assert rows[1] == ["mis à jour le", "2026-01-05"]
+    blank = rows.index([])
+    assert [r[0] for r in rows[2:blank]][2:3] == ["Délégué à la protection des données"]
+    assert len(rows) == blank + 2 + len(lumiere.declarations().purposes)
+    # JSON keys are stable ids; the French labels stand apart.
+    assert set(data["controller"]) >= {"controller", "contact", "dpo"}
+    assert data["labels"]["controller"]["dpo"] == "Délégué à la protection des données"
+    first = data["activities"][0]
+    assert set(first["data_categories"]) <= set(data["labels"]["data_categories"])
+    assert first["basis"] in {b.value for b in LegalBasis}
     after_sales = next(a for a in data["activities"] if a["purpose_id"] == "after-sales")
     assert after_sales["third_countries"] == ["US"]
     assert "46(2)(c)" in after_sales["transfers"][0]
+    assert "clauses contractuelles types" in after_sales["transfers"][0]  # not "scc"
+    # (g): exactly what the declarations say the deployment does, nothing claimed for it.
+    assert first["security_measures"] == list(lumiere.declarations().security_measures)
 
 
 @given(gst.declarations())
@@ -103,10 +117,12 @@ def test_every_activity_has_every_article_30_item(decl: Declarations) -> None:
         for item in REGISTER_ITEMS:
             assert hasattr(activity, item)
         assert activity.retention  # (f): always derivable from the retention rule
-        assert activity.security_measures  # (g)
+        assert activity.security_measures == decl.security_measures  # (g): as declared
         assert activity.data_categories  # (c)
         assert len(activity.recipients) == len(purpose.recipients)  # (d)
         assert len(activity.transfers) == len(purpose.transfers)  # (e)
+    unmeasured = {i.purpose_id for i in register.warnings if i.item == "30(1)(g)"}
+    assert unmeasured == (set() if decl.security_measures else {p.id for p in decl.purposes})
     missing_desc = [p for p in decl.purposes if not p.description.strip()]
     flagged = {i.purpose_id for i in register.errors if i.item == "30(1)(b)"}
     assert flagged == {p.id for p in missing_desc}

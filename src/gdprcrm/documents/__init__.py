@@ -21,6 +21,7 @@ from gdprcrm.documents.portability import (
 from gdprcrm.documents.receipt import KANTARA_VERSION, build_receipt, verify_receipt
 from gdprcrm.documents.register import (
     DEFAULT_SECURITY_MEASURES,
+    GDPRCRM_SECURITY_MEASURES,
     Activity,
     IssueLevel,
     Register,
@@ -30,6 +31,7 @@ from gdprcrm.documents.register import (
 
 __all__ = [
     "DEFAULT_SECURITY_MEASURES",
+    "GDPRCRM_SECURITY_MEASURES",
     "KANTARA_VERSION",
     "PORTABLE_BASES",
     "Activity",

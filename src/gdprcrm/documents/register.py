@@ -16,8 +16,18 @@ from collections.abc import Sequence
 from datetime import datetime
 
 import attrs
-from dateutil.relativedelta import relativedelta
 
+from gdprcrm.documents.register_texts import (
+    BASIS_FR,
+    CATEGORY_LABELS_FR,
+    GROUP_IDS,
+    GROUP_LABELS,
+    KIND_FR,
+    MECHANISM_FR,
+    category_fr,
+    period_fr,
+    record_period_fr,
+)
 from gdprcrm.model import (
     EEA_STATES,
     CnilGroup,
@@ -26,13 +36,13 @@ from gdprcrm.model import (
     Purpose,
     Recipient,
     RecordKind,
-    format_period,
 )
 from gdprcrm.model._checks import check_aware
 
 __all__ = [
     "CATEGORY_LABELS_FR",
     "DEFAULT_SECURITY_MEASURES",
+    "GDPRCRM_SECURITY_MEASURES",
     "Activity",
     "IssueLevel",
     "Register",
@@ -43,75 +53,21 @@ __all__ = [
     "record_period_fr",
 ]
 
-DEFAULT_SECURITY_MEASURES = (
+GDPRCRM_SECURITY_MEASURES = (
     "Chiffrement des données personnelles au repos, une clé par personne (AES-256-GCM)",
-    "Effacement par destruction de la clé (crypto-shredding), certificat signé",
-    "Journal d'audit chaîné et vérifiable, sans donnée personnelle",
-    "Contrôle d'accès et séparation des clés et des données",
-    "Sauvegardes ; neutralisation des clés détruites à chaque restauration",
+    "Effacement par destruction de la clé (crypto-shredding), avec certificat signé",
+    "Clés conservées à part des données, chiffrées par une clé maîtresse",
+    "Journal d'audit chaîné (HMAC), ancré par des points de contrôle signés, sans donnée "
+    "personnelle",
+    "Effacements réappliqués à l'ouverture après la restauration d'une sauvegarde",
 )
-"""What gdprcrm itself provides (Art. 32); add the host's own measures."""
+"""What gdprcrm itself does (Art. 32), worded for the register: copy into the declared
+``security_measures`` those that are true of your deployment (the audit key kept apart,
+the key store apart from the data, ``Controller.open`` or ``reconcile()`` at start-up),
+beside your own (access control, backups, ...). The register claims nothing by itself."""
 
-_GROUP_LABELS = {
-    CnilGroup.CIVIL_STATUS: "État civil, identité, données d'identification",
-    CnilGroup.PERSONAL_LIFE: "Vie personnelle",
-    CnilGroup.PROFESSIONAL_LIFE: "Vie professionnelle",
-    CnilGroup.ECONOMIC_FINANCIAL: "Informations d'ordre économique et financier",
-    CnilGroup.CONNECTION: "Données de connexion",
-    CnilGroup.LOCATION: "Données de localisation",
-    CnilGroup.INTERNET: "Internet (cookies, traceurs)",
-    CnilGroup.SENSITIVE: "Données sensibles (art. 9 et 10)",
-}
-
-
-CATEGORY_LABELS_FR = {
-    "identity.name": "Nom, prénom",
-    "identity.title": "Civilité",
-    "identity.birth_date": "Date de naissance",
-    "identity.customer_number": "Numéro client",
-    "contact.email": "Adresse électronique",
-    "contact.phone": "Numéro de téléphone",
-    "contact.postal_address": "Adresse postale",
-    "personal.preferences": "Préférences et centres d'intérêt",
-    "personal.household": "Composition du foyer",
-    "professional.job_title": "Fonction",
-    "professional.employer": "Entreprise, employeur",
-    "financial.bank_account": "Coordonnées bancaires (IBAN)",
-    "financial.payment_card": "Carte de paiement",
-    "financial.invoice": "Factures et paiements",
-    "commercial.purchase_history": "Historique des achats",
-    "commercial.support_ticket": "Demandes au service après-vente",
-    "commercial.interaction": "Échanges commerciaux",
-    "online.ip_address": "Adresse IP",
-    "online.login": "Données de connexion",
-    "online.cookie_id": "Identifiants de cookies et traceurs",
-    "online.browsing": "Navigation et clics",
-    "location.precise": "Localisation précise",
-    "location.approximate": "Localisation approximative",
-    "special.racial_ethnic_origin": "Origine raciale ou ethnique",
-    "special.political_opinions": "Opinions politiques",
-    "special.religious_beliefs": "Convictions religieuses ou philosophiques",
-    "special.trade_union": "Appartenance syndicale",
-    "special.genetic": "Données génétiques",
-    "special.biometric": "Données biométriques d'identification",
-    "special.health": "Données de santé",
-    "special.sex_life": "Vie sexuelle",
-    "special.sexual_orientation": "Orientation sexuelle",
-    "criminal.convictions": "Condamnations et infractions",
-}
-"""French labels of the default taxonomy (a custom category keeps its own label)."""
-
-_KIND_FR = {
-    "processor": "sous-traitant",
-    "controller": "responsable de traitement distinct",
-    "joint-controller": "responsable conjoint",
-    "public-authority": "autorité publique",
-    "internal": "service interne",
-}
-
-
-def category_fr(key: str, label: str) -> str:
-    return CATEGORY_LABELS_FR.get(key, label)
+DEFAULT_SECURITY_MEASURES = GDPRCRM_SECURITY_MEASURES
+"""The former name of :data:`GDPRCRM_SECURITY_MEASURES` (no longer a default)."""
 
 
 class IssueLevel(enum.Enum):
@@ -144,13 +100,24 @@ class Activity:
     transfers: tuple[str, ...]  # (e)
     retention: str  # (f)
     security_measures: tuple[str, ...]  # (g)
+    basis: str | None = None
+    """The legal basis's stable id (``consent``, ``contract``, ...) beside its label."""
+
+
+_CONTROLLER_IDS = {
+    "Responsable du traitement": "controller",
+    "Contact": "contact",
+    "Délégué à la protection des données": "dpo",
+    "Représentant (art. 27)": "representative",
+}
+_JOINT = "Responsable conjoint"
 
 
 @attrs.frozen
 class Register:
     """The controller's register, with the issues found while building it."""
 
-    controller: tuple[tuple[str, str], ...]  # (a)
+    controller: tuple[tuple[str, str], ...]  # (a): (label, text), in order
     updated_at: datetime
     activities: tuple[Activity, ...]
     issues: tuple[RegisterIssue, ...]
@@ -168,19 +135,43 @@ class Register:
         """No mandatory item is missing."""
         return not self.errors
 
+    def _controller_ids(self) -> tuple[dict[str, object], dict[str, str]]:
+        """(stable id -> text, stable id -> label) of the controller block."""
+        values: dict[str, object] = {}
+        labels: dict[str, str] = {}
+        for label, text in self.controller:
+            if label == _JOINT:
+                joint = values.setdefault("joint_controllers", [])
+                assert isinstance(joint, list)
+                joint.append(text)
+                labels["joint_controllers"] = label
+            else:
+                key = _CONTROLLER_IDS.get(label, label)
+                values[key] = text
+                labels[key] = label
+        return values, labels
+
     def to_dict(self) -> dict[str, object]:
+        """Stable identifiers as keys (purpose ids, legal bases, CNIL groups, controller
+        roles); the French display labels apart, under ``labels``."""
+        controller, controller_labels = self._controller_ids()
         return {
             "type": "gdprcrm.article-30-register",
             "updated_at": self.updated_at.isoformat(),
-            "controller": dict(self.controller),
+            "controller": controller,
+            "labels": {
+                "controller": controller_labels,
+                "data_categories": {g.value: label for g, label in GROUP_LABELS.items()},
+            },
             "activities": [
                 {
                     "purpose_id": a.purpose_id,
                     "name": a.name,
                     "purpose": a.purpose,
+                    "basis": a.basis,
                     "legal_basis": a.legal_basis,
                     "subject_categories": list(a.subject_categories),
-                    "data_categories": {g: list(c) for g, c in a.data_categories},
+                    "data_categories": {GROUP_IDS[g]: list(c) for g, c in a.data_categories},
                     "sensitive_data": a.sensitive_data,
                     "recipients": list(a.recipients),
                     "third_countries": list(a.third_countries),
@@ -205,9 +196,15 @@ class Register:
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=2, sort_keys=False) + "\n"
 
     def to_csv(self) -> str:
-        """One row per activity (the columns of the CNIL model register)."""
+        """The controller block (30(1)(a)) and the date first, then one row per activity
+        (the columns of the CNIL model register)."""
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(["Registre des activités de traitement (art. 30 du RGPD)"])
+        writer.writerow(["mis à jour le", f"{self.updated_at:%Y-%m-%d}"])
+        for label, text in self.controller:
+            writer.writerow([label, text])
+        writer.writerow([])
         writer.writerow(
             [
                 "activité",
@@ -275,66 +272,6 @@ class Register:
         return "\n".join(lines) + "\n"
 
 
-_BASIS_FR = {
-    "consent": "consentement (art. 6(1)(a))",
-    "contract": "exécution d'un contrat (art. 6(1)(b))",
-    "legal-obligation": "obligation légale (art. 6(1)(c))",
-    "vital-interests": "intérêts vitaux (art. 6(1)(d))",
-    "public-task": "mission d'intérêt public (art. 6(1)(e))",
-    "legitimate-interests": "intérêt légitime (art. 6(1)(f))",
-}
-
-_ANCHOR_FR = {
-    "collection": "à compter de la collecte",
-    "last-contact": "à compter du dernier contact émanant de la personne",
-    "end-of-relationship": "à compter de la fin de la relation",
-    "consent-withdrawal": "à compter du retrait du consentement",
-    "last-activity": "à compter de la dernière activité",
-}
-
-_ACTION_FR = {
-    "erase": "puis effacement",
-    "anonymise": "puis anonymisation",
-    "review": "puis réexamen",
-}
-
-
-_RECORD_ANCHOR_FR = {
-    "record-date": "à compter de sa date",
-    "financial-year-end": "à compter de la clôture de l'exercice",
-}
-
-
-def record_period_fr(kind: RecordKind) -> str:
-    """A record kind's retention in plain French ("10 ans à compter de la clôture ...")."""
-    text = _duration_fr(kind.retention.period)
-    text += " " + _RECORD_ANCHOR_FR[kind.retention.anchor.value] + ", puis effacement"
-    if kind.retention.legal_reference:
-        text += f" ({kind.retention.legal_reference})"
-    return text
-
-
-def _duration_fr(p: relativedelta) -> str:
-    parts = []
-    if p.years:
-        parts.append(f"{p.years} an{'s' if p.years > 1 else ''}")
-    if p.months:
-        parts.append(f"{p.months} mois")
-    if p.days:
-        parts.append(f"{p.days} jour{'s' if p.days > 1 else ''}")
-    return " et ".join(parts) if parts else format_period(p)
-
-
-def period_fr(purpose: Purpose) -> str:
-    """A retention rule in plain French: "3 ans à compter de ..., puis effacement"."""
-    text = _duration_fr(purpose.retention.period)
-    text += " " + _ANCHOR_FR[purpose.retention.anchor.value]
-    text += ", " + _ACTION_FR[purpose.retention.action.value]
-    if purpose.retention.legal_reference:
-        text += f" ({purpose.retention.legal_reference})"
-    return text
-
-
 def _contact(label: str, c: Contact) -> tuple[str, str]:
     parts = [c.name] + [x for x in (c.email, c.phone, c.address) if x]
     return (label, ", ".join(parts))
@@ -344,10 +281,13 @@ def build_register(
     decl: Declarations,
     *,
     updated_at: datetime,
-    security_measures: Sequence[str] = DEFAULT_SECURITY_MEASURES,
+    security_measures: Sequence[str] | None = None,
 ) -> Register:
-    """The Art. 30(1) register of ``decl``; ``issues`` lists what is missing."""
+    """The Art. 30(1) register of ``decl``; ``issues`` lists what is missing. The security
+    measures (30(1)(g)) are the declared ones unless ``security_measures`` is given."""
     updated_at = check_aware(updated_at, "build_register(updated_at)")
+    if security_measures is None:
+        security_measures = decl.security_measures
     issues: list[RegisterIssue] = []
     controller = _controller_block(decl, issues)  # 30(1)(a)
     activities = [
@@ -408,7 +348,7 @@ def _activity(
         label = category_fr(f.category.key, f.category.label)
         if label not in by_group.get(f.category.group, []):
             by_group.setdefault(f.category.group, []).append(label)
-    groups = {_GROUP_LABELS[g]: by_group[g] for g in CnilGroup if g in by_group}
+    groups = {GROUP_LABELS[g]: by_group[g] for g in CnilGroup if g in by_group}
     third, transfers = _transfers(p, issues)
     if not security_measures:
         issues.append(
@@ -420,7 +360,8 @@ def _activity(
         purpose_id=p.id,
         name=p.name,
         purpose=p.description,
-        legal_basis=_BASIS_FR[p.basis.value],
+        legal_basis=BASIS_FR[p.basis.value],
+        basis=p.basis.value,
         subject_categories=tuple(sorted(p.subject_categories)),
         data_categories=tuple((g, tuple(c)) for g, c in groups.items()),
         sensitive_data=any(
@@ -438,7 +379,7 @@ def _activity(
 
 def _recipient_text(r: Recipient) -> str:
     """Art. 30(1)(d): a recipient, its role and country (and its Art. 28 contract)."""
-    text = f"{r.category or r.name} ({_KIND_FR[r.kind.value]}, {r.country})"
+    text = f"{r.category or r.name} ({KIND_FR[r.kind.value]}, {r.country})"
     if r.contract_reference:
         text += f" : {r.contract_reference}"
     return text
@@ -453,7 +394,7 @@ def _transfers(p: Purpose, issues: list[RegisterIssue]) -> tuple[list[str], list
     )
     transfers = []
     for t in p.transfers:
-        text = f"{t.country} : {t.mechanism.value} (art. {t.mechanism.article})"
+        text = f"{t.country} : {MECHANISM_FR[t.mechanism.value]} (art. {t.mechanism.article})"
         if t.reference:
             text += f", {t.reference}"
         transfers.append(text)

@@ -82,6 +82,18 @@ def _check_pending(instance: object, attribute: object, value: object) -> None:
     check_pending_consent(value, "Declarations.pending_consent")
 
 
+def _check_measures(instance: object, attribute: object, value: tuple[object, ...]) -> None:
+    seen: set[str] = set()
+    for measure in value:
+        if not isinstance(measure, str) or not measure.strip() or len(measure) > 500:
+            raise InvalidInput(
+                "Declarations.security_measures: each measure is a text of 1-500 characters"
+            )
+        if measure in seen:
+            raise InvalidInput("Declarations.security_measures: a measure is declared twice")
+        seen.add(measure)
+
+
 def _check_suppression_years(instance: object, attribute: object, value: int | None) -> None:
     if value is not None:
         check_suppression_years(value, "Declarations.suppression_years")
@@ -128,6 +140,13 @@ class Declarations:
     )
     """The last day of the financial year: the anchor of records kept "from the close of
     the financial year" (Code de commerce art. L123-22)."""
+    security_measures: tuple[str, ...] = attrs.field(
+        default=(), converter=as_tuple, validator=_check_measures, kw_only=True
+    )
+    """The technical and organisational security measures the controller actually takes
+    (Art. 30(1)(g), 32), as the register states them. gdprcrm claims none on the host's
+    behalf: :data:`gdprcrm.documents.GDPRCRM_SECURITY_MEASURES` lists what the library
+    itself does, to copy where it is true of the deployment."""
     _fields_by_name: Mapping[str, FieldSpec] = attrs.field(
         init=False, eq=False, repr=False, hash=False
     )

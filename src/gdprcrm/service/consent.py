@@ -29,6 +29,7 @@ from gdprcrm.storage.protocols import UnitOfWork
 __all__ = [
     "ConsentOperations",
     "consent_history",
+    "consent_receipt",
     "consents",
     "give_consent",
     "may_ask_consent",

@@ -22,6 +22,7 @@ from typing import Any
 from dateutil.relativedelta import relativedelta
 from hypothesis import strategies as st
 
+from gdprcrm.documents.register import GDPRCRM_SECURITY_MEASURES
 from gdprcrm.model import (
     ADEQUACY_DECISIONS,
     DEFAULT_TAXONOMY,
@@ -359,6 +360,9 @@ def declarations(
         fields=tuple(fields),
         purposes=tuple(built),
         notices=(notice,),
+        security_measures=draw(
+            st.lists(st.sampled_from(GDPRCRM_SECURITY_MEASURES), max_size=3, unique=True)
+        ),
     )
 
 
