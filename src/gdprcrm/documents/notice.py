@@ -18,6 +18,7 @@ import hashlib
 import html
 import json
 from collections.abc import Iterable
+from datetime import date
 from typing import Any
 
 import attrs
@@ -85,6 +86,15 @@ class Notice:
     version: str
     indirect: bool
     sections: tuple[NoticeSection, ...]
+    updated_on: date | None = None
+    """The publication date of the declared notice version it renders."""
+
+    def _heading(self) -> list[str]:
+        t = TEXTS[self.language]
+        lines = [t["version"].format(self.version)]
+        if self.updated_on is not None:
+            lines.append(t["updated"].format(self.updated_on))
+        return lines
 
     def section(self, item: NoticeItem) -> NoticeSection | None:
         return next((s for s in self.sections if s.item is item), None)
@@ -100,6 +110,7 @@ class Notice:
             "language": self.language,
             "title": self.title,
             "version": self.version,
+            "updated_on": None if self.updated_on is None else self.updated_on.isoformat(),
             "indirect": self.indirect,
             "sections": [
                 {"item": s.item.value, "title": s.title, "paragraphs": list(s.paragraphs)}
@@ -111,7 +122,7 @@ class Notice:
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=2) + "\n"
 
     def to_markdown(self) -> str:
-        lines = [f"# {self.title}", "", TEXTS[self.language]["version"].format(self.version)]
+        lines = [f"# {self.title}", "", " ".join(self._heading())]
         for s in self.sections:
             lines += ["", f"## {s.title}"]
             previous_bullet = False
@@ -132,7 +143,7 @@ class Notice:
             f"<title>{e(self.title)}</title></head>",
             "<body>",
             f"<h1>{e(self.title)}</h1>",
-            f"<p><small>{e(TEXTS[self.language]['version'].format(self.version))}</small></p>",
+            f"<p><small>{e(' '.join(self._heading()))}</small></p>",
         ]
         for s in self.sections:
             out.append(f'<section data-item="{e(s.item.value)}">')
@@ -236,6 +247,7 @@ def build_notice(
         declarations_digest(decl),
         indirect,
         tuple(sections),
+        decl.notices[-1].published_at.date() if decl.notices else None,
     )
 
 
@@ -344,6 +356,8 @@ def _rights(decl: Declarations, t: dict[str, Any], lang: str) -> list[NoticeSect
     rights = [t["rights_all"], *_rights_text(purposes, lang)]
     if any(p.direct_marketing for p in purposes):
         rights.append(t["direct_marketing"])
+    if info.establishment == "FR":  # Loi Informatique et Libertés art. 85
+        rights.append(t["post_mortem"])
     reach = info.dpo or info.contact
     rights.append(t["rights_how"].format(reach.email or _contact_text(reach)))
     out = [_section(NoticeItem.RIGHTS, t["rights"], rights)]

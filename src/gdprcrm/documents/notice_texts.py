@@ -12,6 +12,12 @@ TEXTS: dict[str, dict[str, Any]] = {
     "fr": {
         "title": "Politique de confidentialité — {}",
         "version": "Version {}",
+        "updated": "Mise à jour le {:%d/%m/%Y}.",
+        "post_mortem": (
+            "Vous pouvez définir des directives relatives à la conservation, à l'effacement "
+            "et à la communication de vos données après votre décès (article 85 de la loi "
+            "n° 78-17 du 6 janvier 1978 « Informatique et Libertés »)."
+        ),
         "controller": "Qui est responsable de vos données ?",
         "controller_text": "Le responsable du traitement est {}.",
         "contact": "Pour toute question : {}.",
@@ -120,6 +126,12 @@ TEXTS: dict[str, dict[str, Any]] = {
     "en": {
         "title": "Privacy notice — {}",
         "version": "Version {}",
+        "updated": "Last updated {:%d %B %Y}.",
+        "post_mortem": (
+            "You may set directives on the retention, erasure and communication of your "
+            "data after your death (article 85 of French law no. 78-17 of 6 January 1978, "
+            "« Informatique et Libertés »)."
+        ),
         "controller": "Who is responsible for your data?",
         "controller_text": "The controller is {}.",
         "contact": "For any question: {}.",
