@@ -64,6 +64,8 @@ class RecordDoc:
     retention: RecordRetentionDoc
     description: str | None = None
     name: str | None = None
+    en: dict[str, str] | None = None
+    fr: dict[str, str] | None = None
 
 
 def financial_year_end(text: str | None) -> FinancialYearEnd:
@@ -108,6 +110,7 @@ def _kind(
             retention,
             doc.description,
             doc.name,
+            translations={lang: dict(t) for lang in ("en", "fr") if (t := getattr(doc, lang))},
         )
 
     return errors.run(path, build)

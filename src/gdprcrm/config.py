@@ -130,6 +130,8 @@ class _RecipientDoc:
     country: str = "FR"
     contract_reference: str | None = None
     category: str | None = None
+    en: dict[str, str] | None = None
+    fr: dict[str, str] | None = None
 
 
 @attrs.frozen
@@ -146,6 +148,8 @@ class _TransferDoc:
     mechanism: str
     reference: str | None = None
     recipient_id: str | None = None
+    en: dict[str, str] | None = None
+    fr: dict[str, str] | None = None
 
 
 @attrs.frozen
@@ -179,6 +183,13 @@ class _PurposeDoc:
     provision: str = "voluntary"
     provision_consequences: str | None = None
     restriction_exemption: str | None = None
+    en: dict[str, str] | None = None
+    fr: dict[str, str] | None = None
+
+
+def _translations_of(doc: Any) -> dict[str, dict[str, str]]:
+    """The ``[<table>.en]`` / ``[<table>.fr]`` sub-tables of a declared object."""
+    return {lang: dict(texts) for lang in ("en", "fr") if (texts := getattr(doc, lang))}
 
 
 @attrs.frozen
@@ -201,6 +212,7 @@ class _Document:
     pending_consent_period: str | None = None
     ask_again_after: str | None = None
     security_measures: list[str] = attrs.Factory(list)
+    language: str = "fr"
 
 
 def _contact(doc: _ContactDoc | None) -> Contact | None:
@@ -267,6 +279,7 @@ def parse_declarations(data: Mapping[str, Any], *, source: str = "declarations")
             pending_consent=pending,
             ask_again_after=ask_again,
             security_measures=tuple(doc.security_measures),
+            language=doc.language,
         ),
     )
     if declarations is None:
@@ -353,6 +366,7 @@ def _recipients(doc: _Document, errors: Errors) -> dict[str, Recipient]:
                 r.country,
                 r.contract_reference,
                 r.category,
+                translations=_translations_of(r),
             )
 
         recipient = errors.run(f"$.recipients[{i}]", build_recipient)
@@ -376,7 +390,11 @@ def _transfers(pd: _PurposeDoc, path: str, errors: Errors) -> list[Transfer]:
 
         def build_transfer(t: _TransferDoc = t) -> Transfer:
             return Transfer(
-                t.country, enum_value(TransferMechanism, t.mechanism), t.reference, t.recipient_id
+                t.country,
+                enum_value(TransferMechanism, t.mechanism),
+                t.reference,
+                t.recipient_id,
+                translations=_translations_of(t),
             )
 
         built = errors.run(f"{path}.transfers[{j}]", build_transfer)
@@ -450,6 +468,7 @@ def _purpose(
             provision=provision,
             provision_consequences=pd.provision_consequences,
             restriction_exemption=exemption,
+            translations=_translations_of(pd),
         ),
     )
 
@@ -475,6 +494,20 @@ def load_declarations(path: str | os.PathLike[str]) -> Declarations:
     return parse_declarations(data, source=str(file))
 
 
+def _without_empty_translations(value: Any) -> Any:
+    """Declarations without translations keep the digest they had before translations
+    existed: an upgrade must not relabel the notice."""
+    if isinstance(value, dict):
+        return {
+            k: _without_empty_translations(v)
+            for k, v in value.items()
+            if not (k == "translations" and not v)
+        }
+    if isinstance(value, list):
+        return [_without_empty_translations(v) for v in value]
+    return value
+
+
 def declarations_digest(declarations: Declarations) -> str:
     """A short id that changes if and only if the declared content changes."""
     from gdprcrm.serialization import unstructure
@@ -482,13 +515,13 @@ def declarations_digest(declarations: Declarations) -> str:
     content = {
         "controller": unstructure(declarations.controller),
         "fields": unstructure(list(declarations.fields)),
-        "purposes": unstructure(list(declarations.purposes)),
+        "purposes": _without_empty_translations(unstructure(list(declarations.purposes))),
     }
     # Absent, the later keys leave the digests of earlier declarations unchanged.
     if declarations.suppression_years is not None:
         content["suppression_years"] = declarations.suppression_years
     if declarations.records:
-        content["records"] = unstructure(list(declarations.records))
+        content["records"] = _without_empty_translations(unstructure(list(declarations.records)))
     if declarations.security_measures:
         content["security_measures"] = list(declarations.security_measures)
     if declarations.ask_again_after != DEFAULT_ASK_AGAIN_AFTER:

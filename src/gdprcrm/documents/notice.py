@@ -24,6 +24,7 @@ from typing import Any
 import attrs
 
 from gdprcrm.config import declarations_digest
+from gdprcrm.documents.localized import localized
 from gdprcrm.documents.notice_texts import TEXTS, period_en, record_period_en
 from gdprcrm.documents.register import category_fr, period_fr, record_period_fr
 from gdprcrm.errors import IncompleteNotice, InvalidInput
@@ -88,6 +89,9 @@ class Notice:
     sections: tuple[NoticeSection, ...]
     updated_on: date | None = None
     """The publication date of the declared notice version it renders."""
+    missing_translations: tuple[str, ...] = ()
+    """Declared texts with no version in this language (shown in the declarations'
+    language instead): :func:`validate_notice` refuses such a notice."""
 
     def _heading(self) -> list[str]:
         t = TEXTS[self.language]
@@ -199,6 +203,12 @@ def validate_notice(notice: Notice, decl: Declarations) -> None:
             "privacy notice lacks "
             + ", ".join(f"Art. {i.value} ({i.name.lower()})" for i in missing)
         )
+    if notice.missing_translations:  # Art. 12(1): in a language the person reads
+        raise IncompleteNotice(
+            f"privacy notice in {notice.language!r} lacks the translation of "
+            + ", ".join(notice.missing_translations)
+            + f" (declare them under [<table>.{notice.language}])"
+        )
 
 
 def _contact_text(c: Contact) -> str:
@@ -231,6 +241,9 @@ def build_notice(
     if lang not in TEXTS:
         raise InvalidInput(f"notice language {lang!r}: 'fr' and 'en' are available")
     t = TEXTS[lang]
+    version = declarations_digest(decl)  # the same in every language
+    updated = decl.notices[-1].published_at.date() if decl.notices else None
+    decl, untranslated = localized(decl, lang)
     sections = [
         *_identity(decl, t),  # 13(1)(a)-(b)
         *_purposes(decl, t),  # 13(1)(c)-(d)
@@ -244,10 +257,11 @@ def build_notice(
     return Notice(
         lang,
         t["title"].format(decl.controller.name),
-        declarations_digest(decl),
+        version,
         indirect,
         tuple(sections),
-        decl.notices[-1].published_at.date() if decl.notices else None,
+        updated,
+        untranslated,
     )
 
 

@@ -23,6 +23,7 @@ from gdprcrm.model import (
     ConsentWithdrawn,
     Declarations,
 )
+from gdprcrm.model.translation import text_in
 from gdprcrm.signing import (
     CertificateSigner,
     canonical_json,
@@ -118,7 +119,7 @@ def build_receipt(
                 "service": info.name,
                 "purposes": [
                     {
-                        "purpose": purpose.name,
+                        "purpose": text_in(purpose, "name", lang, decl.language) or purpose.name,
                         "purposeCategory": [purpose.id],
                         "consentType": consent_type(event, explicit),
                         "piiCategory": sorted(

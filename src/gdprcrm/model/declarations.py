@@ -82,6 +82,11 @@ def _check_pending(instance: object, attribute: object, value: object) -> None:
     check_pending_consent(value, "Declarations.pending_consent")
 
 
+def _check_language(instance: object, attribute: object, value: object) -> None:
+    if value not in ("fr", "en"):
+        raise InvalidInput("Declarations.language: 'fr' or 'en' (the notice's languages)")
+
+
 def _check_measures(instance: object, attribute: object, value: tuple[object, ...]) -> None:
     seen: set[str] = set()
     for measure in value:
@@ -140,6 +145,9 @@ class Declarations:
     )
     """The last day of the financial year: the anchor of records kept "from the close of
     the financial year" (Code de commerce art. L123-22)."""
+    language: str = attrs.field(default="fr", validator=_check_language, kw_only=True)
+    """The language the declared texts are written in; the others come from each
+    object's ``translations`` (a notice in a language some text lacks is incomplete)."""
     security_measures: tuple[str, ...] = attrs.field(
         default=(), converter=as_tuple, validator=_check_measures, kw_only=True
     )

@@ -34,6 +34,7 @@ from gdprcrm.model.field import FieldSpec
 from gdprcrm.model.legal_basis import LegalBasis
 from gdprcrm.model.recipient import Recipient, Transfer
 from gdprcrm.model.retention import RetentionRule
+from gdprcrm.model.translation import Translations, check_translations, to_translations
 
 __all__ = ["Provision", "Purpose", "RestrictionExemption", "SpecialCategoryCondition"]
 
@@ -112,6 +113,12 @@ _NO_DIRECT_MARKETING = frozenset(
 )
 
 
+def _translations_purpose(instance: object, attribute: object, value: object) -> None:
+    check_translations(
+        "Purpose", value, ("name", "description", "legitimate_interests", "provision_consequences")
+    )
+
+
 @attrs.frozen
 class Purpose:
     """A purpose of processing (Art. 5(1)(b)), declared once, used everywhere.
@@ -166,6 +173,11 @@ class Purpose:
     restriction_exemption: RestrictionExemption | None = attrs.field(
         default=None, validator=attrs.validators.optional(instance_of(RestrictionExemption))
     )
+    translations: Translations = attrs.field(
+        default=(), converter=to_translations, validator=_translations_purpose, kw_only=True
+    )
+    """Its texts in other languages: ``{"en": {"name": ...}}`` (name, description,
+    legitimate_interests, provision_consequences): wording, not material."""
 
     def __attrs_post_init__(self) -> None:
         where = f"Purpose {self.id!r}"

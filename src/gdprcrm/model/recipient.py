@@ -14,6 +14,7 @@ import attrs
 from gdprcrm.errors import InvalidInput
 from gdprcrm.model._checks import check_aware, instance_of, optional_text, slug, text
 from gdprcrm.model.jurisdiction import EEA_STATES
+from gdprcrm.model.translation import Translations, check_translations, to_translations
 
 __all__ = [
     "ADEQUACY_DECISIONS",
@@ -52,6 +53,10 @@ def _processor_contract(
         )
 
 
+def _translations_recipient(instance: object, attribute: object, value: object) -> None:
+    check_translations("Recipient", value, ("name", "category"))
+
+
 @attrs.frozen
 class Recipient:
     """Someone the data is disclosed to (Art. 4(9)); processors carry their contract."""
@@ -65,6 +70,10 @@ class Recipient:
     )
     category: str | None = attrs.field(default=None, validator=optional_text)
     """A category of recipients for the notice and the register (e.g. "hosting provider")."""
+    translations: Translations = attrs.field(
+        default=(), converter=to_translations, validator=_translations_recipient, kw_only=True
+    )
+    """Its texts in other languages: ``{"en": {"name": ...}}`` (name, category)."""
 
 
 class TransferMechanism(enum.Enum):
@@ -185,6 +194,10 @@ def _mechanism(instance: Transfer, attribute: attrs.Attribute[Any], value: objec
         )
 
 
+def _translations_transfer(instance: object, attribute: object, value: object) -> None:
+    check_translations("Transfer", value, ("reference",))
+
+
 @attrs.frozen
 class Transfer:
     """A transfer of personal data to a third country and its Chapter V ground."""
@@ -193,3 +206,7 @@ class Transfer:
     mechanism: TransferMechanism = attrs.field(validator=_mechanism)
     reference: str | None = attrs.field(default=None, validator=optional_text)
     recipient_id: str | None = attrs.field(default=None, validator=attrs.validators.optional(slug))
+    translations: Translations = attrs.field(
+        default=(), converter=to_translations, validator=_translations_transfer, kw_only=True
+    )
+    """Its texts in other languages: ``{"en": {"name": ...}}`` (reference)."""

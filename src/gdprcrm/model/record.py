@@ -33,6 +33,7 @@ from gdprcrm.model.field import FieldSpec
 from gdprcrm.model.identifiers import RecordId, SubjectId
 from gdprcrm.model.personal_field import MAX_CIPHERTEXT
 from gdprcrm.model.retention import check_period, format_period
+from gdprcrm.model.translation import Translations, check_translations, to_translations
 
 __all__ = ["FinancialYearEnd", "Record", "RecordAnchor", "RecordKind", "RecordRetention"]
 
@@ -139,6 +140,10 @@ def _kind_purposes(instance: RecordKind, attribute: attrs.Attribute[Any], value:
         raise InvalidInput("RecordKind.purposes: a record serves at least one purpose")
 
 
+def _translations_record_kind(instance: object, attribute: object, value: object) -> None:
+    check_translations("Record_kind", value, ("name", "description"))
+
+
 @attrs.frozen
 class RecordKind:
     """A kind of record the host keeps (``invoice``, ``order``, ``ticket``).
@@ -155,6 +160,10 @@ class RecordKind:
     description: str | None = attrs.field(default=None, validator=optional_text)
     name: str | None = attrs.field(default=None, validator=optional_text)
     """How documents name the kind ("Factures"); its id when not given."""
+    translations: Translations = attrs.field(
+        default=(), converter=to_translations, validator=_translations_record_kind, kw_only=True
+    )
+    """Its texts in other languages: ``{"en": {"name": ...}}`` (name, description)."""
 
     @property
     def label(self) -> str:

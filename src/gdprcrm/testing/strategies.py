@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import attrs
 from dateutil.relativedelta import relativedelta
 from hypothesis import strategies as st
 
@@ -352,7 +353,7 @@ def declarations(
             extra.append(candidate)
     fields = [*ordinary, *extra]
     ids = draw(st.lists(purpose_ids(), min_size=min_purposes, max_size=max_purposes, unique=True))
-    built = [draw(purposes(fields=fields, id=pid)) for pid in ids]
+    built = [_in_english(draw(purposes(fields=fields, id=pid))) for pid in ids]
     published = draw(instants(max_value=EPOCH))
     notice = NoticeVersion.describing("v1", published, built)
     return Declarations(
@@ -364,6 +365,20 @@ def declarations(
             st.lists(st.sampled_from(GDPRCRM_SECURITY_MEASURES), max_size=3, unique=True)
         ),
     )
+
+
+def _english(obj: Any, names: Sequence[str]) -> Any:
+    texts = {n: f"(en) {v}" for n in names if isinstance(v := getattr(obj, n, None), str) and v}
+    return attrs.evolve(obj, translations={"en": texts} if texts else {})
+
+
+def _in_english(p: Purpose) -> Purpose:
+    """A purpose whose every text shown to people has an English version (Art. 12(1))."""
+    shown = _english(p, ("name", "description", "legitimate_interests", "provision_consequences"))
+    recipients = tuple(_english(r, ("name", "category")) for r in p.recipients)
+    transfers = tuple(_english(t, ("reference",)) for t in p.transfers)
+    result: Purpose = attrs.evolve(shown, recipients=recipients, transfers=transfers)
+    return result
 
 
 def notice_versions(decl: Declarations, at: datetime = EPOCH) -> st.SearchStrategy[NoticeVersion]:

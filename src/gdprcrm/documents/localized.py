@@ -1,0 +1,51 @@
+"""The declarations as a person reading another language sees them (Art. 12(1)): every
+text shown to people taken from the objects' ``translations``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import attrs
+
+from gdprcrm.model import Declarations
+from gdprcrm.model.translation import text_in
+
+__all__ = ["localized"]
+
+
+_PURPOSE_TEXTS = ("name", "description", "legitimate_interests", "provision_consequences")
+
+
+def localized(decl: Declarations, lang: str) -> tuple[Declarations, tuple[str, ...]]:
+    """``decl`` with every text shown to people in ``lang`` (from the objects'
+    ``translations``), and the texts that have none there (left as declared)."""
+    base = decl.language
+    if lang == base:
+        return decl, ()
+    missing: list[str] = []
+
+    def tr(obj: Any, names: Iterable[str], where: str) -> Any:
+        changes = {}
+        for name in names:
+            if getattr(obj, name, None) in (None, ""):
+                continue
+            text = text_in(obj, name, lang, base)
+            if text is None:
+                missing.append(f"{where}.{name}")
+            else:
+                changes[name] = text
+        return attrs.evolve(obj, **changes) if changes else obj
+
+    purposes = []
+    for p in decl.purposes:
+        recipients = tuple(tr(r, ("name", "category"), f"recipients.{r.id}") for r in p.recipients)
+        transfers = tuple(
+            tr(x, ("reference",), f"purposes.{p.id}.transfers[{i}]")
+            for i, x in enumerate(p.transfers)
+        )
+        shown = tr(p, _PURPOSE_TEXTS, f"purposes.{p.id}")
+        purposes.append(attrs.evolve(shown, recipients=recipients, transfers=transfers))
+    records = tuple(tr(k, ("name", "description"), f"records.{k.id}") for k in decl.records)
+    view = attrs.evolve(decl, purposes=tuple(purposes), records=records)
+    return view, tuple(dict.fromkeys(missing))
