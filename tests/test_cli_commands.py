@@ -416,3 +416,17 @@ def test_audit_restored_records_a_restore_of_the_data_store(tmp_path: Path, cli:
     assert found["subjects"] == []  # erased again by the reconciliation
     assert cli.json("audit", "verify")["ok"] is True
     assert cli.json("audit", "restored")["acknowledged"] is False  # nothing more lost
+
+
+def test_no_output_names_the_internal_birth_date_field(cli: Cli) -> None:
+    # Issue 13, item 9: the stored birth date is "birth_date" to people, everywhere.
+    sid = cli.json(
+        "subject", "add", "--purpose", "newsletter", "--purpose", "invoicing",
+        "--field", "email=a@b.fr", "--field", "name=Lea", "--birth-date", "1990-01-01",
+    )["subject"]  # fmt: skip
+    outputs = [cli("access", sid), cli("erase", sid, "--dry-run")]
+    done = cli.json("erase", sid, code=EXIT_CHECK_FAILED)  # the name is held (1)
+    assert "birth_date" in done["erased"]
+    outputs.append(json.dumps(done))
+    for text in outputs:
+        assert "gdprcrm_birth_date" not in text

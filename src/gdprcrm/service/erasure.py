@@ -96,7 +96,19 @@ def plan_erasure(
         plan = erasure_plan(
             state, k.declarations, stored, now, uow.records.for_subject(subject.id)
         )
-    return plan, k.declarations.recipients_of(subject.purposes)
+    return _shown(plan), k.declarations.recipients_of(subject.purposes)
+
+
+def _shown(plan: ErasurePlan) -> ErasurePlan:
+    """The plan as people read it: the stored birth date under its public name, never
+    the internal field (the erasure deletes that field by its own name)."""
+    if all(f.field != BIRTH_DATE_FIELD for f in plan.fields):
+        return plan
+    fields = tuple(
+        attrs.evolve(f, field="birth_date") if f.field == BIRTH_DATE_FIELD else f
+        for f in plan.fields
+    )
+    return attrs.evolve(plan, fields=fields)
 
 
 def erase(
