@@ -148,6 +148,8 @@ class _TransferDoc:
     mechanism: str
     reference: str | None = None
     recipient_id: str | None = None
+    valid_from: datetime | None = None
+    valid_until: datetime | None = None
     en: dict[str, str] | None = None
     fr: dict[str, str] | None = None
 
@@ -395,6 +397,8 @@ def _transfers(pd: _PurposeDoc, path: str, errors: Errors) -> list[Transfer]:
                 t.reference,
                 t.recipient_id,
                 translations=_translations_of(t),
+                valid_from=t.valid_from,
+                valid_until=t.valid_until,
             )
 
         built = errors.run(f"{path}.transfers[{j}]", build_transfer)
@@ -494,14 +498,18 @@ def load_declarations(path: str | os.PathLike[str]) -> Declarations:
     return parse_declarations(data, source=str(file))
 
 
+_SINCE_0_1 = frozenset({"translations", "valid_from", "valid_until"})
+"""Attributes added after 0.1: left out of the digest while empty."""
+
+
 def _without_empty_translations(value: Any) -> Any:
-    """Declarations without translations keep the digest they had before translations
-    existed: an upgrade must not relabel the notice."""
+    """Declarations that use nothing added since 0.1 (translations, transfer windows)
+    keep the digest they had: an upgrade must not relabel the notice."""
     if isinstance(value, dict):
         return {
             k: _without_empty_translations(v)
             for k, v in value.items()
-            if not (k == "translations" and not v)
+            if not (k in _SINCE_0_1 and not v)
         }
     if isinstance(value, list):
         return [_without_empty_translations(v) for v in value]

@@ -61,10 +61,15 @@ def test_the_hand_written_form_equals_the_released_converter_form(purpose: Purpo
     import hashlib
 
     def without_translations(value: Any) -> Any:
-        # 0.1 had no translations (wording, never material): the converter form of 0.1
-        # is today's without them.
+        # 0.1 had no translations (wording) nor transfer windows (checked at each
+        # instant by decide()), and neither is material: the converter form of 0.1 is
+        # today's without them.
         if isinstance(value, dict):
-            return {k: without_translations(v) for k, v in value.items() if k != "translations"}
+            return {
+                k: without_translations(v)
+                for k, v in value.items()
+                if k not in ("translations", "valid_from", "valid_until")
+            }
         if isinstance(value, list):
             return [without_translations(v) for v in value]
         return value

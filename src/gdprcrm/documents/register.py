@@ -291,7 +291,13 @@ def build_register(
     issues: list[RegisterIssue] = []
     controller = _controller_block(decl, issues)  # 30(1)(a)
     activities = [
-        _activity(p, security_measures, issues, [k for k in decl.records if p.id in k.purposes])
+        _activity(
+            p,
+            security_measures,
+            issues,
+            [k for k in decl.records if p.id in k.purposes],
+            updated_at,
+        )
         for p in decl.purposes
     ]
     return Register(tuple(controller), updated_at, tuple(activities), tuple(issues))
@@ -330,6 +336,7 @@ def _activity(
     security_measures: Sequence[str],
     issues: list[RegisterIssue],
     kinds: Sequence[RecordKind] = (),
+    at: datetime | None = None,
 ) -> Activity:
     """One processing activity: Art. 30(1)(b)-(g) for one purpose (and the records kept
     for it, each kind with its own retention)."""
@@ -349,7 +356,7 @@ def _activity(
         if label not in by_group.get(f.category.group, []):
             by_group.setdefault(f.category.group, []).append(label)
     groups = {GROUP_LABELS[g]: by_group[g] for g in CnilGroup if g in by_group}
-    third, transfers = _transfers(p, issues)
+    third, transfers = _transfers(p, issues, at)
     if not security_measures:
         issues.append(
             RegisterIssue(
@@ -385,7 +392,9 @@ def _recipient_text(r: Recipient) -> str:
     return text
 
 
-def _transfers(p: Purpose, issues: list[RegisterIssue]) -> tuple[list[str], list[str]]:
+def _transfers(
+    p: Purpose, issues: list[RegisterIssue], at: datetime | None = None
+) -> tuple[list[str], list[str]]:
     """Art. 30(1)(e): third countries and their safeguards; a recipient outside the EEA
     without a declared transfer is an error."""
     third = sorted(
@@ -398,6 +407,17 @@ def _transfers(p: Purpose, issues: list[RegisterIssue]) -> tuple[list[str], list
         if t.reference:
             text += f", {t.reference}"
         transfers.append(text)
+    for t in p.transfers:  # Art. 44-49: the ground must hold at the register's date
+        if at is not None and not t.in_force(at):
+            issues.append(
+                RegisterIssue(
+                    IssueLevel.ERROR,
+                    "30(1)(e)",
+                    p.id,
+                    f"le transfert vers {t.country} n'a pas de fondement au {at:%Y-%m-%d} "
+                    "(décision d'adéquation ou garantie hors de sa période de validité)",
+                )
+            )
     declared = {t.country for t in p.transfers}
     for country in (c for c in third if c not in declared):
         issues.append(

@@ -12,7 +12,15 @@ from typing import Any
 import attrs
 
 from gdprcrm.errors import InvalidInput
-from gdprcrm.model._checks import check_aware, instance_of, optional_text, slug, text
+from gdprcrm.model._checks import (
+    check_aware,
+    instance_of,
+    optional_as_utc,
+    optional_aware,
+    optional_text,
+    slug,
+    text,
+)
 from gdprcrm.model.jurisdiction import EEA_STATES
 from gdprcrm.model.translation import Translations, check_translations, to_translations
 
@@ -210,3 +218,31 @@ class Transfer:
         default=(), converter=to_translations, validator=_translations_transfer, kw_only=True
     )
     """Its texts in other languages: ``{"en": {"name": ...}}`` (reference)."""
+    valid_from: datetime | None = attrs.field(
+        default=None, converter=optional_as_utc, validator=optional_aware, kw_only=True
+    )
+    """When its safeguard took effect (clauses signed, rules approved); None: always."""
+    valid_until: datetime | None = attrs.field(
+        default=None, converter=optional_as_utc, validator=optional_aware, kw_only=True
+    )
+    """When its safeguard ends (clauses terminated, a certification lapsing); None: open."""
+
+    def __attrs_post_init__(self) -> None:
+        if (
+            self.valid_from is not None
+            and self.valid_until is not None
+            and self.valid_until <= self.valid_from
+        ):
+            raise InvalidInput(f"Transfer to {self.country}: valid_until is not after valid_from")
+
+    def in_force(self, at: datetime) -> bool:
+        """Art. 44-49: whether this transfer has its ground at ``at``: within its own
+        window and, for an adequacy decision, while the decision is in force."""
+        at = check_aware(at, "Transfer.in_force(at)")
+        if self.valid_from is not None and at < self.valid_from:
+            return False
+        if self.valid_until is not None and at >= self.valid_until:
+            return False
+        if self.mechanism is TransferMechanism.ADEQUACY:
+            return adequacy_at(self.country, at) is not None
+        return True

@@ -2,7 +2,8 @@
 
 For one loaded subject, a decision can only change at the instants its records name:
 consents given and withdrawn, objections, restrictions placed and lifted, the ends of
-retention periods, the birthdays that cross an age of consent. Between two such
+retention periods, the birthdays that cross an age of consent, the instants a transfer
+gains or loses its ground. Between two such
 instants the answer is constant. :class:`CompiledState` evaluates :func:`decide` once
 per interval, the first time a purpose is asked about, and then answers every later
 question with a binary search over those instants, returning the interned Decision.
@@ -20,7 +21,13 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from dateutil.relativedelta import relativedelta
 
-from gdprcrm.model import DEFAULT_CONSENT_AGES, ConsentAges, Declarations
+from gdprcrm.model import (
+    ADEQUACY_DECISIONS,
+    DEFAULT_CONSENT_AGES,
+    ConsentAges,
+    Declarations,
+    TransferMechanism,
+)
 from gdprcrm.policy.decide import decide
 from gdprcrm.policy.decision import Decision, Operation
 from gdprcrm.policy.state import SubjectState
@@ -96,8 +103,22 @@ class CompiledState:
             points |= {start + period for start in starts}
         # Birthdays that can cross an age of consent (Art. 8), a day either side.
         points |= self._birthdays()
+        # Transfers gain or lose their ground (Art. 44-49): windows, adequacy decisions.
+        points |= self._transfer_instants()
         self._breakpoints = sorted(points)
         return self._breakpoints
+
+    def _transfer_instants(self) -> set[datetime]:
+        out: set[datetime] = set()
+        for purpose in self._declarations.purposes:
+            for transfer in purpose.transfers:
+                out |= {t for t in (transfer.valid_from, transfer.valid_until) if t is not None}
+                decision = ADEQUACY_DECISIONS.get(transfer.country)
+                if transfer.mechanism is TransferMechanism.ADEQUACY and decision is not None:
+                    out.add(decision.valid_from)
+                    if decision.valid_until is not None:
+                        out.add(decision.valid_until)
+        return out
 
     def _birthdays(self) -> set[datetime]:
         subject = self._state.subject

@@ -14,6 +14,7 @@ fails if the rule is removed. The rules, in the order they are applied:
   in joint-consent states (France) the minor *and* the parent.
 * Art. 9(2)(a), 22(2)(c) - where the purpose needs it, the consent is explicit.
 * Art. 21(1)-(3) - an objection stops the purpose; against direct marketing always.
+* Art. 44-49 - a transfer outside the EEA without a ground at the instant stops it.
 * Art. 18(2) - a restriction allows storage only, save the purpose's 18(2) exemption
   or a consent given after the restriction.
 * Art. 5(1)(e) - nothing is processed once its retention period has run out.
@@ -151,6 +152,10 @@ def decide(
                 exempt = True
             else:
                 reasons.append(Reason.RESTRICTED)
+
+    # Art. 44-49: every transfer outside the EEA the purpose makes has its ground now.
+    if not all(transfer.in_force(at) for transfer in purpose.transfers):
+        reasons.append(Reason.TRANSFER_WITHOUT_GROUND)
 
     # Art. 5(1)(e): storage limitation.
     expiry = retention_due(state, purpose, at)

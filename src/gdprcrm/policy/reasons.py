@@ -50,6 +50,10 @@ class Reason(enum.Enum):
     DIRECT_MARKETING_OBJECTION = ("direct-marketing-objection", "21(3)", ReasonKind.REFUSAL)
     RESTRICTED = ("restricted", "18(2)", ReasonKind.REFUSAL)
     RETENTION_EXPIRED = ("retention-expired", "5(1)(e)", ReasonKind.REFUSAL)
+    TRANSFER_WITHOUT_GROUND = ("transfer-without-ground", "44", ReasonKind.REFUSAL)
+    """A transfer outside the EEA the purpose makes has no ground at this instant: its
+    adequacy decision is not (or no longer) in force, or its safeguard's window is
+    closed (Art. 44-49)."""
 
     # Gaps: no lawful answer can be given from what is declared or recorded.
     PURPOSE_UNDECLARED = ("purpose-undeclared", "30(1)(b)", ReasonKind.GAP)

@@ -232,7 +232,11 @@ def transfers(draw: st.DrawFn) -> Transfer:
         return Transfer(country, mechanism, "certification-ref" if conditional else None)
     country = draw(st.sampled_from(["US", "IN", "BR", "CN", "MA"]))
     reference = None if mechanism is TransferMechanism.DEROGATION else "https://example.org/scc"
-    return Transfer(country, mechanism, reference)
+    start = draw(st.none() | instants())
+    end = draw(st.none() | instants())
+    if start is not None and end is not None and end <= start:
+        start, end = end - timedelta(days=1), start  # a window that is one
+    return Transfer(country, mechanism, reference, valid_from=start, valid_until=end)
 
 
 def automated_decisions() -> st.SearchStrategy[AutomatedDecision]:
