@@ -125,3 +125,16 @@ def test_controller_actions_pass_the_guard(action: str) -> None:
     AuditChain(bytes(32)).next_entry(
         None, at=AT, actor="crm", action=action, subject_id=SubjectId.new()
     )
+
+
+def test_a_shape_found_clean_is_checked_again_when_its_date_becomes_a_birth_date() -> None:
+    # The chain checks each shape of entry once, but a date that was a recent deadline
+    # reads as a date of birth years later: the cache must not let it through.
+    chain = AuditChain(bytes(32))
+    details = {"due": "2025-06-01"}
+    then = datetime(2025, 7, 1, tzinfo=UTC)
+    head = chain.next_entry(None, at=then, actor="crm", action="x.y", details=details)
+    head = chain.next_entry(head, at=then, actor="crm", action="x.y", details=details)
+    later = datetime(2027, 1, 1, tzinfo=UTC)
+    with pytest.raises(InvalidInput, match="date of birth"):
+        chain.next_entry(head, at=later, actor="crm", action="x.y", details=details)

@@ -42,6 +42,7 @@ __all__ = [
     "PersonalDataKind",
     "check_code",
     "check_free_text",
+    "earliest_date_in_code",
     "find_personal_data",
 ]
 
@@ -245,6 +246,13 @@ def _analyse_code(text: str, region: str) -> tuple[PersonalDataKind | None, date
     """What a code holds, dates apart, and the earliest date it writes (cached: the
     trail repeats a few hundred codes)."""
     return find_personal_data(text, region=region, code=True), _earliest_date(text)
+
+
+def earliest_date_in_code(value: object, region: str = DEFAULT_REGION) -> date | None:
+    """The earliest full date a code (or number) writes, if any (cached)."""
+    if isinstance(value, str):
+        return _analyse_code(value, region)[1]
+    return None
 
 
 def check_code(value: object, where: str, *, at: date, region: str = DEFAULT_REGION) -> None:
