@@ -232,8 +232,12 @@ def _document(ctx: Context, args: argparse.Namespace, text: str) -> int:
 
 
 def access(ctx: Context, args: argparse.Namespace) -> int:
-    report = ctx.crm.access_report(subject_id(args.subject))
-    return _document(ctx, args, json.dumps(report, ensure_ascii=False, indent=2))
+    sid = subject_id(args.subject)
+    if args.format == "json":
+        report = ctx.crm.access_report(sid)
+        return _document(ctx, args, json.dumps(report, ensure_ascii=False, indent=2))
+    text = ctx.crm.access_report_text(sid, lang=args.lang, fmt=args.format)
+    return _document(ctx, args, text.rstrip("\n"))
 
 
 def export(ctx: Context, args: argparse.Namespace) -> int:

@@ -152,6 +152,14 @@ def _rights(sub: argparse._SubParsersAction[_Parser]) -> None:
         c.add_argument("--out", type=Path, help="write to this file (default: stdout)")
         if name == "export":
             c.add_argument("--format", choices=["json", "csv"], default="json", help="json or csv")
+        else:
+            c.add_argument(
+                "--format",
+                choices=["json", "md", "html"],
+                default="json",
+                help="json (machine), md or html (for the person to read)",
+            )
+            c.add_argument("--lang", choices=["fr", "en"], default="fr", help="md/html language")
 
     rectify = sub.add_parser("rectify", help="correct values (Art. 16)")
     rectify.add_argument("subject", help=SUBJECT_HELP)

@@ -2,6 +2,8 @@
 privacy notice, consent receipts. Pure renderers: no I/O, no clock."""
 
 from gdprcrm.documents.access import access_report, access_report_json
+from gdprcrm.documents.access_text import access_report_text
+from gdprcrm.documents.localized import localized
 from gdprcrm.documents.notice import (
     IncompleteNotice,
     Notice,
@@ -45,10 +47,12 @@ __all__ = [
     "RegisterIssue",
     "access_report",
     "access_report_json",
+    "access_report_text",
     "build_notice",
     "build_receipt",
     "build_register",
     "compare_notices",
+    "localized",
     "portability_export",
     "portability_schema",
     "required_items",

@@ -26,6 +26,7 @@ from gdprcrm.audit import DEFAULT_EVERY, UNKEYED_AUDIT_CHAIN, Anchor, Checkpoint
 from gdprcrm.audit.chain import _UnkeyedAuditChain
 from gdprcrm.clock import Clock, SystemClock
 from gdprcrm.deadlines import FRANCE, HolidayCalendar
+from gdprcrm.documents.access_text import access_report_text
 from gdprcrm.errors import AuditTampered, InterfaceError, InvalidInput
 from gdprcrm.model import (
     DEFAULT_CONSENT_AGES,
@@ -342,6 +343,19 @@ class Controller(
         """Art. 15: confirmation, every stored value decrypted, and the Art. 15(1) facts
         (purposes, categories, actual recipients, transfers, retention, source, rights)."""
         return rights.access_report(self._k, subject_id, at)
+
+    def access_report_text(
+        self,
+        subject_id: SubjectId,
+        *,
+        lang: str = "fr",
+        fmt: str = "md",
+        at: datetime | None = None,
+    ) -> str:
+        """Art. 15 for the person to read: every item of 15(1)-(3) in Markdown or HTML,
+        in French or English (:func:`gdprcrm.documents.access_report_text`)."""
+        report = rights.access_report(self._k, subject_id, at)
+        return access_report_text(report, self._k.declarations, lang=lang, fmt=fmt)
 
     def export(self, subject_id: SubjectId, fmt: str = "json", at: datetime | None = None) -> str:
         """Art. 20: the data the person provided, on consent or contract, as JSON (valid
