@@ -97,7 +97,8 @@ def test_concurrent_erasures_issue_one_certificate(
         for t in threads:
             t.start()
         for t in threads:
-            t.join()
+            t.join(timeout=120)
+        assert not any(t.is_alive() for t in threads), "a concurrent erasure hung for 120 s"
     assert failures == []
     certificates = [o.certificate for o in outcomes if o.certificate is not None]
     assert len(certificates) == len(sids)

@@ -30,7 +30,7 @@ def test_eight_threads_never_see_a_wrong_value_or_a_shredded_one(
     shredded_done: set[SubjectId] = set()  # shred() has returned for these
     lock = threading.Lock()
     problems: list[str] = []
-    start = threading.Barrier(8)
+    start = threading.Barrier(8, timeout=60)
 
     def worker(seed: int) -> None:
         rng = random.Random(seed)
@@ -66,7 +66,8 @@ def test_eight_threads_never_see_a_wrong_value_or_a_shredded_one(
     for t in threads:
         t.start()
     for t in threads:
-        t.join()
+        t.join(timeout=120)
+    assert not any(t.is_alive() for t in threads), "a vault thread hung for 120 s"
     assert problems == []
     assert shredded_done, "the run shredded nobody: the test proves nothing"
     for sid in subjects:

@@ -176,7 +176,12 @@ class StorageConformance(
         for t in threads:
             t.start()
         for t in threads:
-            t.join()
+            t.join(timeout=120)
+        hung = sum(t.is_alive() for t in threads)
+        assert not hung, (
+            f"{hung} of 4 writers still blocked after 120 s on get_for_update/audit.head: "
+            "a lock is never released, or units wait on each other"
+        )
         assert failures == []
         with storage.unit_of_work() as uow:
             purposes = uow.subjects.get(s.id).purposes
