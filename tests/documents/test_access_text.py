@@ -5,16 +5,22 @@ from __future__ import annotations
 
 import html
 import json
+import tomllib
 from datetime import date
 from pathlib import Path
 
 import pytest
 
 from gdprcrm.cli import main
+from gdprcrm.config import parse_declarations
 from gdprcrm.errors import InvalidInput
+from gdprcrm.examples import lumiere
 from gdprcrm.model import DataSource, Direction, InteractionKind, RequestKind, SubjectId
 from gdprcrm.service import Controller
+from gdprcrm.signing import CertificateSigner
+from gdprcrm.storage.memory import MemoryStorage
 from gdprcrm.testing import FrozenClock
+from gdprcrm.vault import InMemoryKekSource, KeyVault
 
 ITEMS = {  # Art. 15 item -> what its section heading cites
     "fr": ["15(1)", "15(3)", "15(1)(a)-(d)", "15(2)", "15(1)(e)", "15(1)(f)", "15(1)(g)",
@@ -112,3 +118,29 @@ def test_the_cli_prints_the_readable_report(
     assert "# Your personal data" in run("access", sid, "--format", "md", "--lang", "en")
     assert "<html" in run("access", sid, "--format", "html")
     assert json.loads(run("access", sid))["article"] == "15"
+
+
+def test_an_automated_decision_is_explained_in_the_report(
+    tmp_path: Path, gdprcrm_clock: FrozenClock
+) -> None:
+    # 15(1)(h): the logic involved and the significance, in the person's language.
+    text = lumiere.toml_path().read_text("utf-8")
+    anchor = 'id = "customer-relationship"\n'
+    start = text.index(anchor)
+    cut = text.index("[purposes.retention]", start)
+    block = (
+        "[purposes.automated_decision]\n"
+        'logic = "un score calculé sur vos achats"\n'
+        'significance = "une remise proposée ou non"\n'
+        "significant = false\n\n"
+    )
+    decl = parse_declarations(tomllib.loads(text[:cut] + block + text[cut:]))
+    storage = MemoryStorage()
+    signer = CertificateSigner.generate("dpo")
+    vault = KeyVault(storage.key_store(), InMemoryKekSource(), signer=signer)
+    crm = Controller(storage, vault, decl, clock=gdprcrm_clock, audit_key=b"k" * 32)
+    sid = crm.add_subject({"email": "a@b.fr"}, "FR", purposes=["customer-relationship"])
+    report = crm.access_report_text(sid, lang="fr")
+    section = report[report.index("15(1)(h)") :]
+    assert "un score calculé sur vos achats" in section
+    assert "une remise proposée ou non" in section
