@@ -2,14 +2,18 @@
 
 python -m benchmarks.run            # full run (a few minutes)
 python -m benchmarks.run --quick    # smaller sizes, for a smoke check
+python -m benchmarks.run --json run.json audit   # also write the results as JSON
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import platform
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
 
 import cryptography
 
@@ -47,9 +51,37 @@ def _table(results: Iterator[Result]) -> list[Result]:
     return done
 
 
+def summary(results: Sequence[Result], *, quick: bool) -> dict[str, object]:
+    """The run as one JSON document, to compare runs: the machine, then one row per
+    figure (target, name, µs ours and raw, ratio, bar, verdict)."""
+    return {
+        "type": "gdprcrm.benchmark-run",
+        "at": datetime.now(UTC).isoformat(),
+        "quick": quick,
+        "python": platform.python_version(),
+        "cryptography": cryptography.__version__,
+        "sqlite": __import__("sqlite3").sqlite_version,
+        "machine": platform.machine(),
+        "figures": [
+            {
+                "target": r.target,
+                "name": r.name,
+                "ours_us": round(r.ours_us, 3),
+                "raw_us": round(r.raw_us, 3),
+                "ratio": round(r.ratio, 3),
+                "bar": r.bar,
+                "verdict": r.verdict,
+            }
+            for r in results
+        ],
+        "over": sum(r.verdict == "OVER" for r in results),
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.run")
     parser.add_argument("--quick", action="store_true", help="smaller sizes")
+    parser.add_argument("--json", type=Path, metavar="FILE", help="also write the run as JSON")
     parser.add_argument("suites", nargs="*", metavar="SUITE", help=f"any of {sorted(SUITES)}")
     args = parser.parse_args(argv)
     unknown = set(args.suites) - set(SUITES)
@@ -66,6 +98,10 @@ def main(argv: list[str] | None = None) -> int:
         results += _table(SUITES[name](quick=args.quick))
     over = [r for r in results if r.verdict == "OVER"]
     print(f"\n{len(results)} figures, {len(over)} over their bar")
+    if args.json is not None:
+        document = summary(results, quick=args.quick)
+        args.json.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+        print(f"written to {args.json}")
     return 0
 
 

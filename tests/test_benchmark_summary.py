@@ -1,0 +1,30 @@
+"""The benchmark run's JSON summary (issue 15, item 4): one row per figure with its
+verdict, so that runs can be compared; no timing is asserted (benchmarks are not tests)."""
+
+from __future__ import annotations
+
+import json
+
+from benchmarks.harness import Result
+from benchmarks.run import summary
+
+
+def test_the_summary_has_one_row_per_figure_with_its_verdict() -> None:
+    results = [
+        Result("P7", "audit append", 11.7, 4.3, 2.72, 1.30),
+        Result("P8", "audit verify", 750.0, 760.0, 0.99, 1.20),
+        Result("P0", "info only", 1.0, 1.0, 1.0, None),
+    ]
+    document = json.loads(json.dumps(summary(results, quick=True)))
+    assert document["type"] == "gdprcrm.benchmark-run"
+    assert [f["verdict"] for f in document["figures"]] == ["OVER", "ok", "info"]
+    assert document["over"] == 1
+    assert document["figures"][0] == {
+        "target": "P7",
+        "name": "audit append",
+        "ours_us": 11.7,
+        "raw_us": 4.3,
+        "ratio": 2.72,
+        "bar": 1.3,
+        "verdict": "OVER",
+    }
