@@ -4,6 +4,7 @@ without explicit version labels (issue 13, item 6)."""
 
 from __future__ import annotations
 
+import threading
 import tomllib
 from datetime import date
 from pathlib import Path
@@ -146,4 +147,42 @@ def test_the_history_survives_a_restart_on_sqlite(tmp_path: Path, clock: FrozenC
     crm.close()
     crm = open_with(_declarations(WORDING, MATERIAL))
     assert crm.decide(sid, "newsletter").reasons == (Reason.CONSENT_RENEWAL_REQUIRED,)
+    crm.close()
+
+
+def test_controllers_starting_at_once_store_a_version_once(
+    tmp_path: Path, clock: FrozenClock
+) -> None:
+    # Several processes (threads here, each with its own storage) start with edited
+    # declarations at the same moment: one appends the version, the others read it.
+    declarations = _declarations(WORDING, label="2026-02")
+    barrier = threading.Barrier(4, timeout=60)
+    failures: list[BaseException] = []
+
+    def start() -> None:
+        try:
+            barrier.wait()
+            Controller.open(
+                tmp_path / "crm.db",
+                declarations,
+                kek=KEK,
+                signer=SIGNER,
+                clock=clock,
+                audit_key=b"k" * 32,
+            ).close()
+        except BaseException as exc:  # pragma: no cover - reported below
+            failures.append(exc)
+
+    threads = [threading.Thread(target=start) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not any(t.is_alive() for t in threads)
+    assert failures == []
+    crm = Controller.open(
+        tmp_path / "crm.db", declarations, kek=KEK, signer=SIGNER, clock=clock, audit_key=b"k" * 32
+    )
+    with crm.storage.unit_of_work(read_only=True) as uow:
+        assert [n.version for n in uow.notices.all()] == ["2026-02"]
     crm.close()
