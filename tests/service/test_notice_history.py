@@ -4,6 +4,7 @@ without explicit version labels (issue 13, item 6)."""
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 import tomllib
 from datetime import date
@@ -185,4 +186,45 @@ def test_controllers_starting_at_once_store_a_version_once(
     )
     with crm.storage.unit_of_work(read_only=True) as uow:
         assert [n.version for n in uow.notices.all()] == ["2026-02"]
+    crm.close()
+
+
+def test_a_restored_store_opened_with_edited_declarations(
+    tmp_path: Path, clock: FrozenClock
+) -> None:
+    # The restore cuts the trail; the edited notice cannot be published on a cut trail,
+    # so it is published once the restore is acknowledged, not refused at start.
+    def open_with(declarations: Declarations, *, restored: bool = False) -> Controller:
+        return Controller.open(
+            tmp_path / "crm.db",
+            declarations,
+            kek=KEK,
+            signer=SIGNER,
+            clock=clock,
+            audit_key=b"k" * 32,
+            restored=restored,
+        )
+
+    crm = open_with(_declarations())
+    sid = crm.add_subject(
+        {"email": "lea@example.fr"}, "FR", purposes=["newsletter"], birth_date=ADULT
+    )
+    crm.give_consent(sid, "newsletter", channel="web-form")
+    crm.close()
+    with sqlite3.connect(tmp_path / "crm.db") as src, sqlite3.connect(tmp_path / "b.db") as dst:
+        src.backup(dst)
+    crm = open_with(_declarations())
+    crm.erase(sid)  # a checkpoint after it: the backup is now behind
+    crm.close()
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{tmp_path / 'crm.db'}{suffix}").unlink(missing_ok=True)
+    (tmp_path / "crm.db").write_bytes((tmp_path / "b.db").read_bytes())
+    crm = open_with(_declarations(WORDING), restored=True)
+    with crm.storage.unit_of_work(read_only=True) as uow:
+        versions = [n.version for n in uow.notices.all()]
+        actions = [e.action for e in uow.audit.range(0)]
+    assert len(versions) == 2  # the one before the backup, and the edited one
+    assert "audit.restored" in actions
+    assert actions.index("audit.restored") < actions.index("notice.published", 2)
+    assert crm.verify_audit().ok
     crm.close()

@@ -179,6 +179,7 @@ class Controller(
         )
         if restored:
             crm.acknowledge_restore()
+            crm._k.declarations = sync_notices(crm._k)  # what the cut trail kept unsaid
         if reconcile:
             crm.reconcile()  # a store restored from a backup brings nothing erased back
         return crm

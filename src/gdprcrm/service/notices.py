@@ -19,7 +19,7 @@ import hashlib
 
 import attrs
 
-from gdprcrm.errors import DuplicateRecord
+from gdprcrm.errors import AuditTampered, DuplicateRecord
 from gdprcrm.model import Declarations, NoticeVersion
 from gdprcrm.service.kernel import Kernel
 
@@ -59,7 +59,10 @@ def _plan(
 def sync_notices(k: Kernel) -> Declarations:
     """Append the declared notice versions the store lacks (audited) and return the
     declarations knowing every stored version, today's last (see the module docstring).
-    Safe when several processes start at once: a lost race is read again."""
+    Safe when several processes start at once: a lost race is read again. On a trail
+    cut before its latest checkpoint (a restore not yet acknowledged, or tampering),
+    nothing is written: the versions are known in memory, and stored by the next call
+    once the trail can be extended."""
     declared = k.declarations.notices
     for attempt in (1, 2):
         try:
@@ -76,6 +79,8 @@ def sync_notices(k: Kernel) -> Declarations:
                         details={"versions": len(to_add), "relabelled": relabelled},
                     )
                     uow.commit()
+            break
+        except AuditTampered:  # the unit rolled back; decide with them all the same
             break
         except DuplicateRecord:
             if attempt == 2:
