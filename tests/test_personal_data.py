@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from gdprcrm.audit import AuditChain
 from gdprcrm.errors import InvalidInput
-from gdprcrm.model import Breach, SubjectId
+from gdprcrm.model import AgeAttestation, Breach, SubjectId
 from gdprcrm.personal_data import (
     PersonalDataKind,
     check_code,
@@ -138,3 +138,12 @@ def test_a_shape_found_clean_is_checked_again_when_its_date_becomes_a_birth_date
     later = datetime(2027, 1, 1, tzinfo=UTC)
     with pytest.raises(InvalidInput, match="date of birth"):
         chain.next_entry(head, at=later, actor="crm", action="x.y", details=details)
+
+
+def test_an_age_attestation_method_naming_a_person_is_refused(crm: Controller) -> None:
+    # The method is kept in clear with the subject record (Art. 8, 5(1)(c)).
+    bad = AgeAttestation(19, AT, method="pièce d'identité n° 1850375116001 vérifiée")
+    with pytest.raises(InvalidInput, match=r"attested_age\.method"):
+        crm.add_subject({"email": "a@b.fr"}, "FR", purposes=["newsletter"], attested_age=bad)
+    ok = AgeAttestation(19, AT, method="pièce d'identité vérifiée en boutique")
+    crm.add_subject({"email": "a@b.fr"}, "FR", purposes=["newsletter"], attested_age=ok)

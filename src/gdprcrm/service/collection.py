@@ -22,6 +22,7 @@ from gdprcrm.model import (
     Subject,
     SubjectId,
 )
+from gdprcrm.personal_data import check_free_text
 from gdprcrm.policy import SubjectState
 from gdprcrm.policy.collection import check_purposes, check_values, suppression_applies
 from gdprcrm.policy.rights import check_consent
@@ -58,6 +59,10 @@ def add_subject(
         raise type(exc)(f"add_subject: {exc}") from None
     check_values(k.declarations, values, chosen)
     grants = _check_grants(k, consents, chosen)
+    if isinstance(attested_age, AgeAttestation):  # kept in clear with the subject record
+        check_free_text(
+            attested_age.method, "attested_age.method", at=now.date(), region=k.chain.region
+        )
     if birth_date is not None and (
         not isinstance(birth_date, date) or isinstance(birth_date, datetime)
     ):
