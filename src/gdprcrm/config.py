@@ -140,6 +140,7 @@ class _RetentionDoc:
     anchor: str = "collection"
     action: str = "erase"
     legal_reference: str | None = None
+    financial_year: bool = False
 
 
 @attrs.frozen
@@ -236,15 +237,17 @@ def parse_declarations(data: Mapping[str, Any], *, source: str = "declarations")
     controller = errors.run("$.controller", lambda: _controller(doc.controller))
     fields = _fields(doc, taxonomy, errors)
     recipients = _recipients(doc, errors)
-    purposes = [
-        built
-        for i, pd in enumerate(doc.purposes)
-        if (built := _purpose(pd, f"$.purposes[{i}]", fields, recipients, errors)) is not None
-    ]
-    kinds = record_kinds(doc.records, taxonomy, errors)
     year_end = errors.run(
         "$.financial_year_end", lambda: financial_year_end(doc.financial_year_end)
     )
+    closing = year_end if year_end is not None else FinancialYearEnd()  # reported above
+    purposes = [
+        built
+        for i, pd in enumerate(doc.purposes)
+        if (built := _purpose(pd, f"$.purposes[{i}]", fields, recipients, errors, closing))
+        is not None
+    ]
+    kinds = record_kinds(doc.records, taxonomy, errors)
     pending = errors.run(
         "$.pending_consent_period",
         lambda: (
@@ -377,13 +380,21 @@ def _recipients(doc: _Document, errors: Errors) -> dict[str, Recipient]:
     return recipients
 
 
-def _retention(rd: _RetentionDoc, path: str, errors: Errors) -> RetentionRule | None:
+def _retention(
+    rd: _RetentionDoc, path: str, errors: Errors, year_end: FinancialYearEnd
+) -> RetentionRule | None:
     period = errors.run(f"{path}.period", lambda: parse_period(rd.period))
     anchor = errors.run(f"{path}.anchor", lambda: enum_value(AnchorEvent, rd.anchor))
     action = errors.run(f"{path}.action", lambda: enum_value(RetentionAction, rd.action))
     if period is None or anchor is None or action is None:
         return None
-    return errors.run(path, lambda: RetentionRule(period, anchor, action, rd.legal_reference))
+    closing = year_end if rd.financial_year else None  # from the close of that year
+    return errors.run(
+        path,
+        lambda: RetentionRule(
+            period, anchor, action, rd.legal_reference, financial_year_end=closing
+        ),
+    )
 
 
 def _transfers(pd: _PurposeDoc, path: str, errors: Errors) -> list[Transfer]:
@@ -432,11 +443,12 @@ def _purpose(
     fields: Mapping[str, FieldSpec],
     recipients: Mapping[str, Recipient],
     errors: Errors,
+    year_end: FinancialYearEnd,
 ) -> Purpose | None:
     before = len(errors.lines)
     used = named(pd.fields, fields, f"{path}.fields", "field", errors)
     chosen = named(pd.recipients, recipients, f"{path}.recipients", "recipient", errors)
-    retention = _retention(pd.retention, f"{path}.retention", errors)
+    retention = _retention(pd.retention, f"{path}.retention", errors, year_end)
     transfers = _transfers(pd, path, errors)
     basis = errors.run(f"{path}.basis", lambda: enum_value(LegalBasis, pd.basis))
     special = _optional_enum(
@@ -498,7 +510,7 @@ def load_declarations(path: str | os.PathLike[str]) -> Declarations:
     return parse_declarations(data, source=str(file))
 
 
-_SINCE_0_1 = frozenset({"translations", "valid_from", "valid_until"})
+_SINCE_0_1 = frozenset({"translations", "valid_from", "valid_until", "financial_year_end"})
 """Attributes added after 0.1: left out of the digest while empty."""
 
 

@@ -245,7 +245,8 @@ def find_personal_data(
 def _analyse_code(text: str, region: str) -> tuple[PersonalDataKind | None, date | None]:
     """What a code holds, dates apart, and the earliest date it writes (cached: the
     trail repeats a few hundred codes)."""
-    return find_personal_data(text, region=region, code=True), _earliest_date(text)
+    opaque_free = _OPAQUE.sub(" ", strip_invisible(text))  # ids hold digits, never dates
+    return find_personal_data(text, region=region, code=True), _earliest_date(opaque_free)
 
 
 def earliest_date_in_code(value: object, region: str = DEFAULT_REGION) -> date | None:

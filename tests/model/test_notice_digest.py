@@ -65,10 +65,13 @@ def test_the_hand_written_form_equals_the_released_converter_form(purpose: Purpo
         # instant by decide()), and neither is material: the converter form of 0.1 is
         # today's without them.
         if isinstance(value, dict):
+            if set(value) == {"month", "day"}:  # a financial year end: written "MM-DD"
+                return f"{value['month']:02d}-{value['day']:02d}"
             return {
                 k: without_translations(v)
                 for k, v in value.items()
                 if k not in ("translations", "valid_from", "valid_until")
+                and not (k == "financial_year_end" and v is None)
             }
         if isinstance(value, list):
             return [without_translations(v) for v in value]

@@ -244,6 +244,13 @@ _ANCHOR_EN = {
     "consent-withdrawal": "from the withdrawal of your consent",
     "last-activity": "from your last activity",
 }
+_FY_ANCHOR_EN = {  # the close of the financial year in which the event falls
+    "collection": "from the close of the financial year of collection",
+    "last-contact": "from the close of the financial year of your last contact with us",
+    "end-of-relationship": "from the close of the financial year in which our relationship ended",
+    "consent-withdrawal": "from the close of the financial year of your withdrawal",
+    "last-activity": "from the close of the financial year of your last activity",
+}  # fmt: skip
 _ACTION_EN = {"erase": "then erased", "anonymise": "then anonymised", "review": "then reviewed"}
 
 
@@ -276,7 +283,8 @@ def period_en(p: Purpose) -> str:
         if n
     ]
     text = " and ".join(parts) if parts else format_period(d)
-    text += " " + _ANCHOR_EN[p.retention.anchor.value]
+    anchors = _FY_ANCHOR_EN if p.retention.financial_year_end else _ANCHOR_EN
+    text += " " + anchors[p.retention.anchor.value]
     text += ", " + _ACTION_EN[p.retention.action.value]
     if p.retention.legal_reference:
         text += f" ({p.retention.legal_reference})"

@@ -111,6 +111,15 @@ _ANCHOR_FR = {
     "last-activity": "à compter de la dernière activité",
 }
 
+_FY = "à compter de la clôture de l'exercice"
+_FY_ANCHOR_FR = {  # the close of the financial year in which the event falls
+    "collection": f"{_FY} de la collecte",
+    "last-contact": f"{_FY} du dernier contact émanant de la personne",
+    "end-of-relationship": f"{_FY} au cours duquel la relation a pris fin",
+    "consent-withdrawal": f"{_FY} du retrait du consentement",
+    "last-activity": f"{_FY} de la dernière activité",
+}
+
 _ACTION_FR = {
     "erase": "puis effacement",
     "anonymise": "puis anonymisation",
@@ -147,7 +156,8 @@ def _duration_fr(p: relativedelta) -> str:
 def period_fr(purpose: Purpose) -> str:
     """A retention rule in plain French: "3 ans à compter de ..., puis effacement"."""
     text = _duration_fr(purpose.retention.period)
-    text += " " + _ANCHOR_FR[purpose.retention.anchor.value]
+    anchors = _FY_ANCHOR_FR if purpose.retention.financial_year_end else _ANCHOR_FR
+    text += " " + anchors[purpose.retention.anchor.value]
     text += ", " + _ACTION_FR[purpose.retention.action.value]
     if purpose.retention.legal_reference:
         text += f" ({purpose.retention.legal_reference})"

@@ -81,12 +81,15 @@ def _field(f: FieldSpec) -> dict[str, Any]:
 
 
 def _retention(r: RetentionRule) -> dict[str, Any]:
-    return {
+    out: dict[str, Any] = {
         "period": format_period(r.period),
         "anchor": r.anchor.value,
         "action": r.action.value,
         "legal_reference": r.legal_reference,
     }
+    if r.financial_year_end is not None:  # absent otherwise: earlier digests unchanged
+        out["financial_year_end"] = str(r.financial_year_end)
+    return out
 
 
 def _recipient(r: Recipient) -> dict[str, Any]:

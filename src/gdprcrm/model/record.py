@@ -10,7 +10,7 @@ close), and its own key scope: erasing one record destroys its key.
 from __future__ import annotations
 
 import enum
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import datetime
 from typing import Any
 
 import attrs
@@ -32,7 +32,7 @@ from gdprcrm.model._checks import (
 from gdprcrm.model.field import FieldSpec
 from gdprcrm.model.identifiers import RecordId, SubjectId
 from gdprcrm.model.personal_field import MAX_CIPHERTEXT
-from gdprcrm.model.retention import check_period, format_period
+from gdprcrm.model.retention import FinancialYearEnd, check_period, format_period
 from gdprcrm.model.translation import Translations, check_translations, to_translations
 
 __all__ = ["FinancialYearEnd", "Record", "RecordAnchor", "RecordKind", "RecordRetention"]
@@ -43,43 +43,6 @@ class RecordAnchor(enum.Enum):
 
     RECORD_DATE = "record-date"  # the record's own date (an order, a ticket)
     FINANCIAL_YEAR_END = "financial-year-end"  # the close of the year it falls in (invoices)
-
-
-def _month_day(instance: FinancialYearEnd, attribute: attrs.Attribute[Any], value: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidInput(f"FinancialYearEnd.{attribute.name}: expected a whole number")
-
-
-@attrs.frozen
-class FinancialYearEnd:
-    """The last day of the controller's financial year (31 December by default).
-
-    A day that does not exist every year (29 February) is refused: the close must be
-    the same day each year.
-    """
-
-    month: int = attrs.field(default=12, validator=_month_day)
-    day: int = attrs.field(default=31, validator=_month_day)
-
-    def __attrs_post_init__(self) -> None:
-        try:
-            date(2023, self.month, self.day)  # a year without 29 February
-        except ValueError:
-            raise InvalidInput(
-                f"FinancialYearEnd: {self.month:02d}-{self.day:02d} is not a day of every year"
-            ) from None
-
-    def close_after(self, at: datetime) -> datetime:
-        """The close of the financial year that contains ``at``: the end (midnight UTC
-        after) of the first year-end day on or after ``at``'s date."""
-        day = check_aware(at, "FinancialYearEnd.close_after(at)").date()
-        end = date(day.year, self.month, self.day)
-        if end < day:
-            end = date(day.year + 1, self.month, self.day)
-        return datetime.combine(end + timedelta(days=1), time(), tzinfo=UTC)
-
-    def __str__(self) -> str:
-        return f"{self.month:02d}-{self.day:02d}"
 
 
 def _period(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:

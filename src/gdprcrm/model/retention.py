@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 import re
-from datetime import datetime
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import attrs
@@ -17,6 +17,7 @@ from gdprcrm.model.identifiers import SubjectId
 __all__ = [
     "MAX_PERIOD_YEARS",
     "AnchorEvent",
+    "FinancialYearEnd",
     "RetentionAction",
     "RetentionDue",
     "RetentionRule",
@@ -94,6 +95,43 @@ def _check_period(instance: object, attribute: attrs.Attribute[Any], value: obje
     check_period(value, "RetentionRule.period")
 
 
+def _month_day(instance: FinancialYearEnd, attribute: attrs.Attribute[Any], value: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidInput(f"FinancialYearEnd.{attribute.name}: expected a whole number")
+
+
+@attrs.frozen
+class FinancialYearEnd:
+    """The last day of the controller's financial year (31 December by default).
+
+    A day that does not exist every year (29 February) is refused: the close must be
+    the same day each year.
+    """
+
+    month: int = attrs.field(default=12, validator=_month_day)
+    day: int = attrs.field(default=31, validator=_month_day)
+
+    def __attrs_post_init__(self) -> None:
+        try:
+            date(2023, self.month, self.day)  # a year without 29 February
+        except ValueError:
+            raise InvalidInput(
+                f"FinancialYearEnd: {self.month:02d}-{self.day:02d} is not a day of every year"
+            ) from None
+
+    def close_after(self, at: datetime) -> datetime:
+        """The close of the financial year that contains ``at``: the end (midnight UTC
+        after) of the first year-end day on or after ``at``'s date."""
+        day = check_aware(at, "FinancialYearEnd.close_after(at)").date()
+        end = date(day.year, self.month, self.day)
+        if end < day:
+            end = date(day.year + 1, self.month, self.day)
+        return datetime.combine(end + timedelta(days=1), time(), tzinfo=UTC)
+
+    def __str__(self) -> str:
+        return f"{self.month:02d}-{self.day:02d}"
+
+
 @attrs.frozen
 class RetentionRule:
     """Keep data for ``period`` from ``anchor``, then apply ``action``.
@@ -109,6 +147,14 @@ class RetentionRule:
     )
     action: RetentionAction = attrs.field(default=RetentionAction.ERASE, validator=_check_action)
     legal_reference: str | None = attrs.field(default=None, validator=optional_text)
+    financial_year_end: FinancialYearEnd | None = attrs.field(
+        default=None,
+        validator=attrs.validators.optional(instance_of(FinancialYearEnd)),
+        kw_only=True,
+    )
+    """When set, the period runs from the close of the financial year in which the anchor
+    event falls (accounting documents: Code de commerce art. L123-22), not from the
+    event itself."""
 
     @property
     def is_legal_hold(self) -> bool:
@@ -116,8 +162,12 @@ class RetentionRule:
         return self.legal_reference is not None
 
     def expires_at(self, anchor_at: datetime) -> datetime:
-        """The instant the period ends, counted from the anchor instant (in UTC)."""
-        return check_aware(anchor_at, "RetentionRule.expires_at(anchor_at)") + self.period
+        """The instant the period ends, counted from the anchor instant (in UTC), or from
+        the close of its financial year when the rule says so."""
+        start = check_aware(anchor_at, "RetentionRule.expires_at(anchor_at)")
+        if self.financial_year_end is not None:
+            start = self.financial_year_end.close_after(start)
+        return start + self.period
 
     def __repr__(self) -> str:
         return (

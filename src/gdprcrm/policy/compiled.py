@@ -99,8 +99,8 @@ class CompiledState:
         # Ends of retention periods, from every instant a period can run from.
         starts = set(points)
         for purpose in self._declarations.purposes:
-            period = purpose.retention.period
-            points |= {start + period for start in starts}
+            rule = purpose.retention
+            points |= {rule.expires_at(start) for start in starts}
         # Birthdays that can cross an age of consent (Art. 8), a day either side.
         points |= self._birthdays()
         # Transfers gain or lose their ground (Art. 44-49): windows, adequacy decisions.

@@ -74,7 +74,7 @@ def retention_due(
         start = state.anchors.get(anchor)
     if start is None or start > at:
         return None
-    return start + rule.period
+    return rule.expires_at(start)
 
 
 def anchors_of(subject: Subject) -> dict[AnchorEvent, datetime]:

@@ -208,6 +208,7 @@ def retention_rules(draw: st.DrawFn, *, legal: bool | None = None) -> RetentionR
         anchor=draw(st.sampled_from(list(AnchorEvent))),
         action=draw(st.sampled_from([RetentionAction.ERASE, RetentionAction.REVIEW])),
         legal_reference="Code de commerce, art. L123-22" if has_reference else None,
+        financial_year_end=draw(st.none() | financial_year_ends()),
     )
 
 
