@@ -10,8 +10,8 @@ wheel="$(ls "$work"/dist/gdprcrm-*.whl)"
 python3 -m venv "$work/venv"
 "$work/venv/bin/pip" install -q "${wheel}[testing,postgres]" jsonschema
 mkdir "$work/project"
-cp -r "$root/tests" "$root/docs" "$root/tools" "$root/README.md" "$root/pyproject.toml" \
-    "$work/project/"
+cp -r "$root/tests" "$root/docs" "$root/tools" "$root/benchmarks" "$root/README.md" \
+    "$root/pyproject.toml" "$work/project/"
 cd "$work/project"
 test ! -e src
 "$work/venv/bin/python" -c "import gdprcrm, sys; assert 'site-packages' in gdprcrm.__file__, gdprcrm.__file__"

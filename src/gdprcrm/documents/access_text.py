@@ -268,7 +268,7 @@ def access_report_text(
 ) -> str:
     """The report of :func:`gdprcrm.documents.access_report` for the person to read:
     ``fmt`` ``"md"`` or ``"html"``, ``lang`` ``"fr"`` or ``"en"``."""
-    if lang not in ACCESS_TEXTS:
+    if not isinstance(lang, str) or lang not in ACCESS_TEXTS:
         raise InvalidInput("access report language: 'fr' or 'en'")
     if fmt not in ("md", "html"):
         raise InvalidInput("access report format: 'md' or 'html' (or the JSON report)")

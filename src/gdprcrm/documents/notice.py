@@ -238,7 +238,7 @@ def build_notice(
     ``indirect`` gives the Art. 14 notice, for data not obtained from the person;
     ``sources`` names where such data comes from (Art. 14(2)(f)).
     """
-    if lang not in TEXTS:
+    if not isinstance(lang, str) or lang not in TEXTS:
         raise InvalidInput(f"notice language {lang!r}: 'fr' and 'en' are available")
     t = TEXTS[lang]
     version = declarations_digest(decl)  # the same in every language

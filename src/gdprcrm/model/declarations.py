@@ -239,7 +239,7 @@ class Declarations:
 
     def find_record_kind(self, kind_id: str) -> RecordKind | None:
         """The declared record kind with this id, or None (no error: for pure look-ups)."""
-        return self._kinds_by_id.get(kind_id)
+        return self._kinds_by_id.get(kind_id) if isinstance(kind_id, str) else None
 
     def purpose(self, purpose_id: str) -> Purpose:
         try:
@@ -255,11 +255,11 @@ class Declarations:
 
     def find_purpose(self, purpose_id: str) -> Purpose | None:
         """The declared purpose with this id, or None (no error: for pure look-ups)."""
-        return self._purposes_by_id.get(purpose_id)
+        return self._purposes_by_id.get(purpose_id) if isinstance(purpose_id, str) else None
 
     def find_field(self, name: str) -> FieldSpec | None:
         """The declared field with this name, or None."""
-        return self._fields_by_name.get(name)
+        return self._fields_by_name.get(name) if isinstance(name, str) else None
 
     def notice(self, version: str) -> NoticeVersion | None:
         return self._notices_by_version.get(version)
