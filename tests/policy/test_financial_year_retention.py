@@ -48,9 +48,12 @@ def _invoicing_from_the_close(year_end: str = "12-31") -> Declarations:
     text = lumiere.toml_path().read_text("utf-8")
     text = text.replace('financial_year_end = "12-31"', f'financial_year_end = "{year_end}"')
     start = text.index('id = "invoicing"')
-    cut = text.index('anchor = "collection"', start)
-    text = text[:cut] + "financial_year = true\n" + text[cut:]
+    assert "financial_year = true" in text[start:]  # the example declares it
     return parse_declarations(tomllib.loads(text))
+
+
+def test_the_example_keeps_invoicing_from_the_close_of_the_financial_year() -> None:
+    assert lumiere.declarations().purpose("invoicing").retention.financial_year_end is not None
 
 
 def test_a_purpose_kept_from_the_close_of_the_financial_year_is_worded_so() -> None:

@@ -9,7 +9,7 @@ from dateutil.relativedelta import relativedelta
 
 from gdprcrm.errors import SubjectErased, UnknownRecord
 from gdprcrm.examples import lumiere
-from gdprcrm.model import Restriction, RestrictionGround
+from gdprcrm.model import FinancialYearEnd, Restriction, RestrictionGround
 from gdprcrm.policy import HoldReason, Reason
 from gdprcrm.service import Controller
 from gdprcrm.service import erasure as erasure_workflow
@@ -84,7 +84,9 @@ def test_invoices_are_held_for_ten_years_then_shredded(clock: FrozenClock) -> No
     assert set(held) == {"name", "postal_address", "invoices"}
     assert {f.hold for f in held.values()} == {HoldReason.LEGAL_OBLIGATION}
     assert held["invoices"].legal_reference == "Code de commerce, art. L123-22"
-    assert held["invoices"].until == T0 + relativedelta(years=10)
+    # L123-22: ten years from the close of the financial year of collection.
+    until = FinancialYearEnd().close_after(T0) + relativedelta(years=10)
+    assert held["invoices"].until == until
     assert outcome.plan.erased == ("email",)
     # What is held stays, for its own purpose only (Art. 17(3)(b)).
     assert crm.values(sid) == {k: v for k, v in CUSTOMER.items() if k != "email"}
@@ -92,7 +94,8 @@ def test_invoices_are_held_for_ten_years_then_shredded(clock: FrozenClock) -> No
     assert crm.decide(sid, "invoicing").reasons == (Reason.BASIS_LEGAL_OBLIGATION,)
     assert crm.decide(sid, "customer-relationship").reasons == (Reason.ERASED,)
     assert crm.resume_erasures(at=T0 + relativedelta(years=9)) == []
-    done = crm.resume_erasures(at=T0 + relativedelta(years=10))
+    assert crm.resume_erasures(at=until - relativedelta(days=1)) == []
+    done = crm.resume_erasures(at=until)
     assert [o.completed for o in done] == [True]
     assert crm.values(sid) == {}
     with pytest.raises(SubjectErased):

@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, precondition, rule
 
 from gdprcrm.errors import LegalHold, SubjectErased, UnknownRecord
-from gdprcrm.model import RecordId, SubjectId, SubjectStatus
+from gdprcrm.model import FinancialYearEnd, RecordId, SubjectId, SubjectStatus
 from gdprcrm.policy.records import record_due
 from gdprcrm.service import Controller
 from gdprcrm.testing import T0, FrozenClock, make_controller
@@ -57,7 +57,9 @@ class ModelPerson:
     erased: bool = False
 
     def invoicing_hold_ends(self) -> datetime:
-        return self.collected + TEN_YEARS
+        # The example keeps invoicing data ten years from the close of the financial
+        # year of collection (31 December; Code de commerce L123-22).
+        return FinancialYearEnd().close_after(self.collected) + TEN_YEARS
 
 
 class ErasureMachine(RuleBasedStateMachine):
