@@ -514,17 +514,17 @@ _SINCE_0_1 = frozenset({"translations", "valid_from", "valid_until", "financial_
 """Attributes added after 0.1: left out of the digest while empty."""
 
 
-def _without_empty_translations(value: Any) -> Any:
+def _without_unset_additions(value: Any) -> Any:
     """Declarations that use nothing added since 0.1 (translations, transfer windows)
     keep the digest they had: an upgrade must not relabel the notice."""
     if isinstance(value, dict):
         return {
-            k: _without_empty_translations(v)
+            k: _without_unset_additions(v)
             for k, v in value.items()
             if not (k in _SINCE_0_1 and not v)
         }
     if isinstance(value, list):
-        return [_without_empty_translations(v) for v in value]
+        return [_without_unset_additions(v) for v in value]
     return value
 
 
@@ -535,13 +535,13 @@ def declarations_digest(declarations: Declarations) -> str:
     content = {
         "controller": unstructure(declarations.controller),
         "fields": unstructure(list(declarations.fields)),
-        "purposes": _without_empty_translations(unstructure(list(declarations.purposes))),
+        "purposes": _without_unset_additions(unstructure(list(declarations.purposes))),
     }
     # Absent, the later keys leave the digests of earlier declarations unchanged.
     if declarations.suppression_years is not None:
         content["suppression_years"] = declarations.suppression_years
     if declarations.records:
-        content["records"] = _without_empty_translations(unstructure(list(declarations.records)))
+        content["records"] = _without_unset_additions(unstructure(list(declarations.records)))
     if declarations.security_measures:
         content["security_measures"] = list(declarations.security_measures)
     if declarations.ask_again_after != DEFAULT_ASK_AGAIN_AFTER:

@@ -104,20 +104,13 @@ class Activity:
     """The legal basis's stable id (``consent``, ``contract``, ...) beside its label."""
 
 
-_CONTROLLER_IDS = {
-    "Responsable du traitement": "controller",
-    "Contact": "contact",
-    "Délégué à la protection des données": "dpo",
-    "Représentant (art. 27)": "representative",
-}
-_JOINT = "Responsable conjoint"
-
-
 @attrs.frozen
 class Register:
     """The controller's register, with the issues found while building it."""
 
-    controller: tuple[tuple[str, str], ...]  # (a): (label, text), in order
+    controller: tuple[tuple[str, str, str], ...]
+    """(a): (role, label, text) in order; roles are stable ids (``controller``,
+    ``contact``, ``dpo``, ``representative``, ``joint_controllers``)."""
     updated_at: datetime
     activities: tuple[Activity, ...]
     issues: tuple[RegisterIssue, ...]
@@ -138,18 +131,11 @@ class Register:
     def _controller_ids(self) -> tuple[dict[str, object], dict[str, str]]:
         """(stable id -> text, stable id -> label) of the controller block."""
         values: dict[str, object] = {}
-        labels: dict[str, str] = {}
-        for label, text in self.controller:
-            if label == _JOINT:
-                joint = values.setdefault("joint_controllers", [])
-                assert isinstance(joint, list)
-                joint.append(text)
-                labels["joint_controllers"] = label
-            else:
-                key = _CONTROLLER_IDS.get(label, label)
-                values[key] = text
-                labels[key] = label
-        return values, labels
+        joint = [text for role, _, text in self.controller if role == _JOINT]
+        values.update({role: text for role, _, text in self.controller if role != _JOINT})
+        if joint:
+            values[_JOINT] = joint
+        return values, {role: label for role, label, _ in self.controller}
 
     def to_dict(self) -> dict[str, object]:
         """Stable identifiers as keys (purpose ids, legal bases, CNIL groups, controller
@@ -202,7 +188,7 @@ class Register:
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(["Registre des activités de traitement (art. 30 du RGPD)"])
         writer.writerow(["mis à jour le", f"{self.updated_at:%Y-%m-%d}"])
-        for label, text in self.controller:
+        for _, label, text in self.controller:
             writer.writerow([label, text])
         writer.writerow([])
         writer.writerow(
@@ -244,7 +230,7 @@ class Register:
         lines.append("")
         lines.append("## Responsable du traitement (art. 30(1)(a))")
         lines.append("")
-        lines += [f"- {label} : {value}" for label, value in self.controller]
+        lines += [f"- {label} : {value}" for _, label, value in self.controller]
         for a in self.activities:
             lines += ["", f"## {a.name}", ""]
             lines.append(f"- **Finalité (b)** : {a.purpose}")
@@ -272,9 +258,9 @@ class Register:
         return "\n".join(lines) + "\n"
 
 
-def _contact(label: str, c: Contact) -> tuple[str, str]:
+def _contact(role: str, label: str, c: Contact) -> tuple[str, str, str]:
     parts = [c.name] + [x for x in (c.email, c.phone, c.address) if x]
-    return (label, ", ".join(parts))
+    return (role, label, ", ".join(parts))
 
 
 def build_register(
@@ -303,18 +289,25 @@ def build_register(
     return Register(tuple(controller), updated_at, tuple(activities), tuple(issues))
 
 
-def _controller_block(decl: Declarations, issues: list[RegisterIssue]) -> list[tuple[str, str]]:
-    """Art. 30(1)(a): controller, DPO, representative, joint controllers."""
+_JOINT = "joint_controllers"
+
+
+def _controller_block(
+    decl: Declarations, issues: list[RegisterIssue]
+) -> list[tuple[str, str, str]]:
+    """Art. 30(1)(a): controller, DPO, representative, joint controllers, each as
+    (role, French label, text)."""
     info = decl.controller
     controller = [
         (
+            "controller",
             "Responsable du traitement",
             info.name + (f" ({info.registration})" if info.registration else ""),
         ),
-        _contact("Contact", info.contact),
+        _contact("contact", "Contact", info.contact),
     ]
     if info.dpo is not None:
-        controller.append(_contact("Délégué à la protection des données", info.dpo))
+        controller.append(_contact("dpo", "Délégué à la protection des données", info.dpo))
     else:
         issues.append(
             RegisterIssue(
@@ -326,8 +319,10 @@ def _controller_block(decl: Declarations, issues: list[RegisterIssue]) -> list[t
             )
         )
     if info.representative is not None:
-        controller.append(_contact("Représentant (art. 27)", info.representative))
-    controller += [_contact("Responsable conjoint", c) for c in info.joint_controllers]
+        controller.append(
+            _contact("representative", "Représentant (art. 27)", info.representative)
+        )
+    controller += [_contact(_JOINT, "Responsable conjoint", c) for c in info.joint_controllers]
     return controller
 
 

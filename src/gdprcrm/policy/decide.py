@@ -43,7 +43,7 @@ from gdprcrm.policy.retention import retention_due
 from gdprcrm.policy.rights import objection_stops
 from gdprcrm.policy.state import SubjectState
 
-__all__ = ["decide"]
+__all__ = ["decide", "objected_to_marketing"]
 
 _GROUND = {
     LegalBasis.CONSENT: Reason.BASIS_CONSENT,
@@ -77,7 +77,7 @@ def _held_for(subject: Subject, purpose: Purpose | None) -> bool:
     )
 
 
-def _objected_to_marketing(state: SubjectState, declarations: Declarations, at: datetime) -> bool:
+def objected_to_marketing(state: SubjectState, declarations: Declarations, at: datetime) -> bool:
     """Art. 21(2)-(3): one scope for an objection to direct marketing. Whether made as
     such or to one direct-marketing purpose, it stops every direct-marketing purpose,
     as the suppression list does at collection ("no longer processed for such
@@ -134,7 +134,7 @@ def decide(
 
     # Art. 21(2)-(3): an objection to direct marketing is absolute, profiling included.
     objected_at = state.objection_at.get(purpose_id)
-    if purpose.direct_marketing and _objected_to_marketing(state, declarations, at):
+    if purpose.direct_marketing and objected_to_marketing(state, declarations, at):
         reasons.append(Reason.DIRECT_MARKETING_OBJECTION)
     # Art. 21(1): objection to processing on 6(1)(e) or (f), unless overridden.
     elif objected_at is not None and objected_at <= at and objection_stops(purpose):

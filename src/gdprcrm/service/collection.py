@@ -59,10 +59,7 @@ def add_subject(
         raise type(exc)(f"add_subject: {exc}") from None
     check_values(k.declarations, values, chosen)
     grants = _check_grants(k, consents, chosen)
-    if isinstance(attested_age, AgeAttestation):  # kept in clear with the subject record
-        check_free_text(
-            attested_age.method, "attested_age.method", at=now.date(), region=k.chain.region
-        )
+    _check_attestation(k, attested_age, now)
     if birth_date is not None and (
         not isinstance(birth_date, date) or isinstance(birth_date, datetime)
     ):
@@ -122,6 +119,14 @@ def add_subject(
             k.vault.shred(sid)
         raise
     return sid
+
+
+def _check_attestation(k: Kernel, attested: object, now: datetime) -> None:
+    """Art. 5(1)(c): an age attestation's method is kept in clear with the subject."""
+    if isinstance(attested, AgeAttestation):
+        check_free_text(
+            attested.method, "attested_age.method", at=now.date(), region=k.chain.region
+        )
 
 
 def _seal_new(

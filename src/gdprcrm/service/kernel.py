@@ -359,6 +359,21 @@ class Kernel:
             moved.append(PersonalField(subject_id, f.name, envelope, now))
         uow.subjects.put_fields(moved)
 
+    def lookup_values(self, uow: UnitOfWork, subject_id: SubjectId) -> tuple[dict[str, str], int]:
+        """The subject's stored lookup values (e-mail, phone...) decrypted, by field, and
+        how many could not be read (damaged: counted, never fatal)."""
+        values: dict[str, str] = {}
+        unreadable = 0
+        for f in uow.subjects.fields(subject_id):
+            spec = self.declarations.find_field(f.name)
+            if spec is None or spec.lookup is None:
+                continue
+            try:
+                values[f.name] = str(self.vault.decrypt(subject_id, f.name, f.ciphertext))
+            except DecryptionError:
+                unreadable += 1
+        return values, unreadable
+
     def index_entries(
         self, uow: UnitOfWork, subject: Subject, *, legacy: bool = False
     ) -> tuple[list[tuple[Lookup, bytes]], int]:
@@ -366,17 +381,7 @@ class Kernel:
         and how many could not be read: a damaged ciphertext never blocks an objection
         (Art. 21); the caller audits the count. ``legacy`` as for :meth:`blind_indexes`."""
         out = []
-        unreadable = 0
-        values: dict[str, str] = {}
-        for f in uow.subjects.fields(subject.id):
-            spec = self.declarations.find_field(f.name)
-            if spec is None or spec.lookup is None:
-                continue
-            try:
-                values[f.name] = str(self.vault.decrypt(subject.id, f.name, f.ciphertext))
-            except DecryptionError:
-                unreadable += 1
-                continue
+        values, unreadable = self.lookup_values(uow, subject.id)
         for name, value in values.items():
             try:
                 entries = self.blind_indexes(subject, {name: value}, legacy=legacy)

@@ -19,13 +19,14 @@ from datetime import datetime
 
 import attrs
 
-from gdprcrm.errors import DecryptionError, InvalidInput
+from gdprcrm.errors import InvalidInput
 from gdprcrm.model import (
-    Objection,
     SubjectId,
     SubjectStatus,
     SuppressionEntry,
 )
+from gdprcrm.policy import SubjectState
+from gdprcrm.policy.decide import objected_to_marketing
 from gdprcrm.service.kernel import Kernel
 
 __all__ = ["LookupOperations", "Reindexed", "reindex_lookups"]
@@ -47,16 +48,6 @@ class Reindexed:
     """Lookup values that could not be read or normalised (left as they were)."""
 
 
-def _objected_to_marketing(k: Kernel, objections: list[Objection]) -> bool:
-    for objection in objections:
-        if objection.direct_marketing:
-            return True
-        purpose = k.declarations.find_purpose(objection.purpose_id or "")
-        if purpose is not None and purpose.direct_marketing:
-            return True
-    return False
-
-
 def _reindex_page(k: Kernel, ids: list[SubjectId], now: datetime) -> Reindexed:
     subjects = entries = suppressions = unreadable = 0
     with k.storage.unit_of_work() as uow:
@@ -65,16 +56,8 @@ def _reindex_page(k: Kernel, ids: list[SubjectId], now: datetime) -> Reindexed:
             if subject.status is not SubjectStatus.ACTIVE:
                 continue  # erased or being erased: nothing to read, nothing to index
             subjects += 1
-            stored = uow.subjects.fields(sid)
-            values = {}
-            for f in stored:
-                spec = k.declarations.find_field(f.name)
-                if spec is None or spec.lookup is None:
-                    continue
-                try:
-                    values[f.name] = str(k.vault.decrypt(sid, f.name, f.ciphertext))
-                except DecryptionError:  # a damaged value is counted, never fatal
-                    unreadable += 1
+            values, damaged = k.lookup_values(uow, sid)
+            unreadable += damaged
             index = []
             for name, value in values.items():
                 try:
@@ -83,7 +66,8 @@ def _reindex_page(k: Kernel, ids: list[SubjectId], now: datetime) -> Reindexed:
                     unreadable += 1
             uow.subjects.put_index(index)
             entries += len(index)
-            if index and _objected_to_marketing(k, uow.objections.for_subject(sid)):
+            state = SubjectState(subject, objections=uow.objections.for_subject(sid))
+            if index and objected_to_marketing(state, k.declarations, now):
                 for entry in index:  # Art. 21(3): the new form is suppressed too
                     uow.suppressions.add(SuppressionEntry(entry.digest, entry.kind, now))
                 suppressions += len(index)

@@ -85,6 +85,6 @@ def sync_notices(k: Kernel) -> Declarations:
         except DuplicateRecord:
             if attempt == 2:
                 raise
-    current = known[-1]
-    history = [n for n in (*stored, *to_add) if n.version not in {c.version for c in known}]
-    return attrs.evolve(k.declarations, notices=(*history, *known[:-1], current))
+    labels = {n.version for n in known}
+    history = [n for n in (*stored, *to_add) if n.version not in labels]
+    return attrs.evolve(k.declarations, notices=(*history, *known))

@@ -9,6 +9,7 @@ adapter without them has its durability tests skipped, saying so.
 
 from __future__ import annotations
 
+import abc
 import os
 import select
 import signal
@@ -19,6 +20,7 @@ import time
 
 import pytest
 
+from gdprcrm.model import Subject
 from gdprcrm.storage.protocols import Capabilities, Storage
 from gdprcrm.testing.conformance._support import _entry, _subject
 
@@ -66,14 +68,16 @@ def _read_line(child: subprocess.Popen[str], bound: float) -> str:
             pytest.fail(f"the writer subprocess exited with {child.returncode}: {err[-2000:]}")
 
 
-class DurabilityTests:
+class DurabilityTests(abc.ABC):
     """Mixed into :class:`~gdprcrm.testing.conformance.StorageConformance`."""
 
+    @abc.abstractmethod
     def make_storage(self) -> Storage:
-        raise NotImplementedError
+        """A fresh, empty storage: the hook an adapter's test class implements."""
 
+    @abc.abstractmethod
     def capabilities(self) -> Capabilities:
-        raise NotImplementedError
+        """What the adapter supports (StorageConformance answers from the storage)."""
 
     def reopen(self, storage: Storage) -> Storage | None:
         """A new storage over the same database as ``storage`` (closed by then), as after a
@@ -92,13 +96,18 @@ class DurabilityTests:
             pytest.skip(f"durable adapter without a {hook} hook: durability not checked")
         pytest.skip("not durable: nothing survives a restart")
 
-    def test_committed_units_survive_a_restart(self) -> None:
+    def _committed_subject(self) -> tuple[Storage, Subject]:
+        """A fresh storage holding one committed subject and its audit entry."""
         storage = self.make_storage()
         subject = _subject()
         with storage.unit_of_work() as uow:
             uow.subjects.add(subject)
             uow.audit.append(_entry(0, subject.id))
             uow.commit()
+        return storage, subject
+
+    def test_committed_units_survive_a_restart(self) -> None:
+        storage, subject = self._committed_subject()
         with storage.unit_of_work() as uow:  # left without commit: must not survive
             uow.subjects.add(_subject())
         storage.close()
@@ -119,12 +128,7 @@ class DurabilityTests:
     def test_a_writer_killed_mid_unit_leaves_nothing_half_written(self) -> None:
         # kill -9 while a unit holds 200 subjects, their fields and an audit entry: after
         # a restart the store holds exactly what was committed before.
-        storage = self.make_storage()
-        kept = _subject()
-        with storage.unit_of_work() as uow:
-            uow.subjects.add(kept)
-            uow.audit.append(_entry(0, kept.id))
-            uow.commit()
+        storage, kept = self._committed_subject()
         code = self.reopen_code(storage)
         storage.close()
         if code is None:
