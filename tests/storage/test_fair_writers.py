@@ -158,3 +158,28 @@ def test_a_writer_queued_too_long_gets_a_typed_error(tmp_path: Path) -> None:
     with storage.unit_of_work() as uow:  # nothing left held
         uow.commit()
     storage.close()
+
+
+def test_openers_racing_on_a_new_file_all_get_in(tmp_path: Path) -> None:
+    # Several processes (threads with their own storage here) open one new database at
+    # once: switching it to WAL took a lock SQLite does not wait for, and about one
+    # round in seven failed with "database is locked".
+    for round_ in range(25):
+        path = tmp_path / f"crm{round_}.db"
+        barrier = threading.Barrier(4, timeout=BOUND)
+        failures: list[BaseException] = []
+
+        def open_it(path: Path = path, barrier: threading.Barrier = barrier) -> None:
+            try:
+                barrier.wait()
+                SQLiteStorage(path).close()
+            except BaseException as exc:  # reported below
+                failures.append(exc)
+
+        threads = [threading.Thread(target=open_it) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(BOUND)
+        assert not any(t.is_alive() for t in threads), "an opener hung"
+        assert failures == [], f"round {round_}: {failures[0]!r}"

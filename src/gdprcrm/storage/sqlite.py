@@ -32,6 +32,7 @@ from gdprcrm.storage import protocols as p
 from gdprcrm.storage._fair_lock import FairLock
 from gdprcrm.storage.sqlite_errors import translate
 from gdprcrm.storage.sqlite_errors import translated as _translated
+from gdprcrm.storage.sqlite_wal import enable_wal
 from gdprcrm.vault.keystore import KeyStore
 from gdprcrm.vault.sqlite_keystore import SQLiteKeyStore
 
@@ -171,7 +172,7 @@ class SQLiteStorage(p.Storage):
                     check_same_thread=False,
                     timeout=self._timeout,
                 )
-                db.execute("PRAGMA journal_mode=WAL")
+                enable_wal(db, self._timeout)
                 db.execute("PRAGMA synchronous=FULL")
                 db.execute("PRAGMA foreign_keys=ON")
                 db.execute("PRAGMA secure_delete=ON")  # deleted values are zeroed on disk

@@ -23,6 +23,7 @@ from typing import Any
 
 from gdprcrm.errors import KeyStoreError, StorageError
 from gdprcrm.storage.sqlite_errors import translated
+from gdprcrm.storage.sqlite_wal import enable_wal
 from gdprcrm.vault.sql_keystore import (
     SCHEMA_VERSION,
     SHREDDED_MARK,
@@ -54,7 +55,7 @@ class SQLiteKeyStore(SQLKeyStore):
             self._db = sqlite3.connect(
                 self.path, isolation_level=None, check_same_thread=False, timeout=30.0
             )
-            self._db.execute("PRAGMA journal_mode=WAL")
+            enable_wal(self._db, 30.0)
             self._db.execute("PRAGMA synchronous=FULL")
             self._db.execute("PRAGMA secure_delete=ON")
             with self._transaction(write=True) as run:
