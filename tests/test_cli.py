@@ -20,6 +20,9 @@ def test_demo_gives_every_expected_answer_and_writes_its_files(tmp_path: Path) -
     for article in ("Art. 7(3)", "Art. 8(1)", "Art. 21(3)", "Art. 18(2)", "17(3)(b)"):
         assert article in text
     assert "Every step came out as the GDPR requires" in text
+    # Issue 14: a call outside the French hours refused, a prospect gone in one click.
+    assert "outside-calling-hours" in text
+    assert "unsubscribe link: objected" in text
     for name in (
         "access-report.json",
         "export.json",

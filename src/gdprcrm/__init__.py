@@ -21,11 +21,15 @@ from gdprcrm.errors import (
 )
 from gdprcrm.model import (
     DEFAULT_CONSENT_AGES,
+    DEFAULT_MARKETING_LAWS,
     DEFAULT_TAXONOMY,
     AnchorEvent,
+    Audience,
     AuditEntry,
     AutomatedDecision,
     Breach,
+    Channel,
+    ChannelRule,
     Consent,
     ConsentAges,
     ConsentGiven,
@@ -41,6 +45,8 @@ from gdprcrm.model import (
     FieldSpec,
     LegalBasis,
     Lookup,
+    MarketingLaw,
+    MarketingLaws,
     NoticeVersion,
     NotificationEvent,
     Objection,
@@ -50,6 +56,7 @@ from gdprcrm.model import (
     RecipientKind,
     RecipientNotification,
     RequestKind,
+    Requirement,
     Restriction,
     RestrictionGround,
     RetentionAction,
@@ -64,7 +71,15 @@ from gdprcrm.model import (
     TransferMechanism,
     consent_state,
 )
-from gdprcrm.policy import Decision, Operation, Outcome, Reason, SubjectState, decide
+from gdprcrm.policy import (
+    Decision,
+    Operation,
+    Outcome,
+    Outreach,
+    Reason,
+    SubjectState,
+    decide,
+)
 from gdprcrm.service import Controller, ErasureOutcome, SweepResult
 from gdprcrm.signing import CertificateSigner
 from gdprcrm.vault import KeyFileKekSource
@@ -73,13 +88,17 @@ __version__ = "0.1.0.dev0"
 
 __all__ = [
     "DEFAULT_CONSENT_AGES",
+    "DEFAULT_MARKETING_LAWS",
     "DEFAULT_TAXONOMY",
     "AnchorEvent",
+    "Audience",
     "AuditEntry",
     "AuditTampered",
     "AutomatedDecision",
     "Breach",
     "CertificateSigner",
+    "Channel",
+    "ChannelRule",
     "Clock",
     "Consent",
     "ConsentAges",
@@ -102,6 +121,8 @@ __all__ = [
     "KeyFileKekSource",
     "LegalBasis",
     "Lookup",
+    "MarketingLaw",
+    "MarketingLaws",
     "MinimisationError",
     "NotFound",
     "NoticeVersion",
@@ -109,6 +130,7 @@ __all__ = [
     "Objection",
     "Operation",
     "Outcome",
+    "Outreach",
     "ProcessingRefused",
     "Provenance",
     "Purpose",
@@ -117,6 +139,7 @@ __all__ = [
     "RecipientKind",
     "RecipientNotification",
     "RequestKind",
+    "Requirement",
     "Restriction",
     "RestrictionGround",
     "RetentionAction",

@@ -31,7 +31,9 @@ from gdprcrm.errors import ConfigError
 from gdprcrm.model import (
     DEFAULT_TAXONOMY,
     AnchorEvent,
+    Audience,
     AutomatedDecision,
+    Channel,
     CnilGroup,
     Contact,
     ControllerInfo,
@@ -186,6 +188,10 @@ class _PurposeDoc:
     provision: str = "voluntary"
     provision_consequences: str | None = None
     restriction_exemption: str | None = None
+    channels: list[str] = attrs.Factory(list)
+    audience: str = "consumer"
+    sector: str | None = None
+    existing_customers: bool = False
     en: dict[str, str] | None = None
     fr: dict[str, str] | None = None
 
@@ -459,7 +465,18 @@ def _purpose(
         pd.restriction_exemption, RestrictionExemption, f"{path}.restriction_exemption", errors
     )
     adm = _automated(pd, path, errors)
-    if len(errors.lines) > before or retention is None or basis is None or provision is None:
+    channels = [
+        _optional_enum(c, Channel, f"{path}.channels[{i}]", errors)
+        for i, c in enumerate(pd.channels)
+    ]
+    audience = _optional_enum(pd.audience, Audience, f"{path}.audience", errors)
+    if (
+        len(errors.lines) > before
+        or retention is None
+        or basis is None
+        or provision is None
+        or audience is None
+    ):
         return None
     return errors.run(
         path,
@@ -484,6 +501,10 @@ def _purpose(
             provision=provision,
             provision_consequences=pd.provision_consequences,
             restriction_exemption=exemption,
+            channels=frozenset(channels),
+            audience=audience,
+            sector=pd.sector,
+            existing_customers=pd.existing_customers,
             translations=_translations_of(pd),
         ),
     )
@@ -510,7 +531,17 @@ def load_declarations(path: str | os.PathLike[str]) -> Declarations:
     return parse_declarations(data, source=str(file))
 
 
-_SINCE_0_1 = frozenset({"translations", "valid_from", "valid_until", "financial_year_end"})
+_SINCE_0_1 = frozenset(
+    {
+        "translations",
+        "valid_from",
+        "valid_until",
+        "financial_year_end",
+        "channels",
+        "sector",
+        "existing_customers",
+    }
+)
 """Attributes added after 0.1: left out of the digest while empty."""
 
 
@@ -521,7 +552,7 @@ def _without_unset_additions(value: Any) -> Any:
         return {
             k: _without_unset_additions(v)
             for k, v in value.items()
-            if not (k in _SINCE_0_1 and not v)
+            if not (k in _SINCE_0_1 and not v) and not (k == "audience" and v == "consumer")
         }
     if isinstance(value, list):
         return [_without_unset_additions(v) for v in value]

@@ -20,6 +20,7 @@ from gdprcrm.documents import build_notice, build_receipt, build_register, valid
 from gdprcrm.errors import GdprCrmError, InvalidInput, ProcessingRefused
 from gdprcrm.examples.lumiere import declarations
 from gdprcrm.model import (
+    Channel,
     ConsentGiver,
     DataSource,
     RecordId,
@@ -27,7 +28,7 @@ from gdprcrm.model import (
     RestrictionGround,
     SubjectId,
 )
-from gdprcrm.policy import Decision
+from gdprcrm.policy import Decision, Outreach
 from gdprcrm.service import Controller
 from gdprcrm.signing import CertificateSigner
 from gdprcrm.testing.clock import FrozenClock
@@ -43,7 +44,7 @@ Say = Callable[[str], None]
 
 def _verdict(decision: Decision) -> str:
     word = "ALLOWED" if decision.allowed else ("GAP" if decision.is_gap else "REFUSED")
-    why = ", ".join(f"{r.code} (Art. {r.article})" for r in decision.reasons)
+    why = ", ".join(str(r) for r in decision.reasons)
     return f"{word:8s} {why}"
 
 
@@ -170,11 +171,35 @@ def _withdraw(d: Demo) -> None:
     d.check("Léa / newsletter, as of 5 January", d.crm.decide(lea, "newsletter", START), True)
 
 
-def _objection(d: Demo) -> None:
-    hugo = d.people["hugo"]
-    d.check("Hugo / prospecting", d.crm.decide(hugo, "prospecting"), True)
-    d.crm.object(hugo, direct_marketing=True)
-    d.check("Hugo / prospecting after objecting", d.crm.decide(hugo, "prospecting"), False)
+def _marketing(d: Demo) -> None:
+    lea, hugo = d.people["lea"], d.people["hugo"]
+    # Léa, a customer, agrees to offers like her purchases: e-mail without prior consent
+    # (CPCE L34-5), calls on working days 10:00-13:00 and 14:00-20:00 (décret 2022-1313).
+    d.crm.add_purposes(lea, ["customer-offers"], values={"phone": "06 12 34 56 78"})
+    email = Outreach(Channel.EMAIL, "email")
+    d.check("Léa / offers by e-mail", d.crm.decide(lea, "customer-offers", outreach=email), True)
+    call = Outreach(Channel.PHONE_CALL, "phone", opposition_listed=False)  # Bloctel consulted
+    monday, evening = (datetime(2026, 1, 26, h, m, tzinfo=UTC) for h, m in ((9, 0), (19, 30)))
+    d.check(
+        "Léa / offers by phone, Monday 10:00 in Lyon",
+        d.crm.decide(lea, "customer-offers", monday, outreach=call),
+        True,
+    )
+    late = d.crm.decide(lea, "customer-offers", evening, outreach=call)
+    d.check("Léa / offers by phone, Monday 20:30 in Lyon", late, False)
+    d.say(f"      sources: {'; '.join(late.sources)}")
+    # Hugo, a professional buyer: e-mail about his trade is allowed until he objects,
+    # which one click on the link in any message does (RFC 8058).
+    d.check(
+        "Hugo / prospecting by e-mail", d.crm.decide(hugo, "prospecting", outreach=email), True
+    )
+    link = d.crm.unsubscribe_token(hugo, "prospecting", channel="e-mail")
+    d.say(f"    Hugo clicks the unsubscribe link: {d.crm.unsubscribe(link)}")
+    d.check(
+        "Hugo / prospecting after one click",
+        d.crm.decide(hugo, "prospecting", outreach=email),
+        False,
+    )
 
 
 def _requests(d: Demo) -> None:
@@ -311,7 +336,11 @@ STEPS: tuple[tuple[str, Callable[[Demo], None]], ...] = (
     ("2. Collecting people: only what a purpose needs, encrypted (Art. 5(1)(c), 32)", _collect),
     ("3. Consent, one purpose at a time, with a signed receipt (Art. 7(1)-(2))", _consent),
     ("4. Processing behind a guard; withdrawal as easy as consent (Art. 7(3))", _withdraw),
-    ("5. Objection to direct marketing: absolute (Art. 21(2)-(3))", _objection),
+    (
+        "5. Direct marketing per channel: calling hours, one-click unsubscribe (Art. 21; "
+        "2002/58/EC art. 13; CPCE L34-5; C. conso. L223-1)",
+        _marketing,
+    ),
     ("6. Requests: due dates per Art. 12(3), access and portability (Art. 15, 20)", _requests),
     ("7. Restriction while accuracy is contested (Art. 18)", _restriction),
     (

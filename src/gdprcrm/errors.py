@@ -230,7 +230,7 @@ class ProcessingRefused(GdprCrmError):
     """
 
     def __init__(self, decision: Any) -> None:
-        codes = ", ".join(f"{r.code} (Art. {r.article})" for r in decision.reasons)
+        codes = ", ".join(str(r) for r in decision.reasons)
         super().__init__(f"processing refused: {codes}")
         self.decision = decision
 

@@ -60,6 +60,14 @@ def _structure_date(value: Any, _: type) -> dt.date:
     raise InvalidInput("expected an ISO 8601 date")
 
 
+def _structure_time(value: Any, _: type) -> dt.time:
+    if isinstance(value, dt.time):
+        return value
+    if isinstance(value, str):
+        return dt.time.fromisoformat(value)
+    raise InvalidInput("expected a local time such as '10:00'")
+
+
 def _structure_uuid(value: Any, _: type) -> uuid.UUID:
     if isinstance(value, uuid.UUID):
         return value
@@ -107,6 +115,8 @@ def make_converter() -> cattrs.Converter:
     c = cattrs.Converter(forbid_extra_keys=True)
     c.register_unstructure_hook(dt.datetime, lambda v: v.astimezone(dt.UTC).isoformat())
     c.register_structure_hook(dt.datetime, _structure_datetime)
+    c.register_unstructure_hook(dt.time, lambda v: v.isoformat())
+    c.register_structure_hook(dt.time, _structure_time)
     c.register_unstructure_hook(dt.date, lambda v: v.isoformat())
     c.register_structure_hook(dt.date, _structure_date)
     c.register_unstructure_hook(uuid.UUID, str)
@@ -121,7 +131,7 @@ def make_converter() -> cattrs.Converter:
     c.register_structure_hook(bytes, _structure_bytes)
     c.register_unstructure_hook_func(
         lambda t: t in (frozenset, set) or getattr(t, "__origin__", None) in (frozenset, set),
-        lambda v: sorted(v, key=str),
+        lambda v: sorted((c.unstructure(x) for x in v), key=str),
     )
     c.register_unstructure_hook_func(_is_pairs, dict)
     c.register_structure_hook_func(_is_pairs, _structure_pairs)

@@ -29,6 +29,7 @@ def test_the_french_example_loads() -> None:
         "customer-relationship",
         "invoicing",
         "newsletter",
+        "customer-offers",
         "after-sales",
     ]
     invoicing = decl.purpose("invoicing")

@@ -169,7 +169,11 @@ def test_openers_racing_on_a_new_file_all_get_in(tmp_path: Path) -> None:
         barrier = threading.Barrier(4, timeout=BOUND)
         failures: list[BaseException] = []
 
-        def open_it(path: Path = path, barrier: threading.Barrier = barrier) -> None:
+        def open_it(
+            path: Path = path,
+            barrier: threading.Barrier = barrier,
+            failures: list[BaseException] = failures,
+        ) -> None:
             try:
                 barrier.wait()
                 SQLiteStorage(path).close()

@@ -32,6 +32,7 @@ from gdprcrm.cli.context import (
     subject_id,
 )
 from gdprcrm.cli.interactions import INTERACTION_COMMANDS
+from gdprcrm.cli.marketing import LINK_COMMANDS, outreach_of, via_of
 from gdprcrm.cli.records import RECORD_COMMANDS
 from gdprcrm.errors import InvalidInput
 
@@ -141,7 +142,13 @@ def consent_receipt(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def consent_give(ctx: Context, args: argparse.Namespace) -> int:
-    event = ctx.crm.give_consent(subject_id(args.subject), args.purpose, channel=args.channel)
+    event = ctx.crm.give_consent(
+        subject_id(args.subject),
+        args.purpose,
+        channel=args.channel,
+        contact_channel=via_of(args),
+        contact_point=args.point,
+    )
     ctx.emit(
         {"consent": str(event.id), "notice": event.notice_version},
         f"consent {event.id} given under notice {event.notice_version}",
@@ -150,7 +157,9 @@ def consent_give(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def consent_withdraw(ctx: Context, args: argparse.Namespace) -> int:
-    events = ctx.crm.withdraw_consent(subject_id(args.subject), args.purpose, channel=args.channel)
+    events = ctx.crm.withdraw_consent(
+        subject_id(args.subject), args.purpose, channel=args.channel, contact_channel=via_of(args)
+    )
     ctx.emit(
         {"withdrawn": [str(e.consent_id) for e in events]}, f"{len(events)} consent(s) withdrawn"
     )
@@ -167,15 +176,18 @@ def consent_refuse(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def decide(ctx: Context, args: argparse.Namespace) -> int:
-    decision = ctx.crm.decide(subject_id(args.subject), args.purpose, instant(args.at))
-    codes = [f"{r.code} (Art. {r.article})" for r in decision.reasons]
+    outreach = outreach_of(args)
+    decision = ctx.crm.decide(
+        subject_id(args.subject), args.purpose, instant(args.at), outreach=outreach
+    )
     ctx.emit(
         {
             "allowed": decision.allowed,
             "outcome": decision.outcome.value,
             "reasons": [r.code for r in decision.reasons],
+            "sources": list(decision.sources),
         },
-        f"{decision.outcome.value.upper()}: {', '.join(codes)}",
+        str(decision),
     )
     return EXIT_OK if decision.allowed else EXIT_CHECK_FAILED
 
@@ -264,7 +276,10 @@ def restrict(ctx: Context, args: argparse.Namespace) -> int:
 
 def object_(ctx: Context, args: argparse.Namespace) -> int:
     objection = ctx.crm.object(
-        subject_id(args.subject), args.purpose, direct_marketing=args.direct_marketing
+        subject_id(args.subject),
+        args.purpose,
+        direct_marketing=args.direct_marketing,
+        contact_channel=via_of(args),
     )
     ctx.emit({"objection": str(objection.id)}, "objection recorded")
     return EXIT_OK
@@ -480,5 +495,6 @@ COMMANDS: dict[tuple[str, str | None], Handler] = {
     **RECORD_COMMANDS,
     **AUDIT_COMMANDS,
     **INTERACTION_COMMANDS,
+    **LINK_COMMANDS,
 }
 """(command, action) -> handler: the one place a command is bound to its code."""

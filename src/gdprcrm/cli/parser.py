@@ -11,6 +11,7 @@ from typing import Any, NoReturn
 
 from gdprcrm import __version__
 from gdprcrm.cli.interactions import add_interaction_parsers
+from gdprcrm.cli.marketing import add_link_parsers, add_via
 from gdprcrm.cli.records import add_record_parsers
 from gdprcrm.model import RequestKind, RestrictionGround
 
@@ -56,6 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
     _people(sub)
     add_record_parsers(sub, _actions, SUBJECT_HELP, AT_HELP)
     add_interaction_parsers(sub, _actions, SUBJECT_HELP, AT_HELP)
+    add_link_parsers(sub, _actions, SUBJECT_HELP, AT_HELP)
     _rights(sub)
     _registers(sub)
     return parser
@@ -127,6 +129,8 @@ def _people(sub: argparse._SubParsersAction[_Parser]) -> None:
         c.add_argument("subject", help=SUBJECT_HELP)
         c.add_argument("purpose", help="a declared purpose id")
         c.add_argument("--channel", required=True, help="where it happened, e.g. web-form, e-mail")
+        if name != "refuse":  # a consent (or its withdrawal) for one marketing channel
+            add_via(c, point=name == "give")
     receipt = consent.add_parser("receipt", help="the signed Kantara v1.1 receipt (Art. 7(1))")
     receipt.add_argument("subject", help=SUBJECT_HELP)
     receipt.add_argument("purpose", nargs="?", help="the latest event of this purpose")
@@ -136,6 +140,7 @@ def _people(sub: argparse._SubParsersAction[_Parser]) -> None:
     decide.add_argument("subject", help=SUBJECT_HELP)
     decide.add_argument("purpose", help="a declared purpose id")
     decide.add_argument("--at", help=AT_HELP)
+    add_via(decide, point=True, opposition=True)
 
     request = _actions(sub, "request", "data-subject requests (Art. 12)")
     receive = request.add_parser("receive", help="register a request; prints its due date")
@@ -180,6 +185,7 @@ def _rights(sub: argparse._SubParsersAction[_Parser]) -> None:
     obj.add_argument(
         "--direct-marketing", action="store_true", help="object to all direct marketing (21(2))"
     )
+    add_via(obj, point=False)
 
     erase = sub.add_parser("erase", help="erase a subject (Art. 17)")
     erase.add_argument("subject", nargs="?", help=SUBJECT_HELP + " (not with --resume)")

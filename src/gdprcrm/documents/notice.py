@@ -29,6 +29,7 @@ from gdprcrm.documents.notice_texts import TEXTS, period_en, record_period_en
 from gdprcrm.documents.register import category_fr, period_fr, record_period_fr
 from gdprcrm.errors import IncompleteNotice, InvalidInput
 from gdprcrm.model import (
+    Channel,
     Contact,
     DataSource,
     Declarations,
@@ -299,6 +300,7 @@ def _purposes(decl: Declarations, t: dict[str, Any]) -> list[NoticeSection]:
                     p.description.rstrip(".") + "." if p.description else "",
                     bases[p.basis.value],
                 )
+                + _marketing_text(p, t)
                 for p in decl.purposes
             ],
         )
@@ -312,6 +314,18 @@ def _purposes(decl: Declarations, t: dict[str, Any]) -> list[NoticeSection]:
                 [t["li_item"].format(p.name, p.legitimate_interests) for p in li],
             )
         )
+    return out
+
+
+def _marketing_text(p: Purpose, t: dict[str, Any]) -> str:
+    """ePrivacy art. 13(2), CPCE L34-5: the channels used, and for offers to customers
+    without prior consent, the right to object at collection and in every message."""
+    out = ""
+    if p.channels:
+        names = [t["channel_names"][c.value] for c in Channel if c in p.channels]
+        out += t["purpose_channels"].format(", ".join(names))
+    if p.direct_marketing and p.existing_customers:
+        out += t["purpose_customers"]
     return out
 
 

@@ -105,6 +105,20 @@ TEXTS: dict[str, dict[str, Any]] = {
             "legitimate-interests": "notre intérêt légitime (art. 6(1)(f))",
         },
         "purpose_item": "- {} : {} Base légale : {}.",
+        "purpose_channels": " Nous vous contactons par : {}.",
+        "purpose_customers": (
+            " Ces offres portent sur des produits ou services analogues à ceux que vous "
+            "avez achetés ; vous pouvez vous y opposer gratuitement dès maintenant et "
+            "dans chaque message (art. L34-5 du CPCE)."
+        ),
+        "channel_names": {
+            "email": "e-mail",
+            "sms": "SMS",
+            "phone-call": "téléphone",
+            "automated-call": "appel automatisé",
+            "fax": "télécopie",
+            "post": "courrier",
+        },
         "right_item": "- {} : {}.",
         "provision_item": "- {} : {}{}.",
         "provision_kind": {
@@ -217,6 +231,19 @@ TEXTS: dict[str, dict[str, Any]] = {
             "legitimate-interests": "our legitimate interests (Art. 6(1)(f))",
         },
         "purpose_item": "- {}: {} Legal basis: {}.",
+        "purpose_channels": " We contact you by: {}.",
+        "purpose_customers": (
+            " These offers are about products or services like those you bought; you may "
+            "object free of charge now and in every message (French CPCE art. L34-5)."
+        ),
+        "channel_names": {
+            "email": "e-mail",
+            "sms": "SMS",
+            "phone-call": "telephone",
+            "automated-call": "automated call",
+            "fax": "fax",
+            "post": "post",
+        },
         "right_item": "- {}: {}.",
         "provision_item": "- {}: {}{}.",
         "provision_kind": {

@@ -7,6 +7,7 @@ from gdprcrm.model.audit_entry import AuditEntry, DetailValue
 from gdprcrm.model.automated import AutomatedDecision
 from gdprcrm.model.breach import Breach, CommunicationException
 from gdprcrm.model.category import DEFAULT_TAXONOMY, CnilGroup, DataCategory
+from gdprcrm.model.channel import CONTACT_CATEGORIES, Audience, Channel
 from gdprcrm.model.consent import (
     Consent,
     ConsentEvent,
@@ -41,6 +42,17 @@ from gdprcrm.model.legal_basis import (
     Right,
     RightRule,
     rights_for,
+)
+from gdprcrm.model.marketing import (
+    DEFAULT_MARKETING_LAWS,
+    EU_BASELINE,
+    CallingWindow,
+    ChannelRule,
+    CustomerException,
+    MarketingLaw,
+    MarketingLaws,
+    Requirement,
+    SectorBan,
 )
 from gdprcrm.model.notice import MATERIAL_ATTRIBUTES, NoticeVersion, material_digest
 from gdprcrm.model.notification import NotificationEvent, RecipientNotification
@@ -88,9 +100,12 @@ from gdprcrm.model.subject import AgeAttestation, DataSource, Subject, SubjectSt
 
 __all__ = [
     "ADEQUACY_DECISIONS",
+    "CONTACT_CATEGORIES",
     "DEFAULT_CONSENT_AGES",
+    "DEFAULT_MARKETING_LAWS",
     "DEFAULT_TAXONOMY",
     "EEA_STATES",
+    "EU_BASELINE",
     "EU_STATES",
     "ISO_3166_COUNTRIES",
     "MATERIAL_ATTRIBUTES",
@@ -101,10 +116,14 @@ __all__ = [
     "AgeAttestation",
     "AnchorEvent",
     "Applicability",
+    "Audience",
     "AuditEntry",
     "AutomatedDecision",
     "BlindIndexEntry",
     "Breach",
+    "CallingWindow",
+    "Channel",
+    "ChannelRule",
     "CnilGroup",
     "CommunicationException",
     "Consent",
@@ -118,6 +137,7 @@ __all__ = [
     "ConsentWithdrawn",
     "Contact",
     "ControllerInfo",
+    "CustomerException",
     "DataCategory",
     "DataSource",
     "DataSubjectRequest",
@@ -132,6 +152,8 @@ __all__ = [
     "InteractionKind",
     "LegalBasis",
     "Lookup",
+    "MarketingLaw",
+    "MarketingLaws",
     "NoticeVersion",
     "NotificationEvent",
     "Objection",
@@ -150,6 +172,7 @@ __all__ = [
     "RecordRetention",
     "RequestKind",
     "RequestStatus",
+    "Requirement",
     "Restriction",
     "RestrictionExemption",
     "RestrictionGround",
@@ -158,6 +181,7 @@ __all__ = [
     "RetentionRule",
     "Right",
     "RightRule",
+    "SectorBan",
     "SpecialCategoryCondition",
     "Subject",
     "SubjectId",

@@ -22,6 +22,7 @@ from gdprcrm.model._checks import (
     as_utc,
     aware,
     check_aware,
+    field_name,
     instance_of,
     language,
     optional_text,
@@ -29,6 +30,7 @@ from gdprcrm.model._checks import (
     text,
     to_pairs,
 )
+from gdprcrm.model.channel import Channel
 from gdprcrm.model.identifiers import SubjectId
 
 __all__ = [
@@ -89,6 +91,22 @@ class ConsentGiven:
     )
     """Non-personal proof of the act (form id, checkbox id, request id); kept out of repr."""
     id: uuid.UUID = attrs.field(factory=uuid.uuid4, validator=instance_of(uuid.UUID))
+    contact_channel: Channel | None = attrs.field(
+        default=None, validator=attrs.validators.optional(instance_of(Channel)), kw_only=True
+    )
+    """The one channel the consent covers (an e-mail newsletter, not SMS); None: every
+    channel the purpose declares."""
+    contact_point: str | None = attrs.field(
+        default=None, validator=attrs.validators.optional(field_name), kw_only=True
+    )
+    """The one contact point it covers: the name of the field holding it (``"email"``,
+    ``"phone_mobile"``); None: any of the person's."""
+
+    def covers(self, channel: Channel | None, point: str | None) -> bool:
+        """Whether it covers messages on ``channel`` to ``point`` (None: not asked)."""
+        return (
+            channel is None or self.contact_channel is None or self.contact_channel is channel
+        ) and (point is None or self.contact_point is None or self.contact_point == point)
 
     def withdraw(
         self, at: datetime, channel: str, *, id: uuid.UUID | None = None
@@ -165,6 +183,14 @@ class ConsentGrant:
     )
     language: str = attrs.field(default="fr", validator=language)
     text_hash: str | None = attrs.field(default=None, validator=optional_text)
+    contact_channel: Channel | None = attrs.field(
+        default=None, validator=attrs.validators.optional(instance_of(Channel)), kw_only=True
+    )
+    """As :attr:`ConsentGiven.contact_channel`: the one channel it covers, if limited."""
+    contact_point: str | None = attrs.field(
+        default=None, validator=attrs.validators.optional(field_name), kw_only=True
+    )
+    """As :attr:`ConsentGiven.contact_point`: the field holding the one contact point."""
 
     def given(self, subject_id: SubjectId, at: datetime, notice_version: str) -> ConsentGiven:
         return ConsentGiven(
@@ -178,6 +204,8 @@ class ConsentGrant:
             given_by=self.given_by,
             text_hash=self.text_hash,
             evidence=self.evidence,
+            contact_channel=self.contact_channel,
+            contact_point=self.contact_point,
         )
 
 

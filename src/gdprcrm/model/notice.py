@@ -20,6 +20,7 @@ from gdprcrm.errors import InvalidInput
 from gdprcrm.model._checks import as_utc, aware, text, to_pairs
 from gdprcrm.model.automated import AutomatedDecision
 from gdprcrm.model.category import DataCategory
+from gdprcrm.model.channel import Audience
 from gdprcrm.model.field import FieldSpec
 from gdprcrm.model.purpose import Purpose
 from gdprcrm.model.recipient import Recipient, Transfer
@@ -39,6 +40,10 @@ MATERIAL_ATTRIBUTES = (
     "special_condition",
     "legitimate_interests",
     "compatible_with",
+    "channels",
+    "audience",
+    "sector",
+    "existing_customers",
 )
 """What a consent is given *to*: changing any of these needs the consent renewed.
 Names, descriptions and wording are not material."""
@@ -139,7 +144,23 @@ def _material(p: Purpose) -> dict[str, Any]:
         "special_condition": _opt(p.special_condition),
         "legitimate_interests": p.legitimate_interests,
         "compatible_with": sorted(p.compatible_with),
+        **_marketing(p),
     }
+
+
+def _marketing(p: Purpose) -> dict[str, Any]:
+    """How and to whom it markets, where declared (absent otherwise: earlier digests
+    unchanged)."""
+    out: dict[str, Any] = {}
+    if p.channels:
+        out["channels"] = sorted(c.value for c in p.channels)
+    if p.audience is not Audience.CONSUMER:
+        out["audience"] = p.audience.value
+    if p.sector is not None:
+        out["sector"] = p.sector
+    if p.existing_customers:
+        out["existing_customers"] = True
+    return out
 
 
 def _digests(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:

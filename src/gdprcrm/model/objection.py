@@ -10,6 +10,7 @@ import attrs
 
 from gdprcrm.errors import InvalidInput
 from gdprcrm.model._checks import as_utc, aware, instance_of, optional_text, slug
+from gdprcrm.model.channel import Channel
 from gdprcrm.model.field import Lookup
 from gdprcrm.model.identifiers import SubjectId
 
@@ -45,6 +46,11 @@ class Objection:
     direct_marketing: bool = attrs.field(default=False, validator=[instance_of(bool)])
     overridden_by: str | None = attrs.field(default=None, validator=[optional_text, _scope])
     id: uuid.UUID = attrs.field(factory=uuid.uuid4, validator=instance_of(uuid.UUID))
+    contact_channel: Channel | None = attrs.field(
+        default=None, validator=attrs.validators.optional(instance_of(Channel)), kw_only=True
+    )
+    """An objection to messages on one channel only ("no more SMS"): it stops that
+    channel and leaves the others; None: the whole purpose, or all direct marketing."""
 
 
 def _digest(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:

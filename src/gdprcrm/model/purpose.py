@@ -30,6 +30,7 @@ from gdprcrm.model._checks import (
     tuple_of,
 )
 from gdprcrm.model.automated import AutomatedDecision
+from gdprcrm.model.channel import Audience, Channel
 from gdprcrm.model.field import FieldSpec
 from gdprcrm.model.legal_basis import LegalBasis
 from gdprcrm.model.recipient import Recipient, Transfer
@@ -119,6 +120,11 @@ def _translations_purpose(instance: object, attribute: object, value: object) ->
     )
 
 
+def _channels(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, frozenset) or not all(isinstance(c, Channel) for c in value):
+        raise InvalidInput("Purpose.channels: expected Channel values")
+
+
 @attrs.frozen
 class Purpose:
     """A purpose of processing (Art. 5(1)(b)), declared once, used everywhere.
@@ -173,6 +179,27 @@ class Purpose:
     restriction_exemption: RestrictionExemption | None = attrs.field(
         default=None, validator=attrs.validators.optional(instance_of(RestrictionExemption))
     )
+    channels: frozenset[Channel] = attrs.field(
+        default=frozenset(), converter=to_frozenset, validator=_channels, kw_only=True
+    )
+    """The channels its messages use (e-mail, SMS, calls, post): a decision asked for
+    another channel is a gap. Empty: not declared (any channel may be asked)."""
+    audience: Audience = attrs.field(
+        default=Audience.CONSUMER, validator=instance_of(Audience), kw_only=True
+    )
+    """Whom its direct marketing addresses: consumers, or professionals about their
+    professional activity (the ePrivacy rules differ)."""
+    sector: str | None = attrs.field(
+        default=None, validator=attrs.validators.optional(slug), kw_only=True
+    )
+    """The sector of the offers it markets (``energy-renovation``): some national laws
+    ban canvassing for some sectors outright."""
+    existing_customers: bool = attrs.field(
+        default=False, validator=instance_of(bool), kw_only=True
+    )
+    """Its messages offer the controller's own products or services like those its
+    customers bought, as the notice says at collection: the existing-customer exception
+    to prior consent may apply (2002/58/EC art. 13(2); CPCE L34-5)."""
     translations: Translations = attrs.field(
         default=(), converter=to_translations, validator=_translations_purpose, kw_only=True
     )
@@ -240,6 +267,11 @@ class Purpose:
             )
         if self.direct_marketing and basis in _NO_DIRECT_MARKETING:
             raise InvalidPurpose(f"{where}: direct marketing cannot rest on {basis.article}")
+        if not self.direct_marketing and (self.existing_customers or self.sector is not None):
+            raise InvalidPurpose(
+                f"{where}: existing_customers and sector describe direct marketing "
+                "(direct_marketing = true)"
+            )
         if self.id in self.compatible_with:
             raise InvalidPurpose(f"{where}: a purpose is not 'compatible with' itself")
 

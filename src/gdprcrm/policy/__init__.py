@@ -4,6 +4,7 @@ from gdprcrm.policy.compiled import CompiledState
 from gdprcrm.policy.decide import decide
 from gdprcrm.policy.decision import Decision, Operation, Outcome
 from gdprcrm.policy.erasure import ErasurePlan, FieldPlan, HoldReason, erasure_plan
+from gdprcrm.policy.marketing import Outreach
 from gdprcrm.policy.reasons import Reason, ReasonKind
 from gdprcrm.policy.retention import retention_due
 from gdprcrm.policy.state import ConsentInterval, SubjectState
@@ -17,6 +18,7 @@ __all__ = [
     "HoldReason",
     "Operation",
     "Outcome",
+    "Outreach",
     "Reason",
     "ReasonKind",
     "SubjectState",

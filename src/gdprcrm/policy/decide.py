@@ -18,26 +18,33 @@ fails if the rule is removed. The rules, in the order they are applied:
 * Art. 18(2) - a restriction allows storage only, save the purpose's 18(2) exemption
   or a consent given after the restriction.
 * Art. 5(1)(e) - nothing is processed once its retention period has run out.
+* Given an :class:`~gdprcrm.policy.marketing.Outreach` (a message on one channel to one
+  contact point): the consents that count are those covering it, and the channel rules
+  of :mod:`gdprcrm.policy.marketing` (ePrivacy art. 13, national law) apply.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
+from gdprcrm.deadlines import FRANCE, HolidayCalendar
 from gdprcrm.errors import NaiveDatetime
 from gdprcrm.model import (
     DEFAULT_CONSENT_AGES,
+    DEFAULT_MARKETING_LAWS,
     ConsentAges,
     ConsentGiven,
     ConsentGiver,
     Declarations,
     LegalBasis,
+    MarketingLaws,
     Purpose,
     SpecialCategoryCondition,
     Subject,
     SubjectStatus,
 )
 from gdprcrm.policy.decision import Decision, Operation
+from gdprcrm.policy.marketing import Outreach, check_outreach, outreach_rules
 from gdprcrm.policy.reasons import Reason, ReasonKind
 from gdprcrm.policy.retention import retention_due
 from gdprcrm.policy.rights import objection_stops
@@ -56,14 +63,20 @@ _GROUND = {
 _ERASED_STATUSES = frozenset({SubjectStatus.ERASED, SubjectStatus.ERASURE_PENDING})
 
 # Interned decisions: the common outcomes are returned, never allocated, per call.
-_INTERNED: dict[tuple[bool, tuple[Reason, ...], LegalBasis | None], Decision] = {}
+_Key = tuple[bool, tuple[Reason, ...], LegalBasis | None, tuple[str, ...]]
+_INTERNED: dict[_Key, Decision] = {}
 
 
-def _decision(allowed: bool, reasons: tuple[Reason, ...], basis: LegalBasis | None) -> Decision:
-    key = (allowed, reasons, basis)
+def _decision(
+    allowed: bool,
+    reasons: tuple[Reason, ...],
+    basis: LegalBasis | None,
+    sources: tuple[str, ...] = (),
+) -> Decision:
+    key = (allowed, reasons, basis, sources)
     found = _INTERNED.get(key)
     if found is None:
-        found = _INTERNED.setdefault(key, Decision(allowed, reasons, basis))
+        found = _INTERNED.setdefault(key, Decision(allowed, reasons, basis, sources))
     return found
 
 
@@ -100,11 +113,17 @@ def decide(
     *,
     operation: Operation = Operation.USE,
     ages: ConsentAges = DEFAULT_CONSENT_AGES,
+    outreach: Outreach | None = None,
+    laws: MarketingLaws = DEFAULT_MARKETING_LAWS,
+    calendar: HolidayCalendar = FRANCE,
 ) -> Decision:
     """Decide whether ``purpose_id`` may process ``state.subject`` at ``at``.
 
     Pure: no I/O, no clock. ``declarations`` gives the purposes and the notice versions
     consents were given under; ``ages`` the national ages of digital consent.
+    ``outreach``: the question is about one message on one channel (to one contact
+    point): ``laws`` are the channel rules of each member state, ``calendar`` the
+    controller's public holidays (its time zone is the declarations').
     """
     if at.tzinfo is None or at.utcoffset() is None:
         raise NaiveDatetime("decide(at): naive datetime; pass a timezone-aware UTC instant")
@@ -118,10 +137,12 @@ def decide(
     if purpose is None:
         return _decision(False, (Reason.PURPOSE_UNDECLARED,), None)
 
+    if outreach is not None:
+        outreach = check_outreach(outreach, purpose, declarations)
     reasons: list[Reason] = []
     counting: list[ConsentGiven] = []
     if purpose.basis is LegalBasis.CONSENT:
-        counting = _consent_rules(state, purpose, at, declarations, ages, reasons)
+        counting = _consent_rules(state, purpose, at, declarations, ages, reasons, outreach)
 
     # Art. 5(1)(b), 6(4): purpose limitation; a consent for P is a basis of its own.
     if (
@@ -162,14 +183,30 @@ def decide(
     if expiry is not None and at >= expiry:
         reasons.append(Reason.RETENTION_EXPIRED)
 
+    # ePrivacy art. 13 and national law: this message, on this channel.
+    extra: tuple[Reason, ...] = ()
+    sources: tuple[str, ...] = ()
+    if outreach is not None:
+        extra, sources = outreach_rules(
+            state,
+            purpose,
+            at,
+            outreach,
+            declarations,
+            laws=laws,
+            calendar=calendar,
+            counting=counting,
+            reasons=reasons,
+        )
+
     if reasons:
         gaps = [r for r in reasons if r.kind is ReasonKind.GAP]
         ordered = tuple(gaps + [r for r in reasons if r.kind is not ReasonKind.GAP])
-        return _decision(False, ordered, purpose.basis)
+        return _decision(False, ordered, purpose.basis, sources)
     ground = _GROUND[purpose.basis]
     if exempt:
-        return _decision(True, (ground, Reason.RESTRICTION_EXEMPTION), purpose.basis)
-    return _decision(True, (ground,), purpose.basis)
+        extra = (Reason.RESTRICTION_EXEMPTION, *extra)
+    return _decision(True, (ground, *extra), purpose.basis, sources)
 
 
 def _consent_rules(
@@ -179,10 +216,14 @@ def _consent_rules(
     declarations: Declarations,
     ages: ConsentAges,
     reasons: list[Reason],
+    outreach: Outreach | None,
 ) -> list[ConsentGiven]:
-    """Art. 6(1)(a), 7, 8, 9(2)(a), 22(2)(c): the consents that count at ``at``."""
+    """Art. 6(1)(a), 7, 8, 9(2)(a), 22(2)(c): the consents that count at ``at`` (for
+    the outreach's channel and contact point, when asked about one)."""
     intervals = state.intervals.get(purpose.id, ())
     active = [i.consent for i in intervals if i.active_at(at)]
+    if outreach is not None:
+        active = [c for c in active if c.covers(outreach.channel, outreach.point)]
     if not active:
         withdrawn = any(i.withdrawn_at is not None and i.withdrawn_at <= at for i in intervals)
         # Art. 7(3) after a withdrawal, Art. 6(1)(a) when there never was a consent.

@@ -35,6 +35,9 @@ class Decision:
     allowed: bool
     reasons: tuple[Reason, ...]
     basis: LegalBasis | None
+    sources: tuple[str, ...] = ()
+    """The national provisions applied, beside the reasons' own (``"CPCE L34-5"``):
+    set when the decision was about a channel (:class:`Outreach`)."""
 
     @property
     def outcome(self) -> Outcome:
@@ -57,5 +60,6 @@ class Decision:
 
     def __str__(self) -> str:
         """What the CLI prints: ``ALLOWED: basis-consent (Art. 6(1)(a))``."""
-        why = ", ".join(f"{r.code} (Art. {r.article})" for r in self.reasons)
-        return f"{self.outcome.value.upper()}: {why}"
+        why = ", ".join(str(r) for r in self.reasons)
+        under = f" [{'; '.join(self.sources)}]" if self.sources else ""
+        return f"{self.outcome.value.upper()}: {why}{under}"

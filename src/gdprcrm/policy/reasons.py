@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import enum
 
-__all__ = ["Reason", "ReasonKind"]
+__all__ = ["GDPR", "Reason", "ReasonKind"]
+
+GDPR = "GDPR"
+_EPRIVACY = "Directive 2002/58/EC"
+_CONSUMER_CODE = "Code de la consommation"
 
 
 class ReasonKind(enum.Enum):
@@ -14,7 +18,8 @@ class ReasonKind(enum.Enum):
 
 
 class Reason(enum.Enum):
-    """A reason code; ``.value`` is the stable code, ``.article`` the GDPR provision."""
+    """A reason code; ``.code`` is the stable code, ``.article`` the provision of
+    ``.law`` (the GDPR unless said), ``.citation`` both as a lawyer writes them."""
 
     # Grounds: the basis that makes the processing lawful.
     BASIS_CONSENT = ("basis-consent", "6(1)(a)", ReasonKind.GROUND)
@@ -24,6 +29,11 @@ class Reason(enum.Enum):
     BASIS_PUBLIC_TASK = ("basis-public-task", "6(1)(e)", ReasonKind.GROUND)
     BASIS_LEGITIMATE_INTERESTS = ("basis-legitimate-interests", "6(1)(f)", ReasonKind.GROUND)
     RESTRICTION_EXEMPTION = ("restriction-exemption", "18(2)", ReasonKind.GROUND)
+    EXISTING_CUSTOMER = ("existing-customer", "13(2)", ReasonKind.GROUND, _EPRIVACY)
+    """An electronic message to a customer about the controller's own like offers,
+    without prior consent (the person could object at collection and in every message)."""
+    ONGOING_CONTRACT = ("ongoing-contract", "L223-1", ReasonKind.GROUND, _CONSUMER_CODE)
+    """A call within a contract still running, about its subject (France)."""
 
     # Refusals.
     ERASED = ("erased", "17", ReasonKind.REFUSAL)
@@ -55,17 +65,52 @@ class Reason(enum.Enum):
     adequacy decision is not (or no longer) in force, or its safeguard's window is
     closed (Art. 44-49)."""
 
+    MARKETING_CONSENT_MISSING = (
+        "marketing-consent-missing",
+        "13(1)",
+        ReasonKind.REFUSAL,
+        _EPRIVACY,
+    )
+    """The channel needs the person's prior consent to it, and none covers it."""
+    CHANNEL_OBJECTION = ("channel-objection", "21(2)", ReasonKind.REFUSAL)
+    """The person objected to messages on this channel."""
+    OPPOSITION_LISTED = ("opposition-listed", "13(3)", ReasonKind.REFUSAL, _EPRIVACY)
+    """The number is on the national list of people who refuse canvassing."""
+    OUTSIDE_CALLING_HOURS = ("outside-calling-hours", "13(3)", ReasonKind.REFUSAL, _EPRIVACY)
+    """Not a day or an hour national law allows canvassing on this channel."""
+    CANVASSING_BANNED = ("canvassing-banned", "13(3)", ReasonKind.REFUSAL, _EPRIVACY)
+    """National law bans canvassing on this channel (for this sector)."""
+
     # Gaps: no lawful answer can be given from what is declared or recorded.
     PURPOSE_UNDECLARED = ("purpose-undeclared", "30(1)(b)", ReasonKind.GAP)
     NOTICE_VERSION_UNKNOWN = ("notice-version-unknown", "7(1)", ReasonKind.GAP)
     AGE_UNKNOWN = ("age-unknown", "8(2)", ReasonKind.GAP)
     AGE_UNREADABLE = ("age-unreadable", "8(2)", ReasonKind.GAP)
     """A birth date is stored but cannot be decrypted (damaged): the age is not known."""
+    CHANNEL_UNDECLARED = ("channel-undeclared", "13(1)(c)", ReasonKind.GAP)
+    """The purpose does not use this channel: not among the channels it declares, or
+    none of its fields is a contact point for it."""
+    OPPOSITION_LIST_UNCHECKED = (
+        "opposition-list-unchecked",
+        "13(3)",
+        ReasonKind.GAP,
+        _EPRIVACY,
+    )
+    """National law makes the caller consult an opposition list: say whether the number
+    is on it (``Outreach.opposition_listed``)."""
 
-    def __init__(self, code: str, article: str, kind: ReasonKind) -> None:
+    def __init__(self, code: str, article: str, kind: ReasonKind, law: str = GDPR) -> None:
         self.code = code
         self.article = article
         self.kind = kind
+        self.law = law
+
+    @property
+    def citation(self) -> str:
+        """``Art. 6(1)(a)`` for the GDPR, ``Directive 2002/58/EC art. 13(1)`` otherwise."""
+        if self.law == GDPR:
+            return f"Art. {self.article}"
+        return f"{self.law} art. {self.article}"
 
     def __str__(self) -> str:
-        return f"{self.code} (Art. {self.article})"
+        return f"{self.code} ({self.citation})"

@@ -12,6 +12,7 @@ import attrs
 from gdprcrm.errors import InvalidInput
 from gdprcrm.model import (
     AnchorEvent,
+    Channel,
     ConsentEvent,
     ConsentGiven,
     ConsentRefused,
@@ -70,6 +71,11 @@ class SubjectState:
     """The earliest objection to direct marketing (Art. 21(2)), if any."""
     objection_at: Mapping[str, datetime] = attrs.field(init=False, repr=False)
     """The earliest standing (not overridden) objection per purpose id."""
+    channel_objection_at: Mapping[tuple[str | None, Channel], datetime] = attrs.field(
+        init=False, repr=False
+    )
+    """The earliest objection per (purpose id, or None for all direct marketing) and
+    channel, for objections limited to one channel."""
     refused_at: Mapping[str, datetime] = attrs.field(init=False, repr=False)
     """The latest refusal of a consent per purpose id (Art. 7(1))."""
 
@@ -117,10 +123,18 @@ class SubjectState:
         }
         dm: datetime | None = None
         by_purpose: dict[str, datetime] = {}
+        on_channel: dict[tuple[str | None, Channel], datetime] = {}
         for objection in self.objections:
             if not isinstance(objection, Objection) or objection.subject_id != sid:
                 raise InvalidInput("SubjectState.objections: expected this subject's objections")
-            if objection.direct_marketing:
+            if objection.contact_channel is not None:  # one channel only (policy.marketing)
+                key = (
+                    None if objection.direct_marketing else objection.purpose_id,
+                    objection.contact_channel,
+                )
+                seen_on = on_channel.get(key)
+                on_channel[key] = objection.at if seen_on is None else min(seen_on, objection.at)
+            elif objection.direct_marketing:
                 dm = objection.at if dm is None else min(dm, objection.at)
             elif objection.overridden_by is None and objection.purpose_id is not None:
                 seen = by_purpose.get(objection.purpose_id)
@@ -135,6 +149,7 @@ class SubjectState:
         object.__setattr__(self, "intervals", MappingProxyType(intervals))
         object.__setattr__(self, "dm_objection_at", dm)
         object.__setattr__(self, "objection_at", MappingProxyType(by_purpose))
+        object.__setattr__(self, "channel_objection_at", MappingProxyType(on_channel))
 
     def with_events(
         self,

@@ -15,6 +15,7 @@ from gdprcrm.errors import GdprCrmError, InvalidInput, PurposeLimitation, Suppre
 from gdprcrm.model import (
     AgeAttestation,
     BlindIndexEntry,
+    Channel,
     ConsentGrant,
     DataSource,
     Lookup,
@@ -25,6 +26,7 @@ from gdprcrm.model import (
 from gdprcrm.personal_data import check_free_text
 from gdprcrm.policy import SubjectState
 from gdprcrm.policy.collection import check_purposes, check_values, suppression_applies
+from gdprcrm.policy.marketing import check_contact_scope
 from gdprcrm.policy.rights import check_consent
 from gdprcrm.service.consent import record_given
 from gdprcrm.service.kernel import BIRTH_DATE_FIELD, Kernel
@@ -154,7 +156,7 @@ def _check_grants(
     if isinstance(consents, ConsentGrant | str):
         raise InvalidInput("consents: give a list of ConsentGrant")
     grants = list(consents)
-    seen: set[str] = set()
+    seen: set[tuple[str, Channel | None, str | None]] = set()
     for grant in grants:
         if not isinstance(grant, ConsentGrant):
             raise InvalidInput("consents: expected ConsentGrant items")
@@ -162,11 +164,16 @@ def _check_grants(
             raise PurposeLimitation(
                 f"consents: {grant.purpose_id!r} is not a purpose of this collection"
             )
-        if grant.purpose_id in seen:
+        scope = (grant.purpose_id, grant.contact_channel, grant.contact_point)
+        if scope in seen:
             raise InvalidInput(f"consents: {grant.purpose_id!r} given twice")
-        seen.add(grant.purpose_id)
-        check_consent(k.declarations.purpose(grant.purpose_id))
+        seen.add(scope)
+        purpose = k.declarations.purpose(grant.purpose_id)
+        check_consent(purpose)
         check_channel(grant.channel, "consents: channel")
+        check_contact_scope(
+            purpose, grant.contact_channel, grant.contact_point, k.declarations, "consents"
+        )
     return grants
 
 

@@ -11,6 +11,7 @@ import attrs
 from gdprcrm.documents.receipt import build_receipt
 from gdprcrm.errors import InvalidInput, PurposeLimitation, UnknownRecord
 from gdprcrm.model import (
+    Channel,
     Consent,
     ConsentEvent,
     ConsentGiven,
@@ -21,6 +22,7 @@ from gdprcrm.model import (
     SubjectStatus,
     consents_of,
 )
+from gdprcrm.policy.marketing import check_contact_scope
 from gdprcrm.policy.rights import check_consent
 from gdprcrm.service.kernel import Kernel
 from gdprcrm.service.notes import check_channel, open_event, seal_evidence
@@ -51,10 +53,14 @@ def give_consent(
     explicit: bool,
     given_by: ConsentGiver,
     at: datetime | None,
+    contact_channel: Channel | None = None,
+    contact_point: str | None = None,
 ) -> ConsentGiven:
     now = k.now(at)
-    check_consent(k.declarations.purpose(purpose_id))
+    purpose = k.declarations.purpose(purpose_id)
+    check_consent(purpose)
     check_channel(channel)
+    check_contact_scope(purpose, contact_channel, contact_point, k.declarations, "give_consent")
     version = notice_version or k.declarations.notices[-1].version
     event = ConsentGiven(
         subject_id,
@@ -66,6 +72,8 @@ def give_consent(
         explicit=explicit,
         given_by=given_by,
         evidence=dict(evidence or {}),
+        contact_channel=contact_channel,
+        contact_point=contact_point,
     )
     with k.storage.unit_of_work() as uow:
         subject = k.active(uow, subject_id)
@@ -101,16 +109,29 @@ def record_given(k: Kernel, uow: UnitOfWork, event: ConsentGiven) -> None:
 
 
 def withdraw_consent(
-    k: Kernel, subject_id: SubjectId, purpose_id: str, *, channel: str, at: datetime | None
+    k: Kernel,
+    subject_id: SubjectId,
+    purpose_id: str,
+    *,
+    channel: str,
+    at: datetime | None,
+    contact_channel: Channel | None = None,
 ) -> list[ConsentWithdrawn]:
-    """Art. 7(3): every consent in force for the purpose, withdrawn in one call."""
+    """Art. 7(3): every consent in force for the purpose, withdrawn in one call; with
+    ``contact_channel``, every one that covers that channel (a consent given for every
+    channel is withdrawn whole: events are not split)."""
     now = k.now(at)
     check_channel(channel)
-    k.declarations.purpose(purpose_id)
+    purpose = k.declarations.purpose(purpose_id)
+    check_contact_scope(purpose, contact_channel, None, k.declarations, "withdraw_consent")
     with k.storage.unit_of_work() as uow:
         subject = k.active(uow, subject_id)
         state = k.load_state(uow, subject)
-        active = [i.consent for i in state.intervals.get(purpose_id, ()) if i.active_at(now)]
+        active = [
+            i.consent
+            for i in state.intervals.get(purpose_id, ())
+            if i.active_at(now) and i.consent.covers(contact_channel, None)
+        ]
         events = [c.withdraw(now, channel) for c in active]
         for event in events:
             uow.consents.append(event)
@@ -234,9 +255,14 @@ class ConsentOperations:
         explicit: bool = False,
         given_by: ConsentGiver = ConsentGiver.SUBJECT,
         at: datetime | None = None,
+        contact_channel: Channel | None = None,
+        contact_point: str | None = None,
     ) -> ConsentGiven:
         """Record a consent for one purpose (Art. 7(1)-(2)), under the current notice by
-        default. A parent's consent for a minor is ``given_by=PARENTAL_RESPONSIBILITY``."""
+        default. A parent's consent for a minor is ``given_by=PARENTAL_RESPONSIBILITY``.
+        ``channel`` is where it was given (``web-form``); ``contact_channel`` and
+        ``contact_point`` limit it to messages on one channel (``Channel.SMS``) to one
+        contact point (the field ``"phone"``)."""
         return give_consent(
             self._k,
             subject_id,
@@ -248,6 +274,8 @@ class ConsentOperations:
             explicit=explicit,
             given_by=given_by,
             at=at,
+            contact_channel=contact_channel,
+            contact_point=contact_point,
         )
 
     def withdraw_consent(
@@ -257,10 +285,19 @@ class ConsentOperations:
         *,
         channel: str,
         at: datetime | None = None,
+        contact_channel: Channel | None = None,
     ) -> list[ConsentWithdrawn]:
         """Withdraw every consent in force for the purpose: one call, as easy as giving it
-        (Art. 7(3)). Processing before stays lawful."""
-        return withdraw_consent(self._k, subject_id, purpose_id, channel=channel, at=at)
+        (Art. 7(3)). Processing before stays lawful. With ``contact_channel``, those
+        that cover that channel (a consent for every channel is withdrawn whole)."""
+        return withdraw_consent(
+            self._k,
+            subject_id,
+            purpose_id,
+            channel=channel,
+            at=at,
+            contact_channel=contact_channel,
+        )
 
     def refuse_consent(
         self,

@@ -30,13 +30,16 @@ from gdprcrm.documents.access_text import access_report_text
 from gdprcrm.errors import AuditTampered, InterfaceError, InvalidInput
 from gdprcrm.model import (
     DEFAULT_CONSENT_AGES,
+    DEFAULT_MARKETING_LAWS,
     AgeAttestation,
     Breach,
+    Channel,
     CommunicationException,
     ConsentAges,
     ConsentGrant,
     DataSource,
     Declarations,
+    MarketingLaws,
     Objection,
     RecipientNotification,
     Restriction,
@@ -44,7 +47,7 @@ from gdprcrm.model import (
     Subject,
     SubjectId,
 )
-from gdprcrm.policy import CompiledState, Decision, Operation, SubjectState
+from gdprcrm.policy import CompiledState, Decision, Operation, Outreach, SubjectState
 from gdprcrm.service import (
     breaches,
     collection,
@@ -98,8 +101,13 @@ class Controller(
         calendar: HolidayCalendar = FRANCE,
         checkpoints: str | os.PathLike[str] | CheckpointFile | None = None,
         checkpoint_every: int = DEFAULT_EVERY,
+        laws: MarketingLaws = DEFAULT_MARKETING_LAWS,
     ) -> None:
-        """``checkpoints``: the file (outside the data store) where signed checkpoints of
+        """``laws``: the channel rules of direct marketing per member state (France and
+        the ePrivacy baseline built in; ``DEFAULT_MARKETING_LAWS.with_law(...)`` to
+        declare another state's).
+
+        ``checkpoints``: the file (outside the data store) where signed checkpoints of
         the audit trail are filed, taken after each erasure, every ``checkpoint_every``
         entries and on :meth:`close`; an operation on a trail that no longer reaches the
         latest one fails with :class:`~gdprcrm.errors.AuditTampered` (Art. 5(2))."""
@@ -122,6 +130,7 @@ class Controller(
             ages=ages,
             calendar=calendar,
             anchor=anchor,
+            laws=laws,
         )
         # Art. 7(1), 13: every notice version ever published, today's last.
         self._k.declarations = sync_notices(self._k)
@@ -307,9 +316,13 @@ class Controller(
         at: datetime | None = None,
         *,
         operation: Operation = Operation.USE,
+        outreach: Outreach | None = None,
     ) -> Decision:
-        """May ``purpose_id`` process this subject now (or at ``at``)? See gdprcrm.policy."""
-        return processing.decide_now(self._k, subject_id, purpose_id, at, operation)
+        """May ``purpose_id`` process this subject now (or at ``at``)? See gdprcrm.policy.
+
+        ``outreach=Outreach(Channel.EMAIL, "email")``: may this message be sent on this
+        channel to this contact point? The channel rules (ePrivacy, national law) apply."""
+        return processing.decide_now(self._k, subject_id, purpose_id, at, operation, outreach)
 
     def decider(self, subject_id: SubjectId) -> CompiledState:
         """The subject's decisions, compiled: load once, then ask as often as needed
@@ -318,14 +331,21 @@ class Controller(
 
     @contextlib.contextmanager
     def processing(
-        self, subject_id: SubjectId, purpose_id: str, *, operation: Operation = Operation.USE
+        self,
+        subject_id: SubjectId,
+        purpose_id: str,
+        *,
+        operation: Operation = Operation.USE,
+        outreach: Outreach | None = None,
     ) -> Iterator[Decision]:
         """Wrap real processing: refused with ProcessingRefused, audited when allowed.
 
-        with crm.processing(sid, "newsletter"):
+        with crm.processing(sid, "newsletter", outreach=Outreach(Channel.EMAIL)):
             send_newsletter(...)
         """
-        with processing.processing(self._k, subject_id, purpose_id, operation) as decision:
+        with processing.processing(
+            self._k, subject_id, purpose_id, operation, outreach
+        ) as decision:
             yield decision
 
     # -- rights (Art. 15-21) ----------------------------------------------------------
@@ -388,11 +408,18 @@ class Controller(
         *,
         direct_marketing: bool = False,
         at: datetime | None = None,
+        contact_channel: Channel | None = None,
     ) -> Objection:
         """Art. 21: object to direct marketing (absolute), or to a purpose resting on
-        Art. 6(1)(e) or (f); objecting to any other purpose has no legal basis."""
+        Art. 6(1)(e) or (f); objecting to any other purpose has no legal basis.
+        ``contact_channel`` limits it to messages on one channel ("no more SMS")."""
         return rights.object_to(
-            self._k, subject_id, purpose_id, direct_marketing=direct_marketing, at=at
+            self._k,
+            subject_id,
+            purpose_id,
+            direct_marketing=direct_marketing,
+            at=at,
+            contact_channel=contact_channel,
         )
 
     # -- erasure (Art. 17, 19) --------------------------------------------------------

@@ -25,11 +25,13 @@ from gdprcrm.errors import (
     UnknownRecord,
 )
 from gdprcrm.model import (
+    DEFAULT_MARKETING_LAWS,
     BlindIndexEntry,
     ConsentAges,
     Declarations,
     DetailValue,
     Lookup,
+    MarketingLaws,
     NotificationEvent,
     PersonalField,
     RecipientNotification,
@@ -62,6 +64,7 @@ class Kernel:
         "chain",
         "clock",
         "declarations",
+        "laws",
         "storage",
         "vault",
     )
@@ -78,6 +81,7 @@ class Kernel:
         ages: ConsentAges,
         calendar: HolidayCalendar,
         anchor: Anchor | None = None,
+        laws: MarketingLaws = DEFAULT_MARKETING_LAWS,
     ) -> None:
         self.storage = storage
         self.vault = vault
@@ -91,6 +95,7 @@ class Kernel:
         self.actor = actor
         self.ages = ages
         self.calendar = calendar
+        self.laws = laws
 
     @property
     def tz(self) -> str:

@@ -7,11 +7,11 @@ from collections.abc import Iterator
 from datetime import datetime
 
 from gdprcrm.errors import ProcessingRefused
-from gdprcrm.model import SubjectId
-from gdprcrm.policy import CompiledState, Decision, Operation, SubjectState, decide
+from gdprcrm.model import DetailValue, SubjectId
+from gdprcrm.policy import CompiledState, Decision, Operation, Outreach, SubjectState, decide
 from gdprcrm.service.kernel import Kernel
 
-__all__ = ["decide_now", "decider", "load_state", "processing"]
+__all__ = ["decide_for", "decide_now", "decider", "load_state", "processing"]
 
 
 def load_state(k: Kernel, subject_id: SubjectId) -> SubjectState:
@@ -20,11 +20,38 @@ def load_state(k: Kernel, subject_id: SubjectId) -> SubjectState:
 
 
 def decide_now(
-    k: Kernel, subject_id: SubjectId, purpose_id: str, at: datetime | None, operation: Operation
+    k: Kernel,
+    subject_id: SubjectId,
+    purpose_id: str,
+    at: datetime | None,
+    operation: Operation,
+    outreach: Outreach | None = None,
 ) -> Decision:
     when = k.now(at)
     state = load_state(k, subject_id)
-    return decide(state, purpose_id, when, k.declarations, operation=operation, ages=k.ages)
+    return decide_for(k, state, purpose_id, when, operation, outreach)
+
+
+def decide_for(
+    k: Kernel,
+    state: SubjectState,
+    purpose_id: str,
+    at: datetime,
+    operation: Operation,
+    outreach: Outreach | None,
+) -> Decision:
+    """decide() with the controller's ages, channel laws and calendar."""
+    return decide(
+        state,
+        purpose_id,
+        at,
+        k.declarations,
+        operation=operation,
+        ages=k.ages,
+        outreach=outreach,
+        laws=k.laws,
+        calendar=k.calendar,
+    )
 
 
 def decider(k: Kernel, subject_id: SubjectId) -> CompiledState:
@@ -33,17 +60,24 @@ def decider(k: Kernel, subject_id: SubjectId) -> CompiledState:
 
 @contextlib.contextmanager
 def processing(
-    k: Kernel, subject_id: SubjectId, purpose_id: str, operation: Operation
+    k: Kernel,
+    subject_id: SubjectId,
+    purpose_id: str,
+    operation: Operation,
+    outreach: Outreach | None = None,
 ) -> Iterator[Decision]:
     """Decide and audit in one unit; refuse with ProcessingRefused (Art. 5(2))."""
     now = k.clock.now()
     with k.storage.unit_of_work() as uow:
         state = k.load_state(uow, uow.subjects.get(subject_id))
-        decision = decide(state, purpose_id, now, k.declarations, operation=operation, ages=k.ages)
+        decision = decide_for(k, state, purpose_id, now, operation, outreach)
+        details: dict[str, DetailValue]
         if decision.allowed:
             action, details = "processing.allowed", {"operation": operation.value}
         else:
             action, details = "processing.refused", {"reason": decision.reasons[0].code}
+        if outreach is not None:
+            details["channel"] = outreach.channel.value
         k.audit(uow, action, subject_id, purpose_id, at=now, details=details)
         uow.commit()
     if not decision.allowed:

@@ -15,6 +15,7 @@ from gdprcrm.documents.portability import to_csv as portability_csv
 from gdprcrm.errors import InvalidInput, ProcessingRefused, UnknownRecord
 from gdprcrm.interactions import InteractionLog
 from gdprcrm.model import (
+    Channel,
     DetailValue,
     NotificationEvent,
     Objection,
@@ -26,6 +27,7 @@ from gdprcrm.model import (
 )
 from gdprcrm.policy import decide
 from gdprcrm.policy.collection import check_values
+from gdprcrm.policy.marketing import check_contact_scope
 from gdprcrm.policy.rights import check_objection
 from gdprcrm.service import erasure
 from gdprcrm.service.kernel import BIRTH_DATE_FIELD, Kernel
@@ -247,26 +249,38 @@ def object_to(
     *,
     direct_marketing: bool,
     at: datetime | None,
+    contact_channel: Channel | None = None,
 ) -> Objection:
     """Art. 21: an objection the law gives (policy.rights), and the Art. 21(3)
-    suppression of the subject's contact points when it concerns direct marketing."""
+    suppression of the subject's contact points when it concerns direct marketing
+    (with ``contact_channel``, of the contact points that channel reaches)."""
     now = k.now(at)
     marketing = direct_marketing
     if purpose_id is not None:
         purpose = k.declarations.purpose(purpose_id)
         check_objection(purpose)
+        check_contact_scope(purpose, contact_channel, None, k.declarations, "object")
         marketing = marketing or purpose.direct_marketing
+    elif contact_channel is not None and not isinstance(contact_channel, Channel):
+        raise InvalidInput("object: contact_channel is a Channel (email, sms, ...)")
     objection = Objection(
-        subject_id, now, purpose_id=purpose_id, direct_marketing=direct_marketing
+        subject_id,
+        now,
+        purpose_id=purpose_id,
+        direct_marketing=direct_marketing,
+        contact_channel=contact_channel,
     )
     with k.storage.unit_of_work() as uow:
         subject = k.active(uow, subject_id)
         uow.objections.add(objection)
         details: dict[str, DetailValue] = {"direct_marketing": direct_marketing}
+        if contact_channel is not None:
+            details["channel"] = contact_channel.value
         if marketing:  # Art. 21(3): remember the hashed contact points, beyond erasure
             entries, unreadable = k.index_entries(uow, subject)
             for kind, digest in entries:
-                uow.suppressions.add(SuppressionEntry(digest, kind, now))
+                if contact_channel is None or kind is contact_channel.lookup:
+                    uow.suppressions.add(SuppressionEntry(digest, kind, now))
             if unreadable:
                 details["unreadable_contact_points"] = unreadable
         k.audit(uow, "objection.recorded", subject_id, purpose_id, at=now, details=details)

@@ -18,6 +18,7 @@ from gdprcrm.model import (
     AuditEntry,
     BlindIndexEntry,
     Breach,
+    Channel,
     Consent,
     ConsentAges,
     ConsentGiven,
@@ -123,6 +124,8 @@ def consents_given(draw: st.DrawFn, subject_id: SubjectId | None = None) -> Cons
         notice_version="v1",
         explicit=draw(st.booleans()),
         given_by=draw(st.sampled_from(list(ConsentGiver))),
+        contact_channel=draw(st.none() | st.sampled_from(list(Channel))),
+        contact_point=draw(st.none() | st.sampled_from(["email", "phone", "phone_mobile"])),
     )
 
 

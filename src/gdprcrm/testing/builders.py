@@ -15,6 +15,7 @@ from dateutil.relativedelta import relativedelta
 
 from gdprcrm.model import (
     DEFAULT_TAXONOMY,
+    Channel,
     ConsentGiven,
     ConsentGiver,
     Contact,
@@ -34,6 +35,8 @@ from gdprcrm.model import (
 __all__ = [
     "EMAIL",
     "NAME",
+    "PHONE",
+    "POSTAL_ADDRESS",
     "build_consent",
     "build_controller",
     "build_declarations",
@@ -43,6 +46,8 @@ __all__ = [
 
 EMAIL = FieldSpec("email", DEFAULT_TAXONOMY["contact.email"], lookup=Lookup.EMAIL)
 NAME = FieldSpec("name", DEFAULT_TAXONOMY["identity.name"])
+PHONE = FieldSpec("phone", DEFAULT_TAXONOMY["contact.phone"], lookup=Lookup.PHONE)
+POSTAL_ADDRESS = FieldSpec("postal_address", DEFAULT_TAXONOMY["contact.postal_address"])
 _T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 
 
@@ -134,6 +139,8 @@ def build_consent(
     notice_version: str = "v1",
     given_by: ConsentGiver = ConsentGiver.SUBJECT,
     explicit: bool = False,
+    contact_channel: Channel | None = None,
+    contact_point: str | None = None,
 ) -> ConsentGiven:
     sid = subject.id if isinstance(subject, Subject) else subject
     return ConsentGiven(
@@ -145,4 +152,6 @@ def build_consent(
         explicit=explicit,
         given_by=given_by,
         evidence={"form": "signup-v3"},
+        contact_channel=contact_channel,
+        contact_point=contact_point,
     )

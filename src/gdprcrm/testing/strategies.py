@@ -80,6 +80,16 @@ from gdprcrm.testing._dated_record_strategies import (
     record_retentions,
     stored_records,
 )
+from gdprcrm.testing._marketing_strategies import (
+    audiences,
+    calling_windows,
+    channel_rules,
+    channels,
+    marketing_law_sets,
+    marketing_laws,
+    outreaches,
+    sector_bans,
+)
 from gdprcrm.testing._record_strategies import (
     adequacies,
     age_attestations,
@@ -111,13 +121,17 @@ __all__ = [
     "STRATEGIES_BY_TYPE",
     "adequacies",
     "age_attestations",
+    "audiences",
     "audit_codes",
     "audit_entries",
     "automated_decisions",
     "birth_dates_written",
     "blind_index_entries",
     "breaches",
+    "calling_windows",
     "card_numbers_written",
+    "channel_rules",
+    "channels",
     "consent_ages",
     "consent_grants",
     "consent_states",
@@ -139,10 +153,13 @@ __all__ = [
     "instants",
     "interactions",
     "ip_addresses_written",
+    "marketing_law_sets",
+    "marketing_laws",
     "member_states",
     "nirs_written",
     "notice_versions",
     "objections",
+    "outreaches",
     "pending_erasures",
     "personal_data_written",
     "personal_fields",
@@ -159,6 +176,7 @@ __all__ = [
     "retention_dues",
     "retention_rules",
     "right_rules",
+    "sector_bans",
     "stored_records",
     "subject_ids",
     "subject_states",
@@ -324,7 +342,21 @@ def purposes(
         legitimate_interests="customer relationship" if li else None,
         lia_reference="LIA-2026-01" if li else None,
         subject_categories=frozenset(draw(st.sets(st.sampled_from(["prospects", "customers"])))),
+        **(draw(_marketing_attributes()) if direct_marketing else {}),
     )
+
+
+@st.composite
+def _marketing_attributes(draw: st.DrawFn) -> dict[str, Any]:
+    """How a direct-marketing purpose reaches people, often left undeclared."""
+    if not draw(st.booleans()):
+        return {}
+    return {
+        "channels": frozenset(draw(st.sets(channels()))),
+        "audience": draw(audiences()),
+        "sector": draw(st.none() | st.sampled_from(["energy-renovation", "insurance"])),
+        "existing_customers": draw(st.booleans()),
+    }
 
 
 def controller_infos() -> st.SearchStrategy[ControllerInfo]:
@@ -490,6 +522,7 @@ def objections(
         subject_id=st.just(subject_id),
         at=instants(min_value=start, max_value=start + timedelta(days=720)),
         direct_marketing=st.just(True),
+        contact_channel=st.none() | channels(),
     )
     return marketing | by_purpose if purpose_ids else marketing
 
@@ -519,6 +552,11 @@ def subject_states(draw: st.DrawFn, /, decl: Declarations, **subject_kwargs: Any
 
 STRATEGIES_BY_TYPE: dict[str, Any] = {
     "Adequacy": adequacies,
+    "CallingWindow": calling_windows,
+    "ChannelRule": channel_rules,
+    "MarketingLaw": marketing_laws,
+    "MarketingLaws": marketing_law_sets,
+    "SectorBan": sector_bans,
     "AgeAttestation": age_attestations,
     "AuditEntry": audit_entries,
     "AutomatedDecision": automated_decisions,
