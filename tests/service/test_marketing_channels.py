@@ -177,3 +177,15 @@ def test_channel_scopes_survive_sqlite(tmp_path: object) -> None:
     call = crm.decide(sid, "customer-offers", outreach=Outreach(Channel.PHONE_CALL))
     assert call.reasons == (Reason.CHANNEL_OBJECTION,)
     crm.close()
+
+
+def test_the_access_report_shows_the_channel_of_each_choice(crm_at_11: Controller) -> None:
+    # Art. 15(1): the person sees what they agreed to and objected to, channel by channel.
+    crm = crm_at_11
+    sid = _customer(crm)
+    crm.object(sid, direct_marketing=True, contact_channel=Channel.SMS)
+    report = crm.access_report(sid)
+    (objection,) = report["objections"]
+    assert objection["contact_channel"] == "sms"
+    assert "opposition, par SMS" in crm.access_report_text(sid, lang="fr")
+    assert "objection, by SMS" in crm.access_report_text(sid, lang="en")

@@ -51,6 +51,7 @@ ACCESS_TEXTS: dict[str, dict[str, Any]] = {
         "consent_item": "{} — {} : consentement {} ({})",
         "consent_kinds": {"given": "donné", "withdrawn": "retiré", "refused": "refusé"},
         "objection_item": "{} — opposition{}",
+        "via": ", par {}",
         "restriction_item": "{} — limitation ({})",
         "interaction_item": "{} — {} {} ({}, {})",
         "request_item": "{} — demande « {} » : {}",
@@ -102,6 +103,7 @@ ACCESS_TEXTS: dict[str, dict[str, Any]] = {
         "consent_item": "{} — {}: consent {} ({})",
         "consent_kinds": {"given": "given", "withdrawn": "withdrawn", "refused": "refused"},
         "objection_item": "{} — objection{}",
+        "via": ", by {}",
         "restriction_item": "{} — restriction ({})",
         "interaction_item": "{} — {} {} ({}, {})",
         "request_item": "{} — request “{}”: {}",
@@ -234,20 +236,36 @@ def _sections(report: Mapping[str, Any], decl: Declarations, lang: str) -> Secti
     origin = t["source_text"].format(source["description"]) if source else t["source_direct"]
     out.append((t["source"], [origin]))
     out.append((t["automated"], automated or [t["no_automated"]]))
-    out.append((t["history"], _history(report, t, names) or [t["nothing"]]))
+    channels = TEXTS[lang]["channel_names"]
+    out.append((t["history"], _history(report, t, names, channels) or [t["nothing"]]))
     return out
 
 
-def _history(report: Mapping[str, Any], t: dict[str, Any], names: Mapping[str, str]) -> list[str]:
+def _via(item: Mapping[str, Any], t: dict[str, Any], channels: Mapping[str, str]) -> str:
+    """ ", by SMS (phone)": the channel and contact point an event was limited to."""
+    channel, point = item.get("contact_channel"), item.get("contact_point")
+    if channel is None and point is None:
+        return ""
+    text = t["via"].format(channels.get(channel, channel)) if channel is not None else ""
+    return text + (f" ({point})" if point is not None else "")
+
+
+def _history(
+    report: Mapping[str, Any],
+    t: dict[str, Any],
+    names: Mapping[str, str],
+    channels: Mapping[str, str],
+) -> list[str]:
     lines: list[tuple[str, str]] = []
     for e in report["consents"]:
         kind = t["consent_kinds"].get(e.get("event", ""), e.get("event", ""))
-        purpose = names.get(e["purpose_id"], e["purpose_id"])
+        purpose = names.get(e["purpose_id"], e["purpose_id"]) + _via(e, t, channels)
         text = t["consent_item"].format(_day(e["at"]), purpose, kind, e["channel"])
         lines.append((e["at"], text))
     for o in report["objections"]:
         target = o.get("purpose_id")
         which = f" ({names.get(target, target)})" if target else ""
+        which += _via(o, t, channels)
         lines.append((o["at"], t["objection_item"].format(_day(o["at"]), which)))
     for r in report["restrictions"]:
         lines.append((r["at"], t["restriction_item"].format(_day(r["at"]), r["ground"])))
