@@ -25,6 +25,7 @@ from typing import Any, TypeVar
 import attrs
 import cattrs
 
+from gdprcrm._config_marketing import MarketingLawDoc, marketing_laws
 from gdprcrm._config_records import RecordDoc, financial_year_end, record_kinds
 from gdprcrm._config_support import CONVERTER, Errors, enum_value, named
 from gdprcrm.errors import ConfigError
@@ -222,6 +223,7 @@ class _Document:
     ask_again_after: str | None = None
     security_measures: list[str] = attrs.Factory(list)
     language: str = "fr"
+    marketing_laws: list[MarketingLawDoc] = attrs.Factory(list)
 
 
 def _contact(doc: _ContactDoc | None) -> Contact | None:
@@ -254,6 +256,7 @@ def parse_declarations(data: Mapping[str, Any], *, source: str = "declarations")
         is not None
     ]
     kinds = record_kinds(doc.records, taxonomy, errors)
+    laws = marketing_laws(doc.marketing_laws, errors)
     pending = errors.run(
         "$.pending_consent_period",
         lambda: (
@@ -291,6 +294,7 @@ def parse_declarations(data: Mapping[str, Any], *, source: str = "declarations")
             ask_again_after=ask_again,
             security_measures=tuple(doc.security_measures),
             language=doc.language,
+            marketing_laws=laws,
         ),
     )
     if declarations is None:
@@ -573,6 +577,8 @@ def declarations_digest(declarations: Declarations) -> str:
         content["suppression_years"] = declarations.suppression_years
     if declarations.records:
         content["records"] = _without_unset_additions(unstructure(list(declarations.records)))
+    if declarations.marketing_laws:
+        content["marketing_laws"] = unstructure(list(declarations.marketing_laws))
     if declarations.security_measures:
         content["security_measures"] = list(declarations.security_measures)
     if declarations.ask_again_after != DEFAULT_ASK_AGAIN_AFTER:

@@ -20,6 +20,7 @@ from gdprcrm.model._checks import as_tuple, instance_of, tuple_of
 from gdprcrm.model.controller_info import ControllerInfo
 from gdprcrm.model.field import FieldSpec
 from gdprcrm.model.legal_basis import LegalBasis
+from gdprcrm.model.marketing import MarketingLaw
 from gdprcrm.model.notice import NoticeVersion, material_digest
 from gdprcrm.model.purpose import Purpose
 from gdprcrm.model.record import FinancialYearEnd, RecordKind
@@ -155,6 +156,11 @@ class Declarations:
     (Art. 30(1)(g), 32), as the register states them. gdprcrm claims none on the host's
     behalf: :data:`gdprcrm.documents.GDPRCRM_SECURITY_MEASURES` lists what the library
     itself does, to copy where it is true of the deployment."""
+    marketing_laws: tuple[MarketingLaw, ...] = attrs.field(
+        default=(), converter=as_tuple, validator=tuple_of(MarketingLaw), kw_only=True
+    )
+    """The direct-marketing law of member states the controller declares, beside the
+    built-in French law and the ePrivacy baseline (``"EU"`` replaces the baseline)."""
     _fields_by_name: Mapping[str, FieldSpec] = attrs.field(
         init=False, eq=False, repr=False, hash=False
     )

@@ -45,6 +45,7 @@ from gdprcrm.model.channel import Audience, Channel
 from gdprcrm.model.jurisdiction import normalise_country
 
 __all__ = [
+    "BASELINE",
     "DEFAULT_MARKETING_LAWS",
     "EU_BASELINE",
     "FRANCE",
@@ -167,11 +168,18 @@ class SectorBan:
             raise InvalidInput("SectorBan.channels: at least one Channel")
 
 
+def _jurisdiction(value: Any) -> str:
+    if value == BASELINE:
+        return BASELINE
+    return normalise_country(value)
+
+
 @attrs.frozen
 class MarketingLaw:
     """One member state's rules (``jurisdiction`` an ISO 3166 code, or ``"EU"``)."""
 
-    jurisdiction: str = attrs.field(validator=text)
+    jurisdiction: str = attrs.field(converter=_jurisdiction)
+    """A member state's ISO 3166 code, or ``"EU"`` for the baseline."""
     rules: tuple[ChannelRule, ...] = attrs.field(
         converter=as_tuple, validator=tuple_of(ChannelRule)
     )
@@ -210,6 +218,10 @@ class MarketingLaw:
         return None
 
 
+BASELINE = "EU"
+"""The jurisdiction of the law that applies where no state's is declared."""
+
+
 def _laws(value: Any) -> Mapping[str, MarketingLaw]:
     items = value.values() if isinstance(value, Mapping) else value
     if not isinstance(items, Iterable):
@@ -218,7 +230,9 @@ def _laws(value: Any) -> Mapping[str, MarketingLaw]:
     for law in items:
         if not isinstance(law, MarketingLaw):
             raise InvalidInput("MarketingLaws.laws: expected MarketingLaw values")
-        out[normalise_country(law.jurisdiction)] = law
+        if law.jurisdiction == BASELINE:
+            raise InvalidInput("MarketingLaws.laws: the EU law is the baseline, not a state's")
+        out[law.jurisdiction] = law
     return MappingProxyType(out)
 
 
@@ -233,10 +247,13 @@ class MarketingLaws:
         return self.laws.get(jurisdiction, self.baseline)
 
     def with_law(self, law: MarketingLaw) -> MarketingLaws:
-        """These laws, with ``law`` declared for its state (replacing any built in)."""
-        return MarketingLaws(
-            {**self.laws, normalise_country(law.jurisdiction): law}, self.baseline
-        )
+        """These laws, with ``law`` declared for its state (replacing any built in), or
+        as the baseline when its jurisdiction is ``"EU"``."""
+        if not isinstance(law, MarketingLaw):
+            raise InvalidInput("MarketingLaws.with_law: expected a MarketingLaw")
+        if law.jurisdiction == BASELINE:
+            return MarketingLaws(self.laws, law)
+        return MarketingLaws({**self.laws, law.jurisdiction: law}, self.baseline)
 
 
 _DIRECTIVE = "Directive 2002/58/EC art. 13"

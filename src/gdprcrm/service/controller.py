@@ -115,6 +115,8 @@ class Controller(
             raise InvalidInput("Controller needs Declarations (see gdprcrm.config)")
         if not declarations.notices:
             raise InvalidInput("the declarations need at least one published notice version")
+        for law in declarations.marketing_laws:  # declared states over the built-in ones
+            laws = laws.with_law(law)
         anchor = None
         if checkpoints is not None:
             if not isinstance(checkpoints, CheckpointFile):
