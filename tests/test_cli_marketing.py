@@ -137,3 +137,46 @@ def test_consent_give_and_withdraw_via_a_channel(cli: Cli) -> None:
     assert len(withdrawn["withdrawn"]) == 1
     assert cli.json("decide", sid, "newsletter", code=EXIT_CHECK_FAILED)["outcome"] == "refused"
     assert EXIT_BAD_INPUT == 2
+
+
+def test_leads_queue_informed_exempt_and_overdue(cli: Cli) -> None:
+    lead = str(
+        cli.json(
+            "subject",
+            "add",
+            "--purpose",
+            "prospecting",
+            "--field",
+            "email=hugo@boutique.example",
+            "--source",
+            "salon Maison & Objet",
+            "--source-kind",
+            "purchased-list",
+        )["subject"]
+    )
+    other = str(
+        cli.json(
+            "subject",
+            "add",
+            "--purpose",
+            "prospecting",
+            "--field",
+            "email=zoe@atelier.example",
+            "--source",
+            "annuaire professionnel",
+            "--source-kind",
+            "public-source",
+        )["subject"]
+    )
+    (first, second) = cli.json("lead", "list")["duties"]
+    assert {first["subject"], second["subject"]} == {lead, other}
+    late = "2027-06-01T09:00:00+02:00"
+    overdue = cli.json("lead", "list", "--overdue", "--at", late, code=EXIT_CHECK_FAILED)
+    assert len(overdue["duties"]) == 2
+    cli("lead", "informed", lead, "--channel", "e-mail")
+    cli("lead", "exempt", other, "--ground", "14(5)(b)", "--reference", "dpo-2026-014")
+    assert cli.json("lead", "list")["duties"] == []
+    assert cli.json("lead", "list", "--overdue", "--at", late)["duties"] == []
+    assert "already informed" in cli.err("lead", "informed", lead, "--channel", "post")
+    disclosed = cli.json("lead", "disclosed", lead, "--recipient", "emailing-provider")
+    assert disclosed["duty"]["status"] == "informed"

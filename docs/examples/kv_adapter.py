@@ -24,6 +24,7 @@ from gdprcrm.model import (
     Breach,
     ConsentEvent,
     DataSubjectRequest,
+    InformationDuty,
     Interaction,
     Lookup,
     NoticeVersion,
@@ -81,6 +82,7 @@ class Unit(p.UnitOfWork):
         self.erasures = Erasures(self)
         self.tombstones = Tombstones(self)
         self.notices = Notices(self)
+        self.duties = Duties(self)
 
     # The three hooks of the unit of work: begin, commit, rollback (+ end).
     def _begin(self) -> None:
@@ -400,6 +402,24 @@ class Notices(_Repo, p.NoticeRepository):
     def _all(self) -> Iterable[NoticeVersion]:
         found: list[NoticeVersion] = self.u.scan("notice/", NoticeVersion)
         return found  # scan reads keys in order: the order added
+
+
+class Duties(_Repo, p.DutyRepository):
+    def _add(self, duty: InformationDuty) -> None:
+        self.u.insert(f"duty/{duty.subject_id}", duty)
+
+    def _update(self, duty: InformationDuty) -> bool:
+        return self.u.replace(f"duty/{duty.subject_id}", duty)
+
+    def _get(self, subject_id: SubjectId) -> InformationDuty | None:
+        found: InformationDuty | None = self.u.get(f"duty/{subject_id}", InformationDuty)
+        return found
+
+    def _pending(self, limit: int) -> Iterable[InformationDuty]:
+        return [d for d in self.u.scan("duty/", InformationDuty) if d.pending]
+
+    def _delete_for_subject(self, subject_id: SubjectId) -> int:
+        return 1 if self.u.delete(f"duty/{subject_id}") else 0
 
 
 class Records(_Repo, p.RecordRepository):

@@ -32,6 +32,7 @@ from gdprcrm.cli.context import (
     subject_id,
 )
 from gdprcrm.cli.interactions import INTERACTION_COMMANDS
+from gdprcrm.cli.leads import LEAD_COMMANDS
 from gdprcrm.cli.marketing import LINK_COMMANDS, outreach_of, via_of
 from gdprcrm.cli.records import RECORD_COMMANDS
 from gdprcrm.errors import InvalidInput
@@ -109,14 +110,14 @@ def init(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def subject_add(ctx: Context, args: argparse.Namespace) -> int:
-    from gdprcrm.model import ConsentGrant, DataSource
+    from gdprcrm.model import ConsentGrant, DataSource, SourceKind
 
     sid = ctx.crm.add_subject(
         pairs(args.field),
         args.jurisdiction,
         args.purpose,
         birth_date=args.birth_date,
-        source=DataSource(args.source) if args.source else None,
+        source=DataSource(args.source, kind=SourceKind(args.source_kind)) if args.source else None,
         consents=[ConsentGrant(p, args.consent_channel) for p in args.consent or ()],
     )
     ctx.emit({"subject": str(sid)}, str(sid))
@@ -496,5 +497,6 @@ COMMANDS: dict[tuple[str, str | None], Handler] = {
     **AUDIT_COMMANDS,
     **INTERACTION_COMMANDS,
     **LINK_COMMANDS,
+    **LEAD_COMMANDS,
 }
 """(command, action) -> handler: the one place a command is bound to its code."""

@@ -11,9 +11,10 @@ from typing import Any, NoReturn
 
 from gdprcrm import __version__
 from gdprcrm.cli.interactions import add_interaction_parsers
+from gdprcrm.cli.leads import add_lead_parsers
 from gdprcrm.cli.marketing import add_link_parsers, add_via
 from gdprcrm.cli.records import add_record_parsers
-from gdprcrm.model import RequestKind, RestrictionGround
+from gdprcrm.model import RequestKind, RestrictionGround, SourceKind
 
 __all__ = ["AT_HELP", "build_parser"]
 
@@ -58,6 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_record_parsers(sub, _actions, SUBJECT_HELP, AT_HELP)
     add_interaction_parsers(sub, _actions, SUBJECT_HELP, AT_HELP)
     add_link_parsers(sub, _actions, SUBJECT_HELP, AT_HELP)
+    add_lead_parsers(sub, _actions, SUBJECT_HELP, AT_HELP)
     _rights(sub)
     _registers(sub)
     return parser
@@ -106,6 +108,12 @@ def _people(sub: argparse._SubParsersAction[_Parser]) -> None:
     add.add_argument("--jurisdiction", default="FR", help="ISO 3166 country code (default FR)")
     add.add_argument("--birth-date", type=date.fromisoformat, help="YYYY-MM-DD (Art. 8)")
     add.add_argument("--source", help="where the data came from, if not the person (Art. 14)")
+    add.add_argument(
+        "--source-kind",
+        choices=[k.value for k in SourceKind],
+        default=SourceKind.OTHER.value,
+        help="with --source: a purchased list, an enrichment, a public source, a partner",
+    )
     add.add_argument(
         "--consent",
         action="append",

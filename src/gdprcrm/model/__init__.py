@@ -25,6 +25,13 @@ from gdprcrm.model.declarations import Declarations
 from gdprcrm.model.erasure import ErasureStep, PendingErasure
 from gdprcrm.model.field import FieldSpec, Lookup, Provenance
 from gdprcrm.model.identifiers import RecordId, SubjectId
+from gdprcrm.model.information_duty import (
+    DutyStatus,
+    DutyTrigger,
+    Exemption,
+    InformationDuty,
+    SourceKind,
+)
 from gdprcrm.model.interaction import Direction, Interaction, InteractionKind
 from gdprcrm.model.jurisdiction import (
     DEFAULT_CONSENT_AGES,
@@ -144,10 +151,14 @@ __all__ = [
     "Declarations",
     "DetailValue",
     "Direction",
+    "DutyStatus",
+    "DutyTrigger",
     "ErasureStep",
+    "Exemption",
     "FieldSpec",
     "FinancialYearEnd",
     "IdentityStatus",
+    "InformationDuty",
     "Interaction",
     "InteractionKind",
     "LegalBasis",
@@ -182,6 +193,7 @@ __all__ = [
     "Right",
     "RightRule",
     "SectorBan",
+    "SourceKind",
     "SpecialCategoryCondition",
     "Subject",
     "SubjectId",

@@ -26,6 +26,7 @@ from gdprcrm.model._checks import (
     to_frozenset,
 )
 from gdprcrm.model.identifiers import SubjectId
+from gdprcrm.model.information_duty import SourceKind
 from gdprcrm.model.jurisdiction import normalise_country
 
 __all__ = ["AgeAttestation", "DataSource", "Subject", "SubjectStatus"]
@@ -56,6 +57,10 @@ class DataSource:
 
     description: str = attrs.field(validator=text)
     publicly_accessible: bool = attrs.field(default=False, validator=instance_of(bool))
+    kind: SourceKind = attrs.field(
+        default=SourceKind.OTHER, validator=instance_of(SourceKind), kw_only=True
+    )
+    """A purchased list, an enrichment service, a public source, a partner."""
 
 
 def _jurisdiction(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:

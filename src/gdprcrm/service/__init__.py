@@ -3,7 +3,8 @@
 * :mod:`~gdprcrm.service.controller` - the flat public API (:class:`Controller`);
 * :mod:`~gdprcrm.service.kernel` - clock, audit append, state loading, sealing;
 * one workflow module each: ``collection``, ``consent``, ``processing``, ``requests``,
-  ``rights``, ``erasure``, ``retention``, ``notifications``, ``breaches``, ``lookups``.
+  ``rights``, ``erasure``, ``retention``, ``notifications``, ``breaches``, ``lookups``,
+  ``information`` (Art. 14), ``tokens`` (links).
 
 The rules these workflows apply live in :mod:`gdprcrm.policy`, by article.
 """

@@ -18,6 +18,7 @@ from gdprcrm.model import (
     Channel,
     ConsentGrant,
     DataSource,
+    InformationDuty,
     Lookup,
     PersonalField,
     Subject,
@@ -94,6 +95,8 @@ def add_subject(
             if suppressed:  # again, in the writing unit: an objection may have just landed
                 _check_suppressions(uow, probes)
             uow.subjects.add(subject)
+            if art14_due is not None:  # Art. 14(3): the information owed, as a queue
+                uow.duties.add(InformationDuty(sid, now, art14_due))
             uow.subjects.put_fields(fields)
             uow.subjects.put_index(index)
             version = k.declarations.notices[-1].version  # Art. 13: what was shown

@@ -61,6 +61,7 @@ from gdprcrm.service import (
 from gdprcrm.service.accountability import AccountabilityOperations
 from gdprcrm.service.consent import ConsentOperations
 from gdprcrm.service.erasure import ErasureOutcome
+from gdprcrm.service.information import InformationOperations
 from gdprcrm.service.interactions import InteractionOperations
 from gdprcrm.service.kernel import Kernel
 from gdprcrm.service.lookups import LookupOperations
@@ -81,6 +82,7 @@ class Controller(
     AccountabilityOperations,
     RequestOperations,
     ConsentOperations,
+    InformationOperations,
     InteractionOperations,
     LinkOperations,
     LookupOperations,

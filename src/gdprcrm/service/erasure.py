@@ -204,6 +204,7 @@ def _delete(
         doomed = [r for r in uow.records.for_subject(subject.id) if r.id in gone]
         erase_records(k, uow, subject.id, doomed, now, "erasure.records-erased")
     uow.interactions.delete_for_subject(subject.id)  # what was said goes
+    uow.duties.delete_for_subject(subject.id)  # no one left to inform (Art. 14)
     uow.retention.clear(subject.id)
     held = frozenset(f.purpose_id for f in plan.held if f.purpose_id)
     uow.subjects.update(
@@ -269,6 +270,7 @@ def mark_erased(uow: UnitOfWork, subject: Subject) -> None:
     # cost of one key however many there are); the sweep deletes each at its own due
     # date, and destroys its orphaned scope key then.
     uow.retention.clear(subject.id)
+    uow.duties.delete_for_subject(subject.id)  # no one left to inform (Art. 14)
     uow.erasures.remove(subject.id)
     uow.subjects.update(
         attrs.evolve(

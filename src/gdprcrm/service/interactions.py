@@ -8,7 +8,15 @@ from datetime import datetime
 
 from gdprcrm.errors import InvalidInput, PurposeLimitation
 from gdprcrm.interactions import InteractionLog, LoggedInteraction
-from gdprcrm.model import Direction, Interaction, InteractionKind, SubjectId, SubjectStatus
+from gdprcrm.model import (
+    Direction,
+    DutyTrigger,
+    Interaction,
+    InteractionKind,
+    SubjectId,
+    SubjectStatus,
+)
+from gdprcrm.service.information import due_earlier
 from gdprcrm.service.kernel import Kernel
 
 __all__ = ["InteractionOperations", "interactions", "record_interaction"]
@@ -54,6 +62,8 @@ def record_interaction(
             content=content,
         )
         k.schedule(uow, k.load_state(uow, uow.subjects.get(subject_id)))
+        if direction is Direction.OUTBOUND:  # a communication with them: Art. 14(3)(b)
+            due_earlier(k, uow, subject_id, now, DutyTrigger.FIRST_COMMUNICATION)
         k.audit(
             uow,
             "interaction.recorded",

@@ -7,8 +7,9 @@ from collections.abc import Iterator
 from datetime import datetime
 
 from gdprcrm.errors import ProcessingRefused
-from gdprcrm.model import DetailValue, SubjectId
+from gdprcrm.model import DetailValue, DutyTrigger, SubjectId
 from gdprcrm.policy import CompiledState, Decision, Operation, Outreach, SubjectState, decide
+from gdprcrm.service import information
 from gdprcrm.service.kernel import Kernel
 
 __all__ = ["decide_for", "decide_now", "decider", "load_state", "processing"]
@@ -79,6 +80,8 @@ def processing(
         if outreach is not None:
             details["channel"] = outreach.channel.value
         k.audit(uow, action, subject_id, purpose_id, at=now, details=details)
+        if decision.allowed and outreach is not None:  # a message goes out: Art. 14(3)(b)
+            information.due_earlier(k, uow, subject_id, now, DutyTrigger.FIRST_COMMUNICATION)
         uow.commit()
     if not decision.allowed:
         raise ProcessingRefused(decision)

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 _ACTIONS = {a.value: a for a in RetentionAction}
 _OPEN_STATUSES = tuple(sorted(s.value for s in OPEN_STATUSES))
 
@@ -158,6 +158,14 @@ MIGRATIONS: dict[int, list[str]] = {
         # are judged by how it described their purpose (Art. 7(1), 13).
         """CREATE TABLE gdprcrm_notices (
             seq {bigint} PRIMARY KEY, version TEXT NOT NULL UNIQUE, doc TEXT NOT NULL)""",
+    ],
+    7: [
+        # The Art. 14 information owed to people whose data came from others: one duty
+        # per subject, read as a queue of pending duties, soonest due first.
+        """CREATE TABLE gdprcrm_duties (
+            subject_id {blob} PRIMARY KEY, status TEXT NOT NULL, due_at TEXT NOT NULL,
+            doc TEXT NOT NULL)""",
+        "CREATE INDEX gdprcrm_duties_pending ON gdprcrm_duties (status, due_at)",
     ],
 }
 

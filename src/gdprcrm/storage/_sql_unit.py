@@ -46,6 +46,7 @@ from gdprcrm.storage._sql import (
     trusted,
     ts,
 )
+from gdprcrm.storage._sql_duties import Duties
 from gdprcrm.storage._sql_erasure import Erasures, Tombstones
 from gdprcrm.storage._sql_notices import Notices
 from gdprcrm.storage._sql_records import Records
@@ -103,6 +104,7 @@ class SqlUnit(p.UnitOfWork):
     tombstones = _Lazy(lambda u: Tombstones(u))
     records = _Lazy(lambda u: Records(u))
     notices = _Lazy(lambda u: Notices(u))
+    duties = _Lazy(lambda u: Duties(u))
 
     @abc.abstractmethod
     def run(self, sql: str, params: Sequence[Any] = ()) -> Cursor:

@@ -27,6 +27,7 @@ from gdprcrm.model import (
     Breach,
     ConsentEvent,
     DataSubjectRequest,
+    InformationDuty,
     Interaction,
     Lookup,
     NoticeVersion,
@@ -73,6 +74,7 @@ class _Data:
         self.tombstones: dict[SubjectId, Tombstone] = {}
         self.records: dict[RecordId, Record] = {}
         self.notices: dict[int, NoticeVersion] = {}
+        self.duties: dict[SubjectId, InformationDuty] = {}
 
 
 class _Subjects(p.SubjectRepository):
@@ -151,7 +153,7 @@ class _Subjects(p.SubjectRepository):
         return len(doomed)
 
 
-def _unique(table: _Overlay[uuid.UUID, V], key: uuid.UUID, value: V, what: str) -> None:
+def _unique(table: _Overlay[Any, V], key: uuid.UUID | SubjectId, value: V, what: str) -> None:
     if key in table:
         raise DuplicateRecord(f"{what} {key} exists")
     table.put(key, value)
@@ -414,6 +416,35 @@ class _Notices(p.NoticeRepository):
         return [n for _, n in sorted(table.items(), key=lambda item: item[0])]
 
 
+class _Duties(p.DutyRepository):
+    def __init__(self, uow: _MemoryUnit) -> None:
+        self._u = uow
+
+    def _add(self, duty: InformationDuty) -> None:
+        _unique(self._u.table("duties"), duty.subject_id, duty, "information duty")
+
+    def _update(self, duty: InformationDuty) -> bool:
+        table = self._u.table("duties")
+        if duty.subject_id not in table:
+            return False
+        table.put(duty.subject_id, duty)
+        return True
+
+    def _get(self, subject_id: SubjectId) -> InformationDuty | None:
+        found: InformationDuty | None = self._u.table("duties").get(subject_id)
+        return found
+
+    def _pending(self, limit: int) -> Iterable[InformationDuty]:
+        return self._u.table("duties").where(lambda d: d.pending)
+
+    def _delete_for_subject(self, subject_id: SubjectId) -> int:
+        table = self._u.table("duties")
+        if subject_id not in table:
+            return 0
+        table.delete(subject_id)
+        return 1
+
+
 class _MemoryUnit(p.UnitOfWork):
     def __init__(self, storage: MemoryStorage, read_only: bool = False) -> None:
         self._storage = storage
@@ -433,6 +464,7 @@ class _MemoryUnit(p.UnitOfWork):
         self.erasures = _Erasures(self)
         self.tombstones = _Tombstones(self)
         self.notices = _Notices(self)
+        self.duties = _Duties(self)
         self.records = MemoryRecords(self)
 
     def table(self, name: str) -> _Overlay[Any, Any]:

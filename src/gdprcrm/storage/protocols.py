@@ -32,6 +32,7 @@ from gdprcrm.storage.ports.choices import (
     ObjectionRepository,
     RestrictionRepository,
 )
+from gdprcrm.storage.ports.duties import DutyRepository
 from gdprcrm.storage.ports.erasures import ErasureRepository
 from gdprcrm.storage.ports.notices import NoticeRepository
 from gdprcrm.storage.ports.records import RecordRepository
@@ -54,6 +55,7 @@ __all__ = [
     "BreachRepository",
     "Capabilities",
     "ConsentRepository",
+    "DutyRepository",
     "ErasureRepository",
     "InteractionRepository",
     "NoticeRepository",
@@ -152,6 +154,12 @@ REPOSITORIES: tuple[RepositorySpec, ...] = (
         reads=("get", "pending", "for_subject"),
     ),
     RepositorySpec("notices", NoticeRepository, writes=("add",), reads=("all",)),
+    RepositorySpec(
+        "duties",
+        DutyRepository,
+        writes=("add", "update", "delete_for_subject"),
+        reads=("get", "pending"),
+    ),
 )
 """The one registry of repositories. The unit of work, the conformance suite's write
 counting, snapshots, differential machine and fault injection are all derived from it;
@@ -197,6 +205,7 @@ class UnitOfWork(abc.ABC):
     notifications: NotificationRepository
     records: RecordRepository
     notices: NoticeRepository
+    duties: DutyRepository
 
     _state = "new"
     read_only = False

@@ -3,7 +3,7 @@ outreaches (a message on one channel)."""
 
 from __future__ import annotations
 
-from datetime import date, time
+from datetime import UTC, date, datetime, time, timedelta
 
 from hypothesis import strategies as st
 
@@ -13,10 +13,14 @@ from gdprcrm.model import (
     Channel,
     ChannelRule,
     CustomerException,
+    DutyTrigger,
+    Exemption,
+    InformationDuty,
     MarketingLaw,
     MarketingLaws,
     Requirement,
     SectorBan,
+    SubjectId,
 )
 from gdprcrm.model.marketing import EU_BASELINE, FRANCE
 from gdprcrm.policy import Outreach
@@ -26,6 +30,7 @@ __all__ = [
     "calling_windows",
     "channel_rules",
     "channels",
+    "information_duties",
     "marketing_law_sets",
     "marketing_laws",
     "outreaches",
@@ -115,6 +120,29 @@ def marketing_law_sets() -> st.SearchStrategy[MarketingLaws]:
         st.lists(st.just(FRANCE) | marketing_laws(), max_size=2),
         st.just(EU_BASELINE) | marketing_laws(jurisdiction="EU"),
     )
+
+
+@st.composite
+def information_duties(draw: st.DrawFn, subject_id: SubjectId | None = None) -> InformationDuty:
+    """An Art. 14 duty: pending (sometimes due earlier on a first communication or
+    disclosure), informed, or exempt."""
+    obtained = draw(
+        st.datetimes(datetime(2020, 1, 1), datetime(2030, 1, 1), timezones=st.just(UTC))
+    )
+    duty = InformationDuty(
+        subject_id if subject_id is not None else SubjectId.new(),
+        obtained,
+        obtained + timedelta(days=30),
+    )
+    later = obtained + timedelta(days=draw(st.integers(0, 60)))
+    trigger = draw(st.sampled_from(list(DutyTrigger)))
+    duty = duty.due_earlier(later, trigger) if draw(st.booleans()) else duty
+    outcome = draw(st.sampled_from(["pending", "informed", "exempt"]))
+    if outcome == "informed":
+        return duty.informed(later, draw(st.sampled_from(["e-mail", "post", "sms"])))
+    if outcome == "exempt":
+        return duty.exempted(later, draw(st.sampled_from(list(Exemption))), "DPO-2026-014")
+    return duty
 
 
 @st.composite

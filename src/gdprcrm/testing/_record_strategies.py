@@ -43,6 +43,7 @@ from gdprcrm.model import (
     RetentionAction,
     RetentionDue,
     RightRule,
+    SourceKind,
     SubjectId,
     SupervisoryAuthority,
     SuppressionEntry,
@@ -86,6 +87,7 @@ def data_sources() -> st.SearchStrategy[DataSource]:
         DataSource,
         description=st.sampled_from(["trade-fair list", "partner file", "public register"]),
         publicly_accessible=st.booleans(),
+        kind=st.sampled_from(list(SourceKind)),
     )
 
 

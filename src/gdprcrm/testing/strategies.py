@@ -85,6 +85,7 @@ from gdprcrm.testing._marketing_strategies import (
     calling_windows,
     channel_rules,
     channels,
+    information_duties,
     marketing_law_sets,
     marketing_laws,
     outreaches,
@@ -150,6 +151,7 @@ __all__ = [
     "financial_year_ends",
     "french_mobile_notations",
     "ibans_written",
+    "information_duties",
     "instants",
     "interactions",
     "ip_addresses_written",
@@ -552,6 +554,7 @@ def subject_states(draw: st.DrawFn, /, decl: Declarations, **subject_kwargs: Any
 
 STRATEGIES_BY_TYPE: dict[str, Any] = {
     "Adequacy": adequacies,
+    "InformationDuty": information_duties,
     "CallingWindow": calling_windows,
     "ChannelRule": channel_rules,
     "MarketingLaw": marketing_laws,

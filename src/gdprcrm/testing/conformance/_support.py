@@ -131,6 +131,10 @@ SNAPSHOT_READERS: dict[str, _Reader] = {
     },
     "tombstones": lambda uow, sids: uow.tombstones.all(),
     "notices": lambda uow, sids: uow.notices.all(),
+    "duties": lambda uow, sids: {
+        "per_subject": {str(s): uow.duties.get(s) for s in sids},
+        "pending": uow.duties.pending(10_000),
+    },
     "notifications": lambda uow, sids: {
         "per_subject": {str(s): uow.notifications.for_subject(s) for s in sids},
         "pending": uow.notifications.pending(10_000),

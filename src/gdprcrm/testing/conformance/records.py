@@ -16,7 +16,9 @@ from gdprcrm.model import (
     Breach,
     ConsentGiven,
     Direction,
+    DutyTrigger,
     ErasureStep,
+    InformationDuty,
     Interaction,
     InteractionKind,
     Lookup,
@@ -375,6 +377,34 @@ class RecordTests:
                 uow.notices.add(NoticeVersion("2025-09", T0, ()))  # a label is stored once
         with storage.unit_of_work(read_only=True) as uow:
             assert uow.notices.all() == [second, first], "notices.add: a duplicate wrote"
+
+    def test_information_duties_one_per_subject_soonest_due_first(self, storage: Storage) -> None:
+        a, b, c = SubjectId.new(), SubjectId.new(), SubjectId.new()
+        late = InformationDuty(a, T0, T0 + timedelta(days=30))
+        soon = InformationDuty(b, T0, T0 + timedelta(days=3))
+        done = InformationDuty(c, T0, T0 + timedelta(days=1)).informed(T0, "e-mail")
+        with storage.unit_of_work() as uow:
+            for duty in (late, soon, done):
+                uow.duties.add(duty)
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            assert uow.duties.pending() == [soon, late], "duties.pending: soonest due first"
+            assert uow.duties.pending(1) == [soon], "duties.pending(limit)"
+            assert uow.duties.get(c) == done
+            with pytest.raises(errors.DuplicateRecord):
+                uow.duties.add(InformationDuty(a, T0, T0))  # one duty per subject
+        earlier = late.due_earlier(T0 + timedelta(days=1), DutyTrigger.FIRST_COMMUNICATION)
+        with storage.unit_of_work() as uow:
+            uow.duties.update(earlier)
+            with pytest.raises(errors.UnknownRecord):
+                uow.duties.update(InformationDuty(SubjectId.new(), T0, T0))
+            assert uow.duties.delete_for_subject(b) == 1
+            assert uow.duties.delete_for_subject(b) == 0
+            uow.commit()
+        with storage.unit_of_work(read_only=True) as uow:
+            assert uow.duties.pending() == [earlier]
+            assert uow.duties.get(b) is None
+            assert uow.duties.get(a) == earlier
 
     def test_tombstones_kept_in_the_data_store(self, storage: Storage) -> None:
         a, b = SubjectId.new(), SubjectId.new()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import abc
 import threading
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any, ClassVar
 
 import attrs
@@ -19,6 +20,7 @@ from gdprcrm.model import (
     Breach,
     ConsentGiven,
     Direction,
+    InformationDuty,
     Interaction,
     InteractionKind,
     Lookup,
@@ -115,6 +117,7 @@ class StorageConformance(
         uow.notifications.add(RecipientNotification(s.id, "mailer", NotificationEvent.ERASURE, T0))
         uow.records.add(Record(RecordId.new(), s.id, "invoice", T0, T0, T0, T0, b"\x04" * 40))
         uow.notices.add(NoticeVersion(f"v-{s.id}", T0, (("newsletter", "d" * 64),)))
+        uow.duties.add(InformationDuty(s.id, T0, T0 + timedelta(days=30)))
         uow.commit()
 
     def test_the_unit_offers_every_repository_of_the_registry(self, storage: Storage) -> None:
@@ -138,7 +141,7 @@ class StorageConformance(
 
     def test_a_failure_at_any_write_leaves_nothing_behind(self, storage: Storage) -> None:
         s = _subject()
-        writes = 17
+        writes = 18
         empty = snapshot(storage, [s.id])
         for n in range(1, writes + 1):
             with pytest.raises(FaultInjected), failing_nth_write(storage, n)() as uow:
