@@ -51,7 +51,7 @@ class InteractionLog:
         at: datetime,
         kind: InteractionKind,
         direction: Direction,
-        purpose_id: str,
+        purpose_id: str | None,
         channel: str,
         content: str | None = None,
     ) -> Interaction:

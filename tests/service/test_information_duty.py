@@ -66,7 +66,17 @@ def test_informing_is_recorded_with_its_proof_and_leaves_the_queue(
         crm.information_given(sid, channel="post")
     with crm.storage.unit_of_work(read_only=True) as uow:
         (entry,) = [e for e in uow.audit.range(0) if e.action == "information.given"]
-    assert dict(entry.details) == {"article": "14", "channel": "e-mail", "late": False}
+    details = dict(entry.details)
+    logged = crm.interactions(sid)
+    assert [(i.interaction.kind, i.interaction.purpose_id) for i in logged] == [
+        (InteractionKind.DATA_USE, None)  # Art. 12(1): the log has what was said
+    ]
+    assert details == {
+        "article": "14",
+        "channel": "e-mail",
+        "late": False,
+        "interaction": str(logged[0].interaction.id),
+    }
 
 
 def test_the_first_message_makes_it_due_at_once() -> None:
@@ -162,3 +172,31 @@ def test_a_duty_is_never_due_later_than_any_trigger(
         assert moved.overdue(moved.due_at + timedelta(seconds=1))
     else:
         assert moved == duty  # done is done
+
+
+def test_the_library_s_own_answers_to_requests_are_logged(
+    crm: Controller, clock: FrozenClock
+) -> None:
+    # Issue 13, item 7: what the controller tells the person about their request is in
+    # the transparency log, sealed, with no purpose (it serves none).
+    from gdprcrm.model import RequestKind
+
+    sid = crm.add_subject({"email": "lea@example.fr"}, "FR", purposes=["newsletter"])
+    asked = crm.receive_request(sid, RequestKind.ACCESS)
+    crm.extend_request(asked.id, reasons="trois demandes complexes en cours", channel="e-mail")
+    clock.advance(days=1)
+    crm.complete_request(asked.id, outcome="rapport d'accès envoyé")
+    clock.advance(days=1)
+    refused = crm.receive_request(sid, RequestKind.ERASURE)
+    crm.refuse_request(refused.id, reasons="obligation légale de conservation", channel="post")
+    logged = crm.interactions(sid)
+    assert [(i.interaction.kind, i.interaction.direction) for i in logged] == [
+        (InteractionKind.REQUEST, Direction.OUTBOUND)
+    ] * 3
+    assert [i.interaction.channel for i in logged] == ["e-mail", "unrecorded", "post"]
+    assert logged[0].content == "trois demandes complexes en cours"
+    assert "CNIL" in (logged[2].content or "")  # the refusal text as sent, remedies included
+    text = crm.access_report_text(sid, lang="fr")
+    assert "vos données et vos droits" in text
+    with pytest.raises(InvalidInput):
+        crm.complete_request(refused.id, outcome="x", channel="Par courrier à Léa")

@@ -52,6 +52,7 @@ ACCESS_TEXTS: dict[str, dict[str, Any]] = {
         "consent_kinds": {"given": "donné", "withdrawn": "retiré", "refused": "refusé"},
         "objection_item": "{} — opposition{}",
         "via": ", par {}",
+        "about_you": "vos données et vos droits",
         "restriction_item": "{} — limitation ({})",
         "interaction_item": "{} — {} {} ({}, {})",
         "request_item": "{} — demande « {} » : {}",
@@ -104,6 +105,7 @@ ACCESS_TEXTS: dict[str, dict[str, Any]] = {
         "consent_kinds": {"given": "given", "withdrawn": "withdrawn", "refused": "refused"},
         "objection_item": "{} — objection{}",
         "via": ", by {}",
+        "about_you": "your data and rights",
         "restriction_item": "{} — restriction ({})",
         "interaction_item": "{} — {} {} ({}, {})",
         "request_item": "{} — request “{}”: {}",
@@ -270,7 +272,8 @@ def _history(
     for r in report["restrictions"]:
         lines.append((r["at"], t["restriction_item"].format(_day(r["at"]), r["ground"])))
     for i in report["interactions"]:
-        purpose = names.get(i["purpose"], i["purpose"])
+        target = i["purpose"]
+        purpose = names.get(target, target) if target else t["about_you"]
         text = t["interaction_item"].format(
             _day(i["at"]), i["direction"], i["kind"], purpose, i["channel"]
         )

@@ -15,7 +15,15 @@ from __future__ import annotations
 from datetime import datetime
 
 from gdprcrm.errors import InvalidInput, PurposeLimitation, UnknownRecord
-from gdprcrm.model import DutyTrigger, Exemption, InformationDuty, SubjectId
+from gdprcrm.interactions import InteractionLog
+from gdprcrm.model import (
+    Direction,
+    DutyTrigger,
+    Exemption,
+    InformationDuty,
+    InteractionKind,
+    SubjectId,
+)
 from gdprcrm.model.audit_entry import is_code
 from gdprcrm.service.kernel import Kernel
 from gdprcrm.service.notes import check_channel
@@ -74,12 +82,26 @@ def information_given(
             raise InvalidInput("information_given: dated before the data was obtained")
         done = duty.informed(now, channel)
         uow.duties.update(done)
+        logged = InteractionLog(k.vault).record(  # Art. 12(1): the log of what was said
+            uow,
+            subject_id,
+            at=now,
+            kind=InteractionKind.DATA_USE,
+            direction=Direction.OUTBOUND,
+            purpose_id=None,
+            channel=channel,
+        )
         k.audit(
             uow,
             "information.given",
             subject_id,
             at=now,
-            details={"article": "14", "channel": channel, "late": now > duty.due_at},
+            details={
+                "article": "14",
+                "channel": channel,
+                "late": now > duty.due_at,
+                "interaction": str(logged.id),
+            },
         )
         uow.commit()
     return done

@@ -11,12 +11,25 @@ from collections.abc import Callable
 from datetime import datetime
 
 from gdprcrm.documents.refusal import refusal_text
-from gdprcrm.model import DataSubjectRequest, DetailValue, RequestKind, SubjectId
+from gdprcrm.interactions import InteractionLog
+from gdprcrm.model import (
+    DataSubjectRequest,
+    DetailValue,
+    Direction,
+    InteractionKind,
+    RequestKind,
+    SubjectId,
+)
 from gdprcrm.policy import requests as rules
 from gdprcrm.service.kernel import Kernel
-from gdprcrm.service.notes import open_request, seal_request
+from gdprcrm.service.notes import check_channel, open_request, seal_request
+
+UNRECORDED = "unrecorded"
+"""The channel logged for a message to the person when the host does not say how it
+went: say it (``channel="e-mail"``) to make the log complete (Art. 5(2))."""
 
 __all__ = [
+    "UNRECORDED",
     "RequestOperations",
     "ask_identity",
     "complete_request",
@@ -59,13 +72,32 @@ def _transition(
     step: Callable[[DataSubjectRequest], DataSubjectRequest],
     details: Callable[[DataSubjectRequest, DataSubjectRequest], dict[str, DetailValue]]
     | None = None,
+    *,
+    told: str | None = None,
+    channel: str = UNRECORDED,
 ) -> DataSubjectRequest:
-    """Load, transition, save and audit one request in one unit of work."""
+    """Load, transition, save and audit one request in one unit of work. ``told``: what
+    the person is told (an extension's reasons, a refusal, an answer): logged as an
+    outbound request interaction through ``channel`` (Art. 12(1), 5(2)), its text
+    sealed with the person's interactions."""
+    check_channel(channel)
     with k.storage.unit_of_work() as uow:
         request = rules.ensure_open(uow.requests.get(request_id))
         updated = step(open_request(k.vault, request))
         uow.requests.update(seal_request(k.vault, updated))  # its notes go with the person
         extra = {} if details is None else details(request, updated)
+        if told is not None:
+            logged = InteractionLog(k.vault).record(
+                uow,
+                updated.subject_id,
+                at=now,
+                kind=InteractionKind.REQUEST,
+                direction=Direction.OUTBOUND,
+                purpose_id=None,
+                channel=channel,
+                content=told,
+            )
+            extra["interaction"] = str(logged.id)
         k.audit(
             uow,
             action,
@@ -78,7 +110,12 @@ def _transition(
 
 
 def extend_request(
-    k: Kernel, request_id: uuid.UUID, *, reasons: str, at: datetime | None
+    k: Kernel,
+    request_id: uuid.UUID,
+    *,
+    reasons: str,
+    at: datetime | None,
+    channel: str = UNRECORDED,
 ) -> DataSubjectRequest:
     now = k.now(at)
     return _transition(
@@ -87,11 +124,18 @@ def extend_request(
         "request.extended",
         now,
         lambda r: rules.extend(r, reasons=reasons, at=now, tz=k.tz, calendar=k.calendar),
+        told=reasons,
+        channel=channel,
     )
 
 
 def ask_identity(
-    k: Kernel, request_id: uuid.UUID, *, doubt: str, at: datetime | None
+    k: Kernel,
+    request_id: uuid.UUID,
+    *,
+    doubt: str,
+    at: datetime | None,
+    channel: str = UNRECORDED,
 ) -> DataSubjectRequest:
     now = k.now(at)
     return _transition(
@@ -100,6 +144,8 @@ def ask_identity(
         "request.identity-asked",
         now,
         lambda r: rules.ask_identity(r, doubt=doubt, at=now),
+        told=doubt,
+        channel=channel,
     )
 
 
@@ -116,7 +162,13 @@ def identity_received(k: Kernel, request_id: uuid.UUID, at: datetime | None) -> 
 
 
 def refuse_request(
-    k: Kernel, request_id: uuid.UUID, *, reasons: str, language: str, at: datetime | None
+    k: Kernel,
+    request_id: uuid.UUID,
+    *,
+    reasons: str,
+    language: str,
+    at: datetime | None,
+    channel: str = UNRECORDED,
 ) -> DataSubjectRequest:
     now = k.now(at)
     outcome = refusal_text(reasons, k.declarations.controller.supervisory_authority, language)
@@ -126,11 +178,18 @@ def refuse_request(
         "request.refused",
         now,
         lambda r: rules.refuse(r, reasons=reasons, outcome=outcome, at=now),
+        told=outcome,
+        channel=channel,
     )
 
 
 def complete_request(
-    k: Kernel, request_id: uuid.UUID, *, outcome: str, at: datetime | None
+    k: Kernel,
+    request_id: uuid.UUID,
+    *,
+    outcome: str,
+    at: datetime | None,
+    channel: str = UNRECORDED,
 ) -> DataSubjectRequest:
     now = k.now(at)
     return _transition(
@@ -140,6 +199,8 @@ def complete_request(
         now,
         lambda r: rules.complete(r, outcome=outcome, at=now),
         lambda old, _: {"late": rules.is_late(old, now)},
+        told=outcome,
+        channel=channel,
     )
 
 
@@ -161,17 +222,28 @@ class RequestOperations:
         return receive_request(self._k, subject_id, kind, received_at)
 
     def extend_request(
-        self, request_id: uuid.UUID, *, reasons: str, at: datetime | None = None
+        self,
+        request_id: uuid.UUID,
+        *,
+        reasons: str,
+        at: datetime | None = None,
+        channel: str = UNRECORDED,
     ) -> DataSubjectRequest:
-        """Art. 12(3): two more months, if the person is told why within the first month."""
-        return extend_request(self._k, request_id, reasons=reasons, at=at)
+        """Art. 12(3): two more months, if the person is told why within the first month
+        (the telling is logged as an interaction through ``channel``)."""
+        return extend_request(self._k, request_id, reasons=reasons, at=at, channel=channel)
 
     def ask_identity(
-        self, request_id: uuid.UUID, *, doubt: str, at: datetime | None = None
+        self,
+        request_id: uuid.UUID,
+        *,
+        doubt: str,
+        at: datetime | None = None,
+        channel: str = UNRECORDED,
     ) -> DataSubjectRequest:
         """Art. 12(6): ask for more identification, only on a recorded reasonable doubt;
-        the clock stops until it arrives."""
-        return ask_identity(self._k, request_id, doubt=doubt, at=at)
+        the clock stops until it arrives (the asking is logged as an interaction)."""
+        return ask_identity(self._k, request_id, doubt=doubt, at=at, channel=channel)
 
     def identity_received(
         self, request_id: uuid.UUID, at: datetime | None = None
@@ -186,16 +258,26 @@ class RequestOperations:
         reasons: str,
         language: str = "fr",
         at: datetime | None = None,
+        channel: str = UNRECORDED,
     ) -> DataSubjectRequest:
         """Art. 12(4)-(5): refuse, with the reasons and the right to complain and to a
-        judicial remedy stated in the outcome, in ``language`` ("fr" or "en")."""
-        return refuse_request(self._k, request_id, reasons=reasons, language=language, at=at)
+        judicial remedy stated in the outcome, in ``language`` ("fr" or "en"); the text
+        sent is logged as an interaction through ``channel``."""
+        return refuse_request(
+            self._k, request_id, reasons=reasons, language=language, at=at, channel=channel
+        )
 
     def complete_request(
-        self, request_id: uuid.UUID, *, outcome: str, at: datetime | None = None
+        self,
+        request_id: uuid.UUID,
+        *,
+        outcome: str,
+        at: datetime | None = None,
+        channel: str = UNRECORDED,
     ) -> DataSubjectRequest:
-        """Close a request as answered; the audit records whether it was late."""
-        return complete_request(self._k, request_id, outcome=outcome, at=at)
+        """Close a request as answered; the audit records whether it was late, the
+        interaction log the answer (through ``channel``)."""
+        return complete_request(self._k, request_id, outcome=outcome, at=at, channel=channel)
 
     def open_requests(self) -> list[DataSubjectRequest]:
         """Open requests, soonest due first."""
