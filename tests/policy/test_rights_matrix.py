@@ -62,3 +62,14 @@ def test_rights_of_lists_exactly_the_purposes_a_right_applies_to(decl: object) -
         assert listed == {p.id for p in decl.purposes if rights.right_applies(p, right)}
     # Access applies under every basis (Art. 15).
     assert set(rights.rights_of(decl.purposes, Right.ACCESS)) == {p.id for p in decl.purposes}
+
+
+@given(gst.purposes())
+def test_human_review_is_a_right_only_where_a_solely_automated_decision_is_made(
+    purpose: Purpose,
+) -> None:
+    # Art. 22(3): the access report must not promise human intervention for a
+    # newsletter; it lists the right exactly for purposes making an Art. 22 decision.
+    decision = purpose.automated_decision
+    expected = decision is not None and decision.under_article_22
+    assert rights.right_applies(purpose, Right.HUMAN_REVIEW) is expected

@@ -144,9 +144,19 @@ def _category_labels(decl: Declarations, lang: str) -> dict[str, str]:
     return out
 
 
-def _data(report: Mapping[str, Any], t: dict[str, Any], lang: str) -> list[str]:
+def _data(
+    report: Mapping[str, Any], view: Declarations, t: dict[str, Any], lang: str
+) -> list[str]:
+    """Each value under the name of its data category, the field's name after it
+    (``Adresse électronique (email) : ...``): what the person recognises first."""
     sep = " : " if lang == "fr" else ": "
-    data = [f"- {name}{sep}{value}" for name, value in report["data"].items()]
+    labels = _category_labels(view, lang)
+    data = []
+    for name, value in report["data"].items():
+        spec = view.find_field(name)
+        label = labels.get(spec.category.key) if spec is not None else None
+        shown = f"{label} ({name})" if label else name
+        data.append(f"- {shown}{sep}{value}")
     if report.get("birth_date"):
         data.append(f"- {t['birth_date']}{sep}{report['birth_date']}")
     data += [t["unreadable"].format(name) for name in report.get("unreadable", [])]
@@ -218,7 +228,7 @@ def _sections(report: Mapping[str, Any], decl: Declarations, lang: str) -> Secti
     out: Sections = []
     title, yes, no = t["confirmation"]
     out.append((title, [yes if report["confirmation"] else no]))
-    out.append((t["data"], _data(report, t, lang)))
+    out.append((t["data"], _data(report, view, t, lang)))
     if report["records"]:
         out.append((t["records"], _records(report, view, t)))
     purposes, transfers, automated = _purposes(report, view, t, lang)

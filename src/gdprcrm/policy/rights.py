@@ -68,6 +68,9 @@ def right_applies(purpose: Purpose, right: Right) -> bool:
     """Whether ``right`` can apply to ``purpose`` at all (conditional rights count)."""
     if right is Right.OBJECTION:
         return may_object(purpose)
+    if right is Right.HUMAN_REVIEW:  # Art. 22(3): only where such a decision is made
+        decision = purpose.automated_decision
+        return decision is not None and decision.under_article_22
     return rule(purpose.basis, right).applies is not Applicability.NO
 
 
