@@ -83,6 +83,8 @@ class _ContactDoc:
     email: str | None = None
     address: str | None = None
     phone: str | None = None
+    en: dict[str, str] | None = None
+    fr: dict[str, str] | None = None
 
 
 @attrs.frozen
@@ -90,6 +92,8 @@ class _AuthorityDoc:
     name: str
     url: str
     address: str | None = None
+    en: dict[str, str] | None = None
+    fr: dict[str, str] | None = None
 
 
 @attrs.frozen
@@ -227,7 +231,11 @@ class _Document:
 
 
 def _contact(doc: _ContactDoc | None) -> Contact | None:
-    return None if doc is None else Contact(doc.name, doc.email, doc.address, doc.phone)
+    return None if doc is None else _contact_of(doc)
+
+
+def _contact_of(doc: _ContactDoc) -> Contact:
+    return Contact(doc.name, doc.email, doc.address, doc.phone, translations=_translations_of(doc))
 
 
 def parse_declarations(data: Mapping[str, Any], *, source: str = "declarations") -> Declarations:
@@ -324,13 +332,12 @@ def _controller(ctl: _ControllerDoc) -> ControllerInfo:
     return ControllerInfo(
         id=ctl.id,
         name=ctl.name,
-        contact=Contact(
-            ctl.contact.name, ctl.contact.email, ctl.contact.address, ctl.contact.phone
-        ),
+        contact=_contact_of(ctl.contact),
         supervisory_authority=SupervisoryAuthority(
             ctl.supervisory_authority.name,
             ctl.supervisory_authority.url,
             ctl.supervisory_authority.address,
+            translations=_translations_of(ctl.supervisory_authority),
         ),
         establishment=ctl.establishment,
         legal_timezone=ctl.legal_timezone,
@@ -568,7 +575,7 @@ def declarations_digest(declarations: Declarations) -> str:
     from gdprcrm.serialization import unstructure
 
     content = {
-        "controller": unstructure(declarations.controller),
+        "controller": _without_unset_additions(unstructure(declarations.controller)),
         "fields": unstructure(list(declarations.fields)),
         "purposes": _without_unset_additions(unstructure(list(declarations.purposes))),
     }

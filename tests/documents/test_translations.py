@@ -88,3 +88,34 @@ def test_a_receipt_names_the_purpose_in_its_language() -> None:
     consent = ConsentGiven(SubjectId.new(), "newsletter", AT, "web-form", "v1", language="en")
     receipt = verify_receipt(build_receipt(consent, decl, signer), signer.public_key)
     assert receipt["services"][0]["purposes"][0]["purpose"] == "Newsletter"
+
+
+def test_the_controller_s_contacts_and_authority_are_shown_in_the_reader_s_language() -> None:
+    # The English notice named "Service clients" and a French DPO descriptor (issue 13,
+    # item 9): contacts and the authority take [controller.contact.en] etc.
+    decl = lumiere.declarations()
+    english = build_notice(decl, "en").to_markdown()
+    assert "Customer service" in english
+    assert "Service clients" not in english
+    assert "(external data protection officer)" in english
+    french = build_notice(decl, "fr").to_markdown()
+    assert "Service clients" in french
+    assert "Customer service" not in french
+    from gdprcrm.model import RequestKind
+    from gdprcrm.testing import make_controller
+
+    crm = make_controller(decl)
+    sid = crm.add_subject({"email": "lea@example.fr"}, "FR", purposes=["newsletter"])
+    assert "the French data protection authority" in crm.access_report_text(sid, lang="en")
+    assert "the French data protection authority" not in crm.access_report_text(sid, lang="fr")
+    request = crm.receive_request(sid, RequestKind.ERASURE)
+    refused = crm.refuse_request(request.id, reasons="We must keep it.", language="en")
+    assert "the French data protection authority" in (refused.outcome or "")
+
+
+def test_a_contact_translation_names_only_translatable_texts() -> None:
+    data = tomllib.loads(lumiere.toml_path().read_text("utf-8"))
+    data["controller"]["contact"]["en"] = {"email": "support@example.com"}
+    with pytest.raises(ConfigError) as caught:
+        parse_declarations(data)
+    assert any("not translatable" in line for line in caught.value.errors)

@@ -40,7 +40,9 @@ ACCESS_TEXTS: dict[str, dict[str, Any]] = {
         "rights": "Vos droits (art. 15(1)(e))",
         "right_item": "{} (art. {}) : {}.",
         "complaint": "Réclamation (art. 15(1)(f))",
-        "complaint_text": "Vous pouvez introduire une réclamation auprès de {} ({}).",
+        "complaint_text": (
+            "Vous pouvez introduire une réclamation auprès de l'autorité de contrôle : {} ({})."
+        ),
         "source": "Origine des données (art. 15(1)(g))",
         "source_direct": "Vous nous avez communiqué vous-même ces données.",
         "source_text": "Ces données ne viennent pas de vous : {}.",
@@ -242,7 +244,9 @@ def _sections(report: Mapping[str, Any], decl: Declarations, lang: str) -> Secti
         rights.append("- " + t["right_item"].format(right, ", ".join(r["articles"]), applies))
     out.append((t["rights"], rights))
     complaint = report["complaint"]
-    text = t["complaint_text"].format(complaint["authority"], complaint["url"])
+    authority = view.controller.supervisory_authority  # its name in the report's language
+    shown = authority.name if authority.url == complaint["url"] else complaint["authority"]
+    text = t["complaint_text"].format(shown, complaint["url"])
     out.append((t["complaint"], [text]))
     source = report.get("source")
     origin = t["source_text"].format(source["description"]) if source else t["source_direct"]

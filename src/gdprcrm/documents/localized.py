@@ -8,10 +8,40 @@ from typing import Any
 
 import attrs
 
-from gdprcrm.model import Declarations
+from gdprcrm.model import Contact, ControllerInfo, Declarations
 from gdprcrm.model.translation import text_in
 
 __all__ = ["localized"]
+
+
+def _translated(obj: Any, names: Iterable[str], lang: str, base: str) -> Any:
+    """``obj`` with the texts it has in ``lang``; the others as declared (names of
+    services and authorities are often proper names: not reported as missing)."""
+    changes = {}
+    for name in names:
+        if getattr(obj, name, None) in (None, ""):
+            continue
+        text = text_in(obj, name, lang, base)
+        if text is not None:
+            changes[name] = text
+    return attrs.evolve(obj, **changes) if changes else obj
+
+
+def _controller(decl: Declarations, lang: str) -> ControllerInfo:
+    base, ctl = decl.language, decl.controller
+
+    def contact(c: Contact) -> Contact:
+        translated: Contact = _translated(c, ("name", "address"), lang, base)
+        return translated
+
+    return attrs.evolve(
+        ctl,
+        contact=contact(ctl.contact),
+        dpo=None if ctl.dpo is None else contact(ctl.dpo),
+        representative=None if ctl.representative is None else contact(ctl.representative),
+        joint_controllers=tuple(contact(j) for j in ctl.joint_controllers),
+        supervisory_authority=_translated(ctl.supervisory_authority, ("name",), lang, base),
+    )
 
 
 _PURPOSE_TEXTS = ("name", "description", "legitimate_interests", "provision_consequences")
@@ -47,5 +77,7 @@ def localized(decl: Declarations, lang: str) -> tuple[Declarations, tuple[str, .
         shown = tr(p, _PURPOSE_TEXTS, f"purposes.{p.id}")
         purposes.append(attrs.evolve(shown, recipients=recipients, transfers=transfers))
     records = tuple(tr(k, ("name", "description"), f"records.{k.id}") for k in decl.records)
-    view = attrs.evolve(decl, purposes=tuple(purposes), records=records)
+    view = attrs.evolve(
+        decl, purposes=tuple(purposes), records=records, controller=_controller(decl, lang)
+    )
     return view, tuple(dict.fromkeys(missing))

@@ -14,7 +14,8 @@ __all__ = ["REFUSAL_LANGUAGES", "refusal_text"]
 
 _TEMPLATES = {
     "fr": (
-        "{reasons} Vous pouvez introduire une réclamation auprès de {authority} ({url}) "
+        "{reasons} Vous pouvez introduire une réclamation auprès de l'autorité de contrôle, "
+        "{authority} ({url}), "
         "et former un recours juridictionnel (art. 12(4), 77 et 79 du RGPD)."
     ),
     "en": (

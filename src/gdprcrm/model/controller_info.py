@@ -11,8 +11,17 @@ import attrs
 from gdprcrm.errors import InvalidInput
 from gdprcrm.model._checks import as_tuple, instance_of, optional_text, slug, text, tuple_of
 from gdprcrm.model.jurisdiction import normalise_state
+from gdprcrm.model.translation import Translations, check_translations, to_translations
 
 __all__ = ["Contact", "ControllerInfo", "SupervisoryAuthority"]
+
+
+def _contact_texts(instance: object, attribute: object, value: object) -> None:
+    check_translations("Contact", value, ("name", "address"))
+
+
+def _authority_texts(instance: object, attribute: object, value: object) -> None:
+    check_translations("SupervisoryAuthority", value, ("name",))
 
 
 @attrs.frozen
@@ -23,6 +32,11 @@ class Contact:
     email: str | None = attrs.field(default=None, validator=optional_text)
     address: str | None = attrs.field(default=None, validator=optional_text)
     phone: str | None = attrs.field(default=None, validator=optional_text)
+    translations: Translations = attrs.field(
+        default=(), converter=to_translations, validator=_contact_texts, kw_only=True
+    )
+    """Its name and address in other languages (``{"en": {"name": "Customer
+    service"}}``): shown in a notice or report in that language."""
 
     def __attrs_post_init__(self) -> None:
         if self.email is None and self.address is None and self.phone is None:
@@ -36,6 +50,10 @@ class SupervisoryAuthority:
     name: str = attrs.field(validator=text)
     url: str = attrs.field(validator=text)
     address: str | None = attrs.field(default=None, validator=optional_text)
+    translations: Translations = attrs.field(
+        default=(), converter=to_translations, validator=_authority_texts, kw_only=True
+    )
+    """Its name in other languages."""
 
 
 def _timezone(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:

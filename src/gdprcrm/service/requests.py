@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Callable
 from datetime import datetime
 
+from gdprcrm.documents.localized import localized
 from gdprcrm.documents.refusal import refusal_text
 from gdprcrm.interactions import InteractionLog
 from gdprcrm.model import (
@@ -171,7 +172,8 @@ def refuse_request(
     channel: str = UNRECORDED,
 ) -> DataSubjectRequest:
     now = k.now(at)
-    outcome = refusal_text(reasons, k.declarations.controller.supervisory_authority, language)
+    shown, _ = localized(k.declarations, language)  # the authority named in that language
+    outcome = refusal_text(reasons, shown.controller.supervisory_authority, language)
     return _transition(
         k,
         request_id,
