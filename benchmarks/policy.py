@@ -8,8 +8,8 @@ from datetime import UTC, date, datetime, timedelta
 
 from benchmarks.harness import Result, ratio
 from gdprcrm.examples import lumiere
-from gdprcrm.model import ConsentGiven, Subject, SubjectId
-from gdprcrm.policy import CompiledState, SubjectState, decide
+from gdprcrm.model import Channel, ConsentGiven, Subject, SubjectId
+from gdprcrm.policy import CompiledState, Outreach, SubjectState, decide
 
 T0 = datetime(2026, 1, 5, 9, tzinfo=UTC)
 
@@ -37,7 +37,8 @@ def run(quick: bool = False) -> Iterator[Result]:
     at = T0 + timedelta(days=30)
     for sid in ids:  # compile once, as a host would on load
         states[sid].decide("newsletter", at)
-    cycle_ours, cycle_raw, cycle_slow = (itertools.cycle(ids) for _ in range(3))
+    cycle_ours, cycle_raw, cycle_slow, cycle_mail = (itertools.cycle(ids) for _ in range(4))
+    email = Outreach(Channel.EMAIL, "email")
 
     def ours() -> object:
         return states[next(cycle_ours)].decide("newsletter", at)
@@ -48,6 +49,9 @@ def run(quick: bool = False) -> Iterator[Result]:
 
     def uncompiled() -> object:
         return decide(plain[next(cycle_slow)], "newsletter", at, decl)
+
+    def by_email() -> object:
+        return decide(plain[next(cycle_mail)], "newsletter", at, decl, outreach=email)
 
     number = 20_000 if quick else 200_000
     yield ratio(
@@ -67,4 +71,13 @@ def run(quick: bool = False) -> Iterator[Result]:
         number=number // 10,
         bar=None,
         note="the pure function on each call",
+    )
+    yield ratio(
+        "-",
+        "decide(), one e-mail (outreach), 3 000 subjects",
+        by_email,
+        uncompiled,
+        number=number // 10,
+        bar=None,
+        note="raw: the same decide() without the channel rules",
     )
