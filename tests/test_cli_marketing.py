@@ -68,6 +68,17 @@ def test_decide_via_a_channel_names_the_rule_and_its_source(cli: Cli) -> None:
     assert usage.value.code == EXIT_BAD_INPUT
 
 
+def test_an_unsubscribe_link_via_sms_stops_sms_only(cli: Cli) -> None:
+    sid = _customer(cli)
+    link = cli.json(
+        "link", "unsubscribe-token", sid, "customer-offers", "--channel", "sms", "--via", "sms"
+    )["token"]
+    assert cli("link", "unsubscribe", link).strip() == "objected"
+    refused = cli.json("decide", sid, "customer-offers", "--via", "sms", code=EXIT_CHECK_FAILED)
+    assert refused["reasons"] == ["channel-objection"]
+    assert cli.json("decide", sid, "customer-offers", "--via", "email")["allowed"]
+
+
 def test_object_via_sms_stops_sms_only(cli: Cli) -> None:
     sid = _customer(cli)
     cli("object", sid, "--direct-marketing", "--via", "sms")

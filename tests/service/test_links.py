@@ -91,3 +91,56 @@ def test_any_altered_byte_is_refused(position: int, flip: int) -> None:
     chars[index] = replacement
     with pytest.raises(InvalidToken):
         crm.confirm_consent("".join(chars))
+
+
+def test_links_limited_to_one_marketing_channel() -> None:
+    # Issue 14, items 3-4: a confirmation for the SMS to this number records a consent
+    # covering exactly that; an unsubscribe link in an SMS stops SMS, not e-mail.
+    from datetime import UTC, date, datetime
+
+    from gdprcrm.model import Channel, LegalBasis
+    from gdprcrm.policy import Outreach, Reason
+    from gdprcrm.testing.builders import EMAIL, NAME, PHONE, build_declarations, build_purpose
+
+    news = build_purpose(
+        "newsletter", LegalBasis.CONSENT, fields=(EMAIL, NAME, PHONE), direct_marketing=True
+    )
+    crm = make_controller(build_declarations(news))
+    sid = crm.add_subject(
+        {"email": "lea@example.fr", "phone": "06 12 34 56 78"},
+        "FR",
+        purposes=["newsletter"],
+        birth_date=date(1990, 4, 2),
+    )
+    token = crm.confirmation_token(
+        sid, "newsletter", channel="sms", contact_channel=Channel.SMS, contact_point="phone"
+    )
+    event = crm.confirm_consent(token)
+    assert (event.contact_channel, event.contact_point) == (Channel.SMS, "phone")
+    assert crm.decide(sid, "newsletter", outreach=Outreach(Channel.SMS, "phone")).allowed
+    assert not crm.decide(sid, "newsletter", outreach=Outreach(Channel.EMAIL)).allowed
+    with pytest.raises(InvalidInput, match="not a contact point"):
+        crm.confirmation_token(
+            sid, "newsletter", channel="sms", contact_channel=Channel.SMS, contact_point="email"
+        )
+    crm.give_consent(sid, "newsletter", channel="web-form", contact_channel=Channel.EMAIL)
+    stop_sms = crm.unsubscribe_token(sid, "newsletter", channel="sms", contact_channel=Channel.SMS)
+    assert crm.unsubscribe(stop_sms) == "withdrawn"
+    assert crm.unsubscribe(stop_sms) == "unchanged"
+    assert not crm.decide(sid, "newsletter", outreach=Outreach(Channel.SMS)).allowed
+    assert crm.decide(sid, "newsletter", outreach=Outreach(Channel.EMAIL)).allowed
+    # On a legitimate-interest purpose the link records an objection to that channel.
+    offers = make_controller(clock=FrozenClock(datetime(2026, 9, 15, 9, tzinfo=UTC)))
+    lea = offers.add_subject(
+        {"email": "lea@example.fr", "phone": "06 12 34 56 78", "name": "Léa"},
+        "FR",
+        purposes=["customer-relationship", "customer-offers"],
+    )
+    link = offers.unsubscribe_token(
+        lea, "customer-offers", channel="sms", contact_channel=Channel.SMS
+    )
+    assert offers.unsubscribe(link) == "objected"
+    assert offers.unsubscribe(link) == "unchanged"
+    sms = offers.decide(lea, "customer-offers", outreach=Outreach(Channel.SMS))
+    assert sms.reasons == (Reason.CHANNEL_OBJECTION,)
+    assert offers.decide(lea, "customer-offers", outreach=Outreach(Channel.EMAIL)).allowed

@@ -66,6 +66,7 @@ def add_link_parsers(
         c.add_argument("subject", help=subject_help)
         c.add_argument("purpose", help="a declared purpose id")
         c.add_argument("--channel", required=True, help="the channel code, e.g. e-mail")
+        add_via(c, point=name == "confirmation")
     for name, helptext in (
         ("confirm", "redeem a confirmation token: the consent from now"),
         ("unsubscribe", "redeem an unsubscribe token: withdrawn, objected or unchanged"),
@@ -77,14 +78,20 @@ def add_link_parsers(
 
 def link_confirmation(ctx: Context, args: argparse.Namespace) -> int:
     token = ctx.crm.confirmation_token(
-        subject_id(args.subject), args.purpose, channel=args.channel
+        subject_id(args.subject),
+        args.purpose,
+        channel=args.channel,
+        contact_channel=via_of(args),
+        contact_point=args.point,
     )
     ctx.emit({"token": token}, token)
     return EXIT_OK
 
 
 def link_unsubscribe_token(ctx: Context, args: argparse.Namespace) -> int:
-    token = ctx.crm.unsubscribe_token(subject_id(args.subject), args.purpose, channel=args.channel)
+    token = ctx.crm.unsubscribe_token(
+        subject_id(args.subject), args.purpose, channel=args.channel, contact_channel=via_of(args)
+    )
     ctx.emit({"token": token}, token)
     return EXIT_OK
 

@@ -25,7 +25,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from gdprcrm.errors import InvalidInput, InvalidToken, TokenExpired, TokenReplayed
-from gdprcrm.model import ConsentGiven, ConsentGiver, LegalBasis, SubjectId
+from gdprcrm.model import Channel, ConsentGiven, ConsentGiver, LegalBasis, SubjectId
+from gdprcrm.policy.marketing import check_contact_scope
 from gdprcrm.policy.rights import check_consent
 from gdprcrm.service import consent as consent_flow
 from gdprcrm.service import processing, rights
@@ -75,14 +76,38 @@ def _decode(k: Kernel, token: object, kind: str) -> dict[str, Any]:
     return payload
 
 
+def _scope(contact_channel: Channel | None, contact_point: str | None) -> dict[str, str]:
+    """The marketing channel and contact point a link is limited to, in the payload."""
+    out = {}
+    if contact_channel is not None:
+        out["m"] = contact_channel.value
+    if contact_point is not None:
+        out["k"] = contact_point
+    return out
+
+
+def _scope_of(payload: dict[str, Any]) -> tuple[Channel | None, str | None]:
+    medium = payload.get("m")
+    return (None if medium is None else Channel(medium)), payload.get("k")
+
+
 def confirmation_token(
-    k: Kernel, subject_id: SubjectId, purpose_id: str, channel: str, at: datetime | None
+    k: Kernel,
+    subject_id: SubjectId,
+    purpose_id: str,
+    channel: str,
+    at: datetime | None,
+    contact_channel: Channel | None = None,
+    contact_point: str | None = None,
 ) -> str:
     """A double opt-in link's token for a consent awaited (expires with the declared
-    ``pending_consent`` period)."""
+    ``pending_consent`` period), limited to a marketing channel and a contact point
+    when they are given (the consent it records is)."""
     now = k.now(at)
-    check_consent(k.declarations.purpose(purpose_id))
+    purpose = k.declarations.purpose(purpose_id)
+    check_consent(purpose)
     check_channel(channel)
+    check_contact_scope(purpose, contact_channel, contact_point, k.declarations, "token")
     with k.storage.unit_of_work(read_only=True) as uow:
         subject = uow.subjects.get(subject_id)
     if purpose_id not in subject.purposes:
@@ -95,6 +120,7 @@ def confirmation_token(
         "c": channel,
         "x": int(expires.timestamp()),
         "n": uuid.uuid4().hex,
+        **_scope(contact_channel, contact_point),
     }
     return _encode(k, payload)
 
@@ -110,6 +136,7 @@ def confirm_consent(k: Kernel, token: str, at: datetime | None) -> ConsentGiven:
     for event in consent_flow.consent_history(k, subject_id, payload["p"]):
         if isinstance(event, ConsentGiven) and dict(event.evidence).get("confirmation") == nonce:
             raise TokenReplayed("this confirmation link was already used")
+    medium, point = _scope_of(payload)
     return consent_flow.give_consent(
         k,
         subject_id,
@@ -121,11 +148,20 @@ def confirm_consent(k: Kernel, token: str, at: datetime | None) -> ConsentGiven:
         explicit=False,
         given_by=ConsentGiver.SUBJECT,
         at=now,
+        contact_channel=medium,
+        contact_point=point,
     )
 
 
-def unsubscribe_token(k: Kernel, subject_id: SubjectId, purpose_id: str, channel: str) -> str:
-    """A one-click unsubscribe token for messages of ``purpose_id`` on ``channel``."""
+def unsubscribe_token(
+    k: Kernel,
+    subject_id: SubjectId,
+    purpose_id: str,
+    channel: str,
+    contact_channel: Channel | None = None,
+) -> str:
+    """A one-click unsubscribe token for messages of ``purpose_id`` on ``channel``;
+    with ``contact_channel``, it stops that marketing channel only ("no more SMS")."""
     purpose = k.declarations.purpose(purpose_id)
     if purpose.basis is not LegalBasis.CONSENT and not purpose.direct_marketing:
         raise InvalidInput(
@@ -133,9 +169,11 @@ def unsubscribe_token(k: Kernel, subject_id: SubjectId, purpose_id: str, channel
             "marketing: there is nothing to unsubscribe from"
         )
     check_channel(channel)
+    check_contact_scope(purpose, contact_channel, None, k.declarations, "token")
     with k.storage.unit_of_work(read_only=True) as uow:
         uow.subjects.get(subject_id)
-    return _encode(k, {"t": _UNSUBSCRIBE, "s": str(subject_id), "p": purpose_id, "c": channel})
+    payload = {"t": _UNSUBSCRIBE, "s": str(subject_id), "p": purpose_id, "c": channel}
+    return _encode(k, {**payload, **_scope(contact_channel, None)})
 
 
 def unsubscribe(k: Kernel, token: str, at: datetime | None) -> str:
@@ -144,15 +182,18 @@ def unsubscribe(k: Kernel, token: str, at: datetime | None) -> str:
     payload = _decode(k, token, _UNSUBSCRIBE)
     subject_id = SubjectId.parse(payload["s"])
     purpose = k.declarations.purpose(payload["p"])
+    medium, _ = _scope_of(payload)
     if purpose.basis is LegalBasis.CONSENT:
         events = consent_flow.withdraw_consent(
-            k, subject_id, purpose.id, channel=payload["c"], at=at
+            k, subject_id, purpose.id, channel=payload["c"], at=at, contact_channel=medium
         )
         return "withdrawn" if events else "unchanged"
     state = processing.load_state(k, subject_id)
-    if state.dm_objection_at is not None:
+    if state.dm_objection_at is not None or (
+        medium is not None and (None, medium) in state.channel_objection_at
+    ):
         return "unchanged"
-    rights.object_to(k, subject_id, None, direct_marketing=True, at=at)
+    rights.object_to(k, subject_id, None, direct_marketing=True, at=at, contact_channel=medium)
     return "objected"
 
 
@@ -162,21 +203,41 @@ class LinkOperations:
     _k: Kernel
 
     def confirmation_token(
-        self, subject_id: SubjectId, purpose_id: str, *, channel: str, at: datetime | None = None
+        self,
+        subject_id: SubjectId,
+        purpose_id: str,
+        *,
+        channel: str,
+        at: datetime | None = None,
+        contact_channel: Channel | None = None,
+        contact_point: str | None = None,
     ) -> str:
         """A double opt-in link's token for an awaited consent: opaque, signed, expiring
-        with the declared ``pending_consent`` period. Put it in the confirmation link."""
-        return confirmation_token(self._k, subject_id, purpose_id, channel, at)
+        with the declared ``pending_consent`` period. Put it in the confirmation link.
+        ``contact_channel`` / ``contact_point``: the consent it records covers that
+        channel and contact point only (the SMS to this number)."""
+        return confirmation_token(
+            self._k, subject_id, purpose_id, channel, at, contact_channel, contact_point
+        )
 
     def confirm_consent(self, token: str, *, at: datetime | None = None) -> ConsentGiven:
         """Redeem a confirmation link: the consent, from now, with the confirmation as its
         evidence; ``TokenExpired``, ``TokenReplayed``, ``InvalidToken`` otherwise."""
         return confirm_consent(self._k, token, at)
 
-    def unsubscribe_token(self, subject_id: SubjectId, purpose_id: str, *, channel: str) -> str:
+    def unsubscribe_token(
+        self,
+        subject_id: SubjectId,
+        purpose_id: str,
+        *,
+        channel: str,
+        contact_channel: Channel | None = None,
+    ) -> str:
         """A one-click unsubscribe token for the messages of a purpose (RFC 8058
-        ``List-Unsubscribe``): opaque, signed, never expiring."""
-        return unsubscribe_token(self._k, subject_id, purpose_id, channel)
+        ``List-Unsubscribe``): opaque, signed, never expiring; with ``contact_channel``
+        it stops that marketing channel only (the consents covering it are withdrawn,
+        or an objection to direct marketing on that channel is recorded)."""
+        return unsubscribe_token(self._k, subject_id, purpose_id, channel, contact_channel)
 
     def unsubscribe(self, token: str, *, at: datetime | None = None) -> str:
         """Redeem an unsubscribe link, needing nothing else from the request: the consent
