@@ -22,6 +22,7 @@ from gdprcrm.model import (
     AuditEntry,
     BlindIndexEntry,
     Breach,
+    Channel,
     ConsentEvent,
     DataSubjectRequest,
     InformationDuty,
@@ -325,18 +326,23 @@ class Retention(_Repo, p.RetentionRepository):
 
 
 class Suppressions(_Repo, p.SuppressionRepository):
-    def _add(self, entry: SuppressionEntry) -> None:
-        key = f"suppressed/{entry.kind.value}/{entry.digest.hex()}"
-        if self.u.get(key, SuppressionEntry) is None:
-            self.u.put(key, entry)
+    @staticmethod
+    def _key(entry: SuppressionEntry) -> str:
+        channel = "all" if entry.channel is None else entry.channel.value
+        return f"suppressed/{entry.kind.value}/{entry.digest.hex()}/{channel}"
 
-    def _contains(self, kind: Lookup, digest: bytes) -> bool:
-        return self.u.get(f"suppressed/{kind.value}/{digest.hex()}", SuppressionEntry) is not None
+    def _add(self, entry: SuppressionEntry) -> None:
+        if self.u.get(self._key(entry), SuppressionEntry) is None:
+            self.u.put(self._key(entry), entry)
+
+    def _scopes(self, kind: Lookup, digest: bytes) -> Iterable[Channel | None]:
+        found = self.u.scan(f"suppressed/{kind.value}/{digest.hex()}/", SuppressionEntry)
+        return [e.channel for e in found]
 
     def _purge_before(self, at: datetime) -> int:
         old = [e for e in self.u.scan("suppressed/", SuppressionEntry) if e.at < at]
         for e in old:
-            self.u.delete(f"suppressed/{e.kind.value}/{e.digest.hex()}")
+            self.u.delete(self._key(e))
         return len(old)
 
 

@@ -10,11 +10,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from gdprcrm.errors import InvalidInput, MinimisationError, UnknownField, UnknownPurpose
-from gdprcrm.model import Declarations
+from gdprcrm.model import Channel, Declarations, LegalBasis, Lookup, Purpose
 from gdprcrm.policy.collection import (
     MIN_SUPPRESSION_YEARS,
     check_purposes,
     check_values,
+    suppressed_channels,
     suppression_applies,
     suppression_cutoff,
 )
@@ -78,3 +79,32 @@ def test_a_suppression_purge_never_reaches_into_the_last_three_years(
     cutoff = suppression_cutoff(now, years)
     assert cutoff <= now - relativedelta(years=MIN_SUPPRESSION_YEARS)
     assert cutoff == now - relativedelta(years=years)
+
+
+@given(
+    st.sets(st.none() | gst.channels(), max_size=4),
+    st.sampled_from([Lookup.EMAIL, Lookup.PHONE]),
+    st.lists(
+        gst.purposes(basis=LegalBasis.LEGITIMATE_INTERESTS, direct_marketing=True),
+        min_size=1,
+        max_size=3,
+        unique_by=lambda p: p.id,
+    ),
+)
+def test_a_contact_point_is_refused_only_where_its_objections_leave_a_purpose_nothing(
+    scopes: set[Channel | None], kind: Lookup, purposes: list[Purpose]
+) -> None:
+    # Art. 21(3) per channel: an objection to all direct marketing refuses the contact
+    # point; objections to some channels refuse it for a purpose that could only use
+    # those channels, and otherwise travel with it to the new record.
+    result = suppressed_channels(scopes, kind, purposes)
+    channels = {c for c in scopes if c is not None}
+
+    def only_objected(p: Purpose) -> bool:
+        usable = {c for c in (p.channels or set(Channel)) if c.lookup is kind}
+        return bool(channels) and bool(usable) and usable <= channels
+
+    if None in scopes or any(only_objected(p) for p in purposes):
+        assert result is None
+    else:
+        assert result == frozenset(channels)

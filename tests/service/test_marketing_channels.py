@@ -6,10 +6,12 @@ from __future__ import annotations
 import zoneinfo
 from datetime import UTC, date, datetime
 
+import attrs
 import pytest
 
 from gdprcrm.errors import InvalidInput, ProcessingRefused, Suppressed
 from gdprcrm.model import (
+    Audience,
     AuditEntry,
     Channel,
     ConsentGiven,
@@ -144,12 +146,44 @@ def test_an_objection_to_sms_suppresses_the_number_and_leaves_e_mail(
     assert crm.decide(sid, "customer-offers").allowed
     (entry,) = [e for e in _trail(crm) if e.action == "objection.recorded"]
     assert dict(entry.details)["channel"] == "sms"
-    # Art. 21(3): after the erasure, the number may not come back for direct marketing,
-    # the address may (the objection was to SMS).
+    # Art. 21(3): after the erasure, the number comes back with SMS stopped (the
+    # objection was to SMS only); calls to it and e-mail are not affected.
     crm.erase(sid)
+    again = crm.add_subject(
+        {"phone": LEA["phone"], "email": LEA["email"]},
+        "FR",
+        purposes=["customer-relationship", "customer-offers"],
+    )
+    sms_again = crm.decide(again, "customer-offers", outreach=Outreach(Channel.SMS))
+    assert sms_again.reasons == (Reason.CHANNEL_OBJECTION,)
+    call = Outreach(Channel.PHONE_CALL)
+    assert crm.decide(again, "customer-offers", outreach=call).allowed
+    assert crm.decide(again, "customer-offers", outreach=Outreach(Channel.EMAIL)).allowed
+    carried = [e for e in _trail(crm) if e.action == "objection.carried"]
+    assert [dict(e.details) for e in carried] == [{"channel": "sms"}]
+
+
+def test_a_number_that_objected_to_every_channel_a_purpose_uses_is_refused() -> None:
+    texts = build_purpose(
+        "texts",
+        LegalBasis.LEGITIMATE_INTERESTS,
+        fields=(NAME, PHONE),
+        direct_marketing=True,
+        channels={Channel.SMS},
+        audience=Audience.PROFESSIONAL,
+    )
+    calls = attrs.evolve(texts, id="calls", channels=frozenset({Channel.PHONE_CALL}))
+    crm = make_controller(build_declarations(texts, calls), clock=FrozenClock(TUESDAY_11))
+    sid = crm.add_subject({"phone": LEA["phone"]}, "FR", purposes=["texts"])
+    crm.object(sid, direct_marketing=True, contact_channel=Channel.SMS)
+    crm.erase(sid)
+    with pytest.raises(Suppressed):  # SMS is all "texts" could use the number for
+        crm.add_subject({"phone": "+33 6 12 34 56 78"}, "FR", purposes=["texts"])
+    kept = crm.add_subject({"phone": LEA["phone"]}, "FR", purposes=["calls"])
+    assert crm.decide(kept, "calls", outreach=Outreach(Channel.PHONE_CALL)).allowed
+    # Adding "texts" to it later: every way "texts" has is objected to, refused too.
     with pytest.raises(Suppressed):
-        crm.add_subject({"phone": LEA["phone"]}, "FR", purposes=["customer-offers"])
-    crm.add_subject({"email": LEA["email"]}, "FR", purposes=["customer-offers"])
+        crm.add_purposes(kept, ["texts"])
 
 
 def test_channel_scopes_survive_sqlite(tmp_path: object) -> None:

@@ -191,3 +191,26 @@ def test_version_4_moves_the_old_erasure_markers_to_their_own_table(tmp_path: Pa
         assert moved == PendingErasure(pending.id, T0, ErasureStep.STARTED, resume_at=T0)
         assert [d.subject_id for d in uow.retention.due_before(T0)] == [kept.id]
     storage.close()
+
+
+def test_version_8_keeps_every_suppression_entry_as_an_objection_to_every_channel(
+    tmp_path: Path,
+) -> None:
+    # Before version 8 an entry meant "objected to all direct marketing"; after, the
+    # list is per channel and those entries keep that meaning (channel '' = all).
+    path = tmp_path / "v7.db"
+    raw = sqlite3.connect(path)
+    raw.execute("CREATE TABLE gdprcrm_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    for version in range(1, 8):
+        for statement in _sql.MIGRATIONS[version]:
+            raw.execute(statement.format(blob="BLOB", bigint="INTEGER"))
+    raw.execute("INSERT INTO gdprcrm_meta VALUES ('schema_version', '7')")
+    digest = b"\x09" * 32
+    raw.execute("INSERT INTO gdprcrm_suppressions VALUES ('email', ?, ?)", (digest, _sql.ts(T0)))
+    raw.commit()
+    raw.close()
+    storage = SQLiteStorage(path)
+    with storage.unit_of_work(read_only=True) as uow:
+        assert uow.suppressions.contains(Lookup.EMAIL, digest)
+        assert uow.suppressions.scopes(Lookup.EMAIL, digest) == {None}
+    storage.close()

@@ -70,3 +70,8 @@ class SuppressionEntry:
     digest: bytes = attrs.field(validator=_digest, repr=False)
     kind: Lookup = attrs.field(validator=instance_of(Lookup))
     at: datetime = attrs.field(converter=as_utc, validator=aware)
+    channel: Channel | None = attrs.field(
+        default=None, validator=attrs.validators.optional(instance_of(Channel)), kw_only=True
+    )
+    """The one channel the objection was to ("no more SMS"); None: all direct
+    marketing."""

@@ -5,7 +5,9 @@ Pure: what the declarations allow to be stored for a set of purposes.
 * Art. 5(1)(b) - data is collected for specified purposes: at least one, each declared.
 * Art. 5(1)(c) - only values that one of those purposes needs; the error names the field.
 * Art. 21(3) - a contact point that objected to direct marketing may not be collected
-  again for a direct-marketing purpose (its hash outlives the erasure). The CNIL asks
+  again for a direct-marketing purpose (its hash outlives the erasure); one that
+  objected to some channels only is collected with those channels stopped, unless they
+  are all the purposes could use. The CNIL asks
   for the list to be kept at least three years from the objection: a purge may only
   take entries older than that.
 """
@@ -18,13 +20,14 @@ from datetime import datetime
 from dateutil.relativedelta import relativedelta
 
 from gdprcrm.errors import InvalidInput, MinimisationError
-from gdprcrm.model import Declarations
+from gdprcrm.model import Channel, Declarations, Lookup, Purpose
 from gdprcrm.model.declarations import MIN_SUPPRESSION_YEARS, check_suppression_years
 
 __all__ = [
     "MIN_SUPPRESSION_YEARS",
     "check_purposes",
     "check_values",
+    "suppressed_channels",
     "suppression_applies",
     "suppression_cutoff",
 ]
@@ -68,6 +71,30 @@ def check_values(
 def suppression_applies(declarations: Declarations, purposes: Iterable[str]) -> bool:
     """Art. 21(3): collecting for these purposes must consult the suppression list."""
     return any(declarations.purpose(p).direct_marketing for p in purposes)
+
+
+def suppressed_channels(
+    scopes: Iterable[Channel | None], kind: Lookup, purposes: Iterable[Purpose]
+) -> frozenset[Channel] | None:
+    """Art. 21(3), per channel: what collecting a contact point of ``kind`` for
+    ``purposes`` must respect, given what it objected to (``scopes``, from the list).
+
+    None: refused, it objected to all direct marketing, or to every channel one of the
+    direct-marketing purposes among ``purposes`` could reach it by (collecting it for
+    that purpose would be collecting it for nothing lawful). Otherwise the channels it
+    objected to, which the new record must carry as objections (empty: nothing to
+    respect)."""
+    scoped = set(scopes)
+    if None in scoped:
+        return None
+    channels = frozenset(c for c in scoped if c is not None)
+    for p in purposes:
+        reachable = {
+            c for c in Channel if c.lookup is kind and (not p.channels or c in p.channels)
+        }
+        if p.direct_marketing and channels and reachable and reachable <= channels:
+            return None
+    return channels
 
 
 def suppression_cutoff(now: datetime, keep_years: int) -> datetime:

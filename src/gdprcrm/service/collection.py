@@ -20,13 +20,19 @@ from gdprcrm.model import (
     DataSource,
     InformationDuty,
     Lookup,
+    Objection,
     PersonalField,
     Subject,
     SubjectId,
 )
 from gdprcrm.personal_data import check_free_text
 from gdprcrm.policy import SubjectState
-from gdprcrm.policy.collection import check_purposes, check_values, suppression_applies
+from gdprcrm.policy.collection import (
+    check_purposes,
+    check_values,
+    suppressed_channels,
+    suppression_applies,
+)
 from gdprcrm.policy.marketing import check_contact_scope
 from gdprcrm.policy.rights import check_consent
 from gdprcrm.service.consent import record_given
@@ -85,16 +91,18 @@ def add_subject(
     suppressed = suppression_applies(k.declarations, chosen)
     if suppressed:
         with k.storage.unit_of_work(read_only=True) as uow:
-            _check_suppressions(uow, index)
+            _check_suppressions(k, uow, index, chosen)
     try:
         if source is not None:  # free text (a list's name, a partner): sealed like a value
             subject = attrs.evolve(subject, source=seal_source(k.vault, sid, source))
         probes = index
         fields, index = _seal_new(k, subject, values, birth_date, now)
         with k.storage.unit_of_work() as uow:
+            carried: frozenset[Channel] = frozenset()
             if suppressed:  # again, in the writing unit: an objection may have just landed
-                _check_suppressions(uow, probes)
+                carried = _check_suppressions(k, uow, probes, chosen)
             uow.subjects.add(subject)
+            _carry_objections(k, uow, sid, carried, now)
             if art14_due is not None:  # Art. 14(3): the information owed, as a queue
                 uow.duties.add(InformationDuty(sid, now, art14_due))
             uow.subjects.put_fields(fields)
@@ -180,15 +188,46 @@ def _check_grants(
     return grants
 
 
-def _check_suppressions(uow: UnitOfWork, index: Iterable[BlindIndexEntry]) -> None:
+def _check_suppressions(
+    k: Kernel, uow: UnitOfWork, index: Iterable[BlindIndexEntry], purposes: Iterable[str]
+) -> frozenset[Channel]:
     """Art. 21(3): a contact point that objected to direct marketing is not collected
-    for it again (its hash outlives the erasure)."""
+    for it again (its hash outlives the erasure); one that objected to some channels
+    only is, with those channels stopped: they are returned, to be recorded."""
+    chosen = [k.declarations.purpose(p) for p in purposes]
+    carried: set[Channel] = set()
     for entry in index:
-        if uow.suppressions.contains(entry.kind, entry.digest):
+        scopes = uow.suppressions.scopes(entry.kind, entry.digest)
+        if not scopes:
+            continue
+        stopped = suppressed_channels(scopes, entry.kind, chosen)
+        if stopped is None:
             raise Suppressed(
                 f"field {entry.field!r}: this contact point objected to direct marketing "
                 "(Art. 21(3)); it cannot be collected for it again"
             )
+        carried |= stopped
+    return frozenset(carried)
+
+
+def _carry_new(
+    k: Kernel, uow: UnitOfWork, subject_id: SubjectId, channels: Iterable[Channel], now: datetime
+) -> None:
+    """As :func:`_carry_objections`, for the channels the subject has not objected to."""
+    held = {o.contact_channel for o in uow.objections.for_subject(subject_id)}
+    _carry_objections(k, uow, subject_id, [c for c in channels if c not in held], now)
+
+
+def _carry_objections(
+    k: Kernel, uow: UnitOfWork, subject_id: SubjectId, channels: Iterable[Channel], now: datetime
+) -> None:
+    """Art. 21(3): the channels a re-collected contact point objected to stay stopped
+    for the new record (an objection to direct marketing on each)."""
+    for channel in sorted(channels, key=lambda c: c.value):
+        uow.objections.add(
+            Objection(subject_id, now, direct_marketing=True, contact_channel=channel)
+        )
+        k.audit(uow, "objection.carried", subject_id, at=now, details={"channel": channel.value})
 
 
 def find_subject(
@@ -222,7 +261,9 @@ def update_values(
         subject = k.active(uow, subject_id)
         check_values(k.declarations, values, subject.purposes)
         if suppression_applies(k.declarations, subject.purposes):
-            _check_suppressions(uow, k.blind_indexes(subject, values, legacy=True))
+            index = k.blind_indexes(subject, values, legacy=True)
+            carried = _check_suppressions(k, uow, index, subject.purposes)
+            _carry_new(k, uow, subject_id, carried, now)
         fields, index = k.seal(subject, values, now, uow.subjects.fields(subject_id))
         uow.subjects.put_fields(fields)
         uow.subjects.put_index(index)
@@ -254,7 +295,8 @@ def add_purposes(
         if suppression_applies(k.declarations, new):  # Art. 21(3), stored contact points too
             stored, _ = k.index_entries(uow, subject, legacy=True)
             known = [BlindIndexEntry(subject_id, "stored", kind, d) for kind, d in stored]
-            _check_suppressions(uow, [*index, *known])
+            carried = _check_suppressions(k, uow, [*index, *known], new)
+            _carry_new(k, uow, subject_id, carried, now)
         if given:
             fields, index = k.seal(subject, given, now, uow.subjects.fields(subject_id))
             uow.subjects.put_fields(fields)

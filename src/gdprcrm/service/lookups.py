@@ -21,6 +21,7 @@ import attrs
 
 from gdprcrm.errors import InvalidInput
 from gdprcrm.model import (
+    Channel,
     SubjectId,
     SubjectStatus,
     SuppressionEntry,
@@ -71,8 +72,27 @@ def _reindex_page(k: Kernel, ids: list[SubjectId], now: datetime) -> Reindexed:
                 for entry in index:  # Art. 21(3): the new form is suppressed too
                     uow.suppressions.add(SuppressionEntry(entry.digest, entry.kind, now))
                 suppressions += len(index)
+            elif index:  # objections to some channels only: those channels, per form
+                for channel in _objected_channels(state, k, now):
+                    for entry in index:
+                        if entry.kind is channel.lookup:
+                            uow.suppressions.add(
+                                SuppressionEntry(entry.digest, entry.kind, now, channel=channel)
+                            )
+                            suppressions += 1
         uow.commit()
     return Reindexed(subjects, entries, suppressions, unreadable)
+
+
+def _objected_channels(state: SubjectState, k: Kernel, now: datetime) -> list[Channel]:
+    """The channels the subject objected to direct marketing on (Art. 21(3) scope:
+    an objection to a direct-marketing purpose on a channel counts for them all)."""
+    out = []
+    for (purpose_id, channel), since in state.channel_objection_at.items():
+        purpose = None if purpose_id is None else k.declarations.find_purpose(purpose_id)
+        if since <= now and (purpose_id is None or (purpose and purpose.direct_marketing)):
+            out.append(channel)
+    return sorted(set(out), key=lambda c: c.value)
 
 
 def reindex_lookups(k: Kernel, at: datetime | None = None) -> Reindexed:

@@ -280,7 +280,9 @@ def object_to(
             entries, unreadable = k.index_entries(uow, subject)
             for kind, digest in entries:
                 if contact_channel is None or kind is contact_channel.lookup:
-                    uow.suppressions.add(SuppressionEntry(digest, kind, now))
+                    uow.suppressions.add(
+                        SuppressionEntry(digest, kind, now, channel=contact_channel)
+                    )
             if unreadable:
                 details["unreadable_contact_points"] = unreadable
         k.audit(uow, "objection.recorded", subject_id, purpose_id, at=now, details=details)

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 _ACTIONS = {a.value: a for a in RetentionAction}
 _OPEN_STATUSES = tuple(sorted(s.value for s in OPEN_STATUSES))
 
@@ -166,6 +166,18 @@ MIGRATIONS: dict[int, list[str]] = {
             subject_id {blob} PRIMARY KEY, status TEXT NOT NULL, due_at TEXT NOT NULL,
             doc TEXT NOT NULL)""",
         "CREATE INDEX gdprcrm_duties_pending ON gdprcrm_duties (status, due_at)",
+    ],
+    8: [
+        # The suppression list per channel: an objection to SMS only keeps the number
+        # out of SMS marketing ('' = every channel, what every earlier entry meant).
+        """CREATE TABLE gdprcrm_suppressions_by_channel (
+            kind TEXT NOT NULL, digest {blob} NOT NULL, channel TEXT NOT NULL,
+            at TEXT NOT NULL, PRIMARY KEY (kind, digest, channel))""",
+        """INSERT INTO gdprcrm_suppressions_by_channel
+            SELECT kind, digest, '', at FROM gdprcrm_suppressions""",
+        "DROP TABLE gdprcrm_suppressions",
+        "ALTER TABLE gdprcrm_suppressions_by_channel RENAME TO gdprcrm_suppressions",
+        "CREATE INDEX gdprcrm_suppressions_by_at ON gdprcrm_suppressions (at)",
     ],
 }
 

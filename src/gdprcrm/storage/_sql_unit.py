@@ -19,6 +19,7 @@ from gdprcrm.model import (
     AuditEntry,
     BlindIndexEntry,
     Breach,
+    Channel,
     ConsentEvent,
     DataSubjectRequest,
     Interaction,
@@ -450,18 +451,19 @@ class _Retention(Repo, p.RetentionRepository):
 
 class _Suppressions(Repo, p.SuppressionRepository):
     def _add(self, entry: SuppressionEntry) -> None:
+        channel = "" if entry.channel is None else entry.channel.value
         self._w(
-            "INSERT INTO gdprcrm_suppressions VALUES (?, ?, ?) ON CONFLICT (kind, digest) "
-            "DO NOTHING",
-            (entry.kind.value, entry.digest, ts(entry.at)),
+            "INSERT INTO gdprcrm_suppressions (kind, digest, channel, at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (kind, digest, channel) DO NOTHING",
+            (entry.kind.value, entry.digest, channel, ts(entry.at)),
         )
 
-    def _contains(self, kind: Lookup, digest: bytes) -> bool:
-        row = self._run(
-            "SELECT 1 FROM gdprcrm_suppressions WHERE kind = ? AND digest = ?",
+    def _scopes(self, kind: Lookup, digest: bytes) -> Iterable[Channel | None]:
+        rows = self._run(
+            "SELECT channel FROM gdprcrm_suppressions WHERE kind = ? AND digest = ?",
             (kind.value, digest),
-        ).fetchone()
-        return row is not None
+        ).fetchall()
+        return [None if r[0] == "" else Channel(r[0]) for r in rows]
 
     def _purge_before(self, at: datetime) -> int:
         cur = self._w("DELETE FROM gdprcrm_suppressions WHERE at < ?", (ts(at),))

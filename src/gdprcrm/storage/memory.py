@@ -25,6 +25,7 @@ from gdprcrm.model import (
     AuditEntry,
     BlindIndexEntry,
     Breach,
+    Channel,
     ConsentEvent,
     DataSubjectRequest,
     InformationDuty,
@@ -68,7 +69,7 @@ class _Data:
         self.audit: dict[int, AuditEntry] = {}
         self.breaches: dict[uuid.UUID, Breach] = {}
         self.retention: dict[tuple[SubjectId, str], RetentionDue] = {}
-        self.suppressions: dict[tuple[Lookup, bytes], SuppressionEntry] = {}
+        self.suppressions: dict[tuple[Lookup, bytes, Channel | None], SuppressionEntry] = {}
         self.notifications: dict[uuid.UUID, RecipientNotification] = {}
         self.erasures: dict[SubjectId, PendingErasure] = {}
         self.tombstones: dict[SubjectId, Tombstone] = {}
@@ -321,17 +322,19 @@ class _Suppressions(p.SuppressionRepository):
 
     def _add(self, entry: SuppressionEntry) -> None:
         table = self._u.table("suppressions")
-        if (entry.kind, entry.digest) not in table:
-            table.put((entry.kind, entry.digest), entry)
+        key = (entry.kind, entry.digest, entry.channel)
+        if key not in table:
+            table.put(key, entry)
 
-    def _contains(self, kind: Lookup, digest: bytes) -> bool:
-        return (kind, digest) in self._u.table("suppressions")
+    def _scopes(self, kind: Lookup, digest: bytes) -> Iterable[Channel | None]:
+        table = self._u.table("suppressions")
+        return [e.channel for e in table.where(lambda e: e.kind is kind and e.digest == digest)]
 
     def _purge_before(self, at: datetime) -> int:
         table = self._u.table("suppressions")
         old = table.where(lambda e: e.at < at)
         for e in old:
-            table.delete((e.kind, e.digest))
+            table.delete((e.kind, e.digest, e.channel))
         return len(old)
 
 

@@ -132,7 +132,7 @@ REPOSITORIES: tuple[RepositorySpec, ...] = (
         "suppressions",
         SuppressionRepository,
         writes=("add", "purge_before"),
-        reads=("contains",),
+        reads=("contains", "scopes"),
     ),
     RepositorySpec(
         "erasures",

@@ -11,6 +11,7 @@ from gdprcrm.errors import (
     InvalidInput,
 )
 from gdprcrm.model import (
+    Channel,
     Lookup,
     RetentionDue,
     SubjectId,
@@ -29,16 +30,22 @@ class SuppressionRepository(Repository):
     """The direct-marketing suppression list: hashed contact points, kept after erasure."""
 
     def add(self, entry: SuppressionEntry) -> None:
-        """Add (or keep) an entry; adding the same digest again is harmless."""
+        """Add (or keep) an entry; adding the same digest and channel again is harmless."""
         self._writable()
         _check(entry, SuppressionEntry, "suppressions.add")
         self._add(entry)
 
     def contains(self, kind: Lookup, digest: bytes) -> bool:
-        _check(kind, Lookup, "suppressions.contains(kind)")
+        """Whether the contact point objected to all direct marketing."""
+        return None in self.scopes(kind, digest)
+
+    def scopes(self, kind: Lookup, digest: bytes) -> frozenset[Channel | None]:
+        """What the contact point objected to: None for all direct marketing, a
+        channel for that channel only; empty when it is not on the list."""
+        _check(kind, Lookup, "suppressions.scopes(kind)")
         if not isinstance(digest, bytes) or len(digest) != 32:
-            raise InvalidInput("suppressions.contains: expected a 32-byte blind index")
-        return self._contains(kind, digest)
+            raise InvalidInput("suppressions.scopes: expected a 32-byte blind index")
+        return frozenset(self._scopes(kind, digest))
 
     def purge_before(self, at: datetime) -> int:
         """Remove the entries recorded before ``at`` (a declared purge, after the CNIL's
@@ -50,7 +57,8 @@ class SuppressionRepository(Repository):
     def _add(self, entry: SuppressionEntry) -> None: ...
 
     @abc.abstractmethod
-    def _contains(self, kind: Lookup, digest: bytes) -> bool: ...
+    def _scopes(self, kind: Lookup, digest: bytes) -> Iterable[Channel | None]:
+        """The channels of the entries for this contact point (None: all channels)."""
 
     @abc.abstractmethod
     def _purge_before(self, at: datetime) -> int: ...

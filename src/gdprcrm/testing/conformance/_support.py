@@ -120,10 +120,10 @@ SNAPSHOT_READERS: dict[str, _Reader] = {
         "due": uow.retention.due_before(_FAR, 10_000),
     },
     "suppressions": lambda uow, sids: sorted(
-        (kind.value, digest.hex())
+        (kind.value, digest.hex(), "all" if scope is None else scope.value)
         for kind in Lookup
         for digest in PROBE_DIGESTS
-        if uow.suppressions.contains(kind, digest)
+        for scope in uow.suppressions.scopes(kind, digest)
     ),
     "erasures": lambda uow, sids: {
         "per_subject": {str(s): uow.erasures.find(s) for s in sids},

@@ -14,6 +14,7 @@ from gdprcrm import errors
 from gdprcrm.model import (
     BlindIndexEntry,
     Breach,
+    Channel,
     ConsentGiven,
     Direction,
     DutyTrigger,
@@ -308,6 +309,35 @@ class RecordTests:
         with storage.unit_of_work(read_only=True) as uow:
             assert uow.suppressions.contains(Lookup.EMAIL, digest)
             assert not uow.suppressions.contains(Lookup.PHONE, digest)
+            assert uow.suppressions.scopes(Lookup.EMAIL, digest) == {None}
+
+    def test_suppression_list_per_channel(self, storage: Storage) -> None:
+        number = b"\x43" * 32
+        sms = SuppressionEntry(number, Lookup.PHONE, T0, channel=Channel.SMS)
+        with storage.unit_of_work() as uow:
+            uow.suppressions.add(sms)
+            uow.suppressions.add(sms)  # harmless
+            uow.suppressions.add(
+                SuppressionEntry(number, Lookup.PHONE, T0, channel=Channel.PHONE_CALL)
+            )
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            assert uow.suppressions.scopes(Lookup.PHONE, number) == {
+                Channel.SMS,
+                Channel.PHONE_CALL,
+            }, "suppressions.scopes: one entry per channel"
+            assert not uow.suppressions.contains(Lookup.PHONE, number), (
+                "suppressions.contains: only an objection to every channel"
+            )
+            assert uow.suppressions.scopes(Lookup.EMAIL, number) == frozenset()
+            uow.suppressions.add(SuppressionEntry(number, Lookup.PHONE, T0))
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            assert uow.suppressions.contains(Lookup.PHONE, number)
+            assert uow.suppressions.purge_before(T0 + timedelta(seconds=1)) == 3
+            uow.commit()
+        with storage.unit_of_work(read_only=True) as uow:
+            assert uow.suppressions.scopes(Lookup.PHONE, number) == frozenset()
 
     def test_suppression_purge(self, storage: Storage) -> None:
         old, edge, young = b"\x01" * 32, b"\x02" * 32, b"\x03" * 32
