@@ -1,8 +1,10 @@
-"""Mutation check of gdprcrm.policy.decide: delete each rule, the tests must fail.
+"""Mutation check of gdprcrm.policy.decide and its channel rules: delete each rule, the
+tests must fail.
 
 Run from the project root:  python tools/mutate_policy.py
-Each mutation removes or neuters one rule of decide(); the policy tests must catch every
-one of them. The file is restored afterwards, whatever happens.
+Each mutation removes or neuters one rule of decide() (policy/decide.py) or of the
+direct-marketing channel rules it applies (policy/marketing.py); the policy tests must
+catch every one of them. The files are restored afterwards, whatever happens.
 """
 
 import os
@@ -84,15 +86,59 @@ MUTATIONS = {
         "    if operation is Operation.USE and state.restrictions:",
         "    if state.restrictions:",
     ),
+    "consent-covers-channel": (
+        "        active = [c for c in active if c.covers(outreach.channel, outreach.point)]\n",
+        "",
+    ),
+}
+
+MARKETING = pathlib.Path("src/gdprcrm/policy/marketing.py")
+MARKETING_MUTATIONS = {
+    "channel-undeclared": (
+        "        reasons.append(Reason.CHANNEL_UNDECLARED)\n",
+        "        pass\n",
+    ),
+    "channel-objection": ("        reasons.append(Reason.CHANNEL_OBJECTION)\n", "        pass\n"),
+    "marketing-only": ("    if not purpose.direct_marketing:\n        return (), ()\n", ""),
+    "sector-ban": (
+        "        reasons.append(Reason.CANVASSING_BANNED)\n    if rule is None:",
+        "        pass\n    if rule is None:",
+    ),
+    "prior-consent": (
+        "                reasons.append(Reason.MARKETING_CONSENT_MISSING)\n",
+        "                pass\n",
+    ),
+    "opposition-unchecked": (
+        "            reasons.append(Reason.OPPOSITION_LIST_UNCHECKED)\n",
+        "            pass\n",
+    ),
+    "opposition-listed": (
+        "            reasons.append(Reason.OPPOSITION_LISTED)\n",
+        "            pass\n",
+    ),
+    "calling-hours": ("        reasons.append(Reason.OUTSIDE_CALLING_HOURS)\n", "        pass\n"),
+    "customer-sale": (
+        "    if not any(_is_contract(declarations, pid) for pid in subject.purposes):\n"
+        "        return None\n",
+        "",
+    ),
+    "contract-ongoing": (
+        "    return Reason.ONGOING_CONTRACT if ended is None or at < ended else None",
+        "    return Reason.ONGOING_CONTRACT",
+    ),
 }
 
 
 def main() -> int:
     survived = []
+    originals = {TARGET: ORIGINAL, MARKETING: MARKETING.read_text()}
+    plan = [(TARGET, name, change) for name, change in MUTATIONS.items()]
+    plan += [(MARKETING, name, change) for name, change in MARKETING_MUTATIONS.items()]
     try:
-        for name, (old, new) in MUTATIONS.items():
-            assert old in ORIGINAL, f"mutation {name} no longer applies: update this script"
-            TARGET.write_text(ORIGINAL.replace(old, new, 1))
+        for path, name, (old, new) in plan:
+            original = originals[path]
+            assert old in original, f"mutation {name} no longer applies: update this script"
+            path.write_text(original.replace(old, new, 1))
             try:
                 run = subprocess.run(
                     [
@@ -114,11 +160,13 @@ def main() -> int:
                 caught = run.returncode != 0
             except subprocess.TimeoutExpired:
                 caught = False
+            path.write_text(original)
             print(f"{name:22s} {'caught' if caught else 'SURVIVED'}")
             if not caught:
                 survived.append(name)
     finally:
-        TARGET.write_text(ORIGINAL)
+        for path, original in originals.items():
+            path.write_text(original)
     return 1 if survived else 0
 
 
