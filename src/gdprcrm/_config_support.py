@@ -63,3 +63,8 @@ def named(
         else:
             errors.lines.append(f"{path}[{j}]: undeclared {what} {name!r}")
     return found
+
+
+def translations_of(doc: Any) -> dict[str, dict[str, str]]:
+    """The ``[<table>.en]`` / ``[<table>.fr]`` sub-tables of a declared object."""
+    return {lang: dict(texts) for lang in ("en", "fr") if (texts := getattr(doc, lang))}

@@ -13,8 +13,6 @@ The file format is documented in docs/declarations.md; the shipped French exampl
 from __future__ import annotations
 
 import enum
-import hashlib
-import json
 import os
 import tomllib
 from collections.abc import Mapping
@@ -25,9 +23,11 @@ from typing import Any, TypeVar
 import attrs
 import cattrs
 
+from gdprcrm._config_controller import ControllerDoc, controller_info
+from gdprcrm._config_digest import declarations_digest
 from gdprcrm._config_marketing import MarketingLawDoc, marketing_laws
 from gdprcrm._config_records import RecordDoc, financial_year_end, record_kinds
-from gdprcrm._config_support import CONVERTER, Errors, enum_value, named
+from gdprcrm._config_support import CONVERTER, Errors, enum_value, named, translations_of
 from gdprcrm.errors import ConfigError
 from gdprcrm.model import (
     DEFAULT_TAXONOMY,
@@ -36,8 +36,6 @@ from gdprcrm.model import (
     AutomatedDecision,
     Channel,
     CnilGroup,
-    Contact,
-    ControllerInfo,
     DataCategory,
     Declarations,
     FieldSpec,
@@ -54,10 +52,8 @@ from gdprcrm.model import (
     RetentionAction,
     RetentionRule,
     SpecialCategoryCondition,
-    SupervisoryAuthority,
     Transfer,
     TransferMechanism,
-    format_period,
     parse_period,
 )
 from gdprcrm.model.declarations import (
@@ -75,40 +71,6 @@ _E = TypeVar("_E", bound=enum.Enum)
 
 
 # -- the document shapes (what the TOML holds, before references are resolved) ---------
-
-
-@attrs.frozen
-class _ContactDoc:
-    name: str
-    email: str | None = None
-    address: str | None = None
-    phone: str | None = None
-    en: dict[str, str] | None = None
-    fr: dict[str, str] | None = None
-
-
-@attrs.frozen
-class _AuthorityDoc:
-    name: str
-    url: str
-    address: str | None = None
-    en: dict[str, str] | None = None
-    fr: dict[str, str] | None = None
-
-
-@attrs.frozen
-class _ControllerDoc:
-    id: str
-    name: str
-    contact: _ContactDoc
-    supervisory_authority: _AuthorityDoc
-    establishment: str = "FR"
-    legal_timezone: str = "Europe/Paris"
-    registration: str | None = None
-    dpo: _ContactDoc | None = None
-    representative: _ContactDoc | None = None
-    joint_controllers: list[_ContactDoc] = attrs.Factory(list)
-    privacy_policy_url: str | None = None
 
 
 @attrs.frozen
@@ -201,11 +163,6 @@ class _PurposeDoc:
     fr: dict[str, str] | None = None
 
 
-def _translations_of(doc: Any) -> dict[str, dict[str, str]]:
-    """The ``[<table>.en]`` / ``[<table>.fr]`` sub-tables of a declared object."""
-    return {lang: dict(texts) for lang in ("en", "fr") if (texts := getattr(doc, lang))}
-
-
 @attrs.frozen
 class _NoticeDoc:
     published: datetime
@@ -214,7 +171,7 @@ class _NoticeDoc:
 
 @attrs.frozen
 class _Document:
-    controller: _ControllerDoc
+    controller: ControllerDoc
     fields: list[_FieldDoc]
     purposes: list[_PurposeDoc]
     notice: _NoticeDoc
@@ -230,14 +187,6 @@ class _Document:
     marketing_laws: list[MarketingLawDoc] = attrs.Factory(list)
 
 
-def _contact(doc: _ContactDoc | None) -> Contact | None:
-    return None if doc is None else _contact_of(doc)
-
-
-def _contact_of(doc: _ContactDoc) -> Contact:
-    return Contact(doc.name, doc.email, doc.address, doc.phone, translations=_translations_of(doc))
-
-
 def parse_declarations(data: Mapping[str, Any], *, source: str = "declarations") -> Declarations:
     """Build :class:`~gdprcrm.model.Declarations` from parsed TOML (a mapping)."""
     try:
@@ -250,7 +199,7 @@ def parse_declarations(data: Mapping[str, Any], *, source: str = "declarations")
         raise ConfigError(f"{source}: cannot read the declarations", lines) from None
     errors = Errors()
     taxonomy = _taxonomy(doc, errors)
-    controller = errors.run("$.controller", lambda: _controller(doc.controller))
+    controller = errors.run("$.controller", lambda: controller_info(doc.controller))
     fields = _fields(doc, taxonomy, errors)
     recipients = _recipients(doc, errors)
     year_end = errors.run(
@@ -328,27 +277,6 @@ def _taxonomy(doc: _Document, errors: Errors) -> dict[str, DataCategory]:
     return taxonomy
 
 
-def _controller(ctl: _ControllerDoc) -> ControllerInfo:
-    return ControllerInfo(
-        id=ctl.id,
-        name=ctl.name,
-        contact=_contact_of(ctl.contact),
-        supervisory_authority=SupervisoryAuthority(
-            ctl.supervisory_authority.name,
-            ctl.supervisory_authority.url,
-            ctl.supervisory_authority.address,
-            translations=_translations_of(ctl.supervisory_authority),
-        ),
-        establishment=ctl.establishment,
-        legal_timezone=ctl.legal_timezone,
-        registration=ctl.registration,
-        dpo=_contact(ctl.dpo),
-        representative=_contact(ctl.representative),
-        joint_controllers=tuple(filter(None, map(_contact, ctl.joint_controllers))),
-        privacy_policy_url=ctl.privacy_policy_url,
-    )
-
-
 def _fields(
     doc: _Document, taxonomy: Mapping[str, DataCategory], errors: Errors
 ) -> dict[str, FieldSpec]:
@@ -388,7 +316,7 @@ def _recipients(doc: _Document, errors: Errors) -> dict[str, Recipient]:
                 r.country,
                 r.contract_reference,
                 r.category,
-                translations=_translations_of(r),
+                translations=translations_of(r),
             )
 
         recipient = errors.run(f"$.recipients[{i}]", build_recipient)
@@ -424,7 +352,7 @@ def _transfers(pd: _PurposeDoc, path: str, errors: Errors) -> list[Transfer]:
                 enum_value(TransferMechanism, t.mechanism),
                 t.reference,
                 t.recipient_id,
-                translations=_translations_of(t),
+                translations=translations_of(t),
                 valid_from=t.valid_from,
                 valid_until=t.valid_until,
             )
@@ -516,7 +444,7 @@ def _purpose(
             audience=audience,
             sector=pd.sector,
             existing_customers=pd.existing_customers,
-            translations=_translations_of(pd),
+            translations=translations_of(pd),
         ),
     )
 
@@ -540,59 +468,3 @@ def load_declarations(path: str | os.PathLike[str]) -> Declarations:
     except RecursionError:  # tomllib recurses once per nesting level
         raise ConfigError(f"{file}: nested too deeply to be declarations") from None
     return parse_declarations(data, source=str(file))
-
-
-_SINCE_0_1 = frozenset(
-    {
-        "translations",
-        "valid_from",
-        "valid_until",
-        "financial_year_end",
-        "channels",
-        "sector",
-        "existing_customers",
-    }
-)
-"""Attributes added after 0.1: left out of the digest while empty."""
-
-
-def _without_unset_additions(value: Any) -> Any:
-    """Declarations that use nothing added since 0.1 (translations, transfer windows)
-    keep the digest they had: an upgrade must not relabel the notice."""
-    if isinstance(value, dict):
-        return {
-            k: _without_unset_additions(v)
-            for k, v in value.items()
-            if not (k in _SINCE_0_1 and not v) and not (k == "audience" and v == "consumer")
-        }
-    if isinstance(value, list):
-        return [_without_unset_additions(v) for v in value]
-    return value
-
-
-def declarations_digest(declarations: Declarations) -> str:
-    """A short id that changes if and only if the declared content changes."""
-    from gdprcrm.serialization import unstructure
-
-    content = {
-        "controller": _without_unset_additions(unstructure(declarations.controller)),
-        "fields": unstructure(list(declarations.fields)),
-        "purposes": _without_unset_additions(unstructure(list(declarations.purposes))),
-    }
-    # Absent, the later keys leave the digests of earlier declarations unchanged.
-    if declarations.suppression_years is not None:
-        content["suppression_years"] = declarations.suppression_years
-    if declarations.records:
-        content["records"] = _without_unset_additions(unstructure(list(declarations.records)))
-    if declarations.marketing_laws:
-        content["marketing_laws"] = unstructure(list(declarations.marketing_laws))
-    if declarations.security_measures:
-        content["security_measures"] = list(declarations.security_measures)
-    if declarations.ask_again_after != DEFAULT_ASK_AGAIN_AFTER:
-        content["ask_again_after"] = format_period(declarations.ask_again_after)
-    if declarations.pending_consent != DEFAULT_PENDING_CONSENT:
-        content["pending_consent"] = format_period(declarations.pending_consent)
-    if declarations.financial_year_end != FinancialYearEnd():
-        content["financial_year_end"] = str(declarations.financial_year_end)
-    blob = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
-    return "sha256:" + hashlib.sha256(blob.encode()).hexdigest()[:16]

@@ -18,7 +18,7 @@ from __future__ import annotations
 import contextlib
 import os
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime
 from typing import Any
 
@@ -47,13 +47,11 @@ from gdprcrm.model import (
     Subject,
     SubjectId,
 )
-from gdprcrm.policy import CompiledState, Decision, Operation, Outreach, SubjectState
 from gdprcrm.service import (
     breaches,
     collection,
     erasure,
     notifications,
-    processing,
     restores,
     retention,
     rights,
@@ -66,6 +64,7 @@ from gdprcrm.service.interactions import InteractionOperations
 from gdprcrm.service.kernel import Kernel
 from gdprcrm.service.lookups import LookupOperations
 from gdprcrm.service.notices import sync_notices
+from gdprcrm.service.processing import ProcessingOperations
 from gdprcrm.service.records import RecordOperations
 from gdprcrm.service.requests import RequestOperations
 from gdprcrm.service.restores import Reconciliation
@@ -79,6 +78,7 @@ __all__ = ["Controller"]
 
 
 class Controller(
+    ProcessingOperations,
     AccountabilityOperations,
     RequestOperations,
     ConsentOperations,
@@ -306,51 +306,6 @@ class Controller(
         """Record the end of the customer relationship: the periods that run from it
         (e.g. 5 years of archive for proof) start now (Art. 5(1)(e))."""
         retention.end_relationship(self._k, subject_id, at)
-
-    # -- decisions (Art. 5, 6, 7, 8, 9, 17, 18, 21) -------------------------------------
-
-    def state(self, subject_id: SubjectId) -> SubjectState:
-        """The subject's loaded state: what :func:`gdprcrm.policy.decide` reads."""
-        return processing.load_state(self._k, subject_id)
-
-    def decide(
-        self,
-        subject_id: SubjectId,
-        purpose_id: str,
-        at: datetime | None = None,
-        *,
-        operation: Operation = Operation.USE,
-        outreach: Outreach | None = None,
-    ) -> Decision:
-        """May ``purpose_id`` process this subject now (or at ``at``)? See gdprcrm.policy.
-
-        ``outreach=Outreach(Channel.EMAIL, "email")``: may this message be sent on this
-        channel to this contact point? The channel rules (ePrivacy, national law) apply."""
-        return processing.decide_now(self._k, subject_id, purpose_id, at, operation, outreach)
-
-    def decider(self, subject_id: SubjectId) -> CompiledState:
-        """The subject's decisions, compiled: load once, then ask as often as needed
-        (a lookup and a binary search per question; reload after any change)."""
-        return processing.decider(self._k, subject_id)
-
-    @contextlib.contextmanager
-    def processing(
-        self,
-        subject_id: SubjectId,
-        purpose_id: str,
-        *,
-        operation: Operation = Operation.USE,
-        outreach: Outreach | None = None,
-    ) -> Iterator[Decision]:
-        """Wrap real processing: refused with ProcessingRefused, audited when allowed.
-
-        with crm.processing(sid, "newsletter", outreach=Outreach(Channel.EMAIL)):
-            send_newsletter(...)
-        """
-        with processing.processing(
-            self._k, subject_id, purpose_id, operation, outreach
-        ) as decision:
-            yield decision
 
     # -- rights (Art. 15-21) ----------------------------------------------------------
 

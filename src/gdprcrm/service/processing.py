@@ -12,7 +12,14 @@ from gdprcrm.policy import CompiledState, Decision, Operation, Outreach, Subject
 from gdprcrm.service import information
 from gdprcrm.service.kernel import Kernel
 
-__all__ = ["decide_for", "decide_now", "decider", "load_state", "processing"]
+__all__ = [
+    "ProcessingOperations",
+    "decide_for",
+    "decide_now",
+    "decider",
+    "load_state",
+    "processing",
+]
 
 
 def load_state(k: Kernel, subject_id: SubjectId) -> SubjectState:
@@ -86,3 +93,50 @@ def processing(
     if not decision.allowed:
         raise ProcessingRefused(decision)
     yield decision
+
+
+class ProcessingOperations:
+    """The decisions half of :class:`~gdprcrm.service.Controller` (which see)."""
+
+    _k: Kernel
+
+    def state(self, subject_id: SubjectId) -> SubjectState:
+        """The subject's loaded state: what :func:`gdprcrm.policy.decide` reads."""
+        return load_state(self._k, subject_id)
+
+    def decide(
+        self,
+        subject_id: SubjectId,
+        purpose_id: str,
+        at: datetime | None = None,
+        *,
+        operation: Operation = Operation.USE,
+        outreach: Outreach | None = None,
+    ) -> Decision:
+        """May ``purpose_id`` process this subject now (or at ``at``)? See gdprcrm.policy.
+
+        ``outreach=Outreach(Channel.EMAIL, "email")``: may this message be sent on this
+        channel to this contact point? The channel rules (ePrivacy, national law) apply."""
+        return decide_now(self._k, subject_id, purpose_id, at, operation, outreach)
+
+    def decider(self, subject_id: SubjectId) -> CompiledState:
+        """The subject's decisions, compiled: load once, then ask as often as needed
+        (a lookup and a binary search per question; reload after any change)."""
+        return decider(self._k, subject_id)
+
+    @contextlib.contextmanager
+    def processing(
+        self,
+        subject_id: SubjectId,
+        purpose_id: str,
+        *,
+        operation: Operation = Operation.USE,
+        outreach: Outreach | None = None,
+    ) -> Iterator[Decision]:
+        """Wrap real processing: refused with ProcessingRefused, audited when allowed.
+
+        with crm.processing(sid, "newsletter", outreach=Outreach(Channel.EMAIL)):
+            send_newsletter(...)
+        """
+        with processing(self._k, subject_id, purpose_id, operation, outreach) as decision:
+            yield decision

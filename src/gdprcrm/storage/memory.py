@@ -45,6 +45,7 @@ from gdprcrm.model import (
     SuppressionEntry,
 )
 from gdprcrm.storage import protocols as p
+from gdprcrm.storage._memory_lists import MemoryDuties, MemoryNotices, MemorySuppressions
 from gdprcrm.storage._memory_records import MemoryRecords
 from gdprcrm.storage._overlay import Overlay as _Overlay
 from gdprcrm.vault.keystore import KeyStore, MemoryKeyStore, Tombstone
@@ -316,28 +317,6 @@ class _Retention(p.RetentionRepository):
         return len(doomed)
 
 
-class _Suppressions(p.SuppressionRepository):
-    def __init__(self, uow: _MemoryUnit) -> None:
-        self._u = uow
-
-    def _add(self, entry: SuppressionEntry) -> None:
-        table = self._u.table("suppressions")
-        key = (entry.kind, entry.digest, entry.channel)
-        if key not in table:
-            table.put(key, entry)
-
-    def _scopes(self, kind: Lookup, digest: bytes) -> Iterable[Channel | None]:
-        table = self._u.table("suppressions")
-        return [e.channel for e in table.where(lambda e: e.kind is kind and e.digest == digest)]
-
-    def _purge_before(self, at: datetime) -> int:
-        table = self._u.table("suppressions")
-        old = table.where(lambda e: e.at < at)
-        for e in old:
-            table.delete((e.kind, e.digest, e.channel))
-        return len(old)
-
-
 class _Notifications(p.NotificationRepository):
     def __init__(self, uow: _MemoryUnit) -> None:
         self._u = uow
@@ -404,50 +383,6 @@ class _Tombstones(p.TombstoneRepository):
         return list(self._u.table("tombstones").values())
 
 
-class _Notices(p.NoticeRepository):
-    def __init__(self, uow: _MemoryUnit) -> None:
-        self._u = uow
-
-    def _add(self, notice: NoticeVersion) -> None:
-        table = self._u.table("notices")
-        if any(n.version == notice.version for n in table.values()):
-            raise DuplicateRecord(f"notice version {notice.version!r} exists")
-        table.put(len(list(table.values())), notice)
-
-    def _all(self) -> Iterable[NoticeVersion]:
-        table = self._u.table("notices")
-        return [n for _, n in sorted(table.items(), key=lambda item: item[0])]
-
-
-class _Duties(p.DutyRepository):
-    def __init__(self, uow: _MemoryUnit) -> None:
-        self._u = uow
-
-    def _add(self, duty: InformationDuty) -> None:
-        _unique(self._u.table("duties"), duty.subject_id, duty, "information duty")
-
-    def _update(self, duty: InformationDuty) -> bool:
-        table = self._u.table("duties")
-        if duty.subject_id not in table:
-            return False
-        table.put(duty.subject_id, duty)
-        return True
-
-    def _get(self, subject_id: SubjectId) -> InformationDuty | None:
-        found: InformationDuty | None = self._u.table("duties").get(subject_id)
-        return found
-
-    def _pending(self, limit: int) -> Iterable[InformationDuty]:
-        return self._u.table("duties").where(lambda d: d.pending)
-
-    def _delete_for_subject(self, subject_id: SubjectId) -> int:
-        table = self._u.table("duties")
-        if subject_id not in table:
-            return 0
-        table.delete(subject_id)
-        return 1
-
-
 class _MemoryUnit(p.UnitOfWork):
     def __init__(self, storage: MemoryStorage, read_only: bool = False) -> None:
         self._storage = storage
@@ -462,12 +397,12 @@ class _MemoryUnit(p.UnitOfWork):
         self.audit = _Audit(self)
         self.breaches = _Breaches(self)
         self.retention = _Retention(self)
-        self.suppressions = _Suppressions(self)
+        self.suppressions = MemorySuppressions(self)
         self.notifications = _Notifications(self)
         self.erasures = _Erasures(self)
         self.tombstones = _Tombstones(self)
-        self.notices = _Notices(self)
-        self.duties = _Duties(self)
+        self.notices = MemoryNotices(self)
+        self.duties = MemoryDuties(self)
         self.records = MemoryRecords(self)
 
     def table(self, name: str) -> _Overlay[Any, Any]:

@@ -14,16 +14,12 @@ from gdprcrm import errors
 from gdprcrm.model import (
     BlindIndexEntry,
     Breach,
-    Channel,
     ConsentGiven,
     Direction,
-    DutyTrigger,
     ErasureStep,
-    InformationDuty,
     Interaction,
     InteractionKind,
     Lookup,
-    NoticeVersion,
     NotificationEvent,
     Objection,
     PendingErasure,
@@ -36,7 +32,6 @@ from gdprcrm.model import (
     RetentionDue,
     SubjectId,
     SubjectStatus,
-    SuppressionEntry,
 )
 from gdprcrm.storage.protocols import Storage, UnitOfWork
 from gdprcrm.testing.conformance._support import (
@@ -299,72 +294,6 @@ class RecordTests:
             assert uow.retention.for_subject(subjects[0].id) == [moved]
             uow.commit()
 
-    def test_suppression_list(self, storage: Storage) -> None:
-        digest = b"\x42" * 32
-        with storage.unit_of_work() as uow:
-            assert not uow.suppressions.contains(Lookup.EMAIL, digest)
-            uow.suppressions.add(SuppressionEntry(digest, Lookup.EMAIL, T0))
-            uow.suppressions.add(SuppressionEntry(digest, Lookup.EMAIL, T0))  # harmless
-            uow.commit()
-        with storage.unit_of_work(read_only=True) as uow:
-            assert uow.suppressions.contains(Lookup.EMAIL, digest)
-            assert not uow.suppressions.contains(Lookup.PHONE, digest)
-            assert uow.suppressions.scopes(Lookup.EMAIL, digest) == {None}
-
-    def test_suppression_list_per_channel(self, storage: Storage) -> None:
-        number = b"\x43" * 32
-        sms = SuppressionEntry(number, Lookup.PHONE, T0, channel=Channel.SMS)
-        with storage.unit_of_work() as uow:
-            uow.suppressions.add(sms)
-            uow.suppressions.add(sms)  # harmless
-            uow.suppressions.add(
-                SuppressionEntry(number, Lookup.PHONE, T0, channel=Channel.PHONE_CALL)
-            )
-            uow.commit()
-        with storage.unit_of_work() as uow:
-            assert uow.suppressions.scopes(Lookup.PHONE, number) == {
-                Channel.SMS,
-                Channel.PHONE_CALL,
-            }, "suppressions.scopes: one entry per channel"
-            assert not uow.suppressions.contains(Lookup.PHONE, number), (
-                "suppressions.contains: only an objection to every channel"
-            )
-            assert uow.suppressions.scopes(Lookup.EMAIL, number) == frozenset()
-            uow.suppressions.add(SuppressionEntry(number, Lookup.PHONE, T0))
-            uow.commit()
-        with storage.unit_of_work() as uow:
-            assert uow.suppressions.contains(Lookup.PHONE, number)
-            assert uow.suppressions.purge_before(T0 + timedelta(seconds=1)) == 3
-            uow.commit()
-        with storage.unit_of_work(read_only=True) as uow:
-            assert uow.suppressions.scopes(Lookup.PHONE, number) == frozenset()
-
-    def test_suppression_purge(self, storage: Storage) -> None:
-        old, edge, young = b"\x01" * 32, b"\x02" * 32, b"\x03" * 32
-        cut = T0 + timedelta(days=10)
-        with storage.unit_of_work() as uow:
-            uow.suppressions.add(SuppressionEntry(old, Lookup.EMAIL, T0))
-            uow.suppressions.add(SuppressionEntry(edge, Lookup.PHONE, cut))
-            uow.suppressions.add(SuppressionEntry(young, Lookup.EMAIL, cut + timedelta(days=1)))
-            uow.commit()
-        with storage.unit_of_work(read_only=True) as uow, pytest.raises(errors.ReadOnlyUnit):
-            uow.suppressions.purge_before(cut)
-        with storage.unit_of_work() as uow:
-            with pytest.raises(errors.InvalidInput):
-                uow.suppressions.purge_before(cut.replace(tzinfo=None))
-            assert uow.suppressions.purge_before(cut) == 1  # strictly before the cut
-            assert uow.suppressions.purge_before(cut) == 0
-            uow.rollback()
-        with storage.unit_of_work(read_only=True) as uow:  # rolled back: all three stay
-            assert uow.suppressions.contains(Lookup.EMAIL, old)
-        with storage.unit_of_work() as uow:
-            assert uow.suppressions.purge_before(cut) == 1
-            uow.commit()
-        with storage.unit_of_work(read_only=True) as uow:
-            assert not uow.suppressions.contains(Lookup.EMAIL, old)
-            assert uow.suppressions.contains(Lookup.PHONE, edge)
-            assert uow.suppressions.contains(Lookup.EMAIL, young)
-
     def test_erasures_in_progress(self, storage: Storage) -> None:
         a, b, c = _subject(), _subject(), _subject()
         first = PendingErasure(a.id, T0, resume_at=T0 + timedelta(days=2))
@@ -393,48 +322,6 @@ class RecordTests:
             assert uow.erasures.find(a.id) == moved
             assert uow.erasures.find(b.id) is None
             assert uow.erasures.due_before(T0 + timedelta(days=30)) == [moved]
-
-    def test_notice_versions_in_publication_order(self, storage: Storage) -> None:
-        first = NoticeVersion("2025-09", T0, (("newsletter", "a" * 64),))
-        second = NoticeVersion("2026-01", T0 + timedelta(days=90), (("newsletter", "b" * 64),))
-        with storage.unit_of_work() as uow:
-            uow.notices.add(second)  # the order added, not the dates, is the order kept
-            uow.notices.add(first)
-            uow.commit()
-        with storage.unit_of_work() as uow:
-            assert uow.notices.all() == [second, first], "notices.all: in the order added"
-            with pytest.raises(errors.DuplicateRecord):
-                uow.notices.add(NoticeVersion("2025-09", T0, ()))  # a label is stored once
-        with storage.unit_of_work(read_only=True) as uow:
-            assert uow.notices.all() == [second, first], "notices.add: a duplicate wrote"
-
-    def test_information_duties_one_per_subject_soonest_due_first(self, storage: Storage) -> None:
-        a, b, c = SubjectId.new(), SubjectId.new(), SubjectId.new()
-        late = InformationDuty(a, T0, T0 + timedelta(days=30))
-        soon = InformationDuty(b, T0, T0 + timedelta(days=3))
-        done = InformationDuty(c, T0, T0 + timedelta(days=1)).informed(T0, "e-mail")
-        with storage.unit_of_work() as uow:
-            for duty in (late, soon, done):
-                uow.duties.add(duty)
-            uow.commit()
-        with storage.unit_of_work() as uow:
-            assert uow.duties.pending() == [soon, late], "duties.pending: soonest due first"
-            assert uow.duties.pending(1) == [soon], "duties.pending(limit)"
-            assert uow.duties.get(c) == done
-            with pytest.raises(errors.DuplicateRecord):
-                uow.duties.add(InformationDuty(a, T0, T0))  # one duty per subject
-        earlier = late.due_earlier(T0 + timedelta(days=1), DutyTrigger.FIRST_COMMUNICATION)
-        with storage.unit_of_work() as uow:
-            uow.duties.update(earlier)
-            with pytest.raises(errors.UnknownRecord):
-                uow.duties.update(InformationDuty(SubjectId.new(), T0, T0))
-            assert uow.duties.delete_for_subject(b) == 1
-            assert uow.duties.delete_for_subject(b) == 0
-            uow.commit()
-        with storage.unit_of_work(read_only=True) as uow:
-            assert uow.duties.pending() == [earlier]
-            assert uow.duties.get(b) is None
-            assert uow.duties.get(a) == earlier
 
     def test_tombstones_kept_in_the_data_store(self, storage: Storage) -> None:
         a, b = SubjectId.new(), SubjectId.new()

@@ -53,6 +53,7 @@ from gdprcrm.testing.conformance._support import (
     snapshot,
 )
 from gdprcrm.testing.conformance.durability import DurabilityTests
+from gdprcrm.testing.conformance.lists import ListTests
 from gdprcrm.testing.conformance.machine import DifferentialMachine
 from gdprcrm.testing.conformance.records import RecordTests
 from gdprcrm.testing.conformance.subject_records import SubjectRecordTests
@@ -61,7 +62,7 @@ from gdprcrm.vault.keystore import Tombstone
 
 
 class StorageConformance(
-    UnitOfWorkTests, RecordTests, SubjectRecordTests, DurabilityTests, abc.ABC
+    UnitOfWorkTests, RecordTests, ListTests, SubjectRecordTests, DurabilityTests, abc.ABC
 ):
     """The conformance suite. Subclass it, set ``__test__ = True``, implement the hook."""
 
