@@ -261,3 +261,73 @@ def test_the_controllers_trail_stays_in_order_when_the_clock_steps_back() -> Non
         instants = [e.at for e in uow.audit.range(0)]
     assert instants == sorted(instants)
     assert crm.verify_audit().ok
+
+
+# -- the repeated-shape path (P7): an entry of a shape built before skips the model's
+# validators; nothing the model refuses may get through it.
+
+
+def _entry(chain: AuditChain, head: AuditEntry | None, **overrides: Any) -> AuditEntry:
+    values: dict[str, Any] = {
+        "at": T0,
+        "actor": "system",
+        "action": "consent.given",
+        "subject_id": SIDS[0],
+        "purpose_id": "newsletter",
+        "details": {"late": 1, "channel": "web-form"},
+    }
+    values.update(overrides)
+    return chain.next_entry(head, **values)
+
+
+SIDS = [SubjectId.new() for _ in range(2)]
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"details": {"late": 1.0, "channel": "web-form"}},  # a float equal to the int before
+        {"details": {"late": [1], "channel": "web-form"}},  # unhashable
+        {"details": {"late": 1, "channel": "Léa Martin"}},
+        {"at": T0.replace(tzinfo=None)},
+        {"subject_id": str(SIDS[0])},
+        {"actor": ["system"]},
+        {"purpose_id": "News Letter"},
+    ],
+)
+def test_a_repeated_shape_is_refused_whatever_the_model_refuses(bad: dict[str, Any]) -> None:
+    chain = AuditChain()
+    first = _entry(chain, None)
+    second = _entry(chain, first)  # the shape is known now
+    with pytest.raises(InvalidInput):
+        _entry(chain, second, **bad)
+
+
+@given(
+    st.dictionaries(
+        st.sampled_from(["channel", "late", "count", "request"]),
+        st.none() | st.booleans() | st.integers(0, 10**6) | st.sampled_from(["e-mail", "sms"]),
+        max_size=3,
+    ),
+    st.integers(0, 3),
+)
+def test_a_repeated_shape_builds_the_entry_the_model_builds(
+    details: dict[str, DetailValue], later: int
+) -> None:
+    chain = AuditChain()
+    first = _entry(chain, None, details=details)
+    at = T0 + timedelta(days=later)
+    again = _entry(chain, first, details=details, at=at, subject_id=SIDS[1])
+    model = AuditEntry(
+        sequence=1,
+        at=at,
+        actor="system",
+        action="consent.given",
+        subject_id=SIDS[1],
+        purpose_id="newsletter",
+        details=details,
+        previous_hash=first.hash,
+        hash=again.hash,
+    )
+    assert again == model
+    assert verify([first, again]).ok

@@ -27,6 +27,7 @@ import attrs
 from gdprcrm.contact_points import DEFAULT_REGION
 from gdprcrm.errors import InvalidInput
 from gdprcrm.model import AuditEntry, DetailValue, SubjectId
+from gdprcrm.model._checks import check_aware, to_pairs
 from gdprcrm.personal_data import BIRTH_DATE_HORIZON, check_code, earliest_date_in_code
 
 _CLEAN_SHAPES = 4096
@@ -48,6 +49,21 @@ GENESIS = b""
 
 _SET_PREVIOUS = AuditEntry.__dict__["previous_hash"].__set__
 _SET_HASH = AuditEntry.__dict__["hash"].__set__
+_SETTERS = tuple(AuditEntry.__dict__[a.name].__set__ for a in attrs.fields(AuditEntry))
+_PLAIN = frozenset({str, int, bool, type(None)})
+"""The exact types a detail value may have (no subclass, no float equal to an int): a
+shape built before is built again without re-running the model's validators only when
+every value has one of these."""
+
+
+def _unchecked(*values: object) -> AuditEntry:
+    """An AuditEntry from values whose shape the model validated before (next_entry)."""
+    entry: AuditEntry = object.__new__(AuditEntry)
+    for setter, value in zip(_SETTERS, values, strict=True):
+        setter(entry, value)
+    return entry
+
+
 _ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=True)
 
 
@@ -97,13 +113,16 @@ class AuditChain:
     actor, action, detail keys and values; ``region`` reads national phone numbers.
     """
 
-    __slots__ = ("_clean", "_mac", "_region")
+    __slots__ = ("_built", "_clean", "_mac", "_region")
 
     def __init__(self, key: bytes | None = None, *, region: str = DEFAULT_REGION) -> None:
         if key is not None and (not isinstance(key, bytes) or len(key) < 32):
             raise InvalidInput("the audit HMAC key needs at least 32 bytes")
         self._mac = None if key is None else hmac.new(key, digestmod=hashlib.sha256)
         self._region = region
+        self._built: set[tuple[object, ...]] = set()
+        """(actor, action, purpose, details) the model validated once: built again
+        without its validators (each value's exact type is still checked)."""
         self._clean: dict[tuple[object, ...], date | None] = {}
         """Entries' codes found clean -> the earliest date they write (None: none): the
         trail repeats its shapes, so the guard runs once per shape (and day horizon)."""
@@ -136,20 +155,43 @@ class AuditChain:
 
         Time never goes back along the chain (Art. 5(2): the order of the record is the
         order of events): an entry earlier than ``head`` is refused."""
+        at = check_aware(at, "audit entry (at)")  # a typed error, not a failed compare
         if head is not None and at < head.at:
             raise InvalidInput(
                 "audit: an entry cannot be earlier than the head of the chain "
                 f"(entry {head.sequence} is at {head.at.isoformat()})"
             )
-        draft = AuditEntry(
-            sequence=0 if head is None else head.sequence + 1,
-            at=at,
-            actor=actor,
-            action=action,
-            subject_id=subject_id,
-            purpose_id=purpose_id,
-            details=details,  # the model converts a mapping to sorted pairs
-        )
+        sequence = 0 if head is None else head.sequence + 1
+        pairs = to_pairs(details)
+        shape = (actor, action, purpose_id, pairs)
+        if (
+            isinstance(pairs, tuple)
+            and type(actor) is str
+            and type(action) is str
+            and (purpose_id is None or type(purpose_id) is str)
+            and all(type(key) is str and type(value) in _PLAIN for key, value in pairs)
+            and (subject_id is None or type(subject_id) is SubjectId)
+            and shape in self._built  # hashable: every part's type was checked above
+        ):
+            # The trail repeats its shapes: the codes of this one passed the model's
+            # validators before; the instant (checked above), the subject and the value
+            # types are what is new.
+            draft = _unchecked(
+                sequence, at, actor, action, subject_id, purpose_id, pairs, b"", b""
+            )
+        else:
+            draft = AuditEntry(
+                sequence=sequence,
+                at=at,
+                actor=actor,
+                action=action,
+                subject_id=subject_id,
+                purpose_id=purpose_id,
+                details=pairs,
+            )
+            if len(self._built) >= _CLEAN_SHAPES:
+                self._built.clear()
+            self._built.add(shape)
         self._guard(draft)
         previous = GENESIS if head is None else head.hash
         own = self.digest(previous, encode(draft))
