@@ -62,7 +62,8 @@ MUTATIONS = {
         "            informed.append(consent)\n            continue\n",
     ),
     "age-gap": (
-        "        reasons.append(Reason.AGE_UNKNOWN)\n        return []\n",
+        "        reasons.append(Reason.AGE_UNREADABLE if state.age_unreadable else "
+        "Reason.AGE_UNKNOWN)\n        return []\n",
         "        age = 99\n",
     ),
     "minor": (
