@@ -12,13 +12,13 @@ import json
 import os
 import shutil
 import sys
-import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 
 import attrs
 
 from gdprcrm.cli.audit import AUDIT_COMMANDS
+from gdprcrm.cli.consent import CONSENT_COMMANDS
 from gdprcrm.cli.context import (
     EXIT_CHECK_FAILED,
     EXIT_OK,
@@ -127,52 +127,6 @@ def subject_add(ctx: Context, args: argparse.Namespace) -> int:
 def subject_find(ctx: Context, args: argparse.Namespace) -> int:
     found = [str(s) for s in ctx.crm.find_subject(email=args.email, phone=args.phone)]
     ctx.emit({"subjects": found}, "\n".join(found) or "no subject found")
-    return EXIT_OK
-
-
-def consent_receipt(ctx: Context, args: argparse.Namespace) -> int:
-    event = None
-    if args.event is not None:
-        try:
-            event = uuid.UUID(args.event)
-        except ValueError:
-            raise InvalidInput(f"--event {args.event!r}: not a UUID") from None
-    text = ctx.crm.consent_receipt(subject_id(args.subject), args.purpose, event_id=event)
-    print(text)  # the signed document itself, already JSON
-    return EXIT_OK
-
-
-def consent_give(ctx: Context, args: argparse.Namespace) -> int:
-    event = ctx.crm.give_consent(
-        subject_id(args.subject),
-        args.purpose,
-        channel=args.channel,
-        contact_channel=via_of(args),
-        contact_point=args.point,
-    )
-    ctx.emit(
-        {"consent": str(event.id), "notice": event.notice_version},
-        f"consent {event.id} given under notice {event.notice_version}",
-    )
-    return EXIT_OK
-
-
-def consent_withdraw(ctx: Context, args: argparse.Namespace) -> int:
-    events = ctx.crm.withdraw_consent(
-        subject_id(args.subject), args.purpose, channel=args.channel, contact_channel=via_of(args)
-    )
-    ctx.emit(
-        {"withdrawn": [str(e.consent_id) for e in events]}, f"{len(events)} consent(s) withdrawn"
-    )
-    return EXIT_OK
-
-
-def consent_refuse(ctx: Context, args: argparse.Namespace) -> int:
-    event = ctx.crm.refuse_consent(subject_id(args.subject), args.purpose, channel=args.channel)
-    ctx.emit(
-        {"refusal": str(event.id), "notice": event.notice_version},
-        f"refusal {event.id} recorded under notice {event.notice_version}",
-    )
     return EXIT_OK
 
 
@@ -471,10 +425,6 @@ COMMANDS: dict[tuple[str, str | None], Handler] = {
     ("init", None): init,
     ("subject", "add"): subject_add,
     ("subject", "find"): subject_find,
-    ("consent", "give"): consent_give,
-    ("consent", "withdraw"): consent_withdraw,
-    ("consent", "refuse"): consent_refuse,
-    ("consent", "receipt"): consent_receipt,
     ("decide", None): decide,
     ("request", "receive"): request_receive,
     ("request", "list"): request_list,
@@ -496,6 +446,7 @@ COMMANDS: dict[tuple[str, str | None], Handler] = {
     **RECORD_COMMANDS,
     **AUDIT_COMMANDS,
     **INTERACTION_COMMANDS,
+    **CONSENT_COMMANDS,
     **LINK_COMMANDS,
     **LEAD_COMMANDS,
 }
