@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from benchmarks.harness import Result, ratio
-from gdprcrm.model import ConsentGiven, ConsentGiver, SubjectId
+from gdprcrm.model import Channel, ConsentGiven, ConsentGiver, SubjectId
 from gdprcrm.serialization import structure, unstructure
 
 T0 = datetime(2026, 1, 5, 9, tzinfo=UTC)
@@ -44,6 +44,8 @@ def _by_hand(c: ConsentGiven) -> dict[str, Any]:
         "text_hash": c.text_hash,
         "evidence": dict(c.evidence),
         "id": str(c.id),
+        "contact_channel": None if c.contact_channel is None else c.contact_channel.value,
+        "contact_point": c.contact_point,
     }
 
 
@@ -60,6 +62,8 @@ def _from_hand(d: dict[str, Any]) -> ConsentGiven:
         text_hash=d["text_hash"],
         evidence=tuple(sorted(d["evidence"].items())),
         id=uuid.UUID(d["id"]),
+        contact_channel=None if d["contact_channel"] is None else Channel(d["contact_channel"]),
+        contact_point=d["contact_point"],
     )
 
 
