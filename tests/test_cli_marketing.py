@@ -38,6 +38,21 @@ def _customer(cli: Cli) -> str:
     return str(added["subject"])
 
 
+def _subscriber(cli: Cli) -> str:
+    """A newsletter subscriber awaiting consent (an adult: the age is known)."""
+    added = cli.json(
+        "subject",
+        "add",
+        "--purpose",
+        "newsletter",
+        "--field",
+        "email=noe.petit@example.fr",
+        "--birth-date",
+        "1990-04-02",
+    )
+    return str(added["subject"])
+
+
 def test_decide_via_a_channel_names_the_rule_and_its_source(cli: Cli) -> None:
     sid = _customer(cli)
     email = cli.json("decide", sid, "customer-offers", "--via", "email", "--point", "email")
@@ -88,18 +103,7 @@ def test_object_via_sms_stops_sms_only(cli: Cli) -> None:
 
 
 def test_links_confirm_and_unsubscribe(cli: Cli) -> None:
-    sid = str(
-        cli.json(
-            "subject",
-            "add",
-            "--purpose",
-            "newsletter",
-            "--field",
-            "email=noe.petit@example.fr",
-            "--birth-date",
-            "1990-04-02",
-        )["subject"]
-    )
+    sid = _subscriber(cli)
     token = cli.json("link", "confirmation", sid, "newsletter", "--channel", "e-mail")["token"]
     assert "noe" not in token
     confirmed = cli.json("link", "confirm", token)
@@ -114,18 +118,7 @@ def test_links_confirm_and_unsubscribe(cli: Cli) -> None:
 
 
 def test_consent_give_and_withdraw_via_a_channel(cli: Cli) -> None:
-    sid = str(
-        cli.json(
-            "subject",
-            "add",
-            "--purpose",
-            "newsletter",
-            "--field",
-            "email=noe.petit@example.fr",
-            "--birth-date",
-            "1990-04-02",
-        )["subject"]
-    )
+    sid = _subscriber(cli)
     cli(
         "consent",
         "give",

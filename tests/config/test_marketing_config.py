@@ -128,3 +128,21 @@ def test_declaring_a_law_changes_the_digest_and_not_declaring_one_does_not() -> 
     plain = parse_declarations(_with(""))
     assert declarations_digest(plain) == declarations_digest(lumiere.declarations())
     assert declarations_digest(parse_declarations(_with(GERMANY))) != declarations_digest(plain)
+
+
+def test_the_pure_decide_applies_the_declared_laws_too() -> None:
+    # The declared laws belong to the declarations decide() is given, not only to the
+    # Controller that reads them: the pure function finds them there.
+    from gdprcrm.policy import SubjectState, decide
+    from gdprcrm.testing.builders import build_subject
+
+    decl = parse_declarations(_with(GERMANY))
+    subject = build_subject(
+        purposes=["customer-relationship", "customer-offers"], jurisdiction="DE"
+    )
+    at = datetime(2026, 9, 15, 9, tzinfo=UTC)
+    call = decide(
+        SubjectState(subject), "customer-offers", at, decl, outreach=Outreach(Channel.PHONE_CALL)
+    )
+    assert call.reasons == (Reason.MARKETING_CONSENT_MISSING,)
+    assert call.sources == ("UWG § 7(2) Nr. 1",)

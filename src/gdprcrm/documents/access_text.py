@@ -245,8 +245,7 @@ def _sections(report: Mapping[str, Any], decl: Declarations, lang: str) -> Secti
     out.append((t["rights"], rights))
     complaint = report["complaint"]
     authority = view.controller.supervisory_authority  # its name in the report's language
-    shown = authority.name if authority.url == complaint["url"] else complaint["authority"]
-    text = t["complaint_text"].format(shown, complaint["url"])
+    text = t["complaint_text"].format(authority.name, complaint["url"])
     out.append((t["complaint"], [text]))
     source = report.get("source")
     origin = t["source_text"].format(source["description"]) if source else t["source_direct"]

@@ -243,8 +243,17 @@ class MarketingLaws:
     laws: Mapping[str, MarketingLaw] = attrs.field(converter=_laws)
     baseline: MarketingLaw = attrs.field(validator=instance_of(MarketingLaw))
 
-    def law_for(self, jurisdiction: str) -> MarketingLaw:
-        return self.laws.get(jurisdiction, self.baseline)
+    def law_for(self, jurisdiction: str, declared: Iterable[MarketingLaw] = ()) -> MarketingLaw:
+        """The law of ``jurisdiction``: one of the ``declared`` laws (the declarations')
+        first, then these; where no state's is known, the declared ``"EU"`` baseline,
+        then this registry's."""
+        baseline = self.baseline
+        for law in declared:
+            if law.jurisdiction == jurisdiction:
+                return law
+            if law.jurisdiction == BASELINE:
+                baseline = law
+        return self.laws.get(jurisdiction, baseline)
 
     def with_law(self, law: MarketingLaw) -> MarketingLaws:
         """These laws, with ``law`` declared for its state (replacing any built in), or

@@ -122,7 +122,8 @@ def decide(
     Pure: no I/O, no clock. ``declarations`` gives the purposes and the notice versions
     consents were given under; ``ages`` the national ages of digital consent.
     ``outreach``: the question is about one message on one channel (to one contact
-    point): ``laws`` are the channel rules of each member state, ``calendar`` the
+    point): ``laws`` are the channel rules of each member state, under the ones the
+    declarations declare (``Declarations.marketing_laws``), ``calendar`` the
     controller's public holidays (its time zone is the declarations').
     """
     if at.tzinfo is None or at.utcoffset() is None:

@@ -51,6 +51,7 @@ __all__ = [
     "Outreach",
     "check_contact_scope",
     "check_outreach",
+    "marketing_channels_objected",
     "outreach_rules",
     "reaches",
     "serves",
@@ -97,18 +98,30 @@ def check_outreach(outreach: object, purpose: Purpose, declarations: Declaration
     holds a contact point of the channel (InvalidInput otherwise)."""
     if not isinstance(outreach, Outreach):
         raise InvalidInput("decide(outreach=): expected an Outreach")
-    if outreach.point is not None:
-        spec = declarations.field(outreach.point)  # UnknownField for an undeclared one
-        if outreach.point not in purpose.field_names:
-            raise InvalidInput(
-                f"Outreach.point: {purpose.id!r} does not use {outreach.point!r} (Art. 5(1)(c))"
-            )
-        if not serves(spec, outreach.channel):
-            raise InvalidInput(
-                f"Outreach.point: {outreach.point!r} is not a contact point for "
-                f"{outreach.channel.value}"
-            )
+    _check_point(purpose, outreach.channel, outreach.point, declarations, "Outreach.point")
     return outreach
+
+
+def _check_point(
+    purpose: Purpose,
+    channel: Channel | None,
+    point: object,
+    declarations: Declarations,
+    what: str,
+) -> None:
+    """A contact point named for ``channel`` (any channel when None): a declared field
+    the purpose uses (Art. 5(1)(c)) that holds a contact point of that channel."""
+    if point is None:
+        return
+    if not isinstance(point, str):
+        raise InvalidInput(f"{what}: the name of the field holding the contact point")
+    spec = declarations.field(point)  # UnknownField for an undeclared one
+    if point not in purpose.field_names:
+        raise InvalidInput(f"{what}: {purpose.id!r} does not use {point!r} (Art. 5(1)(c))")
+    channels = list(Channel) if channel is None else [channel]
+    if not any(serves(spec, c) for c in channels):
+        target = "of any channel" if channel is None else f"for {channel.value}"
+        raise InvalidInput(f"{what}: {point!r} is not a contact point {target}")
 
 
 def check_contact_scope(
@@ -124,17 +137,7 @@ def check_contact_scope(
             f"{what}: {purpose.id!r} does not reach people by {channel.value} (its declared "
             "channels, or the contact points it uses)"
         )
-    if point is None:
-        return
-    if not isinstance(point, str):
-        raise InvalidInput(f"{what}: contact_point is the name of a field")
-    spec = declarations.field(point)
-    channels = [channel] if channel is not None else list(Channel)
-    if point not in purpose.field_names or not any(serves(spec, c) for c in channels):
-        raise InvalidInput(
-            f"{what}: {point!r} is not a contact point {purpose.id!r} uses"
-            + (f" for {channel.value}" if channel is not None else "")
-        )
+    _check_point(purpose, channel, point, declarations, f"{what}: contact_point")
 
 
 @lru_cache(maxsize=64)
@@ -142,19 +145,29 @@ def _zone(name: str) -> zoneinfo.ZoneInfo:
     return zoneinfo.ZoneInfo(name)
 
 
+def marketing_channels_objected(
+    state: SubjectState, declarations: Declarations, at: datetime
+) -> frozenset[Channel]:
+    """Art. 21(2)-(3), per channel: the channels on which the person objected to direct
+    marketing by ``at``. As for a whole objection, one scope: made to direct marketing
+    or to one direct-marketing purpose on a channel, it stops them all on it."""
+    out = set()
+    for (objected_id, channel), since in state.channel_objection_at.items():
+        if since > at:
+            continue
+        objected = None if objected_id is None else declarations.find_purpose(objected_id)
+        if objected_id is None or (objected is not None and objected.direct_marketing):
+            out.add(channel)
+    return frozenset(out)
+
+
 def _channel_objected(
     state: SubjectState, purpose: Purpose, channel: Channel, at: datetime, decl: Declarations
 ) -> bool:
-    for (objected_id, objected_channel), since in state.channel_objection_at.items():
-        if objected_channel is not channel or since > at:
-            continue
-        if objected_id == purpose.id:
-            return True
-        if purpose.direct_marketing:  # Art. 21(3): one scope for direct marketing
-            objected = None if objected_id is None else decl.find_purpose(objected_id)
-            if objected_id is None or (objected is not None and objected.direct_marketing):
-                return True
-    return False
+    since = state.channel_objection_at.get((purpose.id, channel))
+    if since is not None and since <= at:
+        return True
+    return purpose.direct_marketing and channel in marketing_channels_objected(state, decl, at)
 
 
 def _customer(
@@ -205,7 +218,7 @@ def outreach_rules(
         reasons.append(Reason.CHANNEL_OBJECTION)
     if not purpose.direct_marketing:
         return (), ()
-    law = laws.law_for(state.subject.jurisdiction)
+    law = laws.law_for(state.subject.jurisdiction, declarations.marketing_laws)
     local = at.astimezone(_zone(declarations.controller.legal_timezone))
     rule = law.rule(channel, purpose.audience, local.date())
     sources: list[str] = []

@@ -107,7 +107,7 @@ class Controller(
     ) -> None:
         """``laws``: the channel rules of direct marketing per member state (France and
         the ePrivacy baseline built in; ``DEFAULT_MARKETING_LAWS.with_law(...)`` to
-        declare another state's).
+        declare another state's); the declarations' own ``marketing_laws`` come first.
 
         ``checkpoints``: the file (outside the data store) where signed checkpoints of
         the audit trail are filed, taken after each erasure, every ``checkpoint_every``
@@ -117,8 +117,6 @@ class Controller(
             raise InvalidInput("Controller needs Declarations (see gdprcrm.config)")
         if not declarations.notices:
             raise InvalidInput("the declarations need at least one published notice version")
-        for law in declarations.marketing_laws:  # declared states over the built-in ones
-            laws = laws.with_law(law)
         anchor = None
         if checkpoints is not None:
             if not isinstance(checkpoints, CheckpointFile):

@@ -21,13 +21,13 @@ import attrs
 
 from gdprcrm.errors import InvalidInput
 from gdprcrm.model import (
-    Channel,
     SubjectId,
     SubjectStatus,
     SuppressionEntry,
 )
 from gdprcrm.policy import SubjectState
 from gdprcrm.policy.decide import objected_to_marketing
+from gdprcrm.policy.marketing import marketing_channels_objected
 from gdprcrm.service.kernel import Kernel
 
 __all__ = ["LookupOperations", "Reindexed", "reindex_lookups"]
@@ -73,7 +73,8 @@ def _reindex_page(k: Kernel, ids: list[SubjectId], now: datetime) -> Reindexed:
                     uow.suppressions.add(SuppressionEntry(entry.digest, entry.kind, now))
                 suppressions += len(index)
             elif index:  # objections to some channels only: those channels, per form
-                for channel in _objected_channels(state, k, now):
+                objected = marketing_channels_objected(state, k.declarations, now)
+                for channel in sorted(objected, key=lambda c: c.value):
                     for entry in index:
                         if entry.kind is channel.lookup:
                             uow.suppressions.add(
@@ -82,17 +83,6 @@ def _reindex_page(k: Kernel, ids: list[SubjectId], now: datetime) -> Reindexed:
                             suppressions += 1
         uow.commit()
     return Reindexed(subjects, entries, suppressions, unreadable)
-
-
-def _objected_channels(state: SubjectState, k: Kernel, now: datetime) -> list[Channel]:
-    """The channels the subject objected to direct marketing on (Art. 21(3) scope:
-    an objection to a direct-marketing purpose on a channel counts for them all)."""
-    out = []
-    for (purpose_id, channel), since in state.channel_objection_at.items():
-        purpose = None if purpose_id is None else k.declarations.find_purpose(purpose_id)
-        if since <= now and (purpose_id is None or (purpose and purpose.direct_marketing)):
-            out.append(channel)
-    return sorted(set(out), key=lambda c: c.value)
 
 
 def reindex_lookups(k: Kernel, at: datetime | None = None) -> Reindexed:
