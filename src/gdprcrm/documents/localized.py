@@ -14,9 +14,16 @@ from gdprcrm.model.translation import text_in
 __all__ = ["localized"]
 
 
-def _translated(obj: Any, names: Iterable[str], lang: str, base: str) -> Any:
-    """``obj`` with the texts it has in ``lang``; the others as declared (names of
-    services and authorities are often proper names: not reported as missing)."""
+def _translated(
+    obj: Any,
+    names: Iterable[str],
+    lang: str,
+    base: str,
+    missing: list[str] | None = None,
+    where: str = "",
+) -> Any:
+    """``obj`` with the texts it has in ``lang``; the others stay as declared and, when
+    ``missing`` is given, are listed there as ``<where>.<name>``."""
     changes = {}
     for name in names:
         if getattr(obj, name, None) in (None, ""):
@@ -24,10 +31,14 @@ def _translated(obj: Any, names: Iterable[str], lang: str, base: str) -> Any:
         text = text_in(obj, name, lang, base)
         if text is not None:
             changes[name] = text
+        elif missing is not None:
+            missing.append(f"{where}.{name}")
     return attrs.evolve(obj, **changes) if changes else obj
 
 
 def _controller(decl: Declarations, lang: str) -> ControllerInfo:
+    """The controller's contacts and authority in ``lang``; names of services and
+    authorities are often proper names: an untranslated one is not reported missing."""
     base, ctl = decl.language, decl.controller
 
     def contact(c: Contact) -> Contact:
@@ -56,16 +67,7 @@ def localized(decl: Declarations, lang: str) -> tuple[Declarations, tuple[str, .
     missing: list[str] = []
 
     def tr(obj: Any, names: Iterable[str], where: str) -> Any:
-        changes = {}
-        for name in names:
-            if getattr(obj, name, None) in (None, ""):
-                continue
-            text = text_in(obj, name, lang, base)
-            if text is None:
-                missing.append(f"{where}.{name}")
-            else:
-                changes[name] = text
-        return attrs.evolve(obj, **changes) if changes else obj
+        return _translated(obj, names, lang, base, missing, where)
 
     purposes = []
     for p in decl.purposes:
