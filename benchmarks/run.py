@@ -17,11 +17,12 @@ from pathlib import Path
 
 import cryptography
 
-from benchmarks import audit, controller, model, policy, scopes, storage, sweep, vault
+from benchmarks import audit, controller, model, peers, policy, scopes, storage, sweep, vault
 from benchmarks.harness import Result
 
 SUITES = {
     "vault": vault.run,
+    "peers": peers.run,
     "storage": storage.run,
     "audit": audit.run,
     "policy": policy.run,

@@ -12,6 +12,7 @@ from gdprcrm.errors import DecryptionError, InvalidInput
 from gdprcrm.model import SubjectId
 from gdprcrm.testing import strategies as gst
 from gdprcrm.vault import KeyStore, KeyVault, hazmat
+from gdprcrm.vault import vault as vault_module
 from tests.vault.conftest import SIGNER, memory_vault
 
 VAULT = memory_vault()
@@ -194,7 +195,7 @@ def test_the_vault_writes_exactly_the_documented_envelope() -> None:
     vault = KeyVault(store, InMemoryKekSource(), signer=SIGNER)
     sid = SubjectId.new()
     nonce = bytes(range(12))
-    with mock.patch.object(hazmat, "_urandom", return_value=nonce):
+    with mock.patch.object(vault_module, "_urandom", return_value=nonce):
         envelope = vault.encrypt(sid, "email", "lea@example.fr", context="order-1")
     wrapped = store.latest(sid)
     assert wrapped is not None
@@ -248,3 +249,106 @@ def test_the_vault_opens_exactly_what_hazmat_opens(
         hazmat.open_envelope(aead, bytes(altered), tail)
     with pytest.raises(DecryptionError):
         vault.decrypt(sid, field, bytes(altered), context=context)
+
+
+@given(
+    st.binary(max_size=9000) | st.text(max_size=300),
+    st.sampled_from(["email", "name", "invoice"]),
+    st.none() | st.sampled_from(["order-1", "F-2026-001"]),
+)
+def test_every_way_of_sealing_builds_the_same_envelope(
+    value: str | bytes, field: str, context: str | None
+) -> None:
+    # encrypt() inlines the sealing and keeps each field's associated data ready;
+    # encrypt_buffer() writes into the buffer it returns; values over 4 KiB go through
+    # a scratch buffer. With one nonce all of them, first call (caches empty) and
+    # second (caches full), must give hazmat.seal_envelope's bytes.
+    from unittest import mock
+
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    from gdprcrm.vault import InMemoryKekSource, MemoryKeyStore
+
+    store = MemoryKeyStore()
+    vault = KeyVault(store, InMemoryKekSource(), signer=SIGNER)
+    sid = SubjectId.new()
+    nonce = bytes(range(12))
+    with mock.patch.object(vault_module, "_urandom", return_value=nonce):
+        first = vault.encrypt(sid, field, value, context=context)
+        second = vault.encrypt(sid, field, value, context=context)
+        buffered = vault.encrypt_buffer(sid, field, value, context=context)
+    wrapped = store.latest(sid)
+    assert wrapped is not None
+    aead = AESGCM(
+        hazmat.unwrap_key(
+            vault._kek.aead, wrapped.wrapped, sid.bytes, wrapped.version, wrapped.kek_id
+        )
+    )
+    value_type = hazmat.TYPE_TEXT if isinstance(value, str) else hazmat.TYPE_BYTES
+    head = hazmat.header(value_type, 1)
+    tail = hazmat.associated_data(
+        head, sid.bytes, field.encode(), b"" if context is None else context.encode()
+    )[hazmat.HEADER_SIZE :]
+    raw = value.encode() if isinstance(value, str) else value
+    expected = hazmat.seal_envelope(aead, head, raw, tail, nonce=nonce)
+    assert first == second == expected
+    assert type(first) is bytes
+    assert type(buffered) is bytearray
+    assert buffered == expected
+    for form in (bytes(buffered), buffered, memoryview(buffered)):
+        assert vault.decrypt(sid, field, form, context=context) == value
+
+
+def test_decrypt_refuses_what_is_not_one_run_of_bytes() -> None:
+    sid = SubjectId.new()
+    envelope = VAULT.encrypt(sid, "email", b"x" * 64)
+    VAULT.decrypt(sid, "email", envelope)  # the subject's opener is cached
+    for bad in ("text", None, 42, memoryview(envelope + envelope)[::2], envelope[:20]):
+        with pytest.raises(DecryptionError):
+            VAULT.decrypt(sid, "email", bad)  # type: ignore[arg-type]
+    with pytest.raises(InvalidInput):
+        VAULT.decrypt(sid, ["email"], envelope)  # type: ignore[arg-type]
+    with pytest.raises(InvalidInput):
+        VAULT.encrypt(sid, ["email"], b"x")  # type: ignore[arg-type]
+
+
+def test_large_values_encrypted_from_many_threads_all_open() -> None:
+    # Values over 4 KiB are sealed in a per-thread scratch buffer: threads must never
+    # see each other's bytes, and a value larger than the scratch's cap still works.
+    import threading
+
+    sid = SubjectId.new()
+    sizes = [5000, 70_000, 1 << 20, 3 << 20, (8 << 20) + 1]
+    results: dict[tuple[int, int], bytes] = {}
+    errors: list[BaseException] = []
+
+    def work(worker: int) -> None:
+        try:
+            for size in sizes:
+                value = bytes([worker]) * size
+                results[(worker, size)] = VAULT.encrypt(sid, "scan", value)
+        except BaseException as error:  # pragma: no cover - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=work, args=(w,)) for w in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    for (worker, size), envelope in results.items():
+        assert VAULT.decrypt(sid, "scan", envelope) == bytes([worker]) * size
+
+
+def test_a_rotation_never_pairs_one_versions_header_with_anothers_key() -> None:
+    from gdprcrm.vault import InMemoryKekSource, MemoryKeyStore
+
+    vault = KeyVault(MemoryKeyStore(), InMemoryKekSource(), signer=SIGNER)
+    sid = SubjectId.new()
+    before = vault.encrypt(sid, "email", "a@example.fr")
+    vault.rotate_data_key(sid)
+    after = vault.encrypt(sid, "email", "a@example.fr")
+    assert vault.key_version_of(before) == 1
+    assert vault.key_version_of(after) == 2
+    for envelope in (before, after, before, after):  # slow path, then the cached one
+        assert vault.decrypt(sid, "email", envelope) == "a@example.fr"

@@ -101,9 +101,11 @@ class ScopedKeys:
         sid = _sid_bytes(subject_id)
         scope_bytes = _scope_bytes(scope)
         entry = self._subjects.get(sid)
-        if entry is None or entry.current is None or not entry.current_version:
-            entry = self._load_current(subject_id)
-        version = entry.current_version
+        sealer = None if entry is None else entry.current
+        if sealer is None:
+            sealer = self._load_current(subject_id).current
+            assert sealer is not None
+        version = sealer.version
         aead = self._scope_aead(subject_id, scope_bytes, version, create=True)
         if value.__class__ is str:
             data, value_type = value.encode(), _TEXT
@@ -274,7 +276,10 @@ class ScopedKeys:
         return key
 
     def _tail(self, sid: bytes, field: str, context: Context) -> bytes:
-        field_part = self._fields.get(field)
+        try:
+            field_part = self._fields.get(field)
+        except TypeError:  # unhashable: _field_part says what a field name is
+            field_part = None
         if field_part is None:
             field_part = self._field_part(field)
         return sid + field_part + (_EMPTY_CONTEXT if context is None else context_part(context))
