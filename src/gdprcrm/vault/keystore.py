@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import abc
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -29,7 +29,7 @@ from gdprcrm.errors import DuplicateKey, InvalidInput, KeyShredded
 from gdprcrm.model import SubjectId
 from gdprcrm.model._checks import as_utc, aware, check_aware
 
-__all__ = ["KeyStore", "MemoryKeyStore", "Secret", "Tombstone", "WrappedKey"]
+__all__ = ["KeyStore", "MemoryKeyStore", "Rewrap", "Secret", "Tombstone", "WrappedKey"]
 
 
 @attrs.frozen
@@ -87,6 +87,10 @@ def _all(values: Iterable[object], cls: type, what: str) -> list[Any]:
     return items
 
 
+Rewrap = Callable[[bytes, int, str, bytes], bytes]
+"""(subject id bytes, key version, current KEK id, wrapped key) -> the key wrapped anew."""
+
+
 class KeyStore(abc.ABC):
     """The vault's persistence port. Implementations must be safe to share across threads.
 
@@ -99,6 +103,18 @@ class KeyStore(abc.ABC):
     def get(self, subject_id: SubjectId, version: int) -> WrappedKey | None:
         """One version of the subject's key, or None."""
         return self._get(_subject(subject_id, "keys.get"), _version(version, "keys.get"))
+
+    def get_wrapped(self, subject_id: SubjectId, version: int) -> tuple[str, bytes] | None:
+        """(KEK id, wrapped bytes) of one version of the subject's key, or None: what the
+        vault's cold read needs, without building a :class:`WrappedKey` (P4). A store may
+        override ``_get_wrapped`` to read only those two columns."""
+        return self._get_wrapped(
+            _subject(subject_id, "keys.get_wrapped"), _version(version, "keys.get_wrapped")
+        )
+
+    def _get_wrapped(self, subject_id: SubjectId, version: int) -> tuple[str, bytes] | None:
+        key = self._get(subject_id, version)
+        return None if key is None else (key.kek_id, key.wrapped)
 
     def latest(self, subject_id: SubjectId) -> WrappedKey | None:
         """The highest version of the subject's key, or None."""
@@ -177,6 +193,42 @@ class KeyStore(abc.ABC):
         keys shredded meanwhile are skipped. Returns how many were replaced."""
         items = _all(keys, WrappedKey, "keys.rewrap")
         return self._rewrap(items) if items else 0
+
+    def rewrap_all(self, rewrap: Rewrap, new_kek_id: str, *, batch_size: int = 1000) -> int:
+        """Rewrap every key not yet wrapped by ``new_kek_id`` (KEK rotation), batch by
+        batch, each batch in one transaction: ``rewrap(subject, version, kek_id,
+        wrapped)`` (raw bytes, no records built: P13) returns the key wrapped anew. A key
+        shredded meanwhile is skipped; one rewrapped meanwhile by another process keeps
+        that process's wrapping. If ``rewrap`` raises, the batch it was in is not
+        written. Returns how many keys were replaced."""
+        if not isinstance(new_kek_id, str) or not new_kek_id:
+            raise InvalidInput("keys.rewrap_all: expected the new KEK's id")
+        if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
+            raise InvalidInput("keys.rewrap_all(batch_size): expected an integer >= 1")
+        if not callable(rewrap):
+            raise InvalidInput("keys.rewrap_all: expected a rewrap function")
+        return self._rewrap_all(rewrap, new_kek_id, batch_size)
+
+    def _rewrap_all(self, rewrap: Rewrap, new_kek_id: str, batch_size: int) -> int:
+        """Through :meth:`_key_batches` and :meth:`_rewrap`; SQL stores override it to
+        move raw rows instead of records."""
+        done = 0
+        for batch in self._key_batches(batch_size):
+            moved = [
+                WrappedKey(
+                    k.subject_id,
+                    k.version,
+                    new_kek_id,
+                    rewrap(k.subject_id.bytes, k.version, k.kek_id, k.wrapped),
+                    k.kcv,
+                    k.created_at,
+                )
+                for k in batch
+                if k.kek_id != new_kek_id
+            ]
+            if moved:
+                done += self._rewrap(moved)
+        return done
 
     def get_secret(self, name: str) -> Secret | None:
         if not isinstance(name, str) or not name:

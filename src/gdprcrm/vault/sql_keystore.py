@@ -23,7 +23,7 @@ from typing import Any
 from gdprcrm import errors
 from gdprcrm.model import SubjectId
 from gdprcrm.vault._rows import destroyed_text, key_from_row, tombstone_from_row
-from gdprcrm.vault.keystore import KeyStore, Secret, Tombstone, WrappedKey
+from gdprcrm.vault.keystore import KeyStore, Rewrap, Secret, Tombstone, WrappedKey
 
 __all__ = ["SCHEMA_VERSION", "SHREDDED_MARK", "Run", "SQLKeyStore", "migrate_key_store"]
 
@@ -107,6 +107,13 @@ class SQLKeyStore(KeyStore):
             (subject_id.bytes, version),
         )
         return None if row is None else key_from_row(row, subject_id)
+
+    def _get_wrapped(self, subject_id: SubjectId, version: int) -> tuple[str, bytes] | None:
+        row = self._read_one(
+            "SELECT kek_id, wrapped FROM vault_keys WHERE subject = ? AND version = ?",
+            (subject_id.bytes, version),
+        )
+        return None if row is None else (row[0], bytes(row[1]))
 
     def _latest(self, subject_id: SubjectId) -> WrappedKey | None:
         row = self._read_one(
@@ -221,6 +228,31 @@ class SQLKeyStore(KeyStore):
                 return
             last = (bytes(rows[-1][0]), rows[-1][1])
             yield [key_from_row(r) for r in rows]
+
+    def _rewrap_all(self, rewrap: Rewrap, new_kek_id: str, batch_size: int) -> int:
+        done = 0
+        last: tuple[bytes, int] = (b"", 0)
+        while True:
+            with self._transaction(write=False) as run:
+                rows = run(
+                    "SELECT subject, version, kek_id, wrapped FROM vault_keys"
+                    " WHERE (subject, version) > (?, ?) ORDER BY subject, version LIMIT ?",
+                    (*last, batch_size),
+                ).fetchall()
+            if not rows:
+                return done
+            last = (bytes(rows[-1][0]), rows[-1][1])
+            moved = [
+                (new_kek_id, rewrap(bytes(sid), version, kek, bytes(wrapped)), sid, version, kek)
+                for sid, version, kek, wrapped in rows
+                if kek != new_kek_id
+            ]
+            if moved:  # the kek_id guard leaves a key another process rewrapped meanwhile
+                done += self._update_many(
+                    "UPDATE vault_keys SET kek_id = ?, wrapped = ?"
+                    " WHERE subject = ? AND version = ? AND kek_id = ?",
+                    moved,
+                )
 
     def _rewrap(self, keys: Sequence[WrappedKey]) -> int:
         return self._update_many(

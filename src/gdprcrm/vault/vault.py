@@ -9,6 +9,7 @@ lies, backups included, and yields a signed :class:`ErasureCertificate`.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import os
@@ -354,8 +355,9 @@ class KeyVault(ScopedKeys):
         if aead is None:
             aead = self._load_version(subject_id, version)
         aad = head + self._tail(sid, field, context)
+        body = memoryview(envelope)[_BODY:] if len(envelope) > _LARGE else envelope[_BODY:]
         try:
-            plain = aead.decrypt(envelope[_HS:_BODY], memoryview(envelope)[_BODY:], aad)
+            plain = aead.decrypt(envelope[_HS:_BODY], body, aad)
         except Exception:  # InvalidTag, and anything else: one opaque error
             raise DecryptionError("cannot decrypt") from None
         entry = self._subjects.get(sid)
@@ -428,10 +430,9 @@ class KeyVault(ScopedKeys):
         self._store.put_secret(Secret(_KEK_IN_USE, new.id, marker), replace=True)
         done = 0
         for _ in range(2):
-            for batch in self._store.key_batches(batch_size):
-                moved = [self._rewrapped(k, new) for k in batch if k.kek_id != new.id]
-                if moved:
-                    done += self._store.rewrap(moved)
+            done += self._store.rewrap_all(
+                functools.partial(self._rewrapped, new), new.id, batch_size=batch_size
+            )
         secret = self._store.get_secret(_INDEX_SECRET)
         if secret is not None and secret.kek_id != new.id:
             index_key = self._unwrap_secret(secret)
@@ -439,13 +440,9 @@ class KeyVault(ScopedKeys):
             self._store.put_secret(Secret(_INDEX_SECRET, new.id, wrapped), replace=True)
         return done
 
-    def _rewrapped(self, key: WrappedKey, new: Kek) -> WrappedKey:
-        sid = key.subject_id.bytes
-        raw = hazmat.unwrap_key(
-            self._kek_for(key.kek_id).aead, key.wrapped, sid, key.version, key.kek_id
-        )
-        wrapped = hazmat.wrap_key(new.aead, raw, sid, key.version, new.id)
-        return WrappedKey(key.subject_id, key.version, new.id, wrapped, key.kcv, key.created_at)
+    def _rewrapped(self, new: Kek, sid: bytes, version: int, kek_id: str, wrapped: bytes) -> bytes:
+        raw = hazmat.unwrap_key(self._kek_for(kek_id).aead, wrapped, sid, version, kek_id)
+        return hazmat.wrap_key(new.aead, raw, sid, version, new.id)
 
     # -- erasure -----------------------------------------------------------------------
 
@@ -494,9 +491,11 @@ class KeyVault(ScopedKeys):
 
     def evict(self, subject_id: SubjectId) -> None:
         """Drop the subject's ready keys from this process's cache."""
+        sid = subject_id.bytes
         with self._lock:
-            self._subjects.pop(subject_id.bytes, None)
-            self._drop_scoped(subject_id.bytes)
+            self._subjects.pop(sid, None)
+            if self._scoped:
+                self._drop_scoped(sid)
 
     @property
     def signer(self) -> CertificateSigner:
@@ -577,12 +576,14 @@ class KeyVault(ScopedKeys):
 
     def _load_version(self, subject_id: SubjectId, version: int) -> AESGCM:
         epoch = self._shred_epoch
-        wrapped = self._store.get(subject_id, version)
-        if wrapped is None:
+        found = self._store.get_wrapped(subject_id, version)
+        if found is None:
             if self._store.tombstone(subject_id) is not None:
                 raise SubjectErased(f"subject {subject_id} was erased")
             raise DecryptionError("cannot decrypt")
-        aead = AESGCM(self._unwrap(wrapped))
+        kek_id, wrapped = found
+        kek = self._kek_for(kek_id)
+        aead = AESGCM(hazmat.unwrap_key(kek.aead, wrapped, subject_id.bytes, version, kek_id))
         self._remember(subject_id, version, aead, epoch, current=False)
         return aead
 

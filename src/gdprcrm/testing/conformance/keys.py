@@ -13,6 +13,7 @@ import pytest
 
 from gdprcrm import errors
 from gdprcrm.errors import (
+    DecryptionError,
     DuplicateKey,
     InvalidInput,
     KeyShredded,
@@ -57,6 +58,28 @@ class KeyStoreConformance(abc.ABC):
         assert key_store.get(sid, 3) is None
         with pytest.raises(KeyStoreError):
             key_store.put(_wrapped(sid, 2))
+
+    def test_get_wrapped_answers_as_get_does(self, key_store: KeyStore) -> None:
+        # The vault's cold read takes (KEK id, wrapped bytes) without the record: a store
+        # overriding _get_wrapped must answer exactly what get() holds, and nothing after
+        # a shred.
+        sid, other = SubjectId.new(), SubjectId.new()
+        key_store.put(_wrapped(sid, 1))
+        key_store.put(_wrapped(sid, 2))
+        for version in (1, 2):
+            key = key_store.get(sid, version)
+            assert key is not None
+            assert key_store.get_wrapped(sid, version) == (key.kek_id, key.wrapped)
+            found = key_store.get_wrapped(sid, version)
+            assert found is not None
+            assert type(found[1]) is bytes
+        assert key_store.get_wrapped(sid, 3) is None
+        assert key_store.get_wrapped(other, 1) is None
+        key_store.shred(sid, T0)
+        assert key_store.get_wrapped(sid, 1) is None
+        for bad in (("not-a-subject", 1), (sid, 0), (sid, True)):
+            with pytest.raises(InvalidInput):
+                key_store.get_wrapped(*bad)
 
     def test_shred_destroys_all_versions_atomically_and_refuses_reinsertion(
         self, key_store: KeyStore
@@ -148,6 +171,50 @@ class KeyStoreConformance(abc.ABC):
         assert key_store.rewrap(moved) == 10  # the shredded one is skipped, not resurrected
         assert key_store.latest(subjects[0]) is None
         assert {k.kek_id for b in key_store.key_batches() for k in b} == {"kek-b"}
+
+    def test_rewrap_all_moves_every_other_key_in_batches(self, key_store: KeyStore) -> None:
+        # KEK rotation's store-side path (P13): raw bytes to the rewrap function, every
+        # key not yet under the new KEK replaced, the rest untouched; a failing rewrap
+        # writes nothing of its batch.
+        subjects = [SubjectId.new() for _ in range(7)]
+        for s in subjects:
+            key_store.put(_wrapped(s))
+        key_store.put(_wrapped(subjects[0], 2, kek="kek-b"))  # already under the new KEK
+        key_store.shred(subjects[1], T0)
+        seen: list[tuple[bytes, int, str, bytes]] = []
+
+        def rewrap(sid: bytes, version: int, kek_id: str, wrapped: bytes) -> bytes:
+            seen.append((sid, version, kek_id, wrapped))
+            return bytes(reversed(wrapped))
+
+        assert key_store.rewrap_all(rewrap, "kek-b", batch_size=2) == 6
+        expected = {
+            (s.bytes, 1, "kek-a", _wrapped(s).wrapped) for s in subjects[:1] + subjects[2:]
+        }
+        assert set(seen) == expected
+        for s in subjects[:1] + subjects[2:]:
+            key = key_store.get(s, 1)
+            assert key is not None
+            old = _wrapped(s)
+            assert key == WrappedKey(
+                s, 1, "kek-b", bytes(reversed(old.wrapped)), old.kcv, old.created_at
+            )
+        assert key_store.get(subjects[0], 2) == _wrapped(subjects[0], 2, kek="kek-b")
+        assert key_store.latest(subjects[1]) is None  # shredded stays shredded
+        assert key_store.rewrap_all(rewrap, "kek-b") == 0  # nothing left to move
+
+        def failing(sid: bytes, version: int, kek_id: str, wrapped: bytes) -> bytes:
+            raise DecryptionError("cannot decrypt")
+
+        with pytest.raises(DecryptionError):
+            key_store.rewrap_all(failing, "kek-c", batch_size=100)
+        assert {k.kek_id for b in key_store.key_batches() for k in b} == {"kek-b"}
+        for bad in ({"new_kek_id": ""}, {"batch_size": 0}, {"batch_size": True}):
+            arguments: dict[str, object] = {"new_kek_id": "kek-c", **bad}
+            with pytest.raises(InvalidInput):
+                key_store.rewrap_all(rewrap, **arguments)  # type: ignore[arg-type]
+        with pytest.raises(InvalidInput):
+            key_store.rewrap_all("not callable", "kek-c")  # type: ignore[arg-type]
 
     def test_keys_secrets(self, key_store: KeyStore) -> None:
         assert key_store.get_secret("index") is None
