@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, timedelta, timezone
 from typing import Any
 
 import attrs
@@ -331,3 +331,53 @@ def test_a_repeated_shape_builds_the_entry_the_model_builds(
     )
     assert again == model
     assert verify([first, again]).ok
+
+
+_codes = st.from_regex(r"[a-z][a-z.\-]{0,15}", fullmatch=True)
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["system", "dpo", "api-client"]),
+            st.sampled_from(["consent.given", "erasure.done", "request.opened"]),
+            st.none() | st.sampled_from(SIDS),
+            st.none() | st.sampled_from(["newsletter", "billing"]),
+            st.dictionaries(
+                _codes,
+                st.none() | st.booleans() | st.integers(-(10**5), 10**5) | _codes,
+                max_size=3,
+            ),
+            st.sampled_from([UTC, timezone(timedelta(hours=2)), timezone(timedelta(hours=-5))]),
+        ),
+        min_size=1,
+        max_size=12,
+    ),
+    st.sampled_from([None, b"k" * 32]),
+    st.integers(0, 10**9),
+)
+def test_every_entry_hashes_its_reference_encoding(
+    steps: list[tuple[Any, ...]], key: bytes | None, start: int
+) -> None:
+    # next_entry encodes a shape it built before from cached fragments (P7); the bytes
+    # it hashes must be encode()'s, whatever the shape, subject, zone or sequence.
+    chain = AuditChain(key)
+    head: AuditEntry | None = None
+    if start:
+        head = chain.next_entry(None, at=T0, actor="system", action="chain.started")
+        object.__setattr__(head, "sequence", start)  # a long chain's head
+    entries: list[AuditEntry] = []
+    for actor, action, subject, purpose, details, zone in steps * 2:  # every shape twice
+        at = (T0 + timedelta(minutes=len(entries))).astimezone(zone)
+        head = chain.next_entry(
+            head,
+            at=at,
+            actor=actor,
+            action=action,
+            subject_id=subject,
+            purpose_id=purpose,
+            details=details,
+        )
+        entries.append(head)
+    for entry in entries:
+        assert entry.hash == chain.digest(entry.previous_hash, encode(entry))

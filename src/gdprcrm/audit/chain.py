@@ -47,20 +47,40 @@ __all__ = [
 GENESIS = b""
 """The previous hash of the first entry."""
 
-_SET_PREVIOUS = AuditEntry.__dict__["previous_hash"].__set__
-_SET_HASH = AuditEntry.__dict__["hash"].__set__
-_SETTERS = tuple(AuditEntry.__dict__[a.name].__set__ for a in attrs.fields(AuditEntry))
+_SET = {a.name: AuditEntry.__dict__[a.name].__set__ for a in attrs.fields(AuditEntry)}
+_SET_SEQUENCE, _SET_AT, _SET_ACTOR, _SET_ACTION = (
+    _SET["sequence"],
+    _SET["at"],
+    _SET["actor"],
+    _SET["action"],
+)
+_SET_SUBJECT, _SET_PURPOSE, _SET_DETAILS = _SET["subject_id"], _SET["purpose_id"], _SET["details"]
+_SET_PREVIOUS, _SET_HASH = _SET["previous_hash"], _SET["hash"]
 _PLAIN = frozenset({str, int, bool, type(None)})
 """The exact types a detail value may have (no subclass, no float equal to an int): a
 shape built before is built again without re-running the model's validators only when
 every value has one of these."""
 
 
-def _unchecked(*values: object) -> AuditEntry:
-    """An AuditEntry from values whose shape the model validated before (next_entry)."""
+def _unchecked(
+    sequence: int,
+    at: datetime,
+    actor: str,
+    action: str,
+    subject_id: SubjectId | None,
+    purpose_id: str | None,
+    details: tuple[tuple[str, DetailValue], ...],
+) -> AuditEntry:
+    """An AuditEntry from values whose shape the model validated before (next_entry);
+    its hashes are set once computed."""
     entry: AuditEntry = object.__new__(AuditEntry)
-    for setter, value in zip(_SETTERS, values, strict=True):
-        setter(entry, value)
+    _SET_SEQUENCE(entry, sequence)
+    _SET_AT(entry, at)
+    _SET_ACTOR(entry, actor)
+    _SET_ACTION(entry, action)
+    _SET_SUBJECT(entry, subject_id)
+    _SET_PURPOSE(entry, purpose_id)
+    _SET_DETAILS(entry, details)
     return entry
 
 
@@ -85,6 +105,16 @@ def encode(entry: AuditEntry) -> bytes:
             "subject": None if entry.subject_id is None else str(entry.subject_id),
         }
     ).encode()
+
+
+def _fragments(entry: AuditEntry) -> tuple[bytes, bytes]:
+    """The canonical bytes of an entry's shape, around its instant and sequence:
+    ``encode(entry) == head + at + middle + sequence + subject part``. The keys sort as
+    action, actor, at, details, purpose, sequence, subject; an ISO instant and a UUID
+    need no JSON escaping, and an int encodes as its decimal digits."""
+    head = _ENCODER.encode({"action": entry.action, "actor": entry.actor})[:-1]
+    middle = _ENCODER.encode({"details": dict(entry.details), "purpose": entry.purpose_id})
+    return (head + ',"at":"').encode(), ('",' + middle[1:-1] + ',"sequence":').encode()
 
 
 class _UnkeyedAuditChain:
@@ -113,16 +143,20 @@ class AuditChain:
     actor, action, detail keys and values; ``region`` reads national phone numbers.
     """
 
-    __slots__ = ("_built", "_clean", "_mac", "_region")
+    __slots__ = ("_built", "_clean", "_mac", "_region", "_subject_text")
 
     def __init__(self, key: bytes | None = None, *, region: str = DEFAULT_REGION) -> None:
         if key is not None and (not isinstance(key, bytes) or len(key) < 32):
             raise InvalidInput("the audit HMAC key needs at least 32 bytes")
         self._mac = None if key is None else hmac.new(key, digestmod=hashlib.sha256)
         self._region = region
-        self._built: set[tuple[object, ...]] = set()
-        """(actor, action, purpose, details) the model validated once: built again
-        without its validators (each value's exact type is still checked)."""
+        self._built: dict[tuple[object, ...], tuple[bytes, bytes]] = {}
+        """(actor, action, purpose, details) the model validated once -> its canonical
+        fragments (:func:`_fragments`): built again without its validators (each
+        value's exact type is still checked) and encoded without the JSON encoder."""
+        self._subject_text: tuple[SubjectId | None, bytes] = (None, b"null")
+        """The last subject's canonical part: a trail names one person several times in
+        a row."""
         self._clean: dict[tuple[object, ...], date | None] = {}
         """Entries' codes found clean -> the earliest date they write (None: none): the
         trail repeats its shapes, so the guard runs once per shape (and day horizon)."""
@@ -164,21 +198,21 @@ class AuditChain:
         sequence = 0 if head is None else head.sequence + 1
         pairs = to_pairs(details)
         shape = (actor, action, purpose_id, pairs)
-        if (
-            isinstance(pairs, tuple)
+        fragments = (
+            self._built.get(shape)  # hashable: every part's type was checked first
+            if isinstance(pairs, tuple)
             and type(actor) is str
             and type(action) is str
             and (purpose_id is None or type(purpose_id) is str)
             and all(type(key) is str and type(value) in _PLAIN for key, value in pairs)
             and (subject_id is None or type(subject_id) is SubjectId)
-            and shape in self._built  # hashable: every part's type was checked above
-        ):
+            else None
+        )
+        if fragments is not None:
             # The trail repeats its shapes: the codes of this one passed the model's
             # validators before; the instant (checked above), the subject and the value
             # types are what is new.
-            draft = _unchecked(
-                sequence, at, actor, action, subject_id, purpose_id, pairs, b"", b""
-            )
+            draft = _unchecked(sequence, at, actor, action, subject_id, purpose_id, pairs)
         else:
             draft = AuditEntry(
                 sequence=sequence,
@@ -191,10 +225,25 @@ class AuditChain:
             )
             if len(self._built) >= _CLEAN_SHAPES:
                 self._built.clear()
-            self._built.add(shape)
+            fragments = self._built[shape] = _fragments(draft)
         self._guard(draft)
         previous = GENESIS if head is None else head.hash
-        own = self.digest(previous, encode(draft))
+        last, subject = self._subject_text
+        if subject_id is not last:
+            subject = b"null" if subject_id is None else b'"' + str(subject_id).encode() + b'"'
+            self._subject_text = (subject_id, subject)
+        canonical = b"".join(
+            (
+                fragments[0],
+                _instant(draft.at).encode(),
+                fragments[1],
+                str(sequence).encode(),
+                b',"subject":',
+                subject,
+                b"}",
+            )
+        )
+        own = self.digest(previous, canonical)
         # The draft was validated once, is not shared yet, and its hash covers
         # everything but the hashes: fill them in place rather than validating again.
         _SET_PREVIOUS(draft, previous)
