@@ -333,7 +333,7 @@ def test_a_repeated_shape_builds_the_entry_the_model_builds(
     assert verify([first, again]).ok
 
 
-_codes = st.from_regex(r"[a-z][a-z.\-]{0,15}", fullmatch=True)
+_codes = st.sampled_from(["channel", "late", "count", "request", "e-mail", "web-form", "x"])
 
 
 @given(
