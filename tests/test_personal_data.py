@@ -3,6 +3,7 @@ notations is refused where nothing personal belongs; the codes the trail holds p
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, date, datetime
 
 import pytest
@@ -155,3 +156,28 @@ def test_an_opaque_id_is_never_a_date_of_birth(value: object) -> None:
     # digits read as YYYYMMDD. Ids are opaque: stripped before dates are looked for.
     check_code(str(value), "audit detail 'request'", at=TODAY)
     check_code("19870315-1234-4abc-8def-0123456789ab", "audit detail 'request'", at=TODAY)
+
+
+@given(st.uuids(), st.sampled_from(["FR", "DE", "US"]), st.booleans())
+def test_an_opaque_id_is_answered_as_the_full_analysis_answers(
+    value: uuid.UUID, region: str, upper: bool
+) -> None:
+    # A canonical UUID skips the analysis (each certificate id is new, so the cache never
+    # holds it); the shortcut must answer exactly what the analysis does.
+    from gdprcrm.personal_data import _analyse_code, _analysed_code
+
+    text = str(value).upper() if upper else str(value)
+    assert _analyse_code(text, region) == _analysed_code(text, region) == (None, None)
+    check_code(text, "audit detail", at=date(2026, 1, 5), region=region)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "06 12 34 56 78-e89b-12d3-a456-426614174000",  # not an id: the analysis runs
+        "123e4567-e89b-12d3-a456-426614174000 0612345678",
+    ],
+)
+def test_only_a_whole_id_skips_the_analysis(text: str) -> None:
+    with pytest.raises(InvalidInput):
+        check_code(text, "audit detail", at=date(2026, 1, 5), region="FR")

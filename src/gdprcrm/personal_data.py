@@ -68,6 +68,7 @@ _OPAQUE = re.compile(
     r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|(?<![0-9a-z])[0-9a-f]{32,}",
     re.I,
 )
+_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.I)
 _EMAIL = re.compile(r"[^\s@<>(),;\"']+@[^\s@<>(),;\"']+\.[^\s@<>(),;\"']+|mailto:", re.I)
 _DIGIT_RUN = re.compile(rf"(?:\+|(?<!\d)00)?\d(?:{_SEP}{{0,3}}\d){{6,}}")
 _IPV4 = re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d.])")
@@ -241,8 +242,20 @@ def find_personal_data(
     return None
 
 
-@functools.lru_cache(maxsize=8192)
+_CLEAN: tuple[None, None] = (None, None)
+
+
 def _analyse_code(text: str, region: str) -> tuple[PersonalDataKind | None, date | None]:
+    """What a code holds, dates apart, and the earliest date it writes. A code that is
+    one opaque id (a certificate's, a request's: new on every entry, so never in the
+    cache) holds neither, as the full analysis finds: it is answered at once."""
+    if _ID.fullmatch(text):
+        return _CLEAN
+    return _analysed_code(text, region)
+
+
+@functools.lru_cache(maxsize=8192)
+def _analysed_code(text: str, region: str) -> tuple[PersonalDataKind | None, date | None]:
     """What a code holds, dates apart, and the earliest date it writes (cached: the
     trail repeats a few hundred codes)."""
     opaque_free = _OPAQUE.sub(" ", strip_invisible(text))  # ids hold digits, never dates
