@@ -25,6 +25,8 @@ def _where(instance: object, attribute: attrs.Attribute[Any]) -> str:
 
 def as_utc(value: datetime) -> datetime:
     """Converter: an aware datetime in UTC; a naive one is left for `aware` to refuse."""
+    if value.__class__ is datetime and value.tzinfo is UTC:  # the common case, first
+        return value
     if isinstance(value, datetime) and value.tzinfo is not None:
         if value.utcoffset() is None:
             return value
@@ -39,6 +41,8 @@ def optional_as_utc(value: datetime | None) -> datetime | None:
 
 def aware(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     """Validator: a timezone-aware :class:`datetime` (all instants are UTC)."""
+    if value.__class__ is datetime and value.tzinfo is UTC:  # the common case, first
+        return
     if not isinstance(value, datetime):
         raise InvalidInput(f"{_where(instance, attribute)}: expected a datetime")
     if value.tzinfo is None or value.utcoffset() is None:
@@ -70,12 +74,20 @@ def slug(instance: object, attribute: attrs.Attribute[Any], value: object) -> No
         )
 
 
+_FIELD_NAMES_SEEN: set[str] = set()
+"""Field names found well-formed (a CRM has a few dozen): checked once each."""
+
+
 def field_name(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value.__class__ is str and value in _FIELD_NAMES_SEEN:
+        return
     if not isinstance(value, str) or not _FIELD_NAME.fullmatch(value):
         raise InvalidInput(
             f"{_where(instance, attribute)}: expected a field name of lower-case letters, "
             "digits and '_' starting with a letter"
         )
+    if value.__class__ is str and len(_FIELD_NAMES_SEEN) < 4096:
+        _FIELD_NAMES_SEEN.add(value)
 
 
 def category_key(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:

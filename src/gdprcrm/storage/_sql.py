@@ -34,9 +34,18 @@ _ACTIONS = {a.value: a for a in RetentionAction}
 _OPEN_STATUSES = tuple(sorted(s.value for s in OPEN_STATUSES))
 
 
+_last_ts: tuple[datetime | None, str] = (None, "")
+
+
 def ts(value: datetime) -> str:
-    """Fixed-width UTC text: lexicographic order is chronological order."""
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
+    """Fixed-width UTC text: lexicographic order is chronological order. (The rows of a
+    batch share their instant: the last one's text is kept.)"""
+    global _last_ts
+    last, text = _last_ts
+    if value is not last:
+        text = value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
+        _last_ts = (value, text)
+    return text
 
 
 def from_ts(text: str) -> datetime:

@@ -166,7 +166,7 @@ counting, snapshots, differential machine and fault injection are all derived fr
 a test checks that it names every repository of :class:`UnitOfWork` and classifies
 every public method of every port."""
 
-_REPOSITORY_NAMES = tuple(spec.name for spec in REPOSITORIES)
+_REPOSITORY_NAMES = frozenset(spec.name for spec in REPOSITORIES)
 
 
 @attrs.frozen
@@ -217,10 +217,8 @@ class UnitOfWork(abc.ABC):
         self._state = "open"
         # Repositories built in __init__ learn their unit here; one built lazily, on
         # first use (not yet in the instance dict), must set ``_owner`` itself.
-        attributes = self.__dict__
-        for name in _REPOSITORY_NAMES:
-            repository = attributes.get(name)
-            if repository is not None and _is_repository(type(repository)):
+        for name, repository in self.__dict__.items():
+            if name in _REPOSITORY_NAMES and _is_repository(type(repository)):
                 repository._owner = self
         return self
 
