@@ -182,3 +182,24 @@ def test_a_new_subjects_keys_are_created_in_one_batch() -> None:
     vault.shred(sid)
     with pytest.raises(SubjectErased):
         vault.prepare_scopes(SubjectId(sid.value), [uuid.uuid4()])
+
+
+def test_a_new_persons_scope_that_exists_after_all_is_sorted_out_key_by_key(
+    vault: KeyVault,
+) -> None:
+    # prepare_scopes does not read each scope of a new person (their ids are drawn for
+    # them); a scope that exists anyway, or was shredded, makes the batch fail, and the
+    # values then find their keys one by one: nothing is written twice, nothing erased
+    # comes back.
+    owner, newcomer, late = SubjectId.new(), SubjectId.new(), SubjectId.new()
+    existing, erased, fresh = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    vault.prepare_scopes(owner, [existing, erased])
+    kept = vault.encrypt_scoped(owner, existing, "email", "a@example.fr")
+    vault.shred_scopes(owner, [erased])
+    assert vault.prepare_scopes(newcomer, [existing, fresh]) == 0
+    token = vault.encrypt_scoped(newcomer, fresh, "email", "b@example.fr")
+    assert vault.decrypt(newcomer, "email", token) == "b@example.fr"
+    assert vault.decrypt(owner, "email", kept) == "a@example.fr"
+    assert vault.prepare_scopes(late, [erased]) == 0
+    with pytest.raises(ScopeErased):
+        vault.encrypt_scoped(late, erased, "email", "c@example.fr")

@@ -138,7 +138,10 @@ class ScopedKeys:
             if any(slot.startswith(scope_bytes) for slot in per):
                 continue
             scope_id = SubjectId(uuid.UUID(bytes=scope_bytes))
-            if self._store.latest(scope_id) is None:  # a shredded one: put_many refuses
+            # A new person's scopes are new (ids drawn for them): no read per scope. One
+            # that exists after all makes put_many refuse the batch, and encrypt_scoped
+            # then goes key by key, as for any scope created meanwhile.
+            if root_raw is not None or self._store.latest(scope_id) is None:
                 raw, key = self._new_key(scope_id, 1, check_kek=False)
                 wanted.append(key)
                 fresh.append((scope_bytes, raw))
