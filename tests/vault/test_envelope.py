@@ -260,9 +260,9 @@ def test_every_way_of_sealing_builds_the_same_envelope(
     value: str | bytes, field: str, context: str | None
 ) -> None:
     # encrypt() inlines the sealing and keeps each field's associated data ready;
-    # encrypt_buffer() writes into the buffer it returns; values over 4 KiB go through
-    # a scratch buffer. With one nonce all of them, first call (caches empty) and
-    # second (caches full), must give hazmat.seal_envelope's bytes.
+    # encrypt_buffer() writes into the buffer it returns. With one nonce all of them,
+    # first call (caches empty) and second (caches full), must give
+    # hazmat.seal_envelope's bytes (values over 64 KiB: the test below).
     from unittest import mock
 
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -299,6 +299,39 @@ def test_every_way_of_sealing_builds_the_same_envelope(
         assert vault.decrypt(sid, field, form, context=context) == value
 
 
+@pytest.mark.parametrize("size", [65536, 65537, 300_000, (8 << 20) + 1])
+def test_large_values_are_sealed_as_hazmat_seals_them(size: int) -> None:
+    # Over 64 KiB a value is sealed in place (the scratch buffer; over 8 MiB a fresh
+    # one): the bytes must be seal_envelope's.
+    from unittest import mock
+
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    from gdprcrm.vault import InMemoryKekSource, MemoryKeyStore
+
+    store = MemoryKeyStore()
+    vault = KeyVault(store, InMemoryKekSource(), signer=SIGNER)
+    sid = SubjectId.new()
+    value = bytes(range(256)) * (size // 256) + b"x" * (size % 256)
+    nonce = bytes(range(12))
+    with mock.patch.object(vault_module, "_urandom", return_value=nonce):
+        envelope = vault.encrypt(sid, "scan", value)
+        buffered = vault.encrypt_buffer(sid, "scan", value)
+    wrapped = store.latest(sid)
+    assert wrapped is not None
+    aead = AESGCM(
+        hazmat.unwrap_key(
+            vault._kek.aead, wrapped.wrapped, sid.bytes, wrapped.version, wrapped.kek_id
+        )
+    )
+    head = hazmat.header(hazmat.TYPE_BYTES, 1)
+    tail = hazmat.associated_data(head, sid.bytes, b"scan", b"")[hazmat.HEADER_SIZE :]
+    expected = hazmat.seal_envelope(aead, head, value, tail, nonce=nonce)
+    assert envelope == buffered == expected
+    assert type(envelope) is bytes
+    assert vault.decrypt(sid, "scan", envelope) == value
+
+
 def test_decrypt_refuses_what_is_not_one_run_of_bytes() -> None:
     sid = SubjectId.new()
     envelope = VAULT.encrypt(sid, "email", b"x" * 64)
@@ -313,7 +346,7 @@ def test_decrypt_refuses_what_is_not_one_run_of_bytes() -> None:
 
 
 def test_large_values_encrypted_from_many_threads_all_open() -> None:
-    # Values over 4 KiB are sealed in a per-thread scratch buffer: threads must never
+    # Values over 64 KiB are sealed in a per-thread scratch buffer: threads must never
     # see each other's bytes, and a value larger than the scratch's cap still works.
     import threading
 

@@ -92,6 +92,10 @@ def _instant(at: datetime) -> str:
     return (at if at.tzinfo is UTC else at.astimezone(UTC)).isoformat()
 
 
+_UNSEEN = date.min
+"""No entry of this shape was checked yet (a date no code can write)."""
+
+
 def encode(entry: AuditEntry) -> bytes:
     """The canonical bytes of an entry (everything but its hashes)."""
     return _ENCODER.encode(
@@ -143,7 +147,7 @@ class AuditChain:
     actor, action, detail keys and values; ``region`` reads national phone numbers.
     """
 
-    __slots__ = ("_built", "_clean", "_mac", "_region", "_subject_text")
+    __slots__ = ("_built", "_clean", "_instant_text", "_mac", "_region", "_subject_text")
 
     def __init__(self, key: bytes | None = None, *, region: str = DEFAULT_REGION) -> None:
         if key is not None and (not isinstance(key, bytes) or len(key) < 32):
@@ -154,6 +158,7 @@ class AuditChain:
         """(actor, action, purpose, details) the model validated once -> its canonical
         fragments (:func:`_fragments`): built again without its validators (each
         value's exact type is still checked) and encoded without the JSON encoder."""
+        self._instant_text: tuple[datetime | None, bytes] = (None, b"")
         self._subject_text: tuple[SubjectId | None, bytes] = (None, b"null")
         """The last subject's canonical part: a trail names one person several times in
         a row."""
@@ -232,10 +237,14 @@ class AuditChain:
         if subject_id is not last:
             subject = b"null" if subject_id is None else b'"' + str(subject_id).encode() + b'"'
             self._subject_text = (subject_id, subject)
+        last_at, instant = self._instant_text
+        if draft.at is not last_at:  # the entries of one operation share their instant
+            instant = _instant(draft.at).encode()
+            self._instant_text = (draft.at, instant)
         canonical = b"".join(
             (
                 fragments[0],
-                _instant(draft.at).encode(),
+                instant,
                 fragments[1],
                 str(sequence).encode(),
                 b',"subject":',
@@ -253,12 +262,13 @@ class AuditChain:
     def _guard(self, entry: AuditEntry) -> None:
         """Art. 5(1)(c), 17: the trail outlives every erasure, so nothing in it may
         identify a person (a date far in the past beside a person is a date of birth)."""
-        day = entry.at.date()
         shape = (entry.actor, entry.action, entry.details)
-        if shape in self._clean:
-            first = self._clean[shape]
-            if first is None or first >= day - BIRTH_DATE_HORIZON:
-                return
+        first = self._clean.get(shape, _UNSEEN)
+        if first is None:  # seen, and it writes no date
+            return
+        day = entry.at.date()
+        if first is not _UNSEEN and first >= day - BIRTH_DATE_HORIZON:
+            return
         self._check(entry, day)
         if len(self._clean) >= _CLEAN_SHAPES:
             self._clean.clear()

@@ -58,6 +58,8 @@ def optional_aware(instance: object, attribute: attrs.Attribute[Any], value: obj
 
 def check_aware(value: datetime, what: str) -> datetime:
     """For plain functions: refuse a naive instant, return it in UTC."""
+    if value.__class__ is datetime and value.tzinfo is UTC:  # the common case, first
+        return value
     if not isinstance(value, datetime):
         raise InvalidInput(f"{what}: expected a datetime")
     if value.tzinfo is None or value.utcoffset() is None:

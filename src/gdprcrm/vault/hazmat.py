@@ -101,7 +101,7 @@ SCOPED_HEADER_SIZE: Final = HEADER_SIZE + 16
 MAX_PART: Final = 255
 """The longest field name or record context, in bytes (UTF-8)."""
 _BODY: Final = HEADER_SIZE + NONCE_SIZE
-_LARGE: Final = 4096
+_LARGE: Final = 16384  # below it, copying the ciphertext costs less than a view
 _urandom = os.urandom
 _MAX_VERSION: Final = 2**32 - 1
 _WRAP_LABEL: Final = b"gdprcrm-wrap-v1"

@@ -43,7 +43,7 @@ class DutyRepository(Repository):
         if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
             raise InvalidInput("duties.pending(limit): expected an integer >= 0")
         found = [d for d in self._pending(limit) if d.pending]
-        return sorted(found, key=lambda d: (d.due_at, str(d.subject_id)))[:limit]
+        return sorted(found, key=lambda d: (d.due_at, d.subject_id.bytes))[:limit]
 
     def delete_for_subject(self, subject_id: SubjectId) -> int:
         """Forget the subject's duty (its erasure); returns how many went (0 or 1)."""

@@ -50,7 +50,7 @@ class ErasureRepository(Repository):
             raise InvalidInput("erasures.due_before(limit): expected an integer >= 0")
         found = sorted(
             self._due_before(at, limit),
-            key=lambda e: (e.resume_at, str(e.subject_id)),
+            key=lambda e: (e.resume_at, e.subject_id.bytes),  # sorts as its text does
         )
         return found[:limit]
 

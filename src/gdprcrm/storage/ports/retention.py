@@ -80,7 +80,8 @@ class RetentionRepository(Repository):
         if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
             raise InvalidInput("retention.due_before(limit): expected an integer >= 0")
         found = self._due_before(at, limit)
-        return sorted(found, key=lambda d: (d.due_at, str(d.subject_id), d.purpose_id))[:limit]
+        # SubjectId bytes sort as its text does (hex, big-endian), at a fraction of the cost
+        return sorted(found, key=lambda d: (d.due_at, d.subject_id.bytes, d.purpose_id))[:limit]
 
     def for_subject(self, subject_id: SubjectId) -> list[RetentionDue]:
         _check(subject_id, SubjectId, "retention.for_subject")
