@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import statistics
 import time
@@ -26,10 +27,18 @@ def append(quick: bool) -> Iterator[Result]:
     sid_text = str(sid)
     details = {"channel": "web-form", "notice": "2025-09"}
 
+    # A new instant per entry, as across operations (the entries of one operation share
+    # theirs, and the chain then reuses its text: not measured here).
+    instants = [T0 + timedelta(microseconds=i) for i in range(1 << 16)]
+    ours_at, raw_at = itertools.cycle(instants), itertools.cycle(instants)
+
     def ours() -> object:
+        at = next(ours_at)
+        if head[0] is not None and at < head[0].at:  # the cycle restarts: a new chain
+            head[0] = None
         entry = chain.next_entry(
             head[0],
-            at=T0,
+            at=at,
             actor="system",
             action="consent.given",
             subject_id=sid,
@@ -44,7 +53,7 @@ def append(quick: bool) -> Iterator[Result]:
             {
                 "action": "consent.given",
                 "actor": "system",
-                "at": T0.isoformat(),
+                "at": next(raw_at).isoformat(),
                 "details": details,
                 "purpose": "newsletter",
                 "sequence": 1,
