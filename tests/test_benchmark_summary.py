@@ -44,3 +44,30 @@ def test_the_p10_floor_writes_the_document_the_converter_writes() -> None:
         document = unstructure(record)
         assert document == _by_hand(record)
         assert structure(document, ConsentGiven) == _from_hand(document) == record
+
+
+def test_two_runs_compare_figure_by_figure() -> None:
+    import pytest
+    from benchmarks.compare import compare
+
+    before = summary(
+        [
+            Result("P7", "audit append", 11.7, 4.3, 2.72, 1.30),
+            Result("P9", "gone since", 1.0, 1.0, 1.0, 2.0),
+        ],
+        quick=False,
+    )
+    after = summary(
+        [
+            Result("P7", "audit append", 6.0, 5.0, 1.2, 1.30),
+            Result("P16", "new figure", 2.0, 1.0, 2.0, 1.2),
+        ],
+        quick=False,
+    )
+    lines = compare(before, after)
+    rows = {line.split()[0]: line.split() for line in lines[1:]}
+    assert rows["P7"][-5:] == ["2.72", "1.20", "-56%", "1.30", "ok"]
+    assert rows["P9"][-4:] == ["1.00", "-", "2.00", "gone"]
+    assert rows["P16"][-4:] == ["-", "2.00", "1.20", "OVER"]
+    with pytest.raises(ValueError, match="not a gdprcrm benchmark run"):
+        compare({"figures": []}, after)
