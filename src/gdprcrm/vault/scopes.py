@@ -21,7 +21,6 @@ import threading
 import uuid
 from collections import deque
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
@@ -38,11 +37,9 @@ from gdprcrm.errors import (
 from gdprcrm.model import SubjectId
 from gdprcrm.vault import hazmat
 from gdprcrm.vault._inputs import Context, context_part, not_a_subject_id
+from gdprcrm.vault._keys import KeyLoading
 from gdprcrm.vault.certificate import CertificateSigner, ErasureCertificate, sign_certificate
 from gdprcrm.vault.keystore import KeyStore, Tombstone, WrappedKey
-
-if TYPE_CHECKING:
-    from gdprcrm.vault.vault import _Entry
 
 __all__ = ["ScopedKeys"]
 
@@ -53,7 +50,7 @@ _seal = hazmat.seal_envelope
 _VERSION_1 = (1).to_bytes(4, "big")
 
 
-class ScopedKeys:
+class ScopedKeys(KeyLoading):
     """The key-scope half of :class:`~gdprcrm.vault.KeyVault` (which see)."""
 
     _store: KeyStore
@@ -63,26 +60,11 @@ class ScopedKeys:
     _cache_size: int
     _shred_epoch: int
     _recent_shreds: deque[tuple[int, bytes]]
-    _subjects: dict[bytes, _Entry]
     _fields: dict[str, bytes]
     _scoped: dict[bytes, dict[bytes, AESGCM]]
     """subject id -> (scope id + subject key version) -> the scope's ready AEAD."""
     _scope_owner: dict[bytes, bytes]
     """scope id -> subject id, for the scopes in ``_scoped``."""
-
-    if TYPE_CHECKING:
-
-        def _load_current(self, subject_id: SubjectId, *, retried: bool = False) -> _Entry: ...
-        def _unwrap(self, wrapped: WrappedKey) -> bytes: ...
-        def _new_key(
-            self, subject_id: SubjectId, version: int, *, check_kek: bool = True
-        ) -> tuple[bytes, WrappedKey]: ...
-        def _check_kek_in_use(self) -> None: ...
-        def _remember(
-            self, subject_id: SubjectId, version: int, aead: AESGCM, epoch: int, *, current: bool
-        ) -> _Entry: ...
-        def _shredded_since(self, epoch: int, sid: bytes) -> bool: ...
-        def _field_part(self, field: str) -> bytes: ...
 
     def encrypt_scoped(
         self,

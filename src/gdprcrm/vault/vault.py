@@ -24,39 +24,30 @@ from gdprcrm.clock import Clock, SystemClock
 from gdprcrm.contact_points import DEFAULT_REGION
 from gdprcrm.errors import (
     DecryptionError,
-    DuplicateKey,
     InvalidInput,
     KeyShredded,
-    KeyStoreError,
     SubjectErased,
 )
 from gdprcrm.model import Lookup, SubjectId
 from gdprcrm.vault import hazmat
+from gdprcrm.vault._cache import SEAL_IN_PLACE, Entry, as_value, seal_into, seal_large
 from gdprcrm.vault._inputs import Context, not_a_subject_id
+from gdprcrm.vault._keys import INDEX_SECRET, KEK_IN_USE, NO_SUBJECT
 from gdprcrm.vault.blind_index import BlindIndex
 from gdprcrm.vault.certificate import CertificateSigner, ErasureCertificate, sign_certificate
 from gdprcrm.vault.kek import Kek, KekSource
-from gdprcrm.vault.keystore import KeyStore, Secret, Tombstone, WrappedKey
+from gdprcrm.vault.keystore import KeyStore, Secret, Tombstone
 from gdprcrm.vault.scopes import ScopedKeys
 
 __all__ = ["Context", "KeyVault"]
 
 
-_INDEX_SECRET = "blind-index-key"  # noqa: S105 - the name of a stored secret, not one
-_KEK_IN_USE = "kek-in-use"
-"""A stored marker naming the KEK new keys must be wrapped by (its ``wrapped`` is 32 zero
-bytes wrapped by it, which proves the KEK without revealing anything)."""
-_NO_SUBJECT = bytes(16)
 _EMPTY_CONTEXT = b"\x00\x00"
 _TEXT = hazmat.TYPE_TEXT
 _BYTES = hazmat.TYPE_BYTES
 _HS = hazmat.HEADER_SIZE
 _MIN = hazmat.OVERHEAD
 _BODY = hazmat.HEADER_SIZE + hazmat.NONCE_SIZE
-_SEAL_IN_PLACE = 65536
-"""Values longer than this are sealed in the scratch buffer: below it, concatenating
-costs less (measured: 5.8 against 8.3 µs at 5 000 bytes, even at 64 KiB, 3.4x less at
-256 KiB)."""
 _READ_IN_PLACE = 16384
 """Envelopes longer than this are opened through a memoryview, not a copy: below it,
 copying the ciphertext costs less than the view (measured at 4 KiB: 2.48 against 2.89
@@ -66,85 +57,6 @@ _NONCE = hazmat.NONCE_SIZE
 _urandom = os.urandom
 _FIELDS_CACHED = 64
 """Field names whose associated data a cached subject keeps ready, per key version."""
-
-
-_SCRATCH_MAX = 8 << 20
-_scratch = threading.local()
-
-
-def _seal_into(
-    buffer: bytearray, aead: AESGCM, head: bytes, nonce: bytes, data: bytes, aad: bytes
-) -> None:
-    """header || nonce || AES-GCM(data), written into ``buffer`` (exactly its size)."""
-    buffer[:_HS] = head
-    buffer[_HS:_BODY] = nonce
-    with memoryview(buffer) as view:
-        aead.encrypt_into(nonce, data, aad, view[_BODY:])
-
-
-def _seal_large(aead: AESGCM, head: bytes, nonce: bytes, data: bytes, aad: bytes) -> bytes:
-    """The envelope of a large value, built in a per-thread scratch buffer and copied
-    once into the bytes returned. Concatenating a fresh 1 MiB ciphertext instead left
-    two such buffers to free on every call, which made the allocator give the memory
-    back and fault it in again (4-8x the raw encryption, P3); :meth:`KeyVault.
-    encrypt_buffer` skips even the copy. The scratch only ever holds ciphertext."""
-    size = _BODY + len(data) + hazmat.TAG_SIZE
-    if size > _SCRATCH_MAX:
-        fresh = bytearray(size)
-        _seal_into(fresh, aead, head, nonce, data, aad)
-        return bytes(fresh)
-    buffer: bytearray | None = getattr(_scratch, "buffer", None)
-    if buffer is None or len(buffer) < size:
-        grown = 2 * len(buffer) if buffer is not None else 0
-        buffer = _scratch.buffer = bytearray(min(_SCRATCH_MAX, max(size, grown)))
-    with memoryview(buffer) as whole, whole[:size] as view:
-        view[:_HS] = head
-        view[_HS:_BODY] = nonce
-        aead.encrypt_into(nonce, data, aad, view[_BODY:])
-        return bytes(view)
-
-
-def _as_value(plain: bytes, text: bool) -> str | bytes:
-    if text:
-        try:
-            return plain.decode()
-        except UnicodeDecodeError:  # pragma: no cover - authenticated, so impossible
-            raise DecryptionError("cannot decrypt") from None
-    return plain
-
-
-class _Sealer:
-    """What encrypting under a subject's current key version needs, replaced whole when
-    the version changes (so a concurrent rotation never pairs one version's header with
-    another's key): the AEAD, and per value type the header and the associated data
-    already built for each field (no record context)."""
-
-    __slots__ = ("aead", "bytes_", "text", "version")
-
-    def __init__(self, version: int, aead: AESGCM) -> None:
-        self.version = version
-        self.aead = aead
-        self.text: tuple[bytes, dict[str, bytes]] = (hazmat.header(_TEXT, version), {})
-        self.bytes_: tuple[bytes, dict[str, bytes]] = (hazmat.header(_BYTES, version), {})
-
-
-class _Entry:
-    """The ready AEAD objects of one subject (cached).
-
-    ``opened`` maps an envelope header this subject's keys opened to (AEAD, is text,
-    associated data per field without record context): the read path's one lookup.
-    """
-
-    __slots__ = ("current", "opened", "versions")
-
-    def __init__(self) -> None:
-        self.versions: dict[int, AESGCM] = {}
-        self.current: _Sealer | None = None
-        self.opened: dict[bytes, tuple[AESGCM, bool, dict[str, bytes]]] = {}
-
-    def set_current(self, version: int, aead: AESGCM) -> None:
-        self.versions[version] = aead
-        self.current = _Sealer(version, aead)
 
 
 def _as_kek(source: KekSource | Kek) -> Kek:
@@ -186,7 +98,7 @@ class KeyVault(ScopedKeys):
         self._clock = clock if clock is not None else SystemClock()
         self._cache_size = cache_size
         self._lock = threading.Lock()
-        self._subjects: dict[bytes, _Entry] = {}
+        self._subjects: dict[bytes, Entry] = {}
         self._scoped: dict[bytes, dict[bytes, AESGCM]] = {}
         """subject id -> (scope id + subject key version) -> the scope's ready AEAD."""
         self._scope_owner: dict[bytes, bytes] = {}
@@ -234,8 +146,8 @@ class KeyVault(ScopedKeys):
         if aad is None:
             aad = self._aad(sid, head, aads, field, context)
         nonce = _urandom(_NONCE)
-        if len(data) > _SEAL_IN_PLACE:
-            return _seal_large(sealer.aead, head, nonce, data, aad)
+        if len(data) > SEAL_IN_PLACE:
+            return seal_large(sealer.aead, head, nonce, data, aad)
         return head + nonce + sealer.aead.encrypt(nonce, data, aad)
 
     def encrypt_buffer(
@@ -248,7 +160,7 @@ class KeyVault(ScopedKeys):
         aead, head, data, aad = self._sealing(subject_id, field, value, context)
         nonce = _urandom(_NONCE)
         buffer = bytearray(_BODY + len(data) + hazmat.TAG_SIZE)
-        _seal_into(buffer, aead, head, nonce, data, aad)
+        seal_into(buffer, aead, head, nonce, data, aad)
         return buffer
 
     def _sealing(
@@ -373,7 +285,7 @@ class KeyVault(ScopedKeys):
             opener = entry.opened.setdefault(head, (aead, value_type == _TEXT, {}))
             if len(opener[2]) < _FIELDS_CACHED:
                 opener[2][field] = aad
-        return _as_value(plain, value_type == _TEXT)
+        return as_value(plain, value_type == _TEXT)
 
     def reencrypt(
         self, subject_id: SubjectId, field: str, envelope: bytes, context: Context = None
@@ -434,18 +346,18 @@ class KeyVault(ScopedKeys):
         self._kek = new
         # First the marker: from now on, a process still holding the old KEK refuses to
         # wrap new keys; then every key; then once more, for a key wrapped meanwhile.
-        marker = hazmat.wrap_key(new.aead, bytes(hazmat.KEY_SIZE), _NO_SUBJECT, 0, new.id)
-        self._store.put_secret(Secret(_KEK_IN_USE, new.id, marker), replace=True)
+        marker = hazmat.wrap_key(new.aead, bytes(hazmat.KEY_SIZE), NO_SUBJECT, 0, new.id)
+        self._store.put_secret(Secret(KEK_IN_USE, new.id, marker), replace=True)
         done = 0
         for _ in range(2):
             done += self._store.rewrap_all(
                 functools.partial(self._rewrapped, new), new.id, batch_size=batch_size
             )
-        secret = self._store.get_secret(_INDEX_SECRET)
+        secret = self._store.get_secret(INDEX_SECRET)
         if secret is not None and secret.kek_id != new.id:
             index_key = self._unwrap_secret(secret)
-            wrapped = hazmat.wrap_key(new.aead, index_key, _NO_SUBJECT, 0, new.id)
-            self._store.put_secret(Secret(_INDEX_SECRET, new.id, wrapped), replace=True)
+            wrapped = hazmat.wrap_key(new.aead, index_key, NO_SUBJECT, 0, new.id)
+            self._store.put_secret(Secret(INDEX_SECRET, new.id, wrapped), replace=True)
         return done
 
     def _rewrapped(self, new: Kek, sid: bytes, version: int, kek_id: str, wrapped: bytes) -> bytes:
@@ -514,158 +426,6 @@ class KeyVault(ScopedKeys):
     def public_key_pem(self) -> bytes:
         """The public key that verifies this vault's erasure certificates."""
         return self._signer.public_pem()
-
-    # -- internals -----------------------------------------------------------------------
-
-    def _forget(self, subject_id: SubjectId) -> None:
-        sid = subject_id.bytes
-        with self._lock:
-            self._shred_epoch += 1
-            self._recent_shreds.append((self._shred_epoch, sid))
-            self._subjects.pop(sid, None)
-            self._drop_scoped(sid)
-            self._drop_scope(sid)  # a replayed tombstone may name a scope
-
-    def _shredded_since(self, epoch: int, sid: bytes) -> bool:
-        """Under the lock: was ``sid`` shredded after ``epoch``?"""
-        if self._shred_epoch == epoch:
-            return False
-        recent = self._recent_shreds
-        if recent and recent[0][0] > epoch + 1:
-            # Too many shreds since: the record is incomplete, ask the store.
-            return self._store.tombstone(SubjectId.parse(sid.hex())) is not None
-        return any(s == sid for e, s in recent if e > epoch)
-
-    def _remember(
-        self, subject_id: SubjectId, version: int, aead: AESGCM, epoch: int, *, current: bool
-    ) -> _Entry:
-        sid = subject_id.bytes
-        durable = not self._store.in_caller_transaction()
-        with self._lock:
-            if self._shredded_since(epoch, sid):
-                raise SubjectErased(f"subject {subject_id} was erased")
-            entry = self._subjects.get(sid) if durable else None
-            if entry is None:
-                entry = _Entry()
-                # A key read or written inside a transaction the caller may still roll
-                # back is used for this call only: cached, it could outlive its row.
-                if durable:
-                    self._subjects[sid] = entry
-                    if len(self._subjects) > self._cache_size:
-                        del self._subjects[next(iter(self._subjects))]
-            if current:
-                entry.set_current(version, aead)
-            else:
-                entry.versions[version] = aead
-            return entry
-
-    def _load_current(self, subject_id: SubjectId, *, retried: bool = False) -> _Entry:
-        epoch = self._shred_epoch
-        wrapped = self._store.latest(subject_id)
-        if wrapped is None:
-            if self._store.tombstone(subject_id) is not None:
-                raise SubjectErased(f"subject {subject_id} was erased")
-            key, new = self._new_key(subject_id, 1)
-            try:
-                self._store.put(new)
-            except KeyShredded:
-                raise SubjectErased(f"subject {subject_id} was erased") from None
-            except DuplicateKey:
-                # Created meanwhile by another thread or process: read theirs, once. A
-                # store that keeps answering "duplicate" yet holds no key is broken.
-                if retried:
-                    raise KeyStoreError(
-                        f"subject {subject_id}: the key store reports a key it cannot return"
-                    ) from None
-                return self._load_current(subject_id, retried=True)
-            return self._remember(subject_id, 1, AESGCM(key), epoch, current=True)
-        aead = AESGCM(self._unwrap(wrapped))
-        return self._remember(subject_id, wrapped.version, aead, epoch, current=True)
-
-    def _load_version(self, subject_id: SubjectId, version: int) -> AESGCM:
-        epoch = self._shred_epoch
-        found = self._store.get_wrapped(subject_id, version)
-        if found is None:
-            if self._store.tombstone(subject_id) is not None:
-                raise SubjectErased(f"subject {subject_id} was erased")
-            raise DecryptionError("cannot decrypt")
-        kek_id, wrapped = found
-        kek = self._kek_for(kek_id)
-        aead = AESGCM(hazmat.unwrap_key(kek.aead, wrapped, subject_id.bytes, version, kek_id))
-        self._remember(subject_id, version, aead, epoch, current=False)
-        return aead
-
-    def _check_kek_in_use(self) -> None:
-        """Refuse to wrap a new key under a KEK another process has rotated away from:
-        restarted with only the new KEK, that process could never unwrap it again."""
-        marker = self._store.get_secret(_KEK_IN_USE)
-        if marker is not None and marker.kek_id != self._kek.id:
-            raise KeyStoreError(
-                f"the key store's KEK was rotated to {marker.kek_id} by another process; "
-                "restart with the new KEK (this vault holds an older one)"
-            )
-
-    def _new_key(
-        self, subject_id: SubjectId, version: int, *, check_kek: bool = True
-    ) -> tuple[bytes, WrappedKey]:
-        if check_kek:  # a new key is rare (first write, rotation): one read
-            self._check_kek_in_use()
-        key = hazmat.new_data_key()
-        kek = self._kek
-        wrapped = WrappedKey(
-            subject_id=subject_id,
-            version=version,
-            kek_id=kek.id,
-            wrapped=hazmat.wrap_key(kek.aead, key, subject_id.bytes, version, kek.id),
-            kcv=hazmat.key_check_value(key),
-            created_at=self._clock.now(),
-        )
-        return key, wrapped
-
-    def _kek_for(self, kek_id: str) -> Kek:
-        kek = self._keks.get(kek_id)
-        if kek is None:
-            raise DecryptionError("cannot decrypt")
-        return kek
-
-    def _unwrap(self, wrapped: WrappedKey) -> bytes:
-        kek = self._kek_for(wrapped.kek_id)
-        return hazmat.unwrap_key(
-            kek.aead, wrapped.wrapped, wrapped.subject_id.bytes, wrapped.version, wrapped.kek_id
-        )
-
-    def _unwrap_secret(self, secret: Secret) -> bytes:
-        kek = self._kek_for(secret.kek_id)
-        return hazmat.unwrap_key(kek.aead, secret.wrapped, _NO_SUBJECT, 0, secret.kek_id)
-
-    def _index_key(self) -> bytes:
-        secret = self._store.get_secret(_INDEX_SECRET)
-        if secret is None:
-            key = hazmat.new_data_key()
-            wrapped = hazmat.wrap_key(self._kek.aead, key, _NO_SUBJECT, 0, self._kek.id)
-            try:
-                self._store.put_secret(Secret(_INDEX_SECRET, self._kek.id, wrapped))
-                return key
-            except DuplicateKey:  # created meanwhile by another thread or process
-                secret = self._store.get_secret(_INDEX_SECRET)
-                if secret is None:
-                    raise KeyStoreError(
-                        "the key store reports a blind-index key it cannot return"
-                    ) from None
-        if secret.kek_id not in self._keks:
-            raise KeyStoreError(
-                f"this key store's keys are wrapped by {secret.kek_id}, a KEK this vault was "
-                "not given (pass it as kek, or in previous_keks during a rotation)"
-            )
-        return self._unwrap_secret(secret)
-
-    def _field_part(self, field: str) -> bytes:
-        if not isinstance(field, str) or not field:
-            raise InvalidInput("field names are non-empty text")
-        part = hazmat.aad_part(field.encode(), "field name")
-        if len(self._fields) < 10_000:
-            self._fields[field] = part
-        return part
 
     def __repr__(self) -> str:
         return f"KeyVault({self._store!r}, kek={self._kek.id})"
