@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import functools
+import importlib
 import os
 import statistics
 from collections.abc import Callable, Iterator
@@ -48,22 +49,18 @@ def _peers() -> tuple[list[_Contender], list[str]]:
     found = [_Contender("Fernet", fernet.encrypt, fernet.decrypt)]
     missing = []
     key = base64.b64encode(os.urandom(32)).decode()
-    try:
-        from eventsourcing.cryptography import AESCipher as CryptographyCipher
-        from eventsourcing.utils import Environment
-    except ImportError:
-        missing.append("eventsourcing (cryptography)")
-    else:
-        es = CryptographyCipher(Environment(env={"CIPHER_KEY": key}))
-        found.append(_Contender("es-cryptography", es.encrypt, es.decrypt))
-    try:
-        from eventsourcing.cipher import AESCipher as PyCryptodomeCipher
-        from eventsourcing.utils import Environment
-    except ImportError:
-        missing.append("eventsourcing (pycryptodome)")
-    else:
-        pc = PyCryptodomeCipher(Environment(env={"CIPHER_KEY": key}))
-        found.append(_Contender("es-pycryptodome", pc.encrypt, pc.decrypt))
+    for module, label in (
+        ("eventsourcing.cryptography", "es-cryptography"),
+        ("eventsourcing.cipher", "es-pycryptodome"),
+    ):
+        try:
+            cipher_class = importlib.import_module(module).AESCipher
+            environment = importlib.import_module("eventsourcing.utils").Environment
+        except ImportError:
+            missing.append(label)
+            continue
+        cipher = cipher_class(environment(env={"CIPHER_KEY": key}))
+        found.append(_Contender(label, cipher.encrypt, cipher.decrypt))
     return found, missing
 
 

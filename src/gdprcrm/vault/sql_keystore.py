@@ -215,33 +215,29 @@ class SQLKeyStore(KeyStore):
         self._after_destruction()
         return count
 
-    def _key_batches(self, batch_size: int) -> Iterator[list[WrappedKey]]:
+    def _key_rows(self, columns: str, batch_size: int) -> Iterator[list[Any]]:
+        """Every key row (``columns``, starting with subject and version), in batches of
+        at most ``batch_size`` in key order, each read in its own short transaction."""
         last: tuple[bytes, int] = (b"", 0)
         while True:
             with self._transaction(write=False) as run:
                 rows = run(
-                    "SELECT * FROM vault_keys WHERE (subject, version) > (?, ?) "
+                    f"SELECT {columns} FROM vault_keys WHERE (subject, version) > (?, ?) "  # noqa: S608 - our own column list
                     "ORDER BY subject, version LIMIT ?",
                     (*last, batch_size),
                 ).fetchall()
             if not rows:
                 return
             last = (bytes(rows[-1][0]), rows[-1][1])
+            yield rows
+
+    def _key_batches(self, batch_size: int) -> Iterator[list[WrappedKey]]:
+        for rows in self._key_rows("*", batch_size):
             yield [key_from_row(r) for r in rows]
 
     def _rewrap_all(self, rewrap: Rewrap, new_kek_id: str, batch_size: int) -> int:
         done = 0
-        last: tuple[bytes, int] = (b"", 0)
-        while True:
-            with self._transaction(write=False) as run:
-                rows = run(
-                    "SELECT subject, version, kek_id, wrapped FROM vault_keys"
-                    " WHERE (subject, version) > (?, ?) ORDER BY subject, version LIMIT ?",
-                    (*last, batch_size),
-                ).fetchall()
-            if not rows:
-                return done
-            last = (bytes(rows[-1][0]), rows[-1][1])
+        for rows in self._key_rows("subject, version, kek_id, wrapped", batch_size):
             moved = [
                 (new_kek_id, rewrap(bytes(sid), version, kek, bytes(wrapped)), sid, version, kek)
                 for sid, version, kek, wrapped in rows
@@ -253,6 +249,7 @@ class SQLKeyStore(KeyStore):
                     " WHERE subject = ? AND version = ? AND kek_id = ?",
                     moved,
                 )
+        return done
 
     def _rewrap(self, keys: Sequence[WrappedKey]) -> int:
         return self._update_many(
