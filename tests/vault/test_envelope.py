@@ -21,6 +21,15 @@ fields = st.from_regex(r"[a-z][a-z0-9_]{0,20}", fullmatch=True)
 contexts = st.none() | st.binary(max_size=40) | st.uuids() | st.text(max_size=20)
 
 
+def _data_key(store: KeyStore, vault: KeyVault, sid: SubjectId) -> bytes:
+    """The subject's current data key, unwrapped by hand (to check the vault's bytes)."""
+    wrapped = store.latest(sid)
+    assert wrapped is not None
+    return hazmat.unwrap_key(
+        vault._kek.aead, wrapped.wrapped, sid.bytes, wrapped.version, wrapped.kek_id
+    )
+
+
 @given(gst.subject_ids(), fields, values, contexts)
 def test_round_trip_for_arbitrary_values(
     sid: SubjectId, field: str, value: str | bytes, context: bytes | str | uuid.UUID | None
@@ -197,11 +206,7 @@ def test_the_vault_writes_exactly_the_documented_envelope() -> None:
     nonce = bytes(range(12))
     with mock.patch.object(vault_module, "_urandom", return_value=nonce):
         envelope = vault.encrypt(sid, "email", "lea@example.fr", context="order-1")
-    wrapped = store.latest(sid)
-    assert wrapped is not None
-    key = hazmat.unwrap_key(
-        vault._kek.aead, wrapped.wrapped, sid.bytes, wrapped.version, wrapped.kek_id
-    )
+    key = _data_key(store, vault, sid)
     head = hazmat.header(hazmat.TYPE_TEXT, 1)
     aad = hazmat.associated_data(head, sid.bytes, b"email", b"order-1")
     expected = head + nonce + AESGCM(key).encrypt(nonce, b"lea@example.fr", aad)
@@ -229,13 +234,7 @@ def test_the_vault_opens_exactly_what_hazmat_opens(
     vault = KeyVault(store, InMemoryKekSource(), signer=SIGNER)
     sid = SubjectId.new()
     envelope = vault.encrypt(sid, field, value, context=context)
-    wrapped = store.latest(sid)
-    assert wrapped is not None
-    aead = AESGCM(
-        hazmat.unwrap_key(
-            vault._kek.aead, wrapped.wrapped, sid.bytes, wrapped.version, wrapped.kek_id
-        )
-    )
+    aead = AESGCM(_data_key(store, vault, sid))
     head = envelope[: hazmat.HEADER_SIZE]
     tail = hazmat.associated_data(
         head, sid.bytes, field.encode(), b"" if context is None else context.encode()
@@ -277,13 +276,7 @@ def test_every_way_of_sealing_builds_the_same_envelope(
         first = vault.encrypt(sid, field, value, context=context)
         second = vault.encrypt(sid, field, value, context=context)
         buffered = vault.encrypt_buffer(sid, field, value, context=context)
-    wrapped = store.latest(sid)
-    assert wrapped is not None
-    aead = AESGCM(
-        hazmat.unwrap_key(
-            vault._kek.aead, wrapped.wrapped, sid.bytes, wrapped.version, wrapped.kek_id
-        )
-    )
+    aead = AESGCM(_data_key(store, vault, sid))
     value_type = hazmat.TYPE_TEXT if isinstance(value, str) else hazmat.TYPE_BYTES
     head = hazmat.header(value_type, 1)
     tail = hazmat.associated_data(
@@ -317,13 +310,7 @@ def test_large_values_are_sealed_as_hazmat_seals_them(size: int) -> None:
     with mock.patch.object(vault_module, "_urandom", return_value=nonce):
         envelope = vault.encrypt(sid, "scan", value)
         buffered = vault.encrypt_buffer(sid, "scan", value)
-    wrapped = store.latest(sid)
-    assert wrapped is not None
-    aead = AESGCM(
-        hazmat.unwrap_key(
-            vault._kek.aead, wrapped.wrapped, sid.bytes, wrapped.version, wrapped.kek_id
-        )
-    )
+    aead = AESGCM(_data_key(store, vault, sid))
     head = hazmat.header(hazmat.TYPE_BYTES, 1)
     tail = hazmat.associated_data(head, sid.bytes, b"scan", b"")[hazmat.HEADER_SIZE :]
     expected = hazmat.seal_envelope(aead, head, value, tail, nonce=nonce)
