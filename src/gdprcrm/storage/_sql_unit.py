@@ -114,6 +114,14 @@ class SqlUnit(p.UnitOfWork):
     @abc.abstractmethod
     def run_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None: ...
 
+    def commit(self) -> None:
+        """Write what the repositories deferred to the end of the unit (the audit chain's
+        head), then commit: both in the one transaction."""
+        audit = self.__dict__.get("audit")
+        if audit is not None and self.active:
+            audit.flush()
+        super().commit()
+
     def check_active(self) -> None:
         if not self.active:
             raise InterfaceError("repository used outside an open unit of work")
@@ -358,9 +366,22 @@ class _Audit(Repo, p.AuditRepository):
         row = self._run("SELECT doc FROM gdprcrm_audit WHERE sequence = ?", (head[0],)).fetchone()
         return None if row is None else load(row[0], AuditEntry)
 
+    _head_to_write: int | None = None
+    """The sequence the head row must name at commit: the unit holds the head's lock
+    (SQLite's write lock, PostgreSQL's row lock from the first read), so it is written
+    once per unit, not once per entry; a unit that does not commit writes nothing."""
+
     def _append(self, entry: AuditEntry) -> None:
         self._w("INSERT INTO gdprcrm_audit VALUES (?, ?)", (entry.sequence, dump(entry)))
-        self._w("UPDATE gdprcrm_audit_head SET sequence = ? WHERE one = 1", (entry.sequence,))
+        self._head_to_write = entry.sequence
+
+    def flush(self) -> None:
+        """Write the head row (called by the unit just before it commits)."""
+        if self._head_to_write is not None:
+            self._w(
+                "UPDATE gdprcrm_audit_head SET sequence = ? WHERE one = 1", (self._head_to_write,)
+            )
+            self._head_to_write = None
 
     def _range(self, start: int, stop: int | None) -> Iterable[AuditEntry]:
         if stop is None:

@@ -258,6 +258,28 @@ class RecordTests:
             assert [e.sequence for e in uow.audit.range(0, 2)] == [0, 1]
             uow.commit()
 
+    def test_the_audit_head_follows_commits_only(self, storage: Storage) -> None:
+        # An adapter may write the head once per unit (the SQL ones do, at commit): the
+        # head another unit reads is the last entry committed, whatever a unit that did
+        # not commit appended.
+        with storage.unit_of_work() as uow:
+            for sequence in range(4):
+                uow.audit.append(_entry(sequence))
+            assert uow.audit.head() == _entry(3)
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            assert uow.audit.head() == _entry(3)
+            uow.audit.append(_entry(4))
+            uow.audit.append(_entry(5))  # never committed
+        with storage.unit_of_work(read_only=True) as uow:
+            assert uow.audit.head() == _entry(3)
+            assert [e.sequence for e in uow.audit.range(0)] == [0, 1, 2, 3]
+        with storage.unit_of_work() as uow:
+            uow.audit.append(_entry(4))
+            uow.commit()
+        with storage.unit_of_work(read_only=True) as uow:
+            assert uow.audit.head() == _entry(4)
+
     def test_breaches(self, storage: Storage) -> None:
         first = Breach(T0, "stolen laptop", {"contact.email"}, 120, 360)
         second = Breach(T0 - timedelta(days=1), "misdirected email", approx_subjects=1)
