@@ -372,3 +372,15 @@ def test_a_rotation_never_pairs_one_versions_header_with_anothers_key() -> None:
     assert vault.key_version_of(after) == 2
     for envelope in (before, after, before, after):  # slow path, then the cached one
         assert vault.decrypt(sid, "email", envelope) == "a@example.fr"
+
+
+def test_encrypt_and_encrypt_buffer_take_and_refuse_the_same_values() -> None:
+    class Text(str):
+        pass
+
+    sid = SubjectId.new()
+    for seal in (VAULT.encrypt, VAULT.encrypt_buffer):
+        for bad in (Text("x"), 42, None, bytearray(b"x")):
+            with pytest.raises(InvalidInput):
+                seal(sid, "email", bad)  # type: ignore[arg-type]
+        assert VAULT.decrypt(sid, "email", seal(sid, "email", "x")) == "x"

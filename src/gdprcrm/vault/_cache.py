@@ -29,12 +29,17 @@ _scratch = threading.local()
 
 
 def seal_into(
-    buffer: bytearray, aead: AESGCM, head: bytes, nonce: bytes, data: bytes, aad: bytes
+    buffer: bytearray | memoryview,
+    aead: AESGCM,
+    head: bytes,
+    nonce: bytes,
+    data: bytes,
+    aad: bytes,
 ) -> None:
     """header || nonce || AES-GCM(data), written into ``buffer`` (exactly its size)."""
-    buffer[:_HS] = head
-    buffer[_HS:_BODY] = nonce
     with memoryview(buffer) as view:
+        view[:_HS] = head
+        view[_HS:_BODY] = nonce
         aead.encrypt_into(nonce, data, aad, view[_BODY:])
 
 
@@ -54,9 +59,7 @@ def seal_large(aead: AESGCM, head: bytes, nonce: bytes, data: bytes, aad: bytes)
         grown = 2 * len(buffer) if buffer is not None else 0
         buffer = _scratch.buffer = bytearray(min(_SCRATCH_MAX, max(size, grown)))
     with memoryview(buffer) as whole, whole[:size] as view:
-        view[:_HS] = head
-        view[_HS:_BODY] = nonce
-        aead.encrypt_into(nonce, data, aad, view[_BODY:])
+        seal_into(view, aead, head, nonce, data, aad)
         return bytes(view)
 
 

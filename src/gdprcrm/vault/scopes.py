@@ -17,14 +17,11 @@ the stored envelopes without decrypting anything.
 
 from __future__ import annotations
 
-import threading
 import uuid
-from collections import deque
 from collections.abc import Iterable
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from gdprcrm.clock import Clock
 from gdprcrm.errors import (
     DecryptionError,
     DuplicateKey,
@@ -39,7 +36,7 @@ from gdprcrm.vault import hazmat
 from gdprcrm.vault._inputs import Context, context_part, not_a_subject_id
 from gdprcrm.vault._keys import KeyLoading
 from gdprcrm.vault.certificate import CertificateSigner, ErasureCertificate, sign_certificate
-from gdprcrm.vault.keystore import KeyStore, Tombstone, WrappedKey
+from gdprcrm.vault.keystore import Tombstone, WrappedKey
 
 __all__ = ["ScopedKeys"]
 
@@ -53,14 +50,7 @@ _VERSION_1 = (1).to_bytes(4, "big")
 class ScopedKeys(KeyLoading):
     """The key-scope half of :class:`~gdprcrm.vault.KeyVault` (which see)."""
 
-    _store: KeyStore
-    _clock: Clock
     _signer: CertificateSigner
-    _lock: threading.Lock
-    _cache_size: int
-    _shred_epoch: int
-    _recent_shreds: deque[tuple[int, bytes]]
-    _fields: dict[str, bytes]
     _scoped: dict[bytes, dict[bytes, AESGCM]]
     """subject id -> (scope id + subject key version) -> the scope's ready AEAD."""
     _scope_owner: dict[bytes, bytes]
