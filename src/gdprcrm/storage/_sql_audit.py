@@ -1,0 +1,80 @@
+"""The SQL accountability repositories: the audit chain and the breach register
+(Art. 5(2), 33(5))."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+
+from gdprcrm.model import AuditEntry, Breach
+from gdprcrm.storage import protocols as p
+from gdprcrm.storage._sql import Repo, dump, load, ts
+
+__all__ = ["Audit", "Breaches"]
+
+
+class Audit(Repo, p.AuditRepository):
+    def _head(self, *, for_update: bool) -> AuditEntry | None:
+        lock = self._u.dialect.for_update if for_update and not self._u.read_only else ""
+        head = self._run("SELECT sequence FROM gdprcrm_audit_head WHERE one = 1" + lock).fetchone()
+        if head is None or head[0] < 0:
+            return None
+        row = self._run("SELECT doc FROM gdprcrm_audit WHERE sequence = ?", (head[0],)).fetchone()
+        return None if row is None else load(row[0], AuditEntry)
+
+    _head_to_write: int | None = None
+    """The sequence the head row must name at commit: the unit holds the head's lock
+    (SQLite's write lock, PostgreSQL's row lock from the first read), so it is written
+    once per unit, not once per entry; a unit that does not commit writes nothing."""
+
+    def _append(self, entry: AuditEntry) -> None:
+        self._w("INSERT INTO gdprcrm_audit VALUES (?, ?)", (entry.sequence, dump(entry)))
+        self._head_to_write = entry.sequence
+
+    def flush(self) -> None:
+        """Write the head row (called by the unit just before it commits)."""
+        if self._head_to_write is not None:
+            self._w(
+                "UPDATE gdprcrm_audit_head SET sequence = ? WHERE one = 1", (self._head_to_write,)
+            )
+            self._head_to_write = None
+
+    def _range(self, start: int, stop: int | None) -> Iterable[AuditEntry]:
+        if stop is None:
+            rows = self._run(
+                "SELECT doc FROM gdprcrm_audit WHERE sequence >= ? ORDER BY sequence", (start,)
+            ).fetchall()
+        else:
+            rows = self._run(
+                "SELECT doc FROM gdprcrm_audit WHERE sequence >= ? AND sequence < ? "
+                "ORDER BY sequence",
+                (start, stop),
+            ).fetchall()
+        return [load(r[0], AuditEntry) for r in rows]
+
+
+class Breaches(Repo, p.BreachRepository):
+    def _add(self, breach: Breach) -> None:
+        self._w(
+            "INSERT INTO gdprcrm_breaches VALUES (?, ?, ?)",
+            (breach.id.bytes, ts(breach.aware_at), dump(breach)),
+        )
+
+    def _get(self, breach_id: uuid.UUID) -> Breach | None:
+        row = self._run(
+            "SELECT doc FROM gdprcrm_breaches WHERE id = ?", (breach_id.bytes,)
+        ).fetchone()
+        return None if row is None else load(row[0], Breach)
+
+    def _update(self, breach: Breach) -> bool:
+        return (
+            self._w(
+                "UPDATE gdprcrm_breaches SET aware_at = ?, doc = ? WHERE id = ?",
+                (ts(breach.aware_at), dump(breach), breach.id.bytes),
+            ).rowcount
+            > 0
+        )
+
+    def _all(self) -> Iterable[Breach]:
+        rows = self._run("SELECT doc FROM gdprcrm_breaches ORDER BY aware_at").fetchall()
+        return [load(r[0], Breach) for r in rows]
