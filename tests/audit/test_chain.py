@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, timedelta, timezone
 from typing import Any
 
@@ -334,6 +335,7 @@ def test_a_repeated_shape_builds_the_entry_the_model_builds(
 
 
 _codes = st.sampled_from(["channel", "late", "count", "request", "e-mail", "web-form", "x"])
+_ids = st.uuids().map(str)  # an opaque id: a slot of its shape, new on every entry
 
 
 @given(
@@ -345,7 +347,7 @@ _codes = st.sampled_from(["channel", "late", "count", "request", "e-mail", "web-
             st.none() | st.sampled_from(["newsletter", "billing"]),
             st.dictionaries(
                 _codes,
-                st.none() | st.booleans() | st.integers(-(10**5), 10**5) | _codes,
+                st.none() | st.booleans() | st.integers(-(10**5), 10**5) | _codes | _ids,
                 max_size=3,
             ),
             st.sampled_from([UTC, timezone(timedelta(hours=2)), timezone(timedelta(hours=-5))]),
@@ -369,6 +371,8 @@ def test_every_entry_hashes_its_reference_encoding(
     entries: list[AuditEntry] = []
     for actor, action, subject, purpose, details, zone in steps * 2:  # every shape twice
         at = (T0 + timedelta(minutes=len(entries))).astimezone(zone)
+        if len(entries) >= len(steps):  # the second time, every id is a new one
+            details = {k: str(uuid.uuid4()) if _is_id(v) else v for k, v in details.items()}
         head = chain.next_entry(
             head,
             at=at,
@@ -381,3 +385,42 @@ def test_every_entry_hashes_its_reference_encoding(
         entries.append(head)
     for entry in entries:
         assert entry.hash == chain.digest(entry.previous_hash, encode(entry))
+
+
+def _is_id(value: object) -> bool:
+    return isinstance(value, str) and len(value) == 36 and value.count("-") == 4
+
+
+def test_a_shape_with_an_id_slot_still_validates_what_fills_it() -> None:
+    # Entries differing only by an opaque id share their shape's fragments (P15); what
+    # is not a canonical id in that place goes through the model and the guard again.
+    chain = AuditChain(b"k" * 32)
+    head = chain.next_entry(
+        None,
+        at=T0,
+        actor="system",
+        action="subject.erased",
+        details={"certificate": str(uuid.uuid4())},
+    )
+    for value in (
+        str(uuid.uuid4()).upper(),  # not as the model writes an id
+        "jean.dupont@example.fr",
+        "+33612345678",
+        str(uuid.uuid4()) + " ",
+    ):
+        with pytest.raises(InvalidInput):
+            chain.next_entry(
+                head,
+                at=T0,
+                actor="system",
+                action="subject.erased",
+                details={"certificate": value},
+            )
+    two = {"a": str(uuid.uuid4()), "b": 3, "c": str(uuid.uuid4())}
+    again = chain.next_entry(head, at=T0, actor="system", action="x.y", details=two)
+    third = chain.next_entry(
+        again, at=T0, actor="system", action="x.y", details={**two, "c": str(uuid.uuid4())}
+    )
+    for entry in (again, third):
+        assert entry.hash == chain.digest(entry.previous_hash, encode(entry))
+    assert third.details != again.details

@@ -19,6 +19,7 @@ import enum
 import hashlib
 import hmac
 import json
+import re
 from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime
 
@@ -111,14 +112,57 @@ def encode(entry: AuditEntry) -> bytes:
     ).encode()
 
 
-def _fragments(entry: AuditEntry) -> tuple[bytes, bytes]:
-    """The canonical bytes of an entry's shape, around its instant and sequence:
-    ``encode(entry) == head + at + middle + sequence + subject part``. The keys sort as
-    action, actor, at, details, purpose, sequence, subject; an ISO instant and a UUID
-    need no JSON escaping, and an int encodes as its decimal digits."""
+_ID_TEXT = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+"""An opaque id as the model writes it (``str(uuid)``): valid in every entry, clean for
+the personal-data guard (it writes no date and holds nothing personal), and its JSON
+text needs no escaping."""
+
+
+class _Slot:
+    """Stands in a shape for a detail value that is an opaque id (a certificate's, new on
+    every entry): entries that differ only there share their shape's fragments."""
+
+    __slots__ = ()
+
+
+_SLOT = _Slot()
+_SLOT_JSON = '"\\u0000"'
+"""How the encoder writes the marker text that stands for a slot while the fragments
+are built: no validated code or key can produce a backslash."""
+
+
+def _skeleton(
+    pairs: tuple[tuple[str, DetailValue], ...],
+) -> tuple[tuple[tuple[str, object], ...], tuple[str, ...]]:
+    """The details with each opaque id replaced by the slot, and those ids in order."""
+    ids: list[str] = []
+    skeleton: list[tuple[str, object]] = []
+    for key, value in pairs:
+        if type(value) is str and len(value) == 36 and _ID_TEXT.fullmatch(value):
+            ids.append(value)
+            skeleton.append((key, _SLOT))
+        else:
+            skeleton.append((key, value))
+    return (tuple(skeleton), tuple(ids)) if ids else (pairs, ())
+
+
+def _fragments(
+    entry: AuditEntry, skeleton: tuple[tuple[str, object], ...]
+) -> tuple[bytes, tuple[bytes, ...]]:
+    """The canonical bytes of an entry's shape, around its instant, its opaque ids and
+    its sequence: ``encode(entry) == head + at + middle[0] + id + middle[1] + ... +
+    sequence + subject part``. The keys sort as action, actor, at, details, purpose,
+    sequence, subject; an ISO instant and a UUID need no JSON escaping, and an int
+    encodes as its decimal digits."""
     head = _ENCODER.encode({"action": entry.action, "actor": entry.actor})[:-1]
-    middle = _ENCODER.encode({"details": dict(entry.details), "purpose": entry.purpose_id})
-    return (head + ',"at":"').encode(), ('",' + middle[1:-1] + ',"sequence":').encode()
+    marked = {k: "\x00" if v is _SLOT else v for k, v in skeleton}
+    middle = _ENCODER.encode({"details": marked, "purpose": entry.purpose_id})
+    # Each id is written between quotes: they close the piece before it and open the next.
+    pieces = ('",' + middle[1:-1] + ',"sequence":').split(_SLOT_JSON)
+    return (head + ',"at":"').encode(), tuple(
+        (('"' if i else "") + piece + ('"' if i < len(pieces) - 1 else "")).encode()
+        for i, piece in enumerate(pieces)
+    )
 
 
 class _UnkeyedAuditChain:
@@ -154,7 +198,7 @@ class AuditChain:
             raise InvalidInput("the audit HMAC key needs at least 32 bytes")
         self._mac = None if key is None else hmac.new(key, digestmod=hashlib.sha256)
         self._region = region
-        self._built: dict[tuple[object, ...], tuple[bytes, bytes]] = {}
+        self._built: dict[tuple[object, ...], tuple[bytes, tuple[bytes, ...]]] = {}
         """(actor, action, purpose, details) the model validated once -> its canonical
         fragments (:func:`_fragments`): built again without its validators (each
         value's exact type is still checked) and encoded without the JSON encoder."""
@@ -202,21 +246,22 @@ class AuditChain:
             )
         sequence = 0 if head is None else head.sequence + 1
         pairs = to_pairs(details)
-        shape = (actor, action, purpose_id, pairs)
-        fragments = (
-            self._built.get(shape)  # hashable: every part's type was checked first
-            if isinstance(pairs, tuple)
+        plain = (
+            isinstance(pairs, tuple)
             and type(actor) is str
             and type(action) is str
             and (purpose_id is None or type(purpose_id) is str)
             and all(type(key) is str and type(value) in _PLAIN for key, value in pairs)
             and (subject_id is None or type(subject_id) is SubjectId)
-            else None
         )
+        skeleton, ids = _skeleton(pairs) if plain else (pairs, ())
+        shape = (actor, action, purpose_id, skeleton)
+        # hashable when plain: every part's type was checked first
+        fragments = self._built.get(shape) if plain else None
         if fragments is not None:
             # The trail repeats its shapes: the codes of this one passed the model's
-            # validators before; the instant (checked above), the subject and the value
-            # types are what is new.
+            # validators before; the instant (checked above), the subject, the value
+            # types and the opaque ids in its slots (each a canonical UUID) are new.
             draft = _unchecked(sequence, at, actor, action, subject_id, purpose_id, pairs)
         else:
             draft = AuditEntry(
@@ -228,10 +273,14 @@ class AuditChain:
                 purpose_id=purpose_id,
                 details=pairs,
             )
+            if not plain:
+                skeleton = draft.details
             if len(self._built) >= _CLEAN_SHAPES:
                 self._built.clear()
-            fragments = self._built[shape] = _fragments(draft)
-        self._guard(draft)
+            fragments = _fragments(draft, skeleton)
+            if plain:
+                self._built[shape] = fragments
+        self._guard(draft, skeleton)
         previous = GENESIS if head is None else head.hash
         last, subject = self._subject_text
         if subject_id is not last:
@@ -241,11 +290,19 @@ class AuditChain:
         if draft.at is not last_at:  # the entries of one operation share their instant
             instant = _instant(draft.at).encode()
             self._instant_text = (draft.at, instant)
+        middle = fragments[1]
+        if ids:
+            parts = [middle[0]]
+            for text, piece in zip(ids, middle[1:], strict=True):
+                parts += (text.encode(), piece)
+            details_part = b"".join(parts)
+        else:
+            details_part = middle[0]
         canonical = b"".join(
             (
                 fragments[0],
                 instant,
-                fragments[1],
+                details_part,
                 str(sequence).encode(),
                 b',"subject":',
                 subject,
@@ -259,10 +316,12 @@ class AuditChain:
         _SET_HASH(draft, own)
         return draft
 
-    def _guard(self, entry: AuditEntry) -> None:
+    def _guard(self, entry: AuditEntry, skeleton: tuple[tuple[str, object], ...]) -> None:
         """Art. 5(1)(c), 17: the trail outlives every erasure, so nothing in it may
-        identify a person (a date far in the past beside a person is a date of birth)."""
-        shape = (entry.actor, entry.action, entry.details)
+        identify a person (a date far in the past beside a person is a date of birth).
+        ``skeleton`` is the details with their opaque ids as slots: an id holds nothing
+        personal and writes no date, so entries differing only there share a verdict."""
+        shape = (entry.actor, entry.action, skeleton)
         first = self._clean.get(shape, _UNSEEN)
         if first is None:  # seen, and it writes no date
             return
