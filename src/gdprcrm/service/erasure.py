@@ -15,6 +15,7 @@ The plan itself is the pure :func:`gdprcrm.policy.erasure_plan`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 import attrs
@@ -41,8 +42,10 @@ __all__ = [
     "advance",
     "erase",
     "finalise",
+    "finalise_many",
     "hold_lifted",
     "mark_erased",
+    "mark_erased_many",
     "plan_erasure",
     "resume_erasures",
     "tombstone_of",
@@ -246,41 +249,63 @@ def finalise(
     """Step 4: the subject is erased; only its opaque id and non-personal facts remain.
     The shred made every ciphertext unreadable at a flat cost: the rows that still hold
     some (interactions) need not be visited."""
-    mark_erased(uow, subject)
-    uow.tombstones.add(tombstone_of(certificate))  # the data store's copy (restores)
-    k.audit(
-        uow,
-        "subject.erased",
-        subject.id,
-        at=now,
-        details={
-            "certificate": str(certificate.certificate_id),
-            "keys": len(certificate.destroyed),
-            "fields": len(plan.erased),
-        },
-    )
+    finalise_many(k, uow, [(subject, plan, certificate)], now)
+
+
+def finalise_many(
+    k: Kernel,
+    uow: UnitOfWork,
+    erased: Sequence[tuple[Subject, ErasurePlan, ErasureCertificate]],
+    now: datetime,
+) -> None:
+    """Step 4 for several subjects whose keys were destroyed (a sweep's batch): one
+    statement per table for them all, then each one's ``subject.erased`` entry."""
+    mark_erased_many(uow, [subject for subject, _, _ in erased])
+    # The data store's copy of each tombstone (restores).
+    uow.tombstones.add_many([tombstone_of(certificate) for _, _, certificate in erased])
+    for subject, plan, certificate in erased:
+        k.audit(
+            uow,
+            "subject.erased",
+            subject.id,
+            at=now,
+            details={
+                "certificate": str(certificate.certificate_id),
+                "keys": len(certificate.destroyed),
+                "fields": len(plan.erased),
+            },
+        )
 
 
 def mark_erased(uow: UnitOfWork, subject: Subject) -> None:
     """What an erased subject keeps in the data store: its opaque id and the ERASED
     status; its values, index entries, schedule and erasure record go."""
-    uow.subjects.delete_fields(subject.id)
-    uow.subjects.delete_index(subject.id)
+    mark_erased_many(uow, [subject])
+
+
+def mark_erased_many(uow: UnitOfWork, subjects: Sequence[Subject]) -> None:
+    """:func:`mark_erased` for several subjects, one statement per table."""
+    ids = [subject.id for subject in subjects]
+    uow.subjects.delete_fields_of(ids)
+    uow.subjects.delete_index_of(ids)
     # Records stay as unreadable rows (the subject's key went: nothing to read, at the
     # cost of one key however many there are); the sweep deletes each at its own due
     # date, and destroys its orphaned scope key then.
-    uow.retention.clear(subject.id)
-    uow.duties.delete_for_subject(subject.id)  # no one left to inform (Art. 14)
-    uow.erasures.remove(subject.id)
-    uow.subjects.update(
-        attrs.evolve(
-            subject,
-            status=SubjectStatus.ERASED,
-            purposes=frozenset(),
-            birth_date=None,
-            attested_age=None,
-            source=None,
-        )
+    uow.retention.clear_many(ids)
+    uow.duties.delete_for_subjects(ids)  # no one left to inform (Art. 14)
+    uow.erasures.remove_many(ids)
+    uow.subjects.update_many(
+        [
+            attrs.evolve(
+                subject,
+                status=SubjectStatus.ERASED,
+                purposes=frozenset(),
+                birth_date=None,
+                attested_age=None,
+                source=None,
+            )
+            for subject in subjects
+        ]
     )
 
 

@@ -435,5 +435,15 @@ class Kernel:
         now: datetime,
     ) -> None:
         """Art. 19: each recipient to whom the data was disclosed is owed word of it."""
-        for recipient_id in recipients:
-            uow.notifications.add(RecipientNotification(subject_id, recipient_id, event, now))
+        for notification in self.notifications(subject_id, recipients, event, now):
+            uow.notifications.add(notification)
+
+    @staticmethod
+    def notifications(
+        subject_id: SubjectId,
+        recipients: Iterable[str],
+        event: NotificationEvent,
+        now: datetime,
+    ) -> list[RecipientNotification]:
+        """The Art. 19 notifications :meth:`notify` queues (a batch queues them at once)."""
+        return [RecipientNotification(subject_id, r, event, now) for r in recipients]

@@ -40,10 +40,13 @@ def erase_expired(k: Kernel, subject_ids: Sequence[SubjectId], now: datetime) ->
         # The keys first: if the unit then fails, reconciling on the next start finds
         # the tombstones and finishes these erasures in the data store.
         certificates = k.vault.shred_many([subject.id for subject, _ in chosen])
-        for (subject, plan), certificate in zip(chosen, certificates, strict=True):
+        notices = []
+        for subject, _ in chosen:
+            recipients = k.declarations.recipients_of(sorted(subject.purposes))
+            notices += k.notifications(subject.id, recipients, NotificationEvent.ERASURE, now)
+        uow.notifications.add_many(notices)  # 17(1)(a) with Art. 19
+        for subject, plan in chosen:
             purposes = sorted(subject.purposes)
-            recipients = k.declarations.recipients_of(purposes)  # 17(1)(a) with Art. 19
-            k.notify(uow, subject.id, recipients, NotificationEvent.ERASURE, now)
             stored = set(plan.erased)
             for purpose_id in purposes:
                 fields = k.declarations.purpose(purpose_id).field_names & stored
@@ -55,7 +58,12 @@ def erase_expired(k: Kernel, subject_ids: Sequence[SubjectId], now: datetime) ->
                     at=now,
                     details={"fields": len(fields), "certificate": None},
                 )
-            erasure.finalise(k, uow, subject, plan, certificate, now)
+        erasure.finalise_many(
+            k,
+            uow,
+            [(s, plan, c) for (s, plan), c in zip(chosen, certificates, strict=True)],
+            now,
+        )
         uow.commit()
     k.storage.purge()
     return {subject.id for subject, _ in chosen}

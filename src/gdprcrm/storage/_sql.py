@@ -34,6 +34,9 @@ _ACTIONS = {a.value: a for a in RetentionAction}
 _OPEN_STATUSES = tuple(sorted(s.value for s in OPEN_STATUSES))
 
 
+IN_CHUNK = 500
+"""Ids per ``IN (...)`` list: far below SQLite's and PostgreSQL's caps on parameters."""
+
 _last_ts: tuple[datetime | None, str] = (None, "")
 
 
@@ -263,3 +266,24 @@ class Repo:
     def _many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         self._u.check_writable()
         self._u.run_many(sql, rows)
+
+    def _read_each(self, sql: str, subject_ids: Sequence[SubjectId], after: str = "") -> list[Any]:
+        """The rows of a read over many subjects: ``sql`` ends in ``IN``, ``after``
+        follows the list; run once per chunk of ids."""
+        self._u.check_active()
+        rows: list[Any] = []
+        for first in range(0, len(subject_ids), IN_CHUNK):
+            chunk = [sid.bytes for sid in subject_ids[first : first + IN_CHUNK]]
+            marks = ", ".join("?" * len(chunk))
+            rows += self._u.run(f"{sql} ({marks}){after}", chunk).fetchall()
+        return rows
+
+    def _w_each(self, sql: str, subject_ids: Sequence[SubjectId]) -> int:
+        """A write over many subjects: ``sql`` ends in ``IN`` and is run once per chunk
+        of ids (the drivers cap the parameters of one statement); the rows it changed."""
+        self._u.check_writable()
+        total = 0
+        for first in range(0, len(subject_ids), IN_CHUNK):
+            chunk = [sid.bytes for sid in subject_ids[first : first + IN_CHUNK]]
+            total += self._u.run(f"{sql} ({', '.join('?' * len(chunk))})", chunk).rowcount
+        return total

@@ -15,6 +15,7 @@ __all__ = ["Audit", "Breaches"]
 
 class Audit(Repo, p.AuditRepository):
     def _head(self, *, for_update: bool) -> AuditEntry | None:
+        self._send()
         lock = self._u.dialect.for_update if for_update and not self._u.read_only else ""
         head = self._run("SELECT sequence FROM gdprcrm_audit_head WHERE one = 1" + lock).fetchone()
         if head is None or head[0] < 0:
@@ -27,12 +28,29 @@ class Audit(Repo, p.AuditRepository):
     (SQLite's write lock, PostgreSQL's row lock from the first read), so it is written
     once per unit, not once per entry; a unit that does not commit writes nothing."""
 
+    _to_insert: list[tuple[int, str]] | None = None
+    """Entries appended but not yet sent: one ``executemany`` before the unit reads the
+    trail or commits (a sweep appends two per person)."""
+
     def _append(self, entry: AuditEntry) -> None:
-        self._w("INSERT INTO gdprcrm_audit VALUES (?, ?)", (entry.sequence, dump(entry)))
+        self._u.check_writable()
+        row = (entry.sequence, dump(entry))
+        if self._to_insert is None:
+            self._to_insert = [row]
+        else:
+            self._to_insert.append(row)
         self._head_to_write = entry.sequence
 
+    def _send(self) -> None:
+        rows = self._to_insert
+        if rows:
+            self._to_insert = None
+            self._many("INSERT INTO gdprcrm_audit VALUES (?, ?)", rows)
+
     def flush(self) -> None:
-        """Write the head row (called by the unit just before it commits)."""
+        """Write the entries appended and the head row (called by the unit just before
+        it commits)."""
+        self._send()
         if self._head_to_write is not None:
             self._w(
                 "UPDATE gdprcrm_audit_head SET sequence = ? WHERE one = 1", (self._head_to_write,)
@@ -40,6 +58,7 @@ class Audit(Repo, p.AuditRepository):
             self._head_to_write = None
 
     def _range(self, start: int, stop: int | None) -> Iterable[AuditEntry]:
+        self._send()
         if stop is None:
             rows = self._run(
                 "SELECT doc FROM gdprcrm_audit WHERE sequence >= ? ORDER BY sequence", (start,)

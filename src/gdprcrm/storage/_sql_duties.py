@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from gdprcrm.model import DutyStatus, InformationDuty, SubjectId
 from gdprcrm.storage import protocols as p
@@ -41,3 +41,6 @@ class Duties(Repo, p.DutyRepository):
     def _delete_for_subject(self, subject_id: SubjectId) -> int:
         cursor = self._w("DELETE FROM gdprcrm_duties WHERE subject_id = ?", (subject_id.bytes,))
         return cursor.rowcount
+
+    def _delete_for_subjects(self, subject_ids: Sequence[SubjectId]) -> int:
+        return self._w_each("DELETE FROM gdprcrm_duties WHERE subject_id IN", subject_ids)

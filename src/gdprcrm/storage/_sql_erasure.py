@@ -3,7 +3,7 @@ store's copy of every tombstone (private)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -61,6 +61,9 @@ class Erasures(Repo, p.ErasureRepository):
             ).rowcount
         )
 
+    def _remove_many(self, subject_ids: Sequence[SubjectId]) -> int:
+        return self._w_each("DELETE FROM gdprcrm_erasures WHERE subject_id IN", subject_ids)
+
     def _due_before(self, at: datetime, limit: int) -> Iterable[PendingErasure]:
         # Indexed range read on gdprcrm_erasures_due: proportional to what is due.
         rows = self._run(
@@ -80,6 +83,15 @@ class Tombstones(Repo, p.TombstoneRepository):
                 tombstone.shredded_at.isoformat(),
                 destroyed_text(tombstone.destroyed),
             ),
+        )
+
+    def _add_many(self, tombstones: Sequence[Tombstone]) -> None:
+        self._many(
+            "INSERT INTO gdprcrm_tombstones VALUES (?, ?, ?) ON CONFLICT (subject_id) DO NOTHING",
+            [
+                (t.subject_id.bytes, t.shredded_at.isoformat(), destroyed_text(t.destroyed))
+                for t in tombstones
+            ],
         )
 
     def _all(self) -> Iterable[Tombstone]:

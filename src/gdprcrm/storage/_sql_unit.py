@@ -154,6 +154,24 @@ class _Subjects(Repo, p.SubjectRepository):
         )
         return cur.rowcount > 0
 
+    def _update_many(self, subjects: Sequence[Subject]) -> bool:
+        found = self._read_each(
+            "SELECT COUNT(*) FROM gdprcrm_subjects WHERE id IN", [s.id for s in subjects]
+        )
+        if sum(row[0] for row in found) != len(subjects):
+            return False
+        self._many(
+            "UPDATE gdprcrm_subjects SET status = ?, doc = ? WHERE id = ?",
+            [(s.status.value, dump(s), s.id.bytes) for s in subjects],
+        )
+        return True
+
+    def _delete_fields_of(self, subject_ids: Sequence[SubjectId]) -> int:
+        return self._w_each("DELETE FROM gdprcrm_fields WHERE subject_id IN", subject_ids)
+
+    def _delete_index_of(self, subject_ids: Sequence[SubjectId]) -> int:
+        return self._w_each("DELETE FROM gdprcrm_index WHERE subject_id IN", subject_ids)
+
     def _count(self) -> int:
         return int(self._run("SELECT COUNT(*) FROM gdprcrm_subjects").fetchone()[0])
 
@@ -391,6 +409,9 @@ class _Retention(Repo, p.RetentionRepository):
             ).fetchall()
         )
 
+    def _clear_many(self, subject_ids: Sequence[SubjectId]) -> int:
+        return self._w_each("DELETE FROM gdprcrm_retention WHERE subject_id IN", subject_ids)
+
     def _clear(self, subject_id: SubjectId, purpose_id: str | None) -> int:
         if purpose_id is None:
             return self._w(
@@ -428,6 +449,15 @@ class _Notifications(Repo, p.NotificationRepository):
         self._w(
             "INSERT INTO gdprcrm_notifications VALUES (?, ?, ?, ?, ?)",
             (n.id.bytes, n.subject_id.bytes, int(n.sent_at is not None), ts(n.at), dump(n)),
+        )
+
+    def _add_many(self, notifications: Sequence[RecipientNotification]) -> None:
+        self._many(
+            "INSERT INTO gdprcrm_notifications VALUES (?, ?, ?, ?, ?)",
+            [
+                (n.id.bytes, n.subject_id.bytes, int(n.sent_at is not None), ts(n.at), dump(n))
+                for n in notifications
+            ],
         )
 
     def _get(self, notification_id: uuid.UUID) -> RecipientNotification | None:

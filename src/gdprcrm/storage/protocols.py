@@ -96,10 +96,13 @@ REPOSITORIES: tuple[RepositorySpec, ...] = (
             "add",
             "add_many",
             "update",
+            "update_many",
             "put_fields",
             "delete_fields",
+            "delete_fields_of",
             "put_index",
             "delete_index",
+            "delete_index_of",
         ),
         reads=("get", "find", "get_for_update", "count", "ids", "fields", "find_by_index"),
     ),
@@ -125,7 +128,7 @@ REPOSITORIES: tuple[RepositorySpec, ...] = (
     RepositorySpec(
         "retention",
         RetentionRepository,
-        writes=("schedule", "clear"),
+        writes=("schedule", "clear", "clear_many"),
         reads=("due_before", "for_subject"),
     ),
     RepositorySpec(
@@ -137,10 +140,10 @@ REPOSITORIES: tuple[RepositorySpec, ...] = (
     RepositorySpec(
         "erasures",
         ErasureRepository,
-        writes=("add", "update", "remove"),
+        writes=("add", "update", "remove", "remove_many"),
         reads=("find", "due_before"),
     ),
-    RepositorySpec("tombstones", TombstoneRepository, writes=("add",), reads=("all",)),
+    RepositorySpec("tombstones", TombstoneRepository, writes=("add", "add_many"), reads=("all",)),
     RepositorySpec(
         "records",
         RecordRepository,
@@ -150,14 +153,14 @@ REPOSITORIES: tuple[RepositorySpec, ...] = (
     RepositorySpec(
         "notifications",
         NotificationRepository,
-        writes=("add", "mark_sent"),
+        writes=("add", "add_many", "mark_sent"),
         reads=("get", "pending", "for_subject"),
     ),
     RepositorySpec("notices", NoticeRepository, writes=("add",), reads=("all",)),
     RepositorySpec(
         "duties",
         DutyRepository,
-        writes=("add", "update", "delete_for_subject"),
+        writes=("add", "update", "delete_for_subject", "delete_for_subjects"),
         reads=("get", "pending"),
     ),
 )

@@ -33,6 +33,9 @@ SCHEMA_VERSION = 2
 SHREDDED_MARK = "gdprcrm: subject keys were shredded"
 """The message of the refusal trigger: how a refused re-insertion is recognised."""
 
+_CHUNK = 300
+"""Subjects per statement when shredding many (three parameters per tombstone row)."""
+
 Run = Callable[..., Any]
 """``run(statement, params=())`` -> a cursor (``fetchone``, ``fetchall``, ``rowcount``)."""
 
@@ -90,6 +93,12 @@ class SQLKeyStore(KeyStore):
     def _lock_subject(self, run: Run, subject_id: SubjectId) -> None:
         """Serialise the operations on one subject's keys (a no-op where the whole store
         is serialised, as with SQLite's single writer)."""
+
+    def _lock_subjects(self, run: Run, subject_ids: Sequence[SubjectId]) -> None:
+        """:meth:`_lock_subject` for each, in the order of their bytes (two batches that
+        share subjects take their locks in the same order)."""
+        for subject_id in sorted(subject_ids, key=lambda s: s.bytes):
+            self._lock_subject(run, subject_id)
 
     def _after_destruction(self) -> None:
         """Called after a transaction that destroyed keys has committed."""
@@ -161,17 +170,68 @@ class SQLKeyStore(KeyStore):
         self, subject_ids: Sequence[SubjectId], at: datetime
     ) -> list[tuple[Tombstone, bool]]:
         """Every shred in one transaction, then one flush of the log (the cost of a
-        retention sweep erasing many records is one commit, not one per record)."""
-        out: list[tuple[Tombstone, bool]] = []
+        retention sweep erasing many records is one commit, not one per record), and
+        one statement per table for each chunk of ids, not one per subject."""
+        done: dict[SubjectId, tuple[Tombstone, bool]] = {}
         try:
             with self._transaction(write=True) as run:
-                for subject_id in subject_ids:
-                    out.append(self._shred_in(run, subject_id, at))
+                unique = list(dict.fromkeys(subject_ids))
+                for first in range(0, len(unique), _CHUNK):
+                    done.update(self._shred_chunk(run, unique[first : first + _CHUNK], at))
         except errors.StorageError as exc:
             raise errors.KeyStoreError(f"{self.what}: shred failed: {exc}") from None
+        out: list[tuple[Tombstone, bool]] = []
+        seen: set[SubjectId] = set()
+        for subject_id in subject_ids:  # in order; a repeated id finds its tombstone
+            stone, fresh = done[subject_id]
+            out.append((stone, fresh and subject_id not in seen))
+            seen.add(subject_id)
         if any(fresh for _, fresh in out):
             self._after_destruction()
         return out
+
+    def _shred_chunk(
+        self, run: Run, subject_ids: Sequence[SubjectId], at: datetime
+    ) -> dict[SubjectId, tuple[Tombstone, bool]]:
+        """:meth:`_shred_in` for at most ``_CHUNK`` distinct ids, in three statements:
+        each id's tombstone, and whether this call destroyed its keys."""
+        self._lock_subjects(run, subject_ids)
+        marks = ", ".join("?" * len(subject_ids))
+        raw = [sid.bytes for sid in subject_ids]
+        found = {
+            (stone := tombstone_from_row(row)).subject_id: (stone, False)
+            for row in run(
+                f"SELECT * FROM vault_tombstones WHERE subject IN ({marks})",  # noqa: S608
+                raw,
+            )
+        }
+        fresh = [sid for sid in subject_ids if sid not in found]
+        if not fresh:
+            return found
+        marks = ", ".join("?" * len(fresh))
+        destroyed: dict[bytes, list[tuple[int, bytes]]] = {sid.bytes: [] for sid in fresh}
+        for subject, version, kcv in run(
+            f"DELETE FROM vault_keys WHERE subject IN ({marks}) "  # noqa: S608 - marks only
+            "RETURNING subject, version, kcv",
+            [sid.bytes for sid in fresh],
+        ).fetchall():
+            destroyed[bytes(subject)].append((int(version), bytes(kcv)))
+        stones = [Tombstone(sid, at, tuple(sorted(destroyed[sid.bytes]))) for sid in fresh]
+        run(
+            "INSERT INTO vault_tombstones VALUES "  # noqa: S608 - placeholders only
+            + ", ".join(["(?, ?, ?)"] * len(stones)),
+            [
+                value
+                for stone in stones
+                for value in (
+                    stone.subject_id.bytes,
+                    at.isoformat(),
+                    destroyed_text(stone.destroyed),
+                )
+            ],
+        )
+        found.update((stone.subject_id, (stone, True)) for stone in stones)
+        return found
 
     def _shred_in(self, run: Run, subject_id: SubjectId, at: datetime) -> tuple[Tombstone, bool]:
         sid = subject_id.bytes

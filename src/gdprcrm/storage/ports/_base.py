@@ -44,6 +44,12 @@ def _check_all(values: Sequence[object], cls: type | tuple[type, ...], what: str
         _check(item, cls, what)
 
 
+def _subject_ids(values: Sequence[object], what: str) -> list[SubjectId]:
+    """A batch of subject ids, each once, checked (the bulk deletions' argument)."""
+    _check_all(values, SubjectId, what)
+    return list(dict.fromkeys(values))  # type: ignore[arg-type]
+
+
 class Repository(abc.ABC):  # noqa: B024 - the aggregate bases below add the abstract hooks
     """What every repository shares: the unit of work it belongs to (set on entry)."""
 

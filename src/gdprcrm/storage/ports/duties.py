@@ -9,11 +9,11 @@ read soonest due first.
 from __future__ import annotations
 
 import abc
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from gdprcrm.errors import InvalidInput, UnknownRecord
 from gdprcrm.model import InformationDuty, SubjectId
-from gdprcrm.storage.ports._base import Repository, _check
+from gdprcrm.storage.ports._base import Repository, _check, _subject_ids
 
 __all__ = ["DutyRepository"]
 
@@ -50,6 +50,16 @@ class DutyRepository(Repository):
         self._writable()
         _check(subject_id, SubjectId, "duties.delete_for_subject")
         return self._delete_for_subject(subject_id)
+
+    def delete_for_subjects(self, subject_ids: Sequence[SubjectId]) -> int:
+        """Forget the duties of these subjects (their erasure, in one batch)."""
+        self._writable()
+        ids = _subject_ids(subject_ids, "duties.delete_for_subjects")
+        return self._delete_for_subjects(ids) if ids else 0
+
+    def _delete_for_subjects(self, subject_ids: Sequence[SubjectId]) -> int:
+        """Default: one subject at a time (the SQL adapters use one statement)."""
+        return sum(self._delete_for_subject(sid) for sid in subject_ids)
 
     @abc.abstractmethod
     def _add(self, duty: InformationDuty) -> None: ...

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import abc
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from gdprcrm.errors import DuplicateRecord, InvalidInput, UnknownRecord
 from gdprcrm.model import PendingErasure, SubjectId
 from gdprcrm.model._checks import check_aware
-from gdprcrm.storage.ports._base import Repository, _check
+from gdprcrm.storage.ports._base import Repository, _check, _subject_ids
 
 __all__ = ["ErasureRepository"]
 
@@ -41,6 +41,16 @@ class ErasureRepository(Repository):
         self._writable()
         _check(subject_id, SubjectId, "erasures.remove")
         return self._remove(subject_id)
+
+    def remove_many(self, subject_ids: Sequence[SubjectId]) -> int:
+        """Finalise many: their records go; returns how many there were."""
+        self._writable()
+        ids = _subject_ids(subject_ids, "erasures.remove_many")
+        return self._remove_many(ids) if ids else 0
+
+    def _remove_many(self, subject_ids: Sequence[SubjectId]) -> int:
+        """Default: one subject at a time (the SQL adapters use one statement)."""
+        return sum(self._remove(sid) for sid in subject_ids)
 
     def due_before(self, at: datetime, limit: int = 1000) -> list[PendingErasure]:
         """Erasures whose next step is due at or before ``at``, soonest first (an indexed

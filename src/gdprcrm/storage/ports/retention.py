@@ -18,7 +18,7 @@ from gdprcrm.model import (
     SuppressionEntry,
 )
 from gdprcrm.model._checks import check_aware
-from gdprcrm.storage.ports._base import Repository, _check, _check_all
+from gdprcrm.storage.ports._base import Repository, _check, _check_all, _subject_ids
 
 __all__ = [
     "RetentionRepository",
@@ -91,6 +91,17 @@ class RetentionRepository(Repository):
         self._writable()
         _check(subject_id, SubjectId, "retention.clear")
         return self._clear(subject_id, purpose_id)
+
+    def clear_many(self, subject_ids: Sequence[SubjectId]) -> int:
+        """Unschedule every purpose of each of these subjects (their erasure, in one
+        batch); returns how many entries went."""
+        self._writable()
+        ids = _subject_ids(subject_ids, "retention.clear_many")
+        return self._clear_many(ids) if ids else 0
+
+    def _clear_many(self, subject_ids: Sequence[SubjectId]) -> int:
+        """Default: one subject at a time (the SQL adapters use one statement)."""
+        return sum(self._clear(sid, None) for sid in subject_ids)
 
     @abc.abstractmethod
     def _schedule(self, entries: Sequence[RetentionDue]) -> None: ...

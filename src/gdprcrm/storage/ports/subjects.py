@@ -17,7 +17,7 @@ from gdprcrm.model import (
     Subject,
     SubjectId,
 )
-from gdprcrm.storage.ports._base import Repository, _check, _check_all
+from gdprcrm.storage.ports._base import Repository, _check, _check_all, _subject_ids
 
 __all__ = [
     "SubjectRepository",
@@ -70,6 +70,16 @@ class SubjectRepository(Repository):
         if not self._update(subject):
             raise UnknownRecord(f"no subject {subject.id}")
 
+    def update_many(self, subjects: Sequence[Subject]) -> None:
+        """Replace stored subjects in one batch (a sweep's erasures); UnknownRecord, and
+        nothing replaced, if any of them does not exist."""
+        self._writable()
+        _check_all(subjects, Subject, "subjects.update_many")
+        if len({s.id for s in subjects}) != len(subjects):
+            raise InvalidInput("subjects.update_many: the same subject twice in one batch")
+        if subjects and not self._update_many(subjects):
+            raise UnknownRecord("subjects.update_many: a subject of the batch does not exist")
+
     def count(self) -> int:
         return self._count()
 
@@ -104,6 +114,13 @@ class SubjectRepository(Repository):
         chosen = None if names is None else frozenset(names)
         return self._delete_fields(subject_id, chosen)
 
+    def delete_fields_of(self, subject_ids: Sequence[SubjectId]) -> int:
+        """Delete every field of each of these subjects (their erasure, in one batch);
+        returns how many went."""
+        self._writable()
+        ids = _subject_ids(subject_ids, "subjects.delete_fields_of")
+        return self._delete_fields_of(ids) if ids else 0
+
     def put_index(self, entries: Sequence[BlindIndexEntry]) -> None:
         """Insert or replace blind-index entries (by subject and field)."""
         self._writable()
@@ -122,6 +139,29 @@ class SubjectRepository(Repository):
         self._writable()
         _check(subject_id, SubjectId, "subjects.delete_index")
         return self._delete_index(subject_id)
+
+    def delete_index_of(self, subject_ids: Sequence[SubjectId]) -> int:
+        """Delete every blind-index entry of each of these subjects; returns how many."""
+        self._writable()
+        ids = _subject_ids(subject_ids, "subjects.delete_index_of")
+        return self._delete_index_of(ids) if ids else 0
+
+    # Bulk hooks: each has a default built on the single-subject hooks, so an adapter
+    # is correct without them; the SQL adapters override them with one statement.
+
+    def _update_many(self, subjects: Sequence[Subject]) -> bool:
+        """Replace them all, or none and return False if one does not exist."""
+        if any(self._find(s.id, for_update=False) is None for s in subjects):
+            return False
+        for subject in subjects:
+            self._update(subject)
+        return True
+
+    def _delete_fields_of(self, subject_ids: Sequence[SubjectId]) -> int:
+        return sum(self._delete_fields(sid, None) for sid in subject_ids)
+
+    def _delete_index_of(self, subject_ids: Sequence[SubjectId]) -> int:
+        return sum(self._delete_index(sid) for sid in subject_ids)
 
     @abc.abstractmethod
     def _add_many(self, subjects: Sequence[Subject]) -> None: ...

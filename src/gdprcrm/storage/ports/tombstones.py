@@ -10,9 +10,9 @@ data store erases again the subjects it brought back).
 from __future__ import annotations
 
 import abc
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
-from gdprcrm.storage.ports._base import Repository, _check
+from gdprcrm.storage.ports._base import Repository, _check, _check_all
 from gdprcrm.vault.keystore import Tombstone
 
 __all__ = ["TombstoneRepository"]
@@ -25,6 +25,18 @@ class TombstoneRepository(Repository):
         self._writable()
         _check(tombstone, Tombstone, "tombstones.add")
         self._add(tombstone)
+
+    def add_many(self, tombstones: Sequence[Tombstone]) -> None:
+        """Add several (a sweep's erasures); one already kept for a subject stays."""
+        self._writable()
+        _check_all(tombstones, Tombstone, "tombstones.add_many")
+        if tombstones:
+            self._add_many(tombstones)
+
+    def _add_many(self, tombstones: Sequence[Tombstone]) -> None:
+        """Default: one at a time (the SQL adapters send the batch at once)."""
+        for tombstone in tombstones:
+            self._add(tombstone)
 
     def all(self) -> list[Tombstone]:
         """Every tombstone (read at start-up, to reconcile the stores)."""

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import abc
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 import attrs
 
 from gdprcrm.errors import (
     DataError,
+    DuplicateRecord,
     InvalidInput,
     SequenceGap,
     UnknownRecord,
@@ -24,7 +25,7 @@ from gdprcrm.model import (
     SubjectId,
 )
 from gdprcrm.model._checks import check_aware
-from gdprcrm.storage.ports._base import Repository, _check
+from gdprcrm.storage.ports._base import Repository, _check, _check_all
 
 __all__ = [
     "AuditRepository",
@@ -157,6 +158,20 @@ class NotificationRepository(Repository):
         self._writable()
         _check(notification, RecipientNotification, "notifications.add")
         self._add(notification)
+
+    def add_many(self, notifications: Sequence[RecipientNotification]) -> None:
+        """Queue several (a sweep's erasures); DuplicateRecord if an id is taken."""
+        self._writable()
+        _check_all(notifications, RecipientNotification, "notifications.add_many")
+        if len({n.id for n in notifications}) != len(notifications):
+            raise DuplicateRecord("notifications.add_many: the same id twice in one batch")
+        if notifications:
+            self._add_many(notifications)
+
+    def _add_many(self, notifications: Sequence[RecipientNotification]) -> None:
+        """Default: one at a time (the SQL adapters send the batch at once)."""
+        for notification in notifications:
+            self._add(notification)
 
     def mark_sent(self, notification_id: uuid.UUID, at: datetime) -> RecipientNotification:
         self._writable()

@@ -129,6 +129,25 @@ class KeyStoreConformance(abc.ABC):
             key_store.shred_many([kept], datetime(2026, 1, 1))
         assert key_store.latest(kept) == _wrapped(kept, 1)  # bad input changed nothing
 
+    def test_shred_many_over_a_large_batch_is_each_shred(self, key_store: KeyStore) -> None:
+        # More subjects than one statement takes (the SQL stores work in chunks), a
+        # subject named twice, keys of two versions, one subject with no key at all.
+        people = [SubjectId.new() for _ in range(650)]
+        keyless, twice = people[-1], set(people[:-1:7])
+        key_store.put_many([_wrapped(sid, 1) for sid in people[:-1]])
+        key_store.put_many([_wrapped(sid, 2) for sid in twice])
+        at = T0.replace(year=2027)
+        results = key_store.shred_many([*people, people[3]], at)
+        assert [s.subject_id for s, _ in results] == [*people, people[3]]
+        assert [fresh for _, fresh in results] == [True] * len(people) + [False]
+        assert results[-1][0] == results[3][0]
+        for sid, (stone, _) in zip(people, results, strict=False):
+            versions = [] if sid == keyless else [1, 2] if sid in twice else [1]
+            assert [v for v, _ in stone.destroyed] == versions, "a key version escaped"
+            assert stone.shredded_at == at
+            assert key_store.tombstone(sid) == stone
+            assert key_store.latest(sid) is None
+
     def test_put_many_stores_every_key_and_refuses_a_shredded_one(
         self, key_store: KeyStore
     ) -> None:

@@ -3,6 +3,7 @@ in-memory reference, compared after every step."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 import uuid
@@ -121,6 +122,52 @@ class DifferentialMachine(RuleBasedStateMachine):
             )
 
         self.both(act)
+
+    @rule(
+        sids=st.lists(subjects, max_size=4, unique=True),
+        status=st.sampled_from(list(SubjectStatus)),
+        stranger=st.booleans(),
+    )
+    def update_many(self, sids: list[SubjectId], status: SubjectStatus, stranger: bool) -> None:
+        def act(u: UnitOfWork) -> None:
+            batch = [attrs.evolve(u.subjects.get(sid), status=status) for sid in sids]
+            if stranger and batch:  # one unknown subject: none of the batch is replaced
+                batch.append(attrs.evolve(batch[0], id=SubjectId.new()))
+            # Committed even when refused: the snapshots show nothing was half-written.
+            with contextlib.suppress(errors.UnknownRecord):
+                u.subjects.update_many(batch)
+
+        self.both(act)
+
+    @rule(
+        sids=st.lists(subjects, max_size=4),
+        bulk=st.sampled_from(
+            [
+                ("subjects", "delete_fields_of"),
+                ("subjects", "delete_index_of"),
+                ("retention", "clear_many"),
+                ("duties", "delete_for_subjects"),
+                ("erasures", "remove_many"),
+            ]
+        ),
+    )
+    def forget_many(self, sids: list[SubjectId], bulk: tuple[str, str]) -> None:
+        # Each bulk deletion does what the single-subject one does for each, in one
+        # batch (the same subject twice counts once), and says how many rows went.
+        repository, method = bulk
+        self.both(lambda u: getattr(getattr(u, repository), method)(sids))
+
+    @rule(sids=st.lists(subjects, max_size=4), at=_offsets)
+    def tombstones_many(self, sids: list[SubjectId], at: datetime) -> None:
+        stones = [Tombstone(sid, at, ((1, bytes([i]) * 8),)) for i, sid in enumerate(sids)]
+        self.both(lambda u: u.tombstones.add_many(stones))
+
+    @rule(sids=st.lists(subjects, max_size=4), at=_offsets)
+    def notifications_many(self, sids: list[SubjectId], at: datetime) -> None:
+        batch = [
+            RecipientNotification(sid, "mailer", NotificationEvent.ERASURE, at) for sid in sids
+        ]
+        self.both(lambda u: u.notifications.add_many(batch))
 
     @rule(
         sid=subjects,

@@ -52,6 +52,7 @@ from gdprcrm.testing.conformance._support import (
     failing_nth_write,
     snapshot,
 )
+from gdprcrm.testing.conformance.bulk import BulkTests
 from gdprcrm.testing.conformance.durability import DurabilityTests
 from gdprcrm.testing.conformance.lists import ListTests
 from gdprcrm.testing.conformance.machine import DifferentialMachine
@@ -62,7 +63,13 @@ from gdprcrm.vault.keystore import Tombstone
 
 
 class StorageConformance(
-    UnitOfWorkTests, RecordTests, ListTests, SubjectRecordTests, DurabilityTests, abc.ABC
+    UnitOfWorkTests,
+    RecordTests,
+    ListTests,
+    SubjectRecordTests,
+    BulkTests,
+    DurabilityTests,
+    abc.ABC,
 ):
     """The conformance suite. Subclass it, set ``__test__ = True``, implement the hook."""
 

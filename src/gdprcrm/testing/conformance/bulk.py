@@ -1,0 +1,149 @@
+"""Conformance of the bulk methods a retention sweep erases a batch of people with: each
+does for every subject of the batch what its single-subject method does, touches no one
+else, and refuses a bad batch without writing any of it."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import attrs
+import pytest
+
+from gdprcrm import errors
+from gdprcrm.model import (
+    BlindIndexEntry,
+    InformationDuty,
+    Lookup,
+    NotificationEvent,
+    PendingErasure,
+    RecipientNotification,
+    RetentionAction,
+    RetentionDue,
+    SubjectId,
+    SubjectStatus,
+)
+from gdprcrm.storage.protocols import Storage, UnitOfWork
+from gdprcrm.testing.conformance._support import T0, _field, _subject
+from gdprcrm.vault.keystore import Tombstone
+
+__all__ = ["BulkTests"]
+
+
+def _rows(uow: UnitOfWork, sid: SubjectId) -> dict[str, int]:
+    """What the bulk deletions remove, counted for one subject."""
+    return {
+        "fields": len(uow.subjects.fields(sid)),
+        "retention": len(uow.retention.for_subject(sid)),
+        "duty": int(uow.duties.get(sid) is not None),
+        "erasure": int(uow.erasures.find(sid) is not None),
+        "index": sum(
+            sid in uow.subjects.find_by_index(Lookup.EMAIL, digest)
+            for digest in (bytes([i]) * 32 for i in range(3))
+        ),
+    }
+
+
+class BulkTests:
+    """``update_many``, ``delete_fields_of``, ``delete_index_of``, ``clear_many``,
+    ``delete_for_subjects``, ``remove_many`` and the ``add_many`` of tombstones and
+    notifications."""
+
+    def _people(self, storage: Storage) -> list[SubjectId]:
+        people = [_subject() for _ in range(3)]
+        with storage.unit_of_work() as uow:
+            uow.subjects.add_many(people)
+            for i, person in enumerate(people):
+                sid = person.id
+                uow.subjects.put_fields([_field(sid, "email"), _field(sid, "name")])
+                uow.subjects.put_index(
+                    [BlindIndexEntry(sid, "email", Lookup.EMAIL, bytes([i]) * 32)]
+                )
+                uow.retention.schedule(
+                    [
+                        RetentionDue(sid, p, T0 + timedelta(days=9), RetentionAction.ERASE)
+                        for p in ("newsletter", "support")
+                    ]
+                )
+                uow.duties.add(InformationDuty(sid, T0, T0 + timedelta(days=30)))
+                uow.erasures.add(PendingErasure(sid, T0, resume_at=T0))
+            uow.commit()
+        return [p.id for p in people]
+
+    def test_bulk_deletions_reach_the_batch_and_no_one_else(self, storage: Storage) -> None:
+        a, b, c = self._people(storage)
+        full = {"fields": 2, "retention": 2, "duty": 1, "erasure": 1, "index": 1}
+        with storage.unit_of_work() as uow:
+            batch = [a, b, a]  # the same subject twice counts once
+            counts = (
+                uow.subjects.delete_fields_of(batch),
+                uow.subjects.delete_index_of(batch),
+                uow.retention.clear_many(batch),
+                uow.duties.delete_for_subjects(batch),
+                uow.erasures.remove_many(batch),
+            )
+            assert counts == (4, 2, 4, 2, 2), "bulk deletions: rows removed, each once"
+            assert uow.subjects.delete_fields_of([]) == 0
+            uow.commit()
+        with storage.unit_of_work(read_only=True) as uow:
+            for gone in (a, b):
+                assert _rows(uow, gone) == dict.fromkeys(full, 0), "a bulk deletion missed"
+            assert _rows(uow, c) == full, "a bulk deletion reached someone outside the batch"
+
+    def test_bulk_methods_check_their_input(self, storage: Storage) -> None:
+        with storage.unit_of_work() as uow:
+            with pytest.raises(errors.InvalidInput):
+                uow.subjects.delete_fields_of(["not an id"])  # type: ignore[list-item]
+            with pytest.raises(errors.InvalidInput):
+                uow.retention.clear_many(SubjectId.new())  # type: ignore[arg-type]
+            with pytest.raises(errors.InvalidInput):
+                uow.erasures.remove_many([None])  # type: ignore[list-item]
+        with storage.unit_of_work(read_only=True) as uow, pytest.raises(errors.ReadOnlyUnit):
+            uow.duties.delete_for_subjects([SubjectId.new()])
+
+    def test_update_many_replaces_all_or_none(self, storage: Storage) -> None:
+        a, b, c = self._people(storage)
+        with storage.unit_of_work() as uow:
+            before = {sid: uow.subjects.get(sid) for sid in (a, b, c)}
+            erased = [attrs.evolve(before[s], status=SubjectStatus.ERASED) for s in (a, b)]
+            stranger = attrs.evolve(before[c], id=SubjectId.new())
+            with pytest.raises(errors.UnknownRecord):
+                uow.subjects.update_many([*erased, stranger])
+            with pytest.raises(errors.InvalidInput):
+                uow.subjects.update_many([erased[0], erased[0]])
+            uow.commit()  # after the refusals: they must have written nothing
+        with storage.unit_of_work() as uow:
+            assert {s: uow.subjects.get(s) for s in (a, b, c)} == before, (
+                "subjects.update_many: a refused batch was partly written"
+            )
+            uow.subjects.update_many(erased)
+            uow.commit()
+        with storage.unit_of_work(read_only=True) as uow:
+            assert [uow.subjects.get(s).status for s in (a, b, c)] == [
+                SubjectStatus.ERASED,
+                SubjectStatus.ERASED,
+                SubjectStatus.ACTIVE,
+            ]
+
+    def test_tombstones_and_notifications_added_in_one_batch(self, storage: Storage) -> None:
+        a, b, _ = self._people(storage)
+        first = Tombstone(a, T0, ((1, b"\x01" * 8),))
+        with storage.unit_of_work() as uow:
+            uow.tombstones.add(first)
+            later = attrs.evolve(first, shredded_at=T0 + timedelta(days=1))
+            uow.tombstones.add_many([later, Tombstone(b, T0, ())])  # a's stays as it was
+            queued = [
+                RecipientNotification(sid, r, NotificationEvent.ERASURE, T0)
+                for sid in (a, b)
+                for r in ("mailer", "bank")
+            ]
+            uow.notifications.add_many(queued)
+            with pytest.raises(errors.DuplicateRecord):
+                uow.notifications.add_many([queued[0], queued[0]])
+            uow.commit()
+        with storage.unit_of_work(read_only=True) as uow:
+            assert sorted(uow.tombstones.all(), key=lambda t: str(t.subject_id)) == sorted(
+                [first, Tombstone(b, T0, ())], key=lambda t: str(t.subject_id)
+            )
+            assert sorted(n.id for n in uow.notifications.pending()) == sorted(
+                n.id for n in queued
+            ), "notifications.add_many: not every notification was queued once"
