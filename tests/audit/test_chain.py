@@ -416,7 +416,7 @@ def test_a_shape_with_an_id_slot_still_validates_what_fills_it() -> None:
                 action="subject.erased",
                 details={"certificate": value},
             )
-    two = {"a": str(uuid.uuid4()), "b": 3, "c": str(uuid.uuid4())}
+    two: dict[str, DetailValue] = {"a": str(uuid.uuid4()), "b": 3, "c": str(uuid.uuid4())}
     again = chain.next_entry(head, at=T0, actor="system", action="x.y", details=two)
     third = chain.next_entry(
         again, at=T0, actor="system", action="x.y", details={**two, "c": str(uuid.uuid4())}
