@@ -15,7 +15,7 @@ The plan itself is the pure :func:`gdprcrm.policy.erasure_plan`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 import attrs
@@ -25,6 +25,7 @@ from gdprcrm.model import (
     ErasureStep,
     NotificationEvent,
     PendingErasure,
+    Record,
     Subject,
     SubjectId,
     SubjectStatus,
@@ -46,8 +47,10 @@ __all__ = [
     "hold_lifted",
     "mark_erased",
     "mark_erased_many",
+    "may_be_held",
     "plan_erasure",
     "resume_erasures",
+    "shown",
     "tombstone_of",
 ]
 
@@ -84,25 +87,43 @@ def plan_erasure(
     if state is None:  # a caller that loaded it already passes it: read once
         state = k.load_state(uow, subject)
     stored = [f.name for f in uow.subjects.fields(subject.id)]
-    if claims_in_force(state, now):
-        candidates = uow.records.for_subject(subject.id)
-    else:
-        candidates = [
-            r
-            for kind in k.declarations.records
-            if kind.retention.is_legal_hold
-            for r in uow.records.for_subject(subject.id, kind.id)
-            if r.due_at > now
-        ]
+    candidates = may_be_held(
+        k,
+        state,
+        now,
+        lambda: uow.records.for_subject(subject.id),
+        lambda kind: uow.records.for_subject(subject.id, kind),
+    )
     plan = erasure_plan(state, k.declarations, stored, now, candidates)
     if not plan.complete:  # the key stays: every record is planned on its own
         plan = erasure_plan(
             state, k.declarations, stored, now, uow.records.for_subject(subject.id)
         )
-    return _shown(plan), k.declarations.recipients_of(subject.purposes)
+    return shown(plan), k.declarations.recipients_of(subject.purposes)
 
 
-def _shown(plan: ErasurePlan) -> ErasurePlan:
+def may_be_held(
+    k: Kernel,
+    state: SubjectState,
+    now: datetime,
+    every_record: Callable[[], Sequence[Record]],
+    of_kind: Callable[[str], Sequence[Record]],
+) -> list[Record]:
+    """The subject's records an Art. 17(3) hold may keep at ``now``: every one under a
+    restriction for legal claims, else those of a kind kept by law, in their period
+    (read through ``every_record`` and ``of_kind``, so a batch reads them at once)."""
+    if claims_in_force(state, now):
+        return list(every_record())
+    return [
+        r
+        for kind in k.declarations.records
+        if kind.retention.is_legal_hold
+        for r in of_kind(kind.id)
+        if r.due_at > now
+    ]
+
+
+def shown(plan: ErasurePlan) -> ErasurePlan:
     """The plan as people read it: the stored birth date under its public name, never
     the internal field (the erasure deletes that field by its own name)."""
     if all(f.field != BIRTH_DATE_FIELD for f in plan.fields):

@@ -8,7 +8,7 @@ entry) inside the unit of work the operation opened. Helpers never commit.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 
 import attrs
@@ -28,13 +28,16 @@ from gdprcrm.model import (
     DEFAULT_MARKETING_LAWS,
     BlindIndexEntry,
     ConsentAges,
+    ConsentEvent,
     Declarations,
     DetailValue,
     Lookup,
     MarketingLaws,
     NotificationEvent,
+    Objection,
     PersonalField,
     RecipientNotification,
+    Restriction,
     Subject,
     SubjectId,
     SubjectStatus,
@@ -207,18 +210,65 @@ class Kernel:
     def load_state(self, uow: UnitOfWork, subject: Subject) -> SubjectState:
         """Everything decide() needs about ``subject``, read in ``uow``."""
         sid = subject.id
-        unreadable = False
+        born = None
         if subject.status is SubjectStatus.ACTIVE:
-            stored = uow.subjects.fields(sid, [BIRTH_DATE_FIELD])
-            if stored:
-                born = self._birth_date(sid, stored[0].ciphertext)
-                unreadable = born is None
-                subject = attrs.evolve(subject, birth_date=born)
-        return SubjectState(
+            born = uow.subjects.fields(sid, [BIRTH_DATE_FIELD])
+        return self._state(
             subject,
+            born,
             uow.consents.history(sid),
             uow.objections.for_subject(sid),
             uow.restrictions.for_subject(sid),
+        )
+
+    def load_states(
+        self,
+        uow: UnitOfWork,
+        subjects: Sequence[Subject],
+        fields: Mapping[SubjectId, Sequence[PersonalField]] | None = None,
+    ) -> list[SubjectState]:
+        """:meth:`load_state` of each subject, one read per table for them all (a
+        sweep's batch). ``fields``: their stored fields, if the caller read them."""
+        ids = [s.id for s in subjects]
+        if fields is None:
+            active = [s.id for s in subjects if s.status is SubjectStatus.ACTIVE]
+            fields = uow.subjects.fields_of(active, [BIRTH_DATE_FIELD])
+        histories = uow.consents.histories(ids)
+        objections = uow.objections.for_subjects(ids)
+        restrictions = uow.restrictions.for_subjects(ids)
+        return [
+            self._state(
+                s,
+                [f for f in fields.get(s.id, ()) if f.name == BIRTH_DATE_FIELD]
+                if s.status is SubjectStatus.ACTIVE
+                else None,
+                histories[s.id],
+                objections[s.id],
+                restrictions[s.id],
+            )
+            for s in subjects
+        ]
+
+    def _state(
+        self,
+        subject: Subject,
+        born: Sequence[PersonalField] | None,
+        history: Sequence[ConsentEvent],
+        objections: Sequence[Objection],
+        restrictions: Sequence[Restriction],
+    ) -> SubjectState:
+        """The state of ``subject`` from what was read of it (``born``: its stored birth
+        date field, if any)."""
+        unreadable = False
+        if born:
+            birth = self._birth_date(subject.id, born[0].ciphertext)
+            unreadable = birth is None
+            subject = attrs.evolve(subject, birth_date=birth)
+        return SubjectState(
+            subject,
+            history,
+            objections,
+            restrictions,
             anchors_of(subject),
             age_unreadable=unreadable,
         )

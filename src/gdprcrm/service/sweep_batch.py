@@ -12,11 +12,12 @@ a review action, something held) is left to the slow path, person by person.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from datetime import datetime
 
 from gdprcrm.model import NotificationEvent, RetentionAction, Subject, SubjectId, SubjectStatus
-from gdprcrm.policy import ErasurePlan, retention_due
+from gdprcrm.policy import ErasurePlan, SubjectState, erasure_plan, retention_due
 from gdprcrm.policy.retention import frozen_by_request
 from gdprcrm.service import erasure
 from gdprcrm.service.kernel import Kernel
@@ -32,9 +33,7 @@ def erase_expired(k: Kernel, subject_ids: Sequence[SubjectId], now: datetime) ->
     """Erase, in one batch, those of ``subject_ids`` whose every purpose has run out at
     ``now`` and whose erasure holds nothing; return them (the others are untouched)."""
     with k.storage.unit_of_work() as uow:
-        chosen = [
-            found for sid in subject_ids if (found := _expired(k, uow, sid, now)) is not None
-        ]
+        chosen = _expired(k, uow, subject_ids, now)
         if not chosen:
             return set()
         # The keys first: if the unit then fails, reconciling on the next start finds
@@ -70,21 +69,46 @@ def erase_expired(k: Kernel, subject_ids: Sequence[SubjectId], now: datetime) ->
 
 
 def _expired(
-    k: Kernel, uow: UnitOfWork, subject_id: SubjectId, now: datetime
-) -> tuple[Subject, ErasurePlan] | None:
-    """The subject and its (complete) erasure plan, if every purpose ran out."""
-    subject = uow.subjects.get_for_update(subject_id)
-    if subject.status is not SubjectStatus.ACTIVE or not subject.purposes:
-        return None
-    if frozen_by_request(uow.requests.for_subject(subject_id)):
-        return None  # the slow path audits the deferral
-    state = k.load_state(uow, subject)
-    for purpose_id in subject.purposes:
+    k: Kernel, uow: UnitOfWork, subject_ids: Sequence[SubjectId], now: datetime
+) -> list[tuple[Subject, ErasurePlan]]:
+    """Those of the subjects every purpose of whom ran out, with their (complete)
+    erasure plans; each table is read once for the whole batch."""
+    subjects = [
+        s
+        for s in uow.subjects.get_many_for_update(subject_ids)  # locked, as one by one
+        if s.status is SubjectStatus.ACTIVE and s.purposes
+    ]
+    requests = uow.requests.for_subjects([s.id for s in subjects])
+    # An open access or portability request: the slow path audits the deferral.
+    subjects = [s for s in subjects if not frozen_by_request(requests[s.id])]
+    fields = uow.subjects.fields_of([s.id for s in subjects])  # the plan's and the state's
+    due = [state for state in k.load_states(uow, subjects, fields) if _all_run_out(k, state, now)]
+    ids = [state.subject.id for state in due]
+    held = {
+        kind.id: uow.records.for_subjects(ids, kind.id)
+        for kind in k.declarations.records
+        if kind.retention.is_legal_hold
+    }
+    chosen = []
+    for state in due:
+        sid = state.subject.id
+        of_kind = {kind: records[sid] for kind, records in held.items()}
+        every_record = functools.partial(uow.records.for_subject, sid)  # claims: rare
+        candidates = erasure.may_be_held(k, state, now, every_record, of_kind.__getitem__)
+        stored = [f.name for f in fields[sid]]
+        plan = erasure_plan(state, k.declarations, stored, now, candidates)
+        if plan.complete:  # anything held: the slow path, person by person
+            chosen.append((state.subject, erasure.shown(plan)))
+    return chosen
+
+
+def _all_run_out(k: Kernel, state: SubjectState, now: datetime) -> bool:
+    """Whether every purpose of the subject is due for erasure at ``now``."""
+    for purpose_id in state.subject.purposes:
         purpose = k.declarations.find_purpose(purpose_id)
         if purpose is None or purpose.retention.action is not RetentionAction.ERASE:
-            return None
+            return False
         due = retention_due(state, purpose, now, pending=k.declarations.pending_consent)
         if due is None or due > now:
-            return None
-    plan, _ = erasure.plan_erasure(k, uow, subject, now, state)
-    return (subject, plan) if plan.complete else None
+            return False
+    return True

@@ -267,15 +267,21 @@ class Repo:
         self._u.check_writable()
         self._u.run_many(sql, rows)
 
-    def _read_each(self, sql: str, subject_ids: Sequence[SubjectId], after: str = "") -> list[Any]:
+    def _read_each(
+        self,
+        sql: str,
+        subject_ids: Sequence[SubjectId],
+        after: str = "",
+        params: Sequence[Any] = (),
+    ) -> list[Any]:
         """The rows of a read over many subjects: ``sql`` ends in ``IN``, ``after``
-        follows the list; run once per chunk of ids."""
+        follows the list, ``params`` come before the ids; run once per chunk of ids."""
         self._u.check_active()
         rows: list[Any] = []
         for first in range(0, len(subject_ids), IN_CHUNK):
             chunk = [sid.bytes for sid in subject_ids[first : first + IN_CHUNK]]
             marks = ", ".join("?" * len(chunk))
-            rows += self._u.run(f"{sql} ({marks}){after}", chunk).fetchall()
+            rows += self._u.run(f"{sql} ({marks}){after}", [*params, *chunk]).fetchall()
         return rows
 
     def _w_each(self, sql: str, subject_ids: Sequence[SubjectId]) -> int:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -21,14 +21,12 @@ _BY_ID = (
     "SELECT id, subject_id, kind, dated, created_at, updated_at, due_at, ciphertext "
     "FROM gdprcrm_records WHERE id = ?"
 )
-_BY_SUBJECT = (
+_SELECT = (
     "SELECT id, subject_id, kind, dated, created_at, updated_at, due_at, ciphertext "
-    "FROM gdprcrm_records WHERE subject_id = ?"
+    "FROM gdprcrm_records"
 )
-_BY_SUBJECT_KIND = (
-    "SELECT id, subject_id, kind, dated, created_at, updated_at, due_at, ciphertext "
-    "FROM gdprcrm_records WHERE subject_id = ? AND kind = ?"
-)
+_BY_SUBJECT = _SELECT + " WHERE subject_id = ?"
+_BY_SUBJECT_KIND = _SELECT + " WHERE subject_id = ? AND kind = ?"
 _DUE = (
     "SELECT id, subject_id, kind, dated, created_at, updated_at, due_at, ciphertext "
     "FROM gdprcrm_records WHERE due_at <= ? ORDER BY due_at, id LIMIT ?"
@@ -98,6 +96,17 @@ class Records(Repo, p.RecordRepository):
                 (subject_id.bytes, kind),
             )
         return [self._row(r) for r in rows.fetchall()]
+
+    def _for_subjects(
+        self, subject_ids: Sequence[SubjectId], kind: str | None
+    ) -> Iterable[Record]:
+        if kind is None:
+            rows = self._read_each(_SELECT + " WHERE subject_id IN", subject_ids)
+        else:
+            rows = self._read_each(
+                _SELECT + " WHERE kind = ? AND subject_id IN", subject_ids, params=(kind,)
+            )
+        return [self._row(r) for r in rows]
 
     def _delete_for_subject(self, subject_id: SubjectId) -> int:
         cursor = self._w("DELETE FROM gdprcrm_records WHERE subject_id = ?", (subject_id.bytes,))

@@ -18,14 +18,10 @@ from gdprcrm.errors import InterfaceError, ReadOnlyUnit
 from gdprcrm.model import (
     BlindIndexEntry,
     Channel,
-    ConsentEvent,
-    DataSubjectRequest,
     Interaction,
     Lookup,
-    Objection,
     PersonalField,
     RecipientNotification,
-    Restriction,
     RetentionDue,
     Subject,
     SubjectId,
@@ -34,7 +30,6 @@ from gdprcrm.model import (
 from gdprcrm.storage import protocols as p
 from gdprcrm.storage._sql import (
     _ACTIONS,
-    _OPEN_STATUSES,
     Cursor,
     Dialect,
     Repo,
@@ -46,6 +41,7 @@ from gdprcrm.storage._sql import (
     ts,
 )
 from gdprcrm.storage._sql_audit import Audit, Breaches
+from gdprcrm.storage._sql_choices import Consents, Objections, Requests, Restrictions
 from gdprcrm.storage._sql_duties import Duties
 from gdprcrm.storage._sql_erasure import Erasures, Tombstones
 from gdprcrm.storage._sql_notices import Notices
@@ -90,10 +86,10 @@ class SqlUnit(p.UnitOfWork):
 
     # Each repository is built on first use: a unit that reads one table pays for one.
     subjects = _Lazy(lambda u: _Subjects(u))
-    consents = _Lazy(lambda u: _Consents(u))
-    objections = _Lazy(lambda u: _Objections(u))
-    restrictions = _Lazy(lambda u: _Restrictions(u))
-    requests = _Lazy(lambda u: _Requests(u))
+    consents = _Lazy(lambda u: Consents(u))
+    objections = _Lazy(lambda u: Objections(u))
+    restrictions = _Lazy(lambda u: Restrictions(u))
+    requests = _Lazy(lambda u: Requests(u))
     interactions = _Lazy(lambda u: _Interactions(u))
     audit = _Lazy(lambda u: Audit(u))
     breaches = _Lazy(lambda u: Breaches(u))
@@ -146,6 +142,16 @@ class _Subjects(Repo, p.SubjectRepository):
             "SELECT doc FROM gdprcrm_subjects WHERE id = ?" + lock, (subject_id.bytes,)
         ).fetchone()
         return None if row is None else load(row[0], Subject)
+
+    def _find_many(
+        self, subject_ids: Sequence[SubjectId], *, for_update: bool
+    ) -> Iterable[Subject]:
+        if for_update:
+            self._u.check_writable()
+        # In the order of the ids (two batches that share subjects lock them alike).
+        lock = " ORDER BY id" + (self._u.dialect.for_update if for_update else "")
+        rows = self._read_each("SELECT doc FROM gdprcrm_subjects WHERE id IN", subject_ids, lock)
+        return [load(row[0], Subject) for row in rows]
 
     def _update(self, subject: Subject) -> bool:
         cur = self._w(
@@ -202,6 +208,17 @@ class _Subjects(Repo, p.SubjectRepository):
         rows = self._run(sql, params).fetchall()
         return [trusted(PersonalField, subject_id, n, bytes(c), from_ts(u)) for n, c, u in rows]
 
+    def _fields_of(
+        self, subject_ids: Sequence[SubjectId], names: frozenset[str] | None
+    ) -> Iterable[PersonalField]:
+        sql = "SELECT subject_id, name, ciphertext, updated_at FROM gdprcrm_fields WHERE"
+        params: list[str] = []
+        if names is not None:
+            sql += " name IN (" + ", ".join("?" * len(names)) + ") AND"
+            params.extend(sorted(names))
+        rows = self._read_each(sql + " subject_id IN", subject_ids, params=params)
+        return [trusted(PersonalField, sid_of(s), n, bytes(c), from_ts(u)) for s, n, c, u in rows]
+
     def _delete_fields(self, subject_id: SubjectId, names: frozenset[str] | None) -> int:
         if names is None:
             cur = self._w("DELETE FROM gdprcrm_fields WHERE subject_id = ?", (subject_id.bytes,))
@@ -233,112 +250,6 @@ class _Subjects(Repo, p.SubjectRepository):
         return self._w(
             "DELETE FROM gdprcrm_index WHERE subject_id = ?", (subject_id.bytes,)
         ).rowcount
-
-
-class _Consents(Repo, p.ConsentRepository):
-    def _append(self, event: ConsentEvent) -> None:
-        self._w(
-            "INSERT INTO gdprcrm_consents VALUES (?, ?, ?, ?, ?)",
-            (
-                event.id.bytes,
-                event.subject_id.bytes,
-                event.purpose_id,
-                ts(event.at),
-                dump(event, ConsentEvent),
-            ),
-        )
-
-    def _history(
-        self, subject_id: SubjectId, purpose_id: str | None, until: datetime | None
-    ) -> Iterable[ConsentEvent]:
-        sql = "SELECT doc FROM gdprcrm_consents WHERE subject_id = ?"
-        params: list[Any] = [subject_id.bytes]
-        if purpose_id is not None:
-            sql += " AND purpose_id = ?"
-            params.append(purpose_id)
-        if until is not None:
-            sql += " AND at <= ?"
-            params.append(ts(until))
-        rows = self._run(sql + " ORDER BY at", params).fetchall()
-        return [load(r[0], ConsentEvent) for r in rows]  # type: ignore[arg-type]
-
-
-class _Objections(Repo, p.ObjectionRepository):
-    def _add(self, objection: Objection) -> None:
-        self._w(
-            "INSERT INTO gdprcrm_objections VALUES (?, ?, ?)",
-            (objection.id.bytes, objection.subject_id.bytes, dump(objection)),
-        )
-
-    def _for_subject(self, subject_id: SubjectId) -> Iterable[Objection]:
-        rows = self._run(
-            "SELECT doc FROM gdprcrm_objections WHERE subject_id = ?", (subject_id.bytes,)
-        ).fetchall()
-        return [load(r[0], Objection) for r in rows]
-
-
-class _Restrictions(Repo, p.RestrictionRepository):
-    def _add(self, restriction: Restriction) -> None:
-        self._w(
-            "INSERT INTO gdprcrm_restrictions VALUES (?, ?, ?)",
-            (restriction.id.bytes, restriction.subject_id.bytes, dump(restriction)),
-        )
-
-    def _update(self, restriction: Restriction) -> bool:
-        return (
-            self._w(
-                "UPDATE gdprcrm_restrictions SET doc = ? WHERE id = ? AND subject_id = ?",
-                (dump(restriction), restriction.id.bytes, restriction.subject_id.bytes),
-            ).rowcount
-            > 0
-        )
-
-    def _for_subject(self, subject_id: SubjectId) -> Iterable[Restriction]:
-        rows = self._run(
-            "SELECT doc FROM gdprcrm_restrictions WHERE subject_id = ?", (subject_id.bytes,)
-        ).fetchall()
-        return [load(r[0], Restriction) for r in rows]
-
-
-def _request_row(r: DataSubjectRequest) -> tuple[Any, ...]:
-    return (r.status.value, ts(p.effective_due(r)), dump(r))
-
-
-class _Requests(Repo, p.RequestRepository):
-    def _add(self, request: DataSubjectRequest) -> None:
-        self._w(
-            "INSERT INTO gdprcrm_requests VALUES (?, ?, ?, ?, ?)",
-            (request.id.bytes, request.subject_id.bytes, *_request_row(request)),
-        )
-
-    def _get(self, request_id: uuid.UUID) -> DataSubjectRequest | None:
-        row = self._run(
-            "SELECT doc FROM gdprcrm_requests WHERE id = ?", (request_id.bytes,)
-        ).fetchone()
-        return None if row is None else load(row[0], DataSubjectRequest)
-
-    def _update(self, request: DataSubjectRequest) -> bool:
-        return (
-            self._w(
-                "UPDATE gdprcrm_requests SET status = ?, due = ?, doc = ? "
-                "WHERE id = ? AND subject_id = ?",
-                (*_request_row(request), request.id.bytes, request.subject_id.bytes),
-            ).rowcount
-            > 0
-        )
-
-    def _for_subject(self, subject_id: SubjectId) -> Iterable[DataSubjectRequest]:
-        rows = self._run(
-            "SELECT doc FROM gdprcrm_requests WHERE subject_id = ?", (subject_id.bytes,)
-        ).fetchall()
-        return [load(r[0], DataSubjectRequest) for r in rows]
-
-    def _open_by_due(self, limit: int) -> Iterable[DataSubjectRequest]:
-        rows = self._run(
-            "SELECT doc FROM gdprcrm_requests WHERE status IN (?, ?, ?) ORDER BY due LIMIT ?",
-            (*_OPEN_STATUSES, limit),
-        ).fetchall()
-        return [load(r[0], DataSubjectRequest) for r in rows]
 
 
 class _Interactions(Repo, p.InteractionRepository):

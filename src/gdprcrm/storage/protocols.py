@@ -104,18 +104,38 @@ REPOSITORIES: tuple[RepositorySpec, ...] = (
             "delete_index",
             "delete_index_of",
         ),
-        reads=("get", "find", "get_for_update", "count", "ids", "fields", "find_by_index"),
+        reads=(
+            "get",
+            "find",
+            "get_for_update",
+            "get_many_for_update",
+            "count",
+            "ids",
+            "fields",
+            "fields_of",
+            "find_by_index",
+        ),
     ),
-    RepositorySpec("consents", ConsentRepository, writes=("append",), reads=("history",)),
-    RepositorySpec("objections", ObjectionRepository, writes=("add",), reads=("for_subject",)),
     RepositorySpec(
-        "restrictions", RestrictionRepository, writes=("add", "update"), reads=("for_subject",)
+        "consents", ConsentRepository, writes=("append",), reads=("history", "histories")
+    ),
+    RepositorySpec(
+        "objections",
+        ObjectionRepository,
+        writes=("add",),
+        reads=("for_subject", "for_subjects"),
+    ),
+    RepositorySpec(
+        "restrictions",
+        RestrictionRepository,
+        writes=("add", "update"),
+        reads=("for_subject", "for_subjects"),
     ),
     RepositorySpec(
         "requests",
         RequestRepository,
         writes=("add", "update"),
-        reads=("get", "for_subject", "open_by_due"),
+        reads=("get", "for_subject", "for_subjects", "open_by_due"),
     ),
     RepositorySpec(
         "interactions",
@@ -148,7 +168,7 @@ REPOSITORIES: tuple[RepositorySpec, ...] = (
         "records",
         RecordRepository,
         writes=("add", "update", "delete", "delete_for_subject"),
-        reads=("find", "get", "for_subject", "due_before"),
+        reads=("find", "get", "for_subject", "for_subjects", "due_before"),
     ),
     RepositorySpec(
         "notifications",

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import abc
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from gdprcrm.errors import (
     DataError,
@@ -48,6 +48,27 @@ def _subject_ids(values: Sequence[object], what: str) -> list[SubjectId]:
     """A batch of subject ids, each once, checked (the bulk deletions' argument)."""
     _check_all(values, SubjectId, what)
     return list(dict.fromkeys(values))  # type: ignore[arg-type]
+
+
+class _OfSubject(Protocol):
+    @property
+    def subject_id(self) -> SubjectId: ...
+
+
+T = TypeVar("T", bound=_OfSubject)
+
+
+def _grouped(
+    subject_ids: Sequence[SubjectId], found: Iterable[T], order: Callable[[T], Any]
+) -> dict[SubjectId, list[T]]:
+    """What a read over many subjects found, per subject (each of ``subject_ids`` has a
+    list, empty when it has nothing), in the order the single-subject read gives."""
+    out: dict[SubjectId, list[T]] = {sid: [] for sid in subject_ids}
+    for item in found:
+        out[item.subject_id].append(item)
+    for items in out.values():
+        items.sort(key=order)
+    return out
 
 
 class Repository(abc.ABC):  # noqa: B024 - the aggregate bases below add the abstract hooks

@@ -4,7 +4,7 @@ restrictions (Art. 18)."""
 from __future__ import annotations
 
 import abc
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from gdprcrm.errors import (
@@ -20,13 +20,17 @@ from gdprcrm.model import (
     SubjectId,
 )
 from gdprcrm.model._checks import check_aware
-from gdprcrm.storage.ports._base import Repository, _check
+from gdprcrm.storage.ports._base import Repository, _check, _grouped, _subject_ids
 
 __all__ = [
     "ConsentRepository",
     "ObjectionRepository",
     "RestrictionRepository",
 ]
+
+
+def _in_time(item: ConsentEvent | Objection | Restriction) -> tuple[datetime, str]:
+    return (item.at, str(item.id))
 
 
 class ConsentRepository(Repository):
@@ -45,7 +49,16 @@ class ConsentRepository(Repository):
         if until is not None:
             until = check_aware(until, "consents.history(until)")
         events = self._history(subject_id, purpose_id, until)
-        return sorted(events, key=lambda e: (e.at, str(e.id)))
+        return sorted(events, key=_in_time)
+
+    def histories(self, subject_ids: Sequence[SubjectId]) -> dict[SubjectId, list[ConsentEvent]]:
+        """:meth:`history` of each subject (every purpose), read at once (a sweep's batch)."""
+        ids = _subject_ids(subject_ids, "consents.histories")
+        return _grouped(ids, self._histories(ids) if ids else (), _in_time)
+
+    def _histories(self, subject_ids: Sequence[SubjectId]) -> Iterable[ConsentEvent]:
+        """Default: one subject at a time (the SQL adapters use one statement)."""
+        return [e for sid in subject_ids for e in self._history(sid, None, None)]
 
     @abc.abstractmethod
     def _append(self, event: ConsentEvent) -> None: ...
@@ -64,7 +77,16 @@ class ObjectionRepository(Repository):
 
     def for_subject(self, subject_id: SubjectId) -> list[Objection]:
         _check(subject_id, SubjectId, "objections.for_subject")
-        return sorted(self._for_subject(subject_id), key=lambda o: (o.at, str(o.id)))
+        return sorted(self._for_subject(subject_id), key=_in_time)
+
+    def for_subjects(self, subject_ids: Sequence[SubjectId]) -> dict[SubjectId, list[Objection]]:
+        """:meth:`for_subject` of each, read at once (a sweep's batch)."""
+        ids = _subject_ids(subject_ids, "objections.for_subjects")
+        return _grouped(ids, self._for_subjects(ids) if ids else (), _in_time)
+
+    def _for_subjects(self, subject_ids: Sequence[SubjectId]) -> Iterable[Objection]:
+        """Default: one subject at a time (the SQL adapters use one statement)."""
+        return [o for sid in subject_ids for o in self._for_subject(sid)]
 
     @abc.abstractmethod
     def _add(self, objection: Objection) -> None: ...
@@ -88,7 +110,16 @@ class RestrictionRepository(Repository):
 
     def for_subject(self, subject_id: SubjectId) -> list[Restriction]:
         _check(subject_id, SubjectId, "restrictions.for_subject")
-        return sorted(self._for_subject(subject_id), key=lambda r: (r.at, str(r.id)))
+        return sorted(self._for_subject(subject_id), key=_in_time)
+
+    def for_subjects(self, subject_ids: Sequence[SubjectId]) -> dict[SubjectId, list[Restriction]]:
+        """:meth:`for_subject` of each, read at once (a sweep's batch)."""
+        ids = _subject_ids(subject_ids, "restrictions.for_subjects")
+        return _grouped(ids, self._for_subjects(ids) if ids else (), _in_time)
+
+    def _for_subjects(self, subject_ids: Sequence[SubjectId]) -> Iterable[Restriction]:
+        """Default: one subject at a time (the SQL adapters use one statement)."""
+        return [r for sid in subject_ids for r in self._for_subject(sid)]
 
     @abc.abstractmethod
     def _add(self, restriction: Restriction) -> None: ...

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import abc
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from gdprcrm.errors import DuplicateRecord, InvalidInput, UnknownRecord
 from gdprcrm.model import Record, RecordId, SubjectId
 from gdprcrm.model._checks import check_aware
-from gdprcrm.storage.ports._base import Repository, _check
+from gdprcrm.storage.ports._base import Repository, _check, _grouped, _subject_ids
 
 __all__ = ["RecordRepository"]
 
@@ -18,6 +18,10 @@ def _limit(value: object, what: str) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or value < 0:
         raise InvalidInput(f"{what}: expected an integer >= 0")
     return value
+
+
+def _by_date(record: Record) -> tuple[datetime, str]:
+    return (record.dated, str(record.id))
 
 
 class RecordRepository(Repository):
@@ -69,7 +73,22 @@ class RecordRepository(Repository):
         if kind is not None and not isinstance(kind, str):
             raise InvalidInput("records.for_subject(kind): expected a kind id")
         found = self._for_subject(subject_id, kind)
-        return sorted(found, key=lambda r: (r.dated, str(r.id)))
+        return sorted(found, key=_by_date)
+
+    def for_subjects(
+        self, subject_ids: Sequence[SubjectId], kind: str | None = None
+    ) -> dict[SubjectId, list[Record]]:
+        """:meth:`for_subject` of each, read at once (a sweep's batch)."""
+        ids = _subject_ids(subject_ids, "records.for_subjects")
+        if kind is not None and not isinstance(kind, str):
+            raise InvalidInput("records.for_subjects(kind): expected a kind id")
+        return _grouped(ids, self._for_subjects(ids, kind) if ids else (), _by_date)
+
+    def _for_subjects(
+        self, subject_ids: Sequence[SubjectId], kind: str | None
+    ) -> Iterable[Record]:
+        """Default: one subject at a time (the SQL adapters use one statement)."""
+        return [r for sid in subject_ids for r in self._for_subject(sid, kind)]
 
     def delete_for_subject(self, subject_id: SubjectId) -> int:
         """Delete every record of the subject; returns how many."""

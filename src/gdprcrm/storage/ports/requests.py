@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import abc
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from gdprcrm.errors import (
@@ -15,7 +15,7 @@ from gdprcrm.model import (
     DataSubjectRequest,
     SubjectId,
 )
-from gdprcrm.storage.ports._base import Repository, _check
+from gdprcrm.storage.ports._base import Repository, _check, _grouped, _subject_ids
 
 __all__ = [
     "RequestRepository",
@@ -47,7 +47,18 @@ class RequestRepository(Repository):
 
     def for_subject(self, subject_id: SubjectId) -> list[DataSubjectRequest]:
         _check(subject_id, SubjectId, "requests.for_subject")
-        return sorted(self._for_subject(subject_id), key=lambda r: (r.received_at, str(r.id)))
+        return sorted(self._for_subject(subject_id), key=_received)
+
+    def for_subjects(
+        self, subject_ids: Sequence[SubjectId]
+    ) -> dict[SubjectId, list[DataSubjectRequest]]:
+        """:meth:`for_subject` of each, read at once (a sweep's batch)."""
+        ids = _subject_ids(subject_ids, "requests.for_subjects")
+        return _grouped(ids, self._for_subjects(ids) if ids else (), _received)
+
+    def _for_subjects(self, subject_ids: Sequence[SubjectId]) -> Iterable[DataSubjectRequest]:
+        """Default: one subject at a time (the SQL adapters use one statement)."""
+        return [r for sid in subject_ids for r in self._for_subject(sid)]
 
     def open_by_due(self, limit: int = 1000) -> list[DataSubjectRequest]:
         """Open requests (open, extended, awaiting identity), soonest due first."""
@@ -71,6 +82,10 @@ class RequestRepository(Repository):
     @abc.abstractmethod
     def _open_by_due(self, limit: int) -> Iterable[DataSubjectRequest]:
         """At least the ``limit`` open requests with the earliest effective due dates."""
+
+
+def _received(request: DataSubjectRequest) -> tuple[datetime, str]:
+    return (request.received_at, str(request.id))
 
 
 def effective_due(request: DataSubjectRequest) -> datetime:

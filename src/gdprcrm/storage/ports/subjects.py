@@ -17,11 +17,21 @@ from gdprcrm.model import (
     Subject,
     SubjectId,
 )
-from gdprcrm.storage.ports._base import Repository, _check, _check_all, _subject_ids
+from gdprcrm.storage.ports._base import (
+    Repository,
+    _check,
+    _check_all,
+    _grouped,
+    _subject_ids,
+)
 
 __all__ = [
     "SubjectRepository",
 ]
+
+
+def _by_name(field: PersonalField) -> str:
+    return field.name
 
 
 class SubjectRepository(Repository):
@@ -62,6 +72,17 @@ class SubjectRepository(Repository):
         if found is None:
             raise UnknownRecord(f"no subject {subject_id}")
         return found
+
+    def get_many_for_update(self, subject_ids: Sequence[SubjectId]) -> list[Subject]:
+        """The subjects (each once, in the order given), locked as
+        :meth:`get_for_update` locks one; UnknownRecord if one does not exist."""
+        self._writable()
+        ids = _subject_ids(subject_ids, "subjects.get_many_for_update")
+        found = {s.id: s for s in self._find_many(ids, for_update=True)} if ids else {}
+        missing = [sid for sid in ids if sid not in found]
+        if missing:
+            raise UnknownRecord(f"no subject {missing[0]}")
+        return [found[sid] for sid in ids]
 
     def update(self, subject: Subject) -> None:
         """Replace a stored subject; UnknownRecord if it does not exist."""
@@ -107,6 +128,15 @@ class SubjectRepository(Repository):
         chosen = None if names is None else frozenset(names)
         return sorted(self._fields(subject_id, chosen), key=lambda f: f.name)
 
+    def fields_of(
+        self, subject_ids: Sequence[SubjectId], names: Iterable[str] | None = None
+    ) -> dict[SubjectId, list[PersonalField]]:
+        """:meth:`fields` of each subject, read at once (a sweep's batch)."""
+        ids = _subject_ids(subject_ids, "subjects.fields_of")
+        chosen = None if names is None else frozenset(names)
+        found = self._fields_of(ids, chosen) if ids and chosen != frozenset() else ()
+        return _grouped(ids, found, _by_name)
+
     def delete_fields(self, subject_id: SubjectId, names: Iterable[str] | None = None) -> int:
         """Delete some (or all) of the subject's fields; returns how many were deleted."""
         self._writable()
@@ -148,6 +178,17 @@ class SubjectRepository(Repository):
 
     # Bulk hooks: each has a default built on the single-subject hooks, so an adapter
     # is correct without them; the SQL adapters override them with one statement.
+
+    def _find_many(
+        self, subject_ids: Sequence[SubjectId], *, for_update: bool
+    ) -> Iterable[Subject]:
+        """Those that exist (any order), locked with ``for_update``."""
+        return [s for sid in subject_ids if (s := self._find(sid, for_update=for_update))]
+
+    def _fields_of(
+        self, subject_ids: Sequence[SubjectId], names: frozenset[str] | None
+    ) -> Iterable[PersonalField]:
+        return [f for sid in subject_ids for f in self._fields(sid, names)]
 
     def _update_many(self, subjects: Sequence[Subject]) -> bool:
         """Replace them all, or none and return False if one does not exist."""

@@ -1,10 +1,13 @@
 """Conformance of the bulk methods a retention sweep erases a batch of people with: each
 does for every subject of the batch what its single-subject method does, touches no one
-else, and refuses a bad batch without writing any of it."""
+else, and refuses a bad batch without writing any of it; each read over many subjects
+gives what the single-subject reads give."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 import attrs
 import pytest
@@ -12,18 +15,24 @@ import pytest
 from gdprcrm import errors
 from gdprcrm.model import (
     BlindIndexEntry,
+    ConsentGiven,
     InformationDuty,
     Lookup,
     NotificationEvent,
+    Objection,
     PendingErasure,
     RecipientNotification,
+    Record,
+    RecordId,
+    Restriction,
+    RestrictionGround,
     RetentionAction,
     RetentionDue,
     SubjectId,
     SubjectStatus,
 )
 from gdprcrm.storage.protocols import Storage, UnitOfWork
-from gdprcrm.testing.conformance._support import T0, _field, _subject
+from gdprcrm.testing.conformance._support import T0, _field, _request, _subject
 from gdprcrm.vault.keystore import Tombstone
 
 __all__ = ["BulkTests"]
@@ -45,8 +54,9 @@ def _rows(uow: UnitOfWork, sid: SubjectId) -> dict[str, int]:
 
 class BulkTests:
     """``update_many``, ``delete_fields_of``, ``delete_index_of``, ``clear_many``,
-    ``delete_for_subjects``, ``remove_many`` and the ``add_many`` of tombstones and
-    notifications."""
+    ``delete_for_subjects``, ``remove_many``, the ``add_many`` of tombstones and
+    notifications, and the reads over many subjects (``get_many_for_update``,
+    ``fields_of``, ``histories``, ``for_subjects``)."""
 
     def _people(self, storage: Storage) -> list[SubjectId]:
         people = [_subject() for _ in range(3)]
@@ -147,3 +157,56 @@ class BulkTests:
             assert sorted(n.id for n in uow.notifications.pending()) == sorted(
                 n.id for n in queued
             ), "notifications.add_many: not every notification was queued once"
+
+    def test_reads_over_many_subjects_are_the_single_reads(self, storage: Storage) -> None:
+        a, b, c = self._people(storage)
+        stranger = SubjectId.new()  # no row anywhere: empty lists
+        with storage.unit_of_work() as uow:
+            for i, sid in enumerate((a, b)):
+                at = T0 + timedelta(days=i)
+                uow.consents.append(ConsentGiven(sid, "newsletter", at, "web", "v1"))
+                uow.consents.append(ConsentGiven(sid, "support", at, "web", "v1"))
+                uow.objections.add(Objection(sid, at, direct_marketing=True))
+                uow.restrictions.add(Restriction(sid, RestrictionGround.ACCURACY_CONTESTED, at))
+                uow.requests.add(_request(sid, 30 - i))
+                for kind in ("invoice", "order", "invoice"):
+                    day = at + timedelta(days=len(kind))
+                    uow.records.add(
+                        Record(RecordId.new(), sid, kind, day, day, day, day, b"\x07" * 40)
+                    )
+            uow.commit()
+        batch = [b, stranger, a, b]
+        with storage.unit_of_work() as uow:
+            once = [b, stranger, a]
+            reads: tuple[tuple[dict[SubjectId, list[Any]], Callable[[SubjectId], Any]], ...] = (
+                (uow.consents.histories(batch), lambda s: uow.consents.history(s)),
+                (uow.objections.for_subjects(batch), uow.objections.for_subject),
+                (uow.restrictions.for_subjects(batch), uow.restrictions.for_subject),
+                (uow.requests.for_subjects(batch), uow.requests.for_subject),
+                (uow.records.for_subjects(batch), uow.records.for_subject),
+                (
+                    uow.records.for_subjects(batch, "invoice"),
+                    lambda s: uow.records.for_subject(s, "invoice"),
+                ),
+                (uow.subjects.fields_of(batch), uow.subjects.fields),
+                (
+                    uow.subjects.fields_of(batch, ["name"]),
+                    lambda s: uow.subjects.fields(s, ["name"]),
+                ),
+                (uow.subjects.fields_of(batch, []), lambda s: []),
+            )
+            for many, single in reads:
+                assert list(many) == once, "a read over many: one entry per subject, in order"
+                assert many == {sid: single(sid) for sid in once}, (
+                    "a read over many subjects differs from the single-subject reads"
+                )
+            assert uow.subjects.get_many_for_update([c, a, c]) == [
+                uow.subjects.get(c),
+                uow.subjects.get(a),
+            ]
+            with pytest.raises(errors.UnknownRecord):
+                uow.subjects.get_many_for_update([a, stranger])
+            with pytest.raises(errors.InvalidInput):
+                uow.requests.for_subjects([a, "b"])  # type: ignore[list-item]
+        with storage.unit_of_work(read_only=True) as uow, pytest.raises(errors.ReadOnlyUnit):
+            uow.subjects.get_many_for_update([a])
