@@ -17,7 +17,7 @@ def _check_uuid(instance: object, attribute: attrs.Attribute[uuid.UUID], value: 
         raise InvalidInput(f"SubjectId.value: expected a uuid.UUID{hint}")
 
 
-@attrs.frozen(order=True)
+@attrs.frozen(order=True, cache_hash=True)  # a dict key everywhere: hashed once
 class SubjectId:
     """A random, opaque id for a data subject (a UUID4; it carries nothing personal).
 

@@ -67,19 +67,30 @@ def sid_of(raw: bytes) -> SubjectId:
     return trusted(SubjectId, uuid.UUID(bytes=bytes(raw)), bytes(raw))
 
 
-_SETTERS: dict[type, list[Callable[[object, object], None]]] = {}
+_Setter = Callable[[object, object], None]
+_SETTERS: dict[type, tuple[list[_Setter], _Setter | None]] = {}
+_HASH_CACHE = "_attrs_cached_hash"
+"""The slot attrs gives a class built with ``cache_hash=True`` (``SubjectId``): its
+``__init__`` sets it to None, so a rebuild without ``__init__`` must too."""
 
 
 def trusted(cls: type[T], *values: Any) -> T:
     """Rebuild a frozen model object from values this adapter wrote itself, skipping
     the validators (they ran when the object was first built): hot read paths only."""
-    setters = _SETTERS.get(cls)
-    if setters is None:
+    known = _SETTERS.get(cls)
+    if known is None:
         names = [a.name for a in cls.__attrs_attrs__]  # type: ignore[attr-defined]
-        setters = _SETTERS[cls] = [cls.__dict__[n].__set__ for n in names]
+        slot = cls.__dict__.get(_HASH_CACHE)
+        known = _SETTERS[cls] = (
+            [cls.__dict__[n].__set__ for n in names],
+            None if slot is None else slot.__set__,
+        )
+    setters, clear_hash = known
     obj = object.__new__(cls)
     for setter, value in zip(setters, values, strict=True):
         setter(obj, value)
+    if clear_hash is not None:
+        clear_hash(obj, None)
     return obj
 
 
