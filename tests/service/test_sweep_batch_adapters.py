@@ -1,0 +1,74 @@
+"""The sweep's set-based batches on every adapter (memory, SQLite, PostgreSQL): more
+people than one batch and one ``IN (...)`` list, mixed with people the batch must leave
+to the slow path; every erasure complete, the trail in order and intact."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from gdprcrm.model import RequestKind, SubjectStatus
+from gdprcrm.service import Controller, sweep_batch
+from gdprcrm.storage.memory import MemoryStorage
+from gdprcrm.storage.protocols import Storage
+from gdprcrm.storage.sqlite import SQLiteStorage
+from gdprcrm.testing import FrozenClock, make_controller
+from tests.service.test_sweep_batch import THREE_YEARS_AND_A_DAY
+
+
+@pytest.fixture(params=["memory", "sqlite", "postgres"])
+def storage(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Storage]:
+    make: Callable[[], Storage]
+    if request.param == "memory":
+        make = MemoryStorage
+    elif request.param == "sqlite":
+        make = lambda: SQLiteStorage(tmp_path / "crm.db")  # noqa: E731
+    else:
+        from gdprcrm.storage.postgres import PostgresStorage
+        from tests.conftest import fresh_schema
+
+        dsn = request.getfixturevalue("postgres_dsn")
+        make = lambda: PostgresStorage(dsn, schema=fresh_schema())  # noqa: E731
+    made = make()
+    yield made
+    made.close()
+
+
+def test_batches_larger_than_one_statement_erase_everyone_due(storage: Storage) -> None:
+    clock = FrozenClock()
+    crm: Controller = make_controller(clock=clock, storage=storage)
+    count = sweep_batch.BATCH + 20  # two batches; the first over one IN (...) list
+    prospects = [
+        crm.add_subject({"email": f"p{i}@example.fr"}, "FR", purposes=["newsletter"])
+        for i in range(count)
+    ]
+    asking = crm.add_subject({"email": "ask@example.fr"}, "FR", purposes=["newsletter"])
+    crm.receive_request(asking, RequestKind.ACCESS)  # Art. 15: waits for the answer
+    customer = crm.add_subject(
+        {"email": "c@example.fr", "name": "C", "invoices": "F-1"},
+        "FR",
+        purposes=["newsletter", "invoicing"],
+    )
+    clock.advance(THREE_YEARS_AND_A_DAY)
+    result = crm.sweep()
+    assert result.erasures_completed == count
+    assert result.deferred == 1
+    assert {crm.subject(s).status for s in prospects} == {SubjectStatus.ERASED}
+    assert crm.subject(asking).status is SubjectStatus.ACTIVE
+    kept = crm.subject(customer)  # the slow path: only the newsletter went
+    assert kept.status is SubjectStatus.ACTIVE
+    assert kept.purposes == {"invoicing"}
+    with crm.storage.unit_of_work(read_only=True) as uow:
+        stones = {t.subject_id for t in uow.tombstones.all()}
+        trail = uow.audit.range()
+    assert set(prospects) <= stones  # the data store's copy of every key-store tombstone
+    assert set(prospects) <= {t.subject_id for t in storage.key_store().tombstones()}
+    for sid in prospects[:: sweep_batch.BATCH // 4]:  # each person's trail in order
+        actions = [e.action for e in trail if e.subject_id == sid]
+        assert actions[-2:] == ["retention.erased", "subject.erased"]
+        assert len(crm.notifications(sid)) == 1  # Art. 19: the newsletter's mailer
+    assert crm.verify_audit().ok
+    assert crm.sweep().erasures_completed == 0  # nothing left to do, nothing done twice
+    crm.close()
