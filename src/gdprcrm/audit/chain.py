@@ -135,6 +135,11 @@ def _skeleton(
     pairs: tuple[tuple[str, DetailValue], ...],
 ) -> tuple[tuple[tuple[str, object], ...], tuple[str, ...]]:
     """The details with each opaque id replaced by the slot, and those ids in order."""
+    for _, value in pairs:  # most shapes have no id: no new tuple for them
+        if type(value) is str and len(value) == 36 and _ID_TEXT.fullmatch(value):
+            break
+    else:
+        return pairs, ()
     ids: list[str] = []
     skeleton: list[tuple[str, object]] = []
     for key, value in pairs:
@@ -143,7 +148,7 @@ def _skeleton(
             skeleton.append((key, _SLOT))
         else:
             skeleton.append((key, value))
-    return (tuple(skeleton), tuple(ids)) if ids else (pairs, ())
+    return tuple(skeleton), tuple(ids)
 
 
 def _fragments(
@@ -282,39 +287,39 @@ class AuditChain:
                 self._built[shape] = fragments
         self._guard(draft, skeleton)
         previous = GENESIS if head is None else head.hash
-        last, subject = self._subject_text
-        if subject_id is not last:
-            subject = b"null" if subject_id is None else b'"' + str(subject_id).encode() + b'"'
-            self._subject_text = (subject_id, subject)
-        last_at, instant = self._instant_text
-        if draft.at is not last_at:  # the entries of one operation share their instant
-            instant = _instant(draft.at).encode()
-            self._instant_text = (draft.at, instant)
-        middle = fragments[1]
-        if ids:
-            parts = [middle[0]]
-            for text, piece in zip(ids, middle[1:], strict=True):
-                parts += (text.encode(), piece)
-            details_part = b"".join(parts)
-        else:
-            details_part = middle[0]
-        canonical = b"".join(
-            (
-                fragments[0],
-                instant,
-                details_part,
-                str(sequence).encode(),
-                b',"subject":',
-                subject,
-                b"}",
-            )
-        )
+        canonical = self._canonical(draft, fragments, ids)
         own = self.digest(previous, canonical)
         # The draft was validated once, is not shared yet, and its hash covers
         # everything but the hashes: fill them in place rather than validating again.
         _SET_PREVIOUS(draft, previous)
         _SET_HASH(draft, own)
         return draft
+
+    def _canonical(
+        self, entry: AuditEntry, fragments: tuple[bytes, tuple[bytes, ...]], ids: tuple[str, ...]
+    ) -> bytes:
+        """``encode(entry)``, from its shape's fragments: the instant, the opaque ids in
+        the shape's slots, the sequence and the subject spliced in."""
+        last, subject = self._subject_text
+        if entry.subject_id is not last:
+            subject_id = entry.subject_id
+            subject = b"null" if subject_id is None else b'"' + str(subject_id).encode() + b'"'
+            self._subject_text = (subject_id, subject)
+        last_at, instant = self._instant_text
+        if entry.at is not last_at:  # the entries of one operation share their instant
+            instant = _instant(entry.at).encode()
+            self._instant_text = (entry.at, instant)
+        middle = fragments[1]
+        sequence = str(entry.sequence).encode()
+        if not ids:
+            return b"".join(
+                (fragments[0], instant, middle[0], sequence, b',"subject":', subject, b"}")
+            )
+        parts = [fragments[0], instant, middle[0]]
+        for text, piece in zip(ids, middle[1:], strict=True):
+            parts += (text.encode(), piece)
+        parts += (sequence, b',"subject":', subject, b"}")
+        return b"".join(parts)
 
     def _guard(self, entry: AuditEntry, skeleton: tuple[tuple[str, object], ...]) -> None:
         """Art. 5(1)(c), 17: the trail outlives every erasure, so nothing in it may

@@ -193,8 +193,9 @@ class SQLKeyStore(KeyStore):
     def _shred_chunk(
         self, run: Run, subject_ids: Sequence[SubjectId], at: datetime
     ) -> dict[SubjectId, tuple[Tombstone, bool]]:
-        """:meth:`_shred_in` for at most ``_CHUNK`` distinct ids, in three statements:
-        each id's tombstone, and whether this call destroyed its keys."""
+        """Shred at most ``_CHUNK`` distinct ids in three statements (their tombstones
+        read, the keys of the others deleted, their tombstones written): each id's
+        tombstone, and whether this call destroyed its keys."""
         self._lock_subjects(run, subject_ids)
         marks = ", ".join("?" * len(subject_ids))
         raw = [sid.bytes for sid in subject_ids]
@@ -232,22 +233,6 @@ class SQLKeyStore(KeyStore):
         )
         found.update((stone.subject_id, (stone, True)) for stone in stones)
         return found
-
-    def _shred_in(self, run: Run, subject_id: SubjectId, at: datetime) -> tuple[Tombstone, bool]:
-        sid = subject_id.bytes
-        self._lock_subject(run, subject_id)
-        row = run("SELECT * FROM vault_tombstones WHERE subject = ?", (sid,)).fetchone()
-        if row is not None:
-            return tombstone_from_row(row), False
-        removed = run(
-            "DELETE FROM vault_keys WHERE subject = ? RETURNING version, kcv", (sid,)
-        ).fetchall()
-        destroyed = sorted((int(v), bytes(k)) for v, k in removed)
-        run(
-            "INSERT INTO vault_tombstones VALUES (?, ?, ?)",
-            (sid, at.isoformat(), destroyed_text(destroyed)),
-        )
-        return Tombstone(subject_id, at, tuple(destroyed)), True
 
     def _tombstone(self, subject_id: SubjectId) -> Tombstone | None:
         row = self._read_one(
