@@ -48,9 +48,13 @@ __all__ = [
 _S = TypeVar("_S", bound="Signed")
 
 
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+
+
 def canonical_json(data: Any) -> bytes:
-    """The one canonical JSON encoding every signed document uses."""
-    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode()
+    """The one canonical JSON encoding every signed document uses (sorted keys, compact,
+    ASCII; one encoder, built once)."""
+    return _CANONICAL.encode(data).encode()
 
 
 def seal_signed(wrapper: str, payload: Mapping[str, Any], signature: bytes, **extra: str) -> str:

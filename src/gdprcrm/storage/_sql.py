@@ -55,8 +55,13 @@ def from_ts(text: str) -> datetime:
     return datetime.fromisoformat(text)
 
 
+_ENCODER = json.JSONEncoder(separators=(",", ":"))
+"""``json.dumps(..., separators=...)`` builds a new encoder on every call; this one is
+built once (the same output)."""
+
+
 def dump(obj: object, as_type: Any = None) -> str:
-    return json.dumps(converter.unstructure(obj, unstructure_as=as_type), separators=(",", ":"))
+    return _ENCODER.encode(converter.unstructure(obj, unstructure_as=as_type))
 
 
 def load(doc: str, cls: type[T]) -> T:
