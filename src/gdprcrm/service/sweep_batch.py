@@ -103,7 +103,8 @@ def _expired(
 
 
 def _all_run_out(k: Kernel, state: SubjectState, now: datetime) -> bool:
-    """Whether every purpose of the subject is due for erasure at ``now``."""
+    """Whether every purpose of the subject is due for erasure at ``now`` (Art. 5(1)(e):
+    each one's period ran out, and its declared action is to erase)."""
     for purpose_id in state.subject.purposes:
         purpose = k.declarations.find_purpose(purpose_id)
         if purpose is None or purpose.retention.action is not RetentionAction.ERASE:
