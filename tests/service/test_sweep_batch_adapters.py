@@ -4,6 +4,7 @@ to the slow path; every erasure complete, the trail in order and intact."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -71,4 +72,40 @@ def test_batches_larger_than_one_statement_erase_everyone_due(storage: Storage) 
         assert len(crm.notifications(sid)) == 1  # Art. 19: the newsletter's mailer
     assert crm.verify_audit().ok
     assert crm.sweep().erasures_completed == 0  # nothing left to do, nothing done twice
+    crm.close()
+
+
+def test_two_sweeps_at_once_erase_each_person_once(storage: Storage) -> None:
+    # Two workers sweep the same due list at the same time (two threads, each unit on
+    # its own connection): the batches lock their people in id order, so one waits for
+    # the other and then finds them erased; no deadlock, one erasure per person.
+    clock = FrozenClock()
+    crm: Controller = make_controller(clock=clock, storage=storage)
+    people = [
+        crm.add_subject({"email": f"p{i}@example.fr"}, "FR", purposes=["newsletter"])
+        for i in range(sweep_batch.BATCH + 100)
+    ]
+    clock.advance(THREE_YEARS_AND_A_DAY)
+    results: list[int] = []
+    failures: list[BaseException] = []
+
+    def worker() -> None:
+        try:
+            results.append(crm.sweep().erasures_completed)
+        except BaseException as exc:  # pragma: no cover - reported below
+            failures.append(exc)
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=300)
+    assert not any(t.is_alive() for t in threads), "two sweeps at once hung"
+    assert failures == []
+    assert sum(results) == len(people)
+    with crm.storage.unit_of_work(read_only=True) as uow:
+        erased = [e.subject_id for e in uow.audit.range() if e.action == "subject.erased"]
+    assert sorted(erased, key=str) == sorted(people, key=str)  # each person once
+    assert {crm.subject(s).status for s in people} == {SubjectStatus.ERASED}
+    assert crm.verify_audit().ok
     crm.close()
