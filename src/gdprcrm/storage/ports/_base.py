@@ -65,7 +65,13 @@ def _grouped(
     list, empty when it has nothing), in the order the single-subject read gives."""
     out: dict[SubjectId, list[T]] = {sid: [] for sid in subject_ids}
     for item in found:
-        out[item.subject_id].append(item)
+        items = out.get(item.subject_id)
+        if items is None:  # never handed on: it would show the caller someone else's data
+            raise InterfaceError(
+                "a read over many subjects returned a row of a subject it was not asked "
+                "for (a bug of the adapter's bulk hook)"
+            )
+        items.append(item)
     for items in out.values():
         items.sort(key=order)
     return out
