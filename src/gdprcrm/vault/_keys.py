@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections import deque
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -58,14 +59,17 @@ class KeyLoading:
         def _drop_scoped(self, sid: bytes) -> None: ...
         def _drop_scope(self, scope_bytes: bytes) -> None: ...
 
-    def _forget(self, subject_id: SubjectId) -> None:
-        sid = subject_id.bytes
+    def _forget(self, subject_ids: Iterable[SubjectId]) -> None:
+        """Drop the shredded subjects' (or scopes') keys from the cache and record the
+        shreds, so that a load racing with them cannot put a key back (one lock)."""
         with self._lock:
-            self._shred_epoch += 1
-            self._recent_shreds.append((self._shred_epoch, sid))
-            self._subjects.pop(sid, None)
-            self._drop_scoped(sid)
-            self._drop_scope(sid)  # a replayed tombstone may name a scope
+            for subject_id in subject_ids:
+                sid = subject_id.bytes
+                self._shred_epoch += 1
+                self._recent_shreds.append((self._shred_epoch, sid))
+                self._subjects.pop(sid, None)
+                self._drop_scoped(sid)
+                self._drop_scope(sid)  # a replayed tombstone may name a scope
 
     def _shredded_since(self, epoch: int, sid: bytes) -> bool:
         """Under the lock: was ``sid`` shredded after ``epoch``?"""

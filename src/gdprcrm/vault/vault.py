@@ -377,8 +377,9 @@ class KeyVault(ScopedKeys):
         ids = list(subject_ids)  # the key store refuses a non-SubjectId before any change
         now = self._clock.now()
         out = []
-        for stone, fresh in self._store.shred_many(ids, now) if ids else []:
-            self._forget(stone.subject_id)
+        shredded = self._store.shred_many(ids, now) if ids else []
+        self._forget(stone.subject_id for stone, _ in shredded)
+        for stone, fresh in shredded:
             cert = ErasureCertificate(
                 certificate_id=uuid.uuid4(),
                 subject_id=stone.subject_id,
@@ -402,8 +403,7 @@ class KeyVault(ScopedKeys):
         """Neutralise a restored key-store backup: destroy every key a tombstone names."""
         stones = list(tombstones)
         count = self._store.restore_tombstones(stones)
-        for stone in stones:
-            self._forget(stone.subject_id)
+        self._forget(stone.subject_id for stone in stones)
         return count
 
     def evict(self, subject_id: SubjectId) -> None:
