@@ -217,7 +217,11 @@ class _Subjects(Repo, p.SubjectRepository):
             sql += " name IN (" + ", ".join("?" * len(names)) + ") AND"
             params.extend(sorted(names))
         rows = self._read_each(sql + " subject_id IN", subject_ids, params=params)
-        return [trusted(PersonalField, sid_of(s), n, bytes(c), from_ts(u)) for s, n, c, u in rows]
+        asked = {sid.bytes: sid for sid in subject_ids}  # the rows name them: no new ids
+        return [
+            trusted(PersonalField, asked.get(bytes(s)) or sid_of(s), n, bytes(c), from_ts(u))
+            for s, n, c, u in rows
+        ]
 
     def _delete_fields(self, subject_id: SubjectId, names: frozenset[str] | None) -> int:
         if names is None:
