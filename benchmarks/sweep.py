@@ -5,6 +5,7 @@ per subject, one commit per batch of 1 000."""
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import tempfile
 import time
@@ -12,12 +13,13 @@ import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from benchmarks.harness import Result
 from gdprcrm.examples import lumiere
 from gdprcrm.service import Controller
 from gdprcrm.signing import CertificateSigner
-from gdprcrm.testing import FrozenClock
+from gdprcrm.testing import FrozenClock, make_controller
 from gdprcrm.vault import InMemoryKekSource
 
 T0 = datetime(2026, 1, 5, 9, tzinfo=UTC)
@@ -112,5 +114,87 @@ def sweep_throughput(quick: bool) -> Iterator[Result]:
     )
 
 
+def _raw_floor_postgres(conn: Any, ids: list[uuid.UUID], signer: CertificateSigner) -> float:
+    """The SQLite floor's work on PostgreSQL: one statement per table per batch."""
+    start = time.perf_counter()
+    for first in range(0, len(ids), BATCH):
+        batch = [u.bytes for u in ids[first : first + BATCH]]
+        now = datetime.now(UTC).isoformat()
+        with conn.transaction():
+            conn.execute("DELETE FROM vault_keys WHERE subject = ANY(%s)", (batch,))
+            conn.cursor().executemany(
+                "INSERT INTO vault_tombstones VALUES (%s, %s, %s)",
+                [(b, now, "1:00") for b in batch],
+            )
+        for b in batch:  # one signed certificate per subject
+            signer.sign_bytes(b"gdprcrm erasure certificate v1\n" + b + now.encode())
+        with conn.transaction():
+            for table in ("gdprcrm_fields", "gdprcrm_index", "gdprcrm_retention"):
+                conn.execute(f"DELETE FROM {table} WHERE subject_id = ANY(%s)", (batch,))  # noqa: S608
+            conn.execute(
+                "UPDATE gdprcrm_subjects SET status = 'erased' WHERE id = ANY(%s)", (batch,)
+            )
+            conn.cursor().executemany(
+                "INSERT INTO gdprcrm_tombstones VALUES (%s, %s, %s)",
+                [(b, now, "1:00") for b in batch],
+            )
+    return time.perf_counter() - start
+
+
+def sweep_postgres(quick: bool) -> Iterator[Result]:
+    """P15 on PostgreSQL (info: P15's bar is SQLite's): every statement a round trip."""
+    try:
+        import psycopg
+
+        from gdprcrm.storage.postgres import PostgresStorage
+    except ImportError:
+        return
+    dsn = os.environ.get(
+        "GDPRCRM_TEST_POSTGRES", "host=127.0.0.1 port=5432 dbname=test user=postgres"
+    )
+    try:
+        psycopg.connect(dsn, connect_timeout=3).close()
+    except psycopg.Error:
+        yield Result("P15", "sweep on PostgreSQL (server unreachable)", 0, 0, 0, None)
+        return
+    count = 300 if quick else 2_000
+    schemas = [f"bench_{uuid.uuid4().hex[:8]}" for _ in range(2)]
+    times = []
+    for n, schema in enumerate(schemas):
+        clock = FrozenClock(T0)
+        crm = make_controller(clock=clock, storage=PostgresStorage(dsn, schema=schema))
+        ids = [
+            crm.add_subject(
+                {"email": f"p{i}@example.fr", "name": "Prospect"}, "FR", purposes=["newsletter"]
+            ).value
+            for i in range(count)
+        ]
+        if n == 0:
+            start = time.perf_counter()
+            result = crm.sweep(AT)
+            times.append(time.perf_counter() - start)
+            assert result.erasures_completed == count, result
+            crm.close()
+        else:
+            crm.close()
+            with psycopg.connect(dsn, autocommit=True) as conn:
+                conn.execute(f'SET search_path TO "{schema}"')
+                times.append(_raw_floor_postgres(conn, ids, CertificateSigner.generate("b")))
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        for schema in schemas:
+            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+    ours_t, raw_t = times
+    yield Result(
+        "-",
+        f"sweep erasing {count:,} due subjects (PostgreSQL), per subject",
+        ours_t / count * 1e6,
+        raw_t / count * 1e6,
+        ours_t / raw_t,
+        None,
+        "info: the SQLite floor's statements through psycopg, one round trip each",
+    )
+
+
 def run(quick: bool = False) -> Iterator[Result]:
     yield from sweep_throughput(quick)
+    yield from sweep_postgres(quick)
