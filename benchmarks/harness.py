@@ -7,12 +7,34 @@ machines mean little; ratios hold.
 
 from __future__ import annotations
 
+import importlib.util
+import os
 import statistics
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-__all__ = ["Result", "per_op", "ratio"]
+__all__ = ["UNREACHABLE", "Result", "per_op", "postgres_dsn", "ratio"]
+
+UNREACHABLE = "unreachable"
+"""What :func:`postgres_dsn` answers when psycopg is there but the server is not."""
+
+
+def postgres_dsn() -> str | None:
+    """The benchmark server's DSN (``GDPRCRM_TEST_POSTGRES``, else the local server's
+    database ``test``); None without psycopg, :data:`UNREACHABLE` if it does not answer."""
+    if importlib.util.find_spec("psycopg") is None:
+        return None
+    import psycopg
+
+    dsn = os.environ.get(
+        "GDPRCRM_TEST_POSTGRES", "host=127.0.0.1 port=5432 dbname=test user=postgres"
+    )
+    try:
+        psycopg.connect(dsn, connect_timeout=3).close()
+    except psycopg.Error:
+        return UNREACHABLE
+    return dsn
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from benchmarks.harness import Result
+from benchmarks.harness import UNREACHABLE, Result, postgres_dsn
 from gdprcrm.model import (
     BlindIndexEntry,
     Lookup,
@@ -336,20 +336,16 @@ def retention_sweep(quick: bool, work: Path) -> Iterator[Result]:
 
 def postgres_insert(quick: bool) -> Iterator[Result]:
     """P12: PostgreSQL bulk insert vs raw psycopg executemany of the same rows."""
-    try:
-        import psycopg
-
-        from gdprcrm.storage.postgres import PostgresStorage
-    except ImportError:
+    dsn = postgres_dsn()
+    if dsn is None:
         return
-    dsn = os.environ.get(
-        "GDPRCRM_TEST_POSTGRES", "host=127.0.0.1 port=5432 dbname=test user=postgres"
-    )
-    try:
-        psycopg.connect(dsn, connect_timeout=3).close()
-    except psycopg.Error:
+    if dsn == UNREACHABLE:
         yield Result("P12", "PostgreSQL bulk insert (server unreachable)", 0, 0, 0, None)
         return
+    import psycopg
+
+    from gdprcrm.storage.postgres import PostgresStorage
+
     ours_schema, raw_schema = f"bench_{uuid.uuid4().hex[:8]}", f"bench_{uuid.uuid4().hex[:8]}"
     ours_db = PostgresStorage(dsn, schema=ours_schema)
     PostgresStorage(dsn, schema=raw_schema).close()

@@ -5,7 +5,6 @@ per subject, one commit per batch of 1 000."""
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import tempfile
 import time
@@ -15,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from benchmarks.harness import Result
+from benchmarks.harness import UNREACHABLE, Result, postgres_dsn
 from gdprcrm.examples import lumiere
 from gdprcrm.service import Controller
 from gdprcrm.signing import CertificateSigner
@@ -143,20 +142,16 @@ def _raw_floor_postgres(conn: Any, ids: list[uuid.UUID], signer: CertificateSign
 
 def sweep_postgres(quick: bool) -> Iterator[Result]:
     """P15 on PostgreSQL (info: P15's bar is SQLite's): every statement a round trip."""
-    try:
-        import psycopg
+    dsn = postgres_dsn()
+    if dsn is None:
+        return
+    if dsn == UNREACHABLE:
+        yield Result("-", "sweep on PostgreSQL (server unreachable)", 0, 0, 0, None)
+        return
+    import psycopg
 
-        from gdprcrm.storage.postgres import PostgresStorage
-    except ImportError:
-        return
-    dsn = os.environ.get(
-        "GDPRCRM_TEST_POSTGRES", "host=127.0.0.1 port=5432 dbname=test user=postgres"
-    )
-    try:
-        psycopg.connect(dsn, connect_timeout=3).close()
-    except psycopg.Error:
-        yield Result("P15", "sweep on PostgreSQL (server unreachable)", 0, 0, 0, None)
-        return
+    from gdprcrm.storage.postgres import PostgresStorage
+
     count = 300 if quick else 2_000
     schemas = [f"bench_{uuid.uuid4().hex[:8]}" for _ in range(2)]
     times = []
