@@ -9,14 +9,16 @@ field (P2), and an encrypt one by field (P1). Values over 64 KiB are sealed with
 
 from __future__ import annotations
 
+import itertools
 import threading
+from collections.abc import Iterable, Mapping
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from gdprcrm.errors import DecryptionError
 from gdprcrm.vault import hazmat
 
-__all__ = ["SEAL_IN_PLACE", "Entry", "Sealer", "as_value", "seal_into", "seal_large"]
+__all__ = ["SEAL_IN_PLACE", "Entry", "Sealer", "as_value", "oldest", "seal_into", "seal_large"]
 
 _HS = hazmat.HEADER_SIZE
 _BODY = hazmat.HEADER_SIZE + hazmat.NONCE_SIZE
@@ -88,6 +90,15 @@ class Sealer:
             hazmat.header(hazmat.TYPE_BYTES, version),
             {},
         )
+
+
+def oldest(cache: Mapping[bytes, object], capacity: int) -> list[bytes]:
+    """The keys to drop from a full cache (more than ``capacity`` entries): its oldest
+    eighth. Finding a plain dict's first key walks past the holes earlier deletions
+    left, so a cache that dropped one key per insert paid for a growing walk each time
+    (P4: +3 µs per cold key with 10 000 subjects cycling through 4 096 places)."""
+    keys: Iterable[bytes] = itertools.islice(cache, len(cache) - capacity + capacity // 8)
+    return list(keys)
 
 
 class Entry:

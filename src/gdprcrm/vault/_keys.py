@@ -27,7 +27,7 @@ from gdprcrm.errors import (
 )
 from gdprcrm.model import SubjectId
 from gdprcrm.vault import hazmat
-from gdprcrm.vault._cache import Entry
+from gdprcrm.vault._cache import Entry, oldest
 from gdprcrm.vault.kek import Kek
 from gdprcrm.vault.keystore import KeyStore, Secret, WrappedKey
 
@@ -97,7 +97,8 @@ class KeyLoading:
                 if durable:
                     self._subjects[sid] = entry
                     if len(self._subjects) > self._cache_size:
-                        del self._subjects[next(iter(self._subjects))]
+                        for old in oldest(self._subjects, self._cache_size):
+                            del self._subjects[old]
             if current:
                 entry.set_current(version, aead)
             else:

@@ -33,6 +33,7 @@ from gdprcrm.errors import (
 )
 from gdprcrm.model import SubjectId
 from gdprcrm.vault import hazmat
+from gdprcrm.vault._cache import oldest
 from gdprcrm.vault._inputs import Context, context_part, not_a_subject_id
 from gdprcrm.vault._keys import KeyLoading
 from gdprcrm.vault.certificate import CertificateSigner, ErasureCertificate, sign_certificate
@@ -219,7 +220,8 @@ class ScopedKeys(KeyLoading):
                 self._scoped.setdefault(sid, {})[slot] = aead
                 self._scope_owner[scope_bytes] = sid
                 if len(self._scoped) > self._cache_size:
-                    self._drop_scoped(next(iter(self._scoped)))
+                    for old in oldest(self._scoped, self._cache_size):
+                        self._drop_scoped(old)
         return aead
 
     def _drop_scoped(self, sid: bytes) -> None:
