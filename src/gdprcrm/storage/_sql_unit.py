@@ -148,7 +148,8 @@ class _Subjects(Repo, p.SubjectRepository):
     ) -> Iterable[Subject]:
         if for_update:
             self._u.check_writable()
-        # In the order of the ids (two batches that share subjects lock them alike).
+        # Locked in id order: within a statement by ORDER BY, across chunks because the
+        # port passes the ids sorted by their bytes.
         lock = " ORDER BY id" + (self._u.dialect.for_update if for_update else "")
         rows = self._read_each("SELECT doc FROM gdprcrm_subjects WHERE id IN", subject_ids, lock)
         return [load(row[0], Subject) for row in rows]
