@@ -27,7 +27,13 @@ AT = T0 + timedelta(days=4 * 365)  # newsletter data: three years from the last 
 BATCH = 1_000
 
 
-def _populate(folder: Path, count: int) -> tuple[Controller, list[uuid.UUID]]:
+def _populate(
+    folder: Path, count: int, *, customers: bool = False
+) -> tuple[Controller, list[uuid.UUID]]:
+    """``count`` prospects (the newsletter only), or customers (the newsletter and
+    invoicing: the sweep at ``AT`` erases their newsletter values and keeps them)."""
+    values = {"name": "Client", "invoices": "F-1"} if customers else {"name": "Prospect"}
+    purposes = ["newsletter", "invoicing"] if customers else ["newsletter"]
     crm = Controller.open(
         folder / "crm.db",
         lumiere.declarations(),
@@ -37,9 +43,7 @@ def _populate(folder: Path, count: int) -> tuple[Controller, list[uuid.UUID]]:
         clock=FrozenClock(T0),
     )
     ids = [
-        crm.add_subject(
-            {"email": f"p{i}@example.fr", "name": "Prospect"}, "FR", purposes=["newsletter"]
-        ).value
+        crm.add_subject({**values, "email": f"p{i}@example.fr"}, "FR", purposes=purposes).value
         for i in range(count)
     ]
     return crm, ids
@@ -190,6 +194,35 @@ def sweep_postgres(quick: bool) -> Iterator[Result]:
     )
 
 
+def partial_expiry(quick: bool) -> Iterator[Result]:
+    """Info: a sweep where each person keeps a purpose (their newsletter values erased,
+    their invoices kept), per person, against the full erasure of as many prospects:
+    the first goes one unit of work and one key-store transaction per person."""
+    count = 500 if quick else 2_000
+    times = []
+    with tempfile.TemporaryDirectory(prefix="gdprcrm-bench-") as tmp:
+        for customers in (True, False):
+            folder = Path(tmp) / ("customers" if customers else "prospects")
+            folder.mkdir()
+            crm, _ = _populate(folder, count, customers=customers)
+            start = time.perf_counter()
+            result = crm.sweep(AT)
+            times.append(time.perf_counter() - start)
+            assert result.erased == count, result
+            crm.close()
+    partial_t, full_t = times
+    yield Result(
+        "-",
+        f"sweep, {count:,} partial expiries vs as many full erasures (SQLite), per subject",
+        partial_t / count * 1e6,
+        full_t / count * 1e6,
+        partial_t / full_t,
+        None,
+        "info: a partial expiry is not batched (one unit and one key-store commit each)",
+    )
+
+
 def run(quick: bool = False) -> Iterator[Result]:
     yield from sweep_throughput(quick)
     yield from sweep_postgres(quick)
+    yield from partial_expiry(quick)
