@@ -40,12 +40,10 @@ def erase_expired(k: Kernel, subject_ids: Sequence[SubjectId], now: datetime) ->
         # the tombstones and finishes these erasures in the data store.
         certificates = k.vault.shred_many([subject.id for subject, _ in chosen])
         notices = []
-        for subject, _ in chosen:
-            recipients = k.declarations.recipients_of(sorted(subject.purposes))
-            notices += k.notifications(subject.id, recipients, NotificationEvent.ERASURE, now)
-        uow.notifications.add_many(notices)  # 17(1)(a) with Art. 19
         for subject, plan in chosen:
             purposes = sorted(subject.purposes)
+            recipients = k.declarations.recipients_of(purposes)  # 17(1)(a) with Art. 19
+            notices += k.notifications(subject.id, recipients, NotificationEvent.ERASURE, now)
             stored = set(plan.erased)
             for purpose_id in purposes:
                 fields = k.declarations.purpose(purpose_id).field_names & stored
@@ -57,6 +55,7 @@ def erase_expired(k: Kernel, subject_ids: Sequence[SubjectId], now: datetime) ->
                     at=now,
                     details={"fields": len(fields), "certificate": None},
                 )
+        uow.notifications.add_many(notices)
         erasure.finalise_many(
             k,
             uow,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import abc
 import json
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
@@ -293,19 +293,28 @@ class Repo:
         """The rows of a read over many subjects: ``sql`` ends in ``IN``, ``after``
         follows the list, ``params`` come before the ids; run once per chunk of ids."""
         self._u.check_active()
-        rows: list[Any] = []
-        for first in range(0, len(subject_ids), IN_CHUNK):
-            chunk = [sid.bytes for sid in subject_ids[first : first + IN_CHUNK]]
-            marks = ", ".join("?" * len(chunk))
-            rows += self._u.run(f"{sql} ({marks}){after}", [*params, *chunk]).fetchall()
-        return rows
+        return [
+            row for cur in self._each(sql, subject_ids, after, params) for row in cur.fetchall()
+        ]
+
+    def _docs_each(
+        self, sql: str, subject_ids: Sequence[SubjectId], cls: type[T], after: str = ""
+    ) -> list[T]:
+        """:meth:`_read_each` of a ``SELECT doc``, each document loaded as ``cls``."""
+        return [load(row[0], cls) for row in self._read_each(sql, subject_ids, after)]
 
     def _w_each(self, sql: str, subject_ids: Sequence[SubjectId]) -> int:
         """A write over many subjects: ``sql`` ends in ``IN`` and is run once per chunk
-        of ids (the drivers cap the parameters of one statement); the rows it changed."""
+        of ids; the rows it changed."""
         self._u.check_writable()
-        total = 0
+        return sum(cur.rowcount for cur in self._each(sql, subject_ids, "", ()))
+
+    def _each(
+        self, sql: str, subject_ids: Sequence[SubjectId], after: str, params: Sequence[Any]
+    ) -> Iterator[Cursor]:
+        """``sql`` run once per chunk of ids (the drivers cap the parameters of one
+        statement): its cursors."""
         for first in range(0, len(subject_ids), IN_CHUNK):
             chunk = [sid.bytes for sid in subject_ids[first : first + IN_CHUNK]]
-            total += self._u.run(f"{sql} ({', '.join('?' * len(chunk))})", chunk).rowcount
-        return total
+            marks = ", ".join("?" * len(chunk))
+            yield self._u.run(f"{sql} ({marks}){after}", [*params, *chunk])

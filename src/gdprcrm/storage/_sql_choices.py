@@ -49,8 +49,8 @@ class Consents(Repo, p.ConsentRepository):
         return [load(r[0], ConsentEvent) for r in rows]  # type: ignore[arg-type]
 
     def _histories(self, subject_ids: Sequence[SubjectId]) -> Iterable[ConsentEvent]:
-        rows = self._read_each("SELECT doc FROM gdprcrm_consents WHERE subject_id IN", subject_ids)
-        return [load(r[0], ConsentEvent) for r in rows]  # type: ignore[arg-type]
+        sql = "SELECT doc FROM gdprcrm_consents WHERE subject_id IN"
+        return self._docs_each(sql, subject_ids, ConsentEvent)  # type: ignore[arg-type]
 
 
 class Objections(Repo, p.ObjectionRepository):
@@ -67,10 +67,8 @@ class Objections(Repo, p.ObjectionRepository):
         return [load(r[0], Objection) for r in rows]
 
     def _for_subjects(self, subject_ids: Sequence[SubjectId]) -> Iterable[Objection]:
-        rows = self._read_each(
-            "SELECT doc FROM gdprcrm_objections WHERE subject_id IN", subject_ids
-        )
-        return [load(r[0], Objection) for r in rows]
+        sql = "SELECT doc FROM gdprcrm_objections WHERE subject_id IN"
+        return self._docs_each(sql, subject_ids, Objection)
 
 
 class Restrictions(Repo, p.RestrictionRepository):
@@ -96,10 +94,8 @@ class Restrictions(Repo, p.RestrictionRepository):
         return [load(r[0], Restriction) for r in rows]
 
     def _for_subjects(self, subject_ids: Sequence[SubjectId]) -> Iterable[Restriction]:
-        rows = self._read_each(
-            "SELECT doc FROM gdprcrm_restrictions WHERE subject_id IN", subject_ids
-        )
-        return [load(r[0], Restriction) for r in rows]
+        sql = "SELECT doc FROM gdprcrm_restrictions WHERE subject_id IN"
+        return self._docs_each(sql, subject_ids, Restriction)
 
 
 def _request_row(r: DataSubjectRequest) -> tuple[Any, ...]:
@@ -136,8 +132,8 @@ class Requests(Repo, p.RequestRepository):
         return [load(r[0], DataSubjectRequest) for r in rows]
 
     def _for_subjects(self, subject_ids: Sequence[SubjectId]) -> Iterable[DataSubjectRequest]:
-        rows = self._read_each("SELECT doc FROM gdprcrm_requests WHERE subject_id IN", subject_ids)
-        return [load(r[0], DataSubjectRequest) for r in rows]
+        sql = "SELECT doc FROM gdprcrm_requests WHERE subject_id IN"
+        return self._docs_each(sql, subject_ids, DataSubjectRequest)
 
     def _open_by_due(self, limit: int) -> Iterable[DataSubjectRequest]:
         rows = self._run(

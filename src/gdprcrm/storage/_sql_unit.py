@@ -151,8 +151,8 @@ class _Subjects(Repo, p.SubjectRepository):
         # Locked in id order: within a statement by ORDER BY, across chunks because the
         # port passes the ids sorted by their bytes.
         lock = " ORDER BY id" + (self._u.dialect.for_update if for_update else "")
-        rows = self._read_each("SELECT doc FROM gdprcrm_subjects WHERE id IN", subject_ids, lock)
-        return [load(row[0], Subject) for row in rows]
+        sql = "SELECT doc FROM gdprcrm_subjects WHERE id IN"
+        return self._docs_each(sql, subject_ids, Subject, lock)
 
     def _update(self, subject: Subject) -> bool:
         cur = self._w(
