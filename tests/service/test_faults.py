@@ -123,6 +123,9 @@ OPERATIONS: dict[str, Operation] = {
     "object": lambda crm, sid: crm.object(sid, direct_marketing=True),
     "restrict": lambda crm, sid: crm.restrict(sid, RestrictionGround.ACCURACY_CONTESTED),
     "sweep": lambda crm, sid: crm.sweep(at=T0 + relativedelta(years=11)),
+    # the newsletter runs out, the contract and the invoices keep the person: the batch
+    # of partial expiries (sweep_expiry)
+    "sweep-one-purpose": lambda crm, sid: crm.sweep(at=T0 + relativedelta(years=3, days=2)),
     "add_purposes": lambda crm, sid: crm.add_purposes(sid, ["after-sales"]),
 }
 

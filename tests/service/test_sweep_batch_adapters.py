@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from gdprcrm.errors import ScopeErased
 from gdprcrm.model import RequestKind, SubjectStatus
 from gdprcrm.service import Controller, sweep_batch
 from gdprcrm.storage.memory import MemoryStorage
@@ -108,4 +109,44 @@ def test_two_sweeps_at_once_erase_each_person_once(storage: Storage) -> None:
     assert sorted(erased, key=str) == sorted(people, key=str)  # each person once
     assert {crm.subject(s).status for s in people} == {SubjectStatus.ERASED}
     assert crm.verify_audit().ok
+    crm.close()
+
+
+def test_partial_expiries_over_two_batches_keep_what_another_purpose_needs(
+    storage: Storage,
+) -> None:
+    # Customers whose newsletter ran out while invoicing keeps them: their newsletter
+    # values go in batches (one unit and one key-store transaction per batch), the
+    # invoices stay, and no earlier copy of the data store can read what went.
+    clock = FrozenClock()
+    crm: Controller = make_controller(clock=clock, storage=storage)
+    count = sweep_batch.BATCH + 20
+    customers = [
+        crm.add_subject(
+            {"email": f"c{i}@example.fr", "name": "C", "invoices": "F-1"},
+            "FR",
+            purposes=["newsletter", "invoicing"],
+        )
+        for i in range(count)
+    ]
+    with crm.storage.unit_of_work(read_only=True) as uow:
+        backup = uow.subjects.fields_of(customers)
+    clock.advance(THREE_YEARS_AND_A_DAY)
+    result = crm.sweep()
+    assert result.erased == count
+    assert result.erasures_completed == 0
+    for sid in customers[:: sweep_batch.BATCH // 4]:
+        assert crm.subject(sid).purposes == {"invoicing"}
+        assert crm.values(sid) == {"name": "C", "invoices": "F-1"}
+        (copy,) = [f for f in backup[sid] if f.name == "email"]
+        with pytest.raises(ScopeErased):  # yesterday's backup: the e-mail went for good
+            crm.vault.decrypt(sid, "email", copy.ciphertext)
+        assert len(crm.notifications(sid)) == 1  # Art. 19: the newsletter's mailer
+    with crm.storage.unit_of_work(read_only=True) as uow:
+        erased = [e.subject_id for e in uow.audit.range() if e.action == "retention.erased"]
+        stones = len(uow.tombstones.all())
+    assert sorted(erased, key=str) == sorted(customers, key=str)  # each person once
+    assert stones == count  # one scope each (the newsletter-only values' group)
+    assert crm.verify_audit().ok
+    assert crm.sweep().erased == 0
     crm.close()

@@ -348,7 +348,7 @@ class Kernel:
         envelopes' headers: no key needed)."""
         out: dict[str, uuid.UUID] = {}
         for f in stored:
-            scope = self._scope_of(f.ciphertext)
+            scope = self.scope_of(f.ciphertext)
             if scope is not None:
                 out.setdefault(value_group(self.declarations, f.name), scope)
         return out
@@ -356,7 +356,8 @@ class Kernel:
     def _scope(self, scopes: dict[str, uuid.UUID], name: str) -> uuid.UUID:
         return scopes.setdefault(value_group(self.declarations, name), uuid.uuid4())
 
-    def _scope_of(self, ciphertext: bytes) -> uuid.UUID | None:
+    def scope_of(self, ciphertext: bytes) -> uuid.UUID | None:
+        """The key scope of a stored envelope (None: the subject's key, or damaged)."""
         try:
             return self.vault.scope_of(ciphertext)
         except DecryptionError:  # a damaged header: the row goes, no key to find
@@ -379,10 +380,10 @@ class Kernel:
         scopes, under the subject's own key, go with it)."""
         chosen = frozenset(names)
         stored = uow.subjects.fields(subject_id)
-        doomed = {s for f in stored if f.name in chosen and (s := self._scope_of(f.ciphertext))}
+        doomed = {s for f in stored if f.name in chosen and (s := self.scope_of(f.ciphertext))}
         doomed.update(extra_scopes)
         kept = [f for f in stored if f.name not in chosen]
-        moved = [f for f in kept if self._scope_of(f.ciphertext) in doomed]
+        moved = [f for f in kept if self.scope_of(f.ciphertext) in doomed]
         if moved:
             self._rescope(uow, subject_id, moved, now)
         uow.subjects.delete_fields(subject_id, chosen)

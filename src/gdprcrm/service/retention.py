@@ -2,25 +2,24 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from datetime import datetime
 
 import attrs
 
 from gdprcrm.model import (
-    LegalBasis,
     NotificationEvent,
-    Purpose,
     RecordId,
     RetentionAction,
     RetentionDue,
     SubjectId,
     SubjectStatus,
 )
-from gdprcrm.policy import SubjectState, retention_due
+from gdprcrm.policy import retention_due
 from gdprcrm.policy.collection import suppression_cutoff
 from gdprcrm.policy.retention import expiring_fields, frozen_by_request
-from gdprcrm.service import erasure, sweep_batch
+from gdprcrm.service import erasure, sweep_batch, sweep_expiry
 from gdprcrm.service.kernel import Kernel
 from gdprcrm.service.records import erase_records
 
@@ -81,8 +80,10 @@ def sweep(
     for first in range(0, len(people), sweep_batch.BATCH):
         gone |= sweep_batch.erase_expired(k, people[first : first + sweep_batch.BATCH], now)
     counts["erasures_completed"] += len(gone)
+    # People one of whose purposes ran out, another keeping them: batches too.
+    expired = _expire_in_batches(k, [e for e in due if e.subject_id not in gone], now)
     for done, entry in enumerate(due, start=len(erasures) + 1):
-        if entry.subject_id in gone:
+        if entry.subject_id in gone or (entry.subject_id, entry.purpose_id) in expired:
             counts["erased"] += 1
             if progress is not None:
                 progress(done, total)
@@ -105,6 +106,19 @@ def sweep(
     if years is not None:  # Art. 21(3): the declared period of the suppression list
         counts["suppressions_purged"] = purge_suppressions(k, years, now, quiet=True)
     return SweepResult(examined=total, **counts)
+
+
+def _expire_in_batches(
+    k: Kernel, due: list[RetentionDue], now: datetime
+) -> set[tuple[SubjectId, str]]:
+    """The (subject, purpose) pairs expired by :func:`sweep_expiry.expire_many`: the
+    people with one purpose due (several: the slow path, one purpose after another)."""
+    per_subject = Counter(e.subject_id for e in due)
+    single = [e for e in due if per_subject[e.subject_id] == 1]
+    done: set[tuple[SubjectId, str]] = set()
+    for first in range(0, len(single), sweep_batch.BATCH):
+        done |= sweep_expiry.expire_many(k, single[first : first + sweep_batch.BATCH], now)
+    return done
 
 
 def _expire(k: Kernel, entry: RetentionDue, now: datetime) -> tuple[str, bool]:
@@ -155,19 +169,10 @@ def _expire(k: Kernel, entry: RetentionDue, now: datetime) -> tuple[str, bool]:
             subject.id,
             purpose.id,
             at=now,
-            details={
-                "fields": len(doomed),
-                "certificate": None if certificate is None else str(certificate.certificate_id),
-                # Art. 6(1)(a): kept awaiting a consent that never came
-                "reason": "consent-never-given" if _never_given(state, purpose) else None,
-            },
+            details=sweep_expiry.expiry_details(state, purpose, doomed, certificate),
         )
         uow.commit()
     return kind, not remaining
-
-
-def _never_given(state: SubjectState, purpose: Purpose) -> bool:
-    return purpose.basis is LegalBasis.CONSENT and not state.intervals.get(purpose.id)
 
 
 def _expire_records(k: Kernel, now: datetime) -> tuple[int, int]:

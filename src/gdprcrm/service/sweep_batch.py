@@ -16,11 +16,12 @@ import functools
 from collections.abc import Sequence
 from datetime import datetime
 
-from gdprcrm.model import NotificationEvent, RetentionAction, Subject, SubjectId, SubjectStatus
+from gdprcrm.model import NotificationEvent, RetentionAction, SubjectId, SubjectStatus
 from gdprcrm.policy import ErasurePlan, SubjectState, erasure_plan, retention_due
 from gdprcrm.policy.retention import frozen_by_request
 from gdprcrm.service import erasure
 from gdprcrm.service.kernel import Kernel
+from gdprcrm.service.sweep_expiry import expiry_details
 from gdprcrm.storage.protocols import UnitOfWork
 
 __all__ = ["BATCH", "erase_expired"]
@@ -38,38 +39,39 @@ def erase_expired(k: Kernel, subject_ids: Sequence[SubjectId], now: datetime) ->
             return set()
         # The keys first: if the unit then fails, reconciling on the next start finds
         # the tombstones and finishes these erasures in the data store.
-        certificates = k.vault.shred_many([subject.id for subject, _ in chosen])
+        certificates = k.vault.shred_many([state.subject.id for state, _ in chosen])
         notices = []
-        for subject, plan in chosen:
+        for state, plan in chosen:
+            subject = state.subject
             purposes = sorted(subject.purposes)
             recipients = k.declarations.recipients_of(purposes)  # 17(1)(a) with Art. 19
             notices += k.notifications(subject.id, recipients, NotificationEvent.ERASURE, now)
             stored = set(plan.erased)
             for purpose_id in purposes:
-                fields = k.declarations.purpose(purpose_id).field_names & stored
+                purpose = k.declarations.purpose(purpose_id)
                 k.audit(
                     uow,
                     "retention.erased",
                     subject.id,
                     purpose_id,
-                    at=now,
-                    details={"fields": len(fields), "certificate": None},
+                    at=now,  # the subject's certificate is in its subject.erased entry
+                    details=expiry_details(state, purpose, purpose.field_names & stored, None),
                 )
         uow.notifications.add_many(notices)
         erasure.finalise_many(
             k,
             uow,
-            [(s, plan, c) for (s, plan), c in zip(chosen, certificates, strict=True)],
+            [(s.subject, plan, c) for (s, plan), c in zip(chosen, certificates, strict=True)],
             now,
         )
         uow.commit()
     k.storage.purge()
-    return {subject.id for subject, _ in chosen}
+    return {state.subject.id for state, _ in chosen}
 
 
 def _expired(
     k: Kernel, uow: UnitOfWork, subject_ids: Sequence[SubjectId], now: datetime
-) -> list[tuple[Subject, ErasurePlan]]:
+) -> list[tuple[SubjectState, ErasurePlan]]:
     """Those of the subjects every purpose of whom ran out, with their (complete)
     erasure plans; each table is read once for the whole batch."""
     subjects = [
@@ -97,7 +99,7 @@ def _expired(
         stored = [f.name for f in fields[sid]]
         plan = erasure_plan(state, k.declarations, stored, now, candidates)
         if plan.complete:  # anything held: the slow path, person by person
-            chosen.append((state.subject, erasure.shown(plan)))
+            chosen.append((state, erasure.shown(plan)))
     return chosen
 
 

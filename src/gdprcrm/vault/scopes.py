@@ -149,29 +149,53 @@ class ScopedKeys(KeyLoading):
         other scopes stay. Returns a signed certificate naming the scopes (opaque ids) and
         the tombstones, for the data store's copy (:meth:`replay_tombstones` after a
         key-store restore). Shredding a scope again changes nothing and says so."""
-        _sid_bytes(subject_id)
-        chosen = sorted({_scope_bytes(s) for s in scopes})
+        return self.shred_scopes_many([(subject_id, scopes)])[0]
+
+    def shred_scopes_many(
+        self, requests: Iterable[tuple[SubjectId, Iterable[uuid.UUID]]]
+    ) -> list[tuple[ErasureCertificate, tuple[Tombstone, ...]]]:
+        """:meth:`shred_scopes` for several subjects (a sweep's batch of expired purposes),
+        in one key-store transaction and one flush; one signed certificate per subject,
+        in order. Every request is checked before anything is destroyed: a subject with
+        no scope, or a scope named for two subjects, is refused (``InvalidInput``)."""
+        chosen: list[tuple[SubjectId, list[bytes]]] = []
+        seen: set[bytes] = set()
+        for subject_id, scopes in requests:
+            _sid_bytes(subject_id)
+            mine = sorted({_scope_bytes(s) for s in scopes})
+            if not mine:
+                raise InvalidInput("shred_scopes: name at least one scope")
+            if not seen.isdisjoint(mine):
+                raise InvalidInput("shred_scopes_many: a scope belongs to one subject")
+            seen.update(mine)
+            chosen.append((subject_id, mine))
         if not chosen:
-            raise InvalidInput("shred_scopes: name at least one scope")
-        now = self._clock.now()
-        shredded = self._store.shred_many(
-            [SubjectId(uuid.UUID(bytes=b)) for b in chosen], now
+            return []
+        shredded = iter(
+            self._store.shred_many(
+                [SubjectId(uuid.UUID(bytes=b)) for _, mine in chosen for b in mine],
+                self._clock.now(),
+            )
         )  # one transaction and one flush on the SQL stores, however many scopes
-        for scope_bytes in chosen:
+        for scope_bytes in seen:
             self._forget_scope(scope_bytes)
-        stones = [stone for stone, _ in shredded]
-        fresh_any = any(fresh for _, fresh in shredded)
-        cert = ErasureCertificate(
-            certificate_id=uuid.uuid4(),
-            subject_id=subject_id,
-            shredded_at=max(s.shredded_at for s in stones),
-            issued_at=self._clock.now(),
-            destroyed=tuple((v, kcv.hex()) for s in stones for v, kcv in s.destroyed),
-            signer_id=self._signer.signer_id,
-            already_shredded=not fresh_any,
-            scopes=tuple(str(uuid.UUID(bytes=b)) for b in chosen),
-        )
-        return sign_certificate(cert, self._signer), tuple(stones)
+        issued = self._clock.now()
+        out = []
+        for subject_id, mine in chosen:
+            pairs = [next(shredded) for _ in mine]
+            stones = tuple(stone for stone, _ in pairs)
+            cert = ErasureCertificate(
+                certificate_id=uuid.uuid4(),
+                subject_id=subject_id,
+                shredded_at=max(s.shredded_at for s in stones),
+                issued_at=issued,
+                destroyed=tuple((v, kcv.hex()) for s in stones for v, kcv in s.destroyed),
+                signer_id=self._signer.signer_id,
+                already_shredded=not any(fresh for _, fresh in pairs),
+                scopes=tuple(str(uuid.UUID(bytes=b)) for b in mine),
+            )
+            out.append((sign_certificate(cert, self._signer), stones))
+        return out
 
     def _decrypt_scoped(
         self, subject_id: SubjectId, field: str, envelope: bytes, context: Context
