@@ -201,6 +201,14 @@ class Subjects(_Repo, p.SubjectRepository):
             self.u.delete(f"index/{subject_id}/{e.field}")
         return len(doomed)
 
+    def _delete_index_fields(self, subject_id: SubjectId, fields: frozenset[str]) -> int:
+        doomed = [
+            e for e in self.u.scan(f"index/{subject_id}/", BlindIndexEntry) if e.field in fields
+        ]
+        for e in doomed:
+            self.u.delete(f"index/{subject_id}/{e.field}")
+        return len(doomed)
+
 
 class Consents(_Repo, p.ConsentRepository):
     def _append(self, event: ConsentEvent) -> None:

@@ -184,10 +184,11 @@ def _outcome(crm: Controller, people: list[SubjectId]) -> list[Any]:
     return out
 
 
-def _run(kinds: list[str], *, batched: bool) -> tuple[Any, Any, list[Any]]:
+def _run(kinds: list[str], *, batched: bool) -> tuple[Any, Any, list[bool], list[Any]]:
     clock = FrozenClock()
     crm = make_controller(clock=clock)
     people = [KINDS[kind](crm, n) for n, kind in enumerate(kinds)]
+    emails = [crm.values(sid)["email"] for sid in people]
     clock.advance(THREE_YEARS_AND_A_DAY)
     for sid, kind in zip(people, kinds, strict=True):
         if kind == "stale":
@@ -199,7 +200,10 @@ def _run(kinds: list[str], *, batched: bool) -> tuple[Any, Any, list[Any]]:
             result = crm.sweep()
     again = crm.sweep()  # nothing left to do, nothing done twice
     assert again.erased == again.erasures_completed == 0
-    return result, again, _outcome(crm, people)
+    findable = [
+        crm.find_subject(email=email) == [sid] for sid, email in zip(people, emails, strict=True)
+    ]
+    return result, again, findable, _outcome(crm, people)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -276,6 +280,7 @@ def test_a_batch_makes_the_expired_values_unreadable_in_every_copy(
             copy = backup[sid][kept]
             assert crm.vault.decrypt(sid, kept, copy.ciphertext) == CUSTOMER[kept]
         assert crm.values(sid) == {"name": "C", "invoices": "F-1"}
+        assert crm.find_subject(email=f"c{people.index(sid)}@example.fr") == []  # Art. 17
         assert crm.subject(sid).purposes == {"invoicing"}
         (told,) = crm.notifications(sid)  # Art. 19: the newsletter's mailer
         assert told.recipient_id == "emailing-provider"
@@ -284,6 +289,19 @@ def test_a_batch_makes_the_expired_values_unreadable_in_every_copy(
         details = dict(entry.details)
         assert details["fields"] == 2
         assert details["certificate"] is not None
+
+
+def test_the_slow_path_leaves_no_blind_index_of_an_expired_value_either(
+    crm: Controller, clock: FrozenClock
+) -> None:
+    customer = _customer(crm, 0)
+    client = _client(crm, 1)  # the contract keeps the e-mail: still findable
+    clock.advance(THREE_YEARS_AND_A_DAY)
+    with _slow_path_only():
+        assert crm.sweep().erased == 2
+    assert crm.find_subject(email="c0@example.fr") == []
+    assert crm.find_subject(email="r1@example.fr") == [client]
+    assert crm.values(customer) == {"name": "C", "invoices": "F-1"}
 
 
 def test_a_crash_after_the_scopes_went_is_finished_by_the_next_sweep(

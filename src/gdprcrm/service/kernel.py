@@ -387,6 +387,7 @@ class Kernel:
         if moved:
             self._rescope(uow, subject_id, moved, now)
         uow.subjects.delete_fields(subject_id, chosen)
+        uow.subjects.delete_index(subject_id, chosen)  # an erased e-mail is not findable
         return self.shred_scopes(uow, subject_id, doomed) if doomed else None
 
     def shred_scopes(

@@ -75,6 +75,7 @@ def expire_many(
         for e in chosen:
             sid = e.subject.id
             uow.subjects.delete_fields(sid, e.doomed)
+            uow.subjects.delete_index(sid, e.doomed)  # an erased e-mail is not findable
             if e.doomed:  # Art. 19 with 17(1)(a): the purpose's recipients erase their copies
                 recipients = k.declarations.recipients_of([e.purpose.id])
                 notices += k.notifications(sid, recipients, NotificationEvent.ERASURE, now)

@@ -256,6 +256,15 @@ class _Subjects(Repo, p.SubjectRepository):
             "DELETE FROM gdprcrm_index WHERE subject_id = ?", (subject_id.bytes,)
         ).rowcount
 
+    def _delete_index_fields(self, subject_id: SubjectId, fields: frozenset[str]) -> int:
+        return sum(
+            self._w(
+                "DELETE FROM gdprcrm_index WHERE subject_id = ? AND field = ?",
+                (subject_id.bytes, name),
+            ).rowcount
+            for name in sorted(fields)
+        )
+
 
 class _Interactions(Repo, p.InteractionRepository):
     def _add(self, interaction: Interaction) -> None:

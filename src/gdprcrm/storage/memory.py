@@ -148,8 +148,18 @@ class _Subjects(p.SubjectRepository):
         return {e.subject_id for e in found}
 
     def _delete_index(self, subject_id: SubjectId) -> int:
+        return self._drop_index(subject_id, None)
+
+    def _delete_index_fields(self, subject_id: SubjectId, fields: frozenset[str]) -> int:
+        return self._drop_index(subject_id, fields)
+
+    def _drop_index(self, subject_id: SubjectId, fields: frozenset[str] | None) -> int:
         table = self._u.table("index")
-        doomed = [(e.subject_id, e.field) for e in table.values() if e.subject_id == subject_id]
+        doomed = [
+            (e.subject_id, e.field)
+            for e in table.values()
+            if e.subject_id == subject_id and (fields is None or e.field in fields)
+        ]
         for key in doomed:
             table.delete(key)
         return len(doomed)

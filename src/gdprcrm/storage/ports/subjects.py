@@ -168,10 +168,18 @@ class SubjectRepository(Repository):
             raise InvalidInput("subjects.find_by_index: expected a 32-byte blind index")
         return sorted(self._find_by_index(kind, digest))
 
-    def delete_index(self, subject_id: SubjectId) -> int:
+    def delete_index(self, subject_id: SubjectId, fields: Iterable[str] | None = None) -> int:
+        """Delete the subject's blind-index entries, only those of ``fields`` unless it is
+        None; returns how many went. A lookup value erased must not stay findable by its
+        blind index (Art. 17, 5(1)(e)): whoever deletes a field deletes its entry."""
         self._writable()
         _check(subject_id, SubjectId, "subjects.delete_index")
-        return self._delete_index(subject_id)
+        if fields is None:
+            return self._delete_index(subject_id)
+        chosen = frozenset(fields) if not isinstance(fields, str) else None
+        if chosen is None or not all(isinstance(f, str) for f in chosen):
+            raise InvalidInput("subjects.delete_index(fields): expected field names")
+        return self._delete_index_fields(subject_id, chosen) if chosen else 0
 
     def delete_index_of(self, subject_ids: Sequence[SubjectId]) -> int:
         """Delete every blind-index entry of each of these subjects; returns how many."""
@@ -243,3 +251,7 @@ class SubjectRepository(Repository):
 
     @abc.abstractmethod
     def _delete_index(self, subject_id: SubjectId) -> int: ...
+
+    @abc.abstractmethod
+    def _delete_index_fields(self, subject_id: SubjectId, fields: frozenset[str]) -> int:
+        """Delete the subject's entries of these fields (never empty); how many went."""

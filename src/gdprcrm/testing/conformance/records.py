@@ -157,6 +157,34 @@ class RecordTests:
             assert uow.subjects.find_by_index(Lookup.EMAIL, other) == []
             uow.commit()
 
+    def test_blind_index_entries_of_some_fields_are_deleted_alone(self, storage: Storage) -> None:
+        # A lookup value erased (a purpose's expiry) must not stay findable (Art. 17).
+        a, b = _subject(), _subject()
+        mail, phone = b"\x09" * 32, b"\x0a" * 32
+        with storage.unit_of_work() as uow:
+            uow.subjects.add_many([a, b])
+            uow.subjects.put_index(
+                [
+                    BlindIndexEntry(a.id, "email", Lookup.EMAIL, mail),
+                    BlindIndexEntry(a.id, "phone", Lookup.PHONE, phone),
+                    BlindIndexEntry(b.id, "email", Lookup.EMAIL, mail),
+                ]
+            )
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            for bad in ("email", [b"email"]):
+                with pytest.raises(errors.InvalidInput):
+                    uow.subjects.delete_index(a.id, bad)  # type: ignore[arg-type]
+            assert uow.subjects.delete_index(a.id, []) == 0
+            assert uow.subjects.delete_index(a.id, ["email", "name"]) == 1
+            assert uow.subjects.find_by_index(Lookup.EMAIL, mail) == [b.id]  # b's stays
+            assert uow.subjects.find_by_index(Lookup.PHONE, phone) == [a.id]  # a's phone too
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            assert uow.subjects.find_by_index(Lookup.EMAIL, mail) == [b.id]
+            assert uow.subjects.delete_index(a.id, ["email"]) == 0
+            assert uow.subjects.delete_index(a.id) == 1
+
     # -- events and records -----------------------------------------------------------
 
     def test_consent_history_until_an_instant(self, storage: Storage) -> None:
