@@ -71,15 +71,16 @@ def expire_many(
         shredded = k.vault.shred_scopes_many((e.subject.id, e.scopes) for e in shredding)
         certificates = {e.subject.id: c for e, (c, _) in zip(shredding, shredded, strict=True)}
         uow.tombstones.add_many([stone for _, stones in shredded for stone in stones])
+        doomed = [(e.subject.id, e.doomed) for e in chosen]
+        uow.subjects.delete_fields_many(doomed)
+        uow.subjects.delete_index_many(doomed)  # an erased e-mail is not findable
+        uow.retention.clear_purposes([(e.subject.id, (e.purpose.id,)) for e in chosen])
         notices = []
         for e in chosen:
             sid = e.subject.id
-            uow.subjects.delete_fields(sid, e.doomed)
-            uow.subjects.delete_index(sid, e.doomed)  # an erased e-mail is not findable
             if e.doomed:  # Art. 19 with 17(1)(a): the purpose's recipients erase their copies
                 recipients = k.declarations.recipients_of([e.purpose.id])
                 notices += k.notifications(sid, recipients, NotificationEvent.ERASURE, now)
-            uow.retention.clear(sid, e.purpose.id)
             k.audit(
                 uow,
                 "retention.erased",

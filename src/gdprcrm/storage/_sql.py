@@ -309,6 +309,19 @@ class Repo:
         self._u.check_writable()
         return sum(cur.rowcount for cur in self._each(sql, subject_ids, "", ()))
 
+    def _w_pairs(self, sql: str, pairs: Sequence[tuple[SubjectId, str]]) -> int:
+        """A write over (subject, name) pairs: ``sql`` ends in ``IN`` after a row value
+        such as ``(subject_id, name)``, and is run once per chunk of pairs (a list of
+        row values); the rows it changed."""
+        self._u.check_writable()
+        total = 0
+        for first in range(0, len(pairs), IN_CHUNK // 2):
+            chunk = pairs[first : first + IN_CHUNK // 2]
+            rows = ", ".join(["(?, ?)"] * len(chunk))
+            params = [v for sid, name in chunk for v in (sid.bytes, name)]
+            total += self._u.run(f"{sql} (VALUES {rows})", params).rowcount
+        return total
+
     def _each(
         self, sql: str, subject_ids: Sequence[SubjectId], after: str, params: Sequence[Any]
     ) -> Iterator[Cursor]:

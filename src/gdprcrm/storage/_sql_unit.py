@@ -256,6 +256,12 @@ class _Subjects(Repo, p.SubjectRepository):
             "DELETE FROM gdprcrm_index WHERE subject_id = ?", (subject_id.bytes,)
         ).rowcount
 
+    def _delete_fields_many(self, pairs: Sequence[tuple[SubjectId, str]]) -> int:
+        return self._w_pairs("DELETE FROM gdprcrm_fields WHERE (subject_id, name) IN", pairs)
+
+    def _delete_index_many(self, pairs: Sequence[tuple[SubjectId, str]]) -> int:
+        return self._w_pairs("DELETE FROM gdprcrm_index WHERE (subject_id, field) IN", pairs)
+
     def _delete_index_fields(self, subject_id: SubjectId, fields: frozenset[str]) -> int:
         return sum(
             self._w(
@@ -336,6 +342,11 @@ class _Retention(Repo, p.RetentionRepository):
 
     def _clear_many(self, subject_ids: Sequence[SubjectId]) -> int:
         return self._w_each("DELETE FROM gdprcrm_retention WHERE subject_id IN", subject_ids)
+
+    def _clear_purposes(self, pairs: Sequence[tuple[SubjectId, str]]) -> int:
+        return self._w_pairs(
+            "DELETE FROM gdprcrm_retention WHERE (subject_id, purpose_id) IN", pairs
+        )
 
     def _clear(self, subject_id: SubjectId, purpose_id: str | None) -> int:
         if purpose_id is None:

@@ -100,9 +100,11 @@ REPOSITORIES: tuple[RepositorySpec, ...] = (
             "put_fields",
             "delete_fields",
             "delete_fields_of",
+            "delete_fields_many",
             "put_index",
             "delete_index",
             "delete_index_of",
+            "delete_index_many",
         ),
         reads=(
             "get",
@@ -148,7 +150,7 @@ REPOSITORIES: tuple[RepositorySpec, ...] = (
     RepositorySpec(
         "retention",
         RetentionRepository,
-        writes=("schedule", "clear", "clear_many"),
+        writes=("schedule", "clear", "clear_many", "clear_purposes"),
         reads=("due_before", "for_subject"),
     ),
     RepositorySpec(

@@ -50,6 +50,38 @@ def _subject_ids(values: Sequence[object], what: str) -> list[SubjectId]:
     return list(dict.fromkeys(values))  # type: ignore[arg-type]
 
 
+def _named(
+    values: Sequence[tuple[SubjectId, Iterable[str]]], what: str
+) -> list[tuple[SubjectId, str]]:
+    """A batch of (subject, names) checked and flattened into (subject, name) pairs,
+    each once, in order (the bulk deletions of named fields and purposes)."""
+    if not isinstance(values, Sequence) or isinstance(values, str | bytes):
+        raise InvalidInput(f"{what}: expected a sequence of (SubjectId, names)")
+    pairs: dict[tuple[SubjectId, str], None] = {}
+    for item in values:
+        if not isinstance(item, tuple) or len(item) != 2:
+            raise InvalidInput(f"{what}: expected (SubjectId, names) pairs")
+        sid, names = item
+        _check(sid, SubjectId, what)
+        if isinstance(names, str | bytes) or not isinstance(names, Iterable):
+            raise InvalidInput(f"{what}: the names of each subject are a collection of str")
+        for name in names:
+            if not isinstance(name, str):
+                raise InvalidInput(f"{what}: a name is a str, got {type(name).__name__}")
+            pairs[(sid, name)] = None
+    if len(pairs) > MAX_BATCH:
+        raise DataError(f"{what}: at most {MAX_BATCH} records per call")
+    return list(pairs)
+
+
+def _by_subject(pairs: Sequence[tuple[SubjectId, str]]) -> dict[SubjectId, frozenset[str]]:
+    """(subject, name) pairs grouped per subject, for the single-subject hooks."""
+    out: dict[SubjectId, set[str]] = {}
+    for sid, name in pairs:
+        out.setdefault(sid, set()).add(name)
+    return {sid: frozenset(names) for sid, names in out.items()}
+
+
 class _OfSubject(Protocol):
     @property
     def subject_id(self) -> SubjectId: ...

@@ -18,7 +18,7 @@ from gdprcrm.model import (
     SuppressionEntry,
 )
 from gdprcrm.model._checks import check_aware
-from gdprcrm.storage.ports._base import Repository, _check, _check_all, _subject_ids
+from gdprcrm.storage.ports._base import Repository, _check, _check_all, _named, _subject_ids
 
 __all__ = [
     "RetentionRepository",
@@ -98,6 +98,17 @@ class RetentionRepository(Repository):
         self._writable()
         ids = _subject_ids(subject_ids, "retention.clear_many")
         return self._clear_many(ids) if ids else 0
+
+    def clear_purposes(self, doomed: Sequence[tuple[SubjectId, Iterable[str]]]) -> int:
+        """Unschedule the named purposes of each subject, in one batch (a sweep's batch
+        of expired purposes): ``[(subject, purposes), ...]``; how many entries went."""
+        self._writable()
+        pairs = _named(doomed, "retention.clear_purposes")
+        return self._clear_purposes(pairs) if pairs else 0
+
+    def _clear_purposes(self, pairs: Sequence[tuple[SubjectId, str]]) -> int:
+        """(subject, purpose) pairs, each once; default: one at a time."""
+        return sum(self._clear(sid, purpose_id) for sid, purpose_id in pairs)
 
     def _clear_many(self, subject_ids: Sequence[SubjectId]) -> int:
         """Default: one subject at a time (the SQL adapters use one statement)."""

@@ -19,9 +19,11 @@ from gdprcrm.model import (
 )
 from gdprcrm.storage.ports._base import (
     Repository,
+    _by_subject,
     _check,
     _check_all,
     _grouped,
+    _named,
     _subject_ids,
 )
 
@@ -181,6 +183,20 @@ class SubjectRepository(Repository):
             raise InvalidInput("subjects.delete_index(fields): expected field names")
         return self._delete_index_fields(subject_id, chosen) if chosen else 0
 
+    def delete_fields_many(self, doomed: Sequence[tuple[SubjectId, Iterable[str]]]) -> int:
+        """:meth:`delete_fields` of the named fields of each subject, in one batch (a
+        sweep's batch of expired purposes): ``[(subject, names), ...]``; how many went."""
+        self._writable()
+        pairs = _named(doomed, "subjects.delete_fields_many")
+        return self._delete_fields_many(pairs) if pairs else 0
+
+    def delete_index_many(self, doomed: Sequence[tuple[SubjectId, Iterable[str]]]) -> int:
+        """:meth:`delete_index` of the named fields of each subject, in one batch:
+        ``[(subject, fields), ...]``; how many entries went."""
+        self._writable()
+        pairs = _named(doomed, "subjects.delete_index_many")
+        return self._delete_index_many(pairs) if pairs else 0
+
     def delete_index_of(self, subject_ids: Sequence[SubjectId]) -> int:
         """Delete every blind-index entry of each of these subjects; returns how many."""
         self._writable()
@@ -214,6 +230,15 @@ class SubjectRepository(Repository):
 
     def _delete_index_of(self, subject_ids: Sequence[SubjectId]) -> int:
         return sum(self._delete_index(sid) for sid in subject_ids)
+
+    def _delete_fields_many(self, pairs: Sequence[tuple[SubjectId, str]]) -> int:
+        """(subject, field name) pairs, each once; default: one subject at a time."""
+        return sum(self._delete_fields(sid, names) for sid, names in _by_subject(pairs).items())
+
+    def _delete_index_many(self, pairs: Sequence[tuple[SubjectId, str]]) -> int:
+        """(subject, field name) pairs, each once; default: one subject at a time."""
+        grouped = _by_subject(pairs).items()
+        return sum(self._delete_index_fields(sid, names) for sid, names in grouped)
 
     @abc.abstractmethod
     def _add_many(self, subjects: Sequence[Subject]) -> None: ...

@@ -54,6 +54,7 @@ def _rows(uow: UnitOfWork, sid: SubjectId) -> dict[str, int]:
 
 class BulkTests:
     """``update_many``, ``delete_fields_of``, ``delete_index_of``, ``clear_many``,
+    ``delete_fields_many``, ``delete_index_many``, ``clear_purposes``,
     ``delete_for_subjects``, ``remove_many``, the ``add_many`` of tombstones and
     notifications, and the reads over many subjects (``get_many_for_update``,
     ``fields_of``, ``histories``, ``for_subjects``)."""
@@ -99,6 +100,36 @@ class BulkTests:
                 assert _rows(uow, gone) == dict.fromkeys(full, 0), "a bulk deletion missed"
             assert _rows(uow, c) == full, "a bulk deletion reached someone outside the batch"
 
+    def test_bulk_deletions_of_named_fields_and_purposes(self, storage: Storage) -> None:
+        # A sweep's batch of expired purposes: some fields, their index entries and one
+        # purpose's schedule of each person; the same pair twice counts once.
+        a, b, c = self._people(storage)
+        with storage.unit_of_work() as uow:
+            counts = (
+                uow.subjects.delete_fields_many([(a, ["email"]), (b, ("email", "name"))]),
+                uow.subjects.delete_index_many([(a, ["email", "email"]), (b, ["phone", "email"])]),
+                uow.retention.clear_purposes([(a, ["newsletter"]), (b, ["newsletter"])]),
+                uow.retention.clear_purposes([(b, ["support"]), (b, ["newsletter"])]),
+            )
+            assert counts == (3, 2, 2, 1), "bulk deletions by name: rows removed, each once"
+            assert uow.subjects.delete_fields_many([]) == 0
+            assert uow.subjects.delete_fields_many([(c, [])]) == 0
+            uow.commit()
+        with storage.unit_of_work(read_only=True) as uow:
+            assert [f.name for f in uow.subjects.fields(a)] == ["name"]
+            assert uow.subjects.fields(b) == []
+            assert [e.purpose_id for e in uow.retention.for_subject(a)] == ["support"]
+            assert uow.retention.for_subject(b) == []
+            assert _rows(uow, a)["index"] == 0, "subjects.delete_index_many missed an entry"
+            assert _rows(uow, b)["index"] == 0, "subjects.delete_index_many missed an entry"
+            full = {"fields": 2, "retention": 2, "duty": 1, "erasure": 1, "index": 1}
+            assert _rows(uow, c) == full, "a bulk deletion reached someone outside the batch"
+        with storage.unit_of_work() as uow:  # a field not named stays
+            assert uow.subjects.delete_index_many([(c, ["phone", "name"])]) == 0
+            assert uow.subjects.delete_fields_many([(c, ["phone"])]) == 0
+            assert uow.retention.clear_purposes([(c, ["profiling"])]) == 0
+            assert _rows(uow, c) == full, "a bulk deletion by name took what was not named"
+
     def test_bulk_methods_check_their_input(self, storage: Storage) -> None:
         with storage.unit_of_work() as uow:
             with pytest.raises(errors.InvalidInput):
@@ -107,6 +138,18 @@ class BulkTests:
                 uow.retention.clear_many(SubjectId.new())  # type: ignore[arg-type]
             with pytest.raises(errors.InvalidInput):
                 uow.erasures.remove_many([None])  # type: ignore[list-item]
+            sid = SubjectId.new()
+            for bad in (
+                [sid],
+                [(sid, "email")],  # a str: the names are a collection
+                [(sid, [b"email"])],
+                [("not an id", ["email"])],
+                (sid, ["email"]),
+            ):
+                with pytest.raises(errors.InvalidInput):
+                    uow.subjects.delete_fields_many(bad)  # type: ignore[arg-type]
+                with pytest.raises(errors.InvalidInput):
+                    uow.retention.clear_purposes(bad)  # type: ignore[arg-type]
         with storage.unit_of_work(read_only=True) as uow, pytest.raises(errors.ReadOnlyUnit):
             uow.duties.delete_for_subjects([SubjectId.new()])
 

@@ -157,6 +157,25 @@ class DifferentialMachine(RuleBasedStateMachine):
         repository, method = bulk
         self.both(lambda u: getattr(getattr(u, repository), method)(sids))
 
+    @rule(
+        sids=st.lists(subjects, max_size=4),
+        names=st.lists(st.lists(_names | _purposes, max_size=2), min_size=4, max_size=4),
+        bulk=st.sampled_from(
+            [
+                ("subjects", "delete_fields_many"),
+                ("subjects", "delete_index_many"),
+                ("retention", "clear_purposes"),
+            ]
+        ),
+    )
+    def forget_named(
+        self, sids: list[SubjectId], names: list[list[str]], bulk: tuple[str, str]
+    ) -> None:
+        # Some fields, index entries or scheduled purposes of each subject, in one batch.
+        doomed = list(zip(sids, names, strict=False))
+        repository, method = bulk
+        self.both(lambda u: getattr(getattr(u, repository), method)(doomed))
+
     @rule(sids=st.lists(subjects, max_size=4), at=_offsets)
     def tombstones_many(self, sids: list[SubjectId], at: datetime) -> None:
         stones = [Tombstone(sid, at, ((1, bytes([i]) * 8),)) for i, sid in enumerate(sids)]
@@ -192,9 +211,9 @@ class DifferentialMachine(RuleBasedStateMachine):
     def put_index(self, sid: SubjectId, field: str, kind: Lookup, digest: bytes) -> None:
         self.both(lambda u: u.subjects.put_index([BlindIndexEntry(sid, field, kind, digest)]))
 
-    @rule(sid=subjects)
-    def delete_index(self, sid: SubjectId) -> None:
-        self.both(lambda u: u.subjects.delete_index(sid))
+    @rule(sid=subjects, fields=st.none() | st.lists(_names, max_size=2))
+    def delete_index(self, sid: SubjectId, fields: list[str] | None) -> None:
+        self.both(lambda u: u.subjects.delete_index(sid, fields))
 
     @rule(target=consents, sid=subjects, purpose=_purposes, at=_offsets)
     def give_consent(self, sid: SubjectId, purpose: str, at: datetime) -> ConsentGiven:
