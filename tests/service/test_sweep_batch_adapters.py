@@ -7,16 +7,18 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from dateutil.relativedelta import relativedelta
 
 from gdprcrm.errors import ScopeErased
 from gdprcrm.model import RequestKind, SubjectStatus
-from gdprcrm.service import Controller, sweep_batch
+from gdprcrm.service import Controller, sweep_batch, sweep_records
 from gdprcrm.storage.memory import MemoryStorage
 from gdprcrm.storage.protocols import Storage
 from gdprcrm.storage.sqlite import SQLiteStorage
-from gdprcrm.testing import FrozenClock, make_controller
+from gdprcrm.testing import T0, FrozenClock, make_controller
 from tests.service.test_sweep_batch import THREE_YEARS_AND_A_DAY
 
 
@@ -149,4 +151,60 @@ def test_partial_expiries_over_two_batches_keep_what_another_purpose_needs(
     assert stones == count  # one scope each (the newsletter-only values' group)
     assert crm.verify_audit().ok
     assert crm.sweep().erased == 0
+    crm.close()
+
+
+def test_two_sweeps_at_once_erase_each_record_once(
+    storage: Storage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A year's invoices fall due on one day and two workers sweep at once: each batch
+    # locks its people and reads their records again under the locks, so each record
+    # goes once, with one entry and one certificate per person.
+    monkeypatch.setattr(sweep_records, "BATCH", 25)
+    clock = FrozenClock()
+    crm: Controller = make_controller(clock=clock, storage=storage)
+    people = []
+    for i in range(60):
+        sid = crm.add_subject(
+            {"email": f"c{i}@example.fr", "name": "C"},
+            "FR",
+            purposes=["customer-relationship", "invoicing"],
+        )
+        crm.add_record(sid, "invoice", {"number": f"F-{i}", "amount": "1.00"})
+        people.append(sid)
+    clock.set(T0 + relativedelta(years=11))
+    results: list[int] = []
+    failures: list[BaseException] = []
+    # Both workers have read the due records before either erases any: the race.
+    both_read = threading.Barrier(2, timeout=60)
+    first_batch = sweep_records._batch
+    started: set[int] = set()
+
+    def batch(*args: Any) -> tuple[int, int]:
+        if threading.get_ident() not in started:
+            started.add(threading.get_ident())
+            both_read.wait()
+        return first_batch(*args)
+
+    monkeypatch.setattr(sweep_records, "_batch", batch)
+
+    def worker() -> None:
+        try:
+            results.append(crm.sweep().records_erased)
+        except BaseException as exc:  # pragma: no cover - reported below
+            failures.append(exc)
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=300)
+    assert not any(t.is_alive() for t in threads), "two sweeps at once hung"
+    assert failures == []
+    assert sum(results) == len(people)
+    with crm.storage.unit_of_work(read_only=True) as uow:
+        said = [e.subject_id for e in uow.audit.range() if e.action == "retention.records-erased"]
+        assert all(uow.records.for_subject(sid) == [] for sid in people)
+    assert sorted(map(str, said)) == sorted(map(str, people))  # each person once
+    assert crm.verify_audit().ok
     crm.close()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 import attrs
@@ -244,18 +244,19 @@ def erase_records(
     certificate = k.shred_scopes(uow, subject_id, [r.id.value for r in records])
     for record in records:
         uow.records.delete(record.id)
-    k.audit(
-        uow,
-        action,
-        subject_id,
-        at=now,
-        details={
-            "records": len(records),
-            "kind": records[0].kind if len(records) == 1 else None,
-            "certificate": str(certificate.certificate_id),
-        },
-    )
+    k.audit(uow, action, subject_id, at=now, details=erased_details(records, certificate))
     return certificate
+
+
+def erased_details(
+    records: Sequence[Record], certificate: ErasureCertificate
+) -> dict[str, str | int | None]:
+    """The details of an entry saying some of a subject's records were erased."""
+    return {
+        "records": len(records),
+        "kind": records[0].kind if len(records) == 1 else None,
+        "certificate": str(certificate.certificate_id),
+    }
 
 
 class RecordOperations:

@@ -19,9 +19,8 @@ from gdprcrm.model import (
 from gdprcrm.policy import retention_due
 from gdprcrm.policy.collection import suppression_cutoff
 from gdprcrm.policy.retention import expiring_fields, frozen_by_request
-from gdprcrm.service import erasure, sweep_batch, sweep_expiry
+from gdprcrm.service import erasure, sweep_batch, sweep_expiry, sweep_records
 from gdprcrm.service.kernel import Kernel
-from gdprcrm.service.records import erase_records
 
 __all__ = ["SweepResult", "end_relationship", "purge_suppressions", "sweep"]
 
@@ -177,37 +176,15 @@ def _expire(k: Kernel, entry: RetentionDue, now: datetime) -> tuple[str, bool]:
 
 def _expire_records(k: Kernel, now: datetime) -> tuple[int, int]:
     """Art. 5(1)(e): every record whose own period ran out is deleted and its key scope
-    destroyed, one unit and one certificate per subject; a subject with an open access
-    or portability request waits for the answer. Returns (erased, deferred subjects)."""
+    destroyed, one certificate per subject, in batches (:mod:`sweep_records`); a subject
+    with an open access or portability request waits for the answer. Returns (erased,
+    deferred subjects)."""
     with k.storage.unit_of_work(read_only=True) as uow:
         due = uow.records.due_before(now, limit=10_000_000)
     by_subject: dict[SubjectId, set[RecordId]] = {}
     for record in due:
         by_subject.setdefault(record.subject_id, set()).add(record.id)
-    erased = deferred = 0
-    for subject_id, ids in by_subject.items():
-        with k.storage.unit_of_work() as uow:
-            uow.subjects.get_for_update(subject_id)
-            if frozen_by_request(uow.requests.for_subject(subject_id)):
-                k.audit(
-                    uow,
-                    "retention.deferred",
-                    subject_id,
-                    at=now,
-                    details={"reason": "open-request", "records": len(ids)},
-                )
-                uow.commit()
-                deferred += 1
-                continue
-            # Read again under the subject's lock: a record may have moved meanwhile.
-            doomed = [
-                r for r in uow.records.for_subject(subject_id) if r.id in ids and r.due_at <= now
-            ]
-            if doomed:
-                erase_records(k, uow, subject_id, doomed, now, "retention.records-erased")
-                erased += len(doomed)
-            uow.commit()
-    return erased, deferred
+    return sweep_records.expire_records(k, by_subject, now)
 
 
 def purge_suppressions(
