@@ -16,6 +16,7 @@ from typing import Any
 
 from benchmarks.harness import UNREACHABLE, Result, postgres_dsn
 from gdprcrm.examples import lumiere
+from gdprcrm.model import SubjectId
 from gdprcrm.service import Controller
 from gdprcrm.signing import CertificateSigner
 from gdprcrm.testing import FrozenClock, make_controller
@@ -222,7 +223,56 @@ def partial_expiry(quick: bool) -> Iterator[Result]:
     )
 
 
+def records_expiry(quick: bool) -> Iterator[Result]:
+    """Info: a sweep where each customer's one order ran out (five years from its date;
+    the contract keeps the customer), per person, against the full erasure of as many
+    prospects: both batched (one unit and one key-store transaction per 500 people)."""
+    count = 500 if quick else 2_000
+    times = []
+    with tempfile.TemporaryDirectory(prefix="gdprcrm-bench-") as tmp:
+        folder = Path(tmp) / "customers"
+        folder.mkdir()
+        crm = Controller.open(
+            folder / "crm.db",
+            lumiere.declarations(),
+            kek=InMemoryKekSource(),
+            signer=CertificateSigner.generate("bench"),
+            audit_key=AUDIT_KEY,
+            clock=FrozenClock(T0),
+        )
+        for i in range(count):
+            sid = crm.add_subject(
+                {"name": "Client", "email": f"c{i}@example.fr"},
+                "FR",
+                purposes=["customer-relationship"],
+            ).value
+            crm.add_record(SubjectId(sid), "order", {"reference": f"C-{i}"})
+        start = time.perf_counter()
+        result = crm.sweep(T0 + timedelta(days=5 * 366))
+        times.append(time.perf_counter() - start)
+        assert result.records_erased == count, result
+        crm.close()
+        folder = Path(tmp) / "prospects"
+        folder.mkdir()
+        crm, _ = _populate(folder, count)
+        start = time.perf_counter()
+        assert crm.sweep(AT).erasures_completed == count
+        times.append(time.perf_counter() - start)
+        crm.close()
+    records_t, full_t = times
+    yield Result(
+        "-",
+        f"sweep, {count:,} expired records vs as many full erasures (SQLite), per subject",
+        records_t / count * 1e6,
+        full_t / count * 1e6,
+        records_t / full_t,
+        None,
+        "info: one record per person (sweep_records); the scopes' certificates",
+    )
+
+
 def run(quick: bool = False) -> Iterator[Result]:
     yield from sweep_throughput(quick)
     yield from sweep_postgres(quick)
     yield from partial_expiry(quick)
+    yield from records_expiry(quick)
