@@ -63,9 +63,8 @@ def _batch(k: Kernel, due: Mapping[SubjectId, Set[RecordId]], now: datetime) -> 
             (sid, [r.id.value for r in records]) for sid, records in doomed.items()
         )
         uow.tombstones.add_many([stone for _, stones in shredded for stone in stones])
+        uow.records.delete_many([r.id for records in doomed.values() for r in records])
         for (sid, records), (certificate, _) in zip(doomed.items(), shredded, strict=True):
-            for record in records:
-                uow.records.delete(record.id)
             said = erased_details(records, certificate)
             k.audit(uow, "retention.records-erased", sid, at=now, details=said)
         uow.commit()

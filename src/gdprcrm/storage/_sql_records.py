@@ -9,7 +9,7 @@ from typing import Any
 
 from gdprcrm.model import Record, RecordId, SubjectId
 from gdprcrm.storage import protocols as p
-from gdprcrm.storage._sql import Repo, from_ts, sid_of, trusted, ts
+from gdprcrm.storage._sql import IN_CHUNK, Repo, from_ts, sid_of, trusted, ts
 
 __all__ = ["Records"]
 
@@ -83,6 +83,16 @@ class Records(Repo, p.RecordRepository):
     def _delete(self, record_id: RecordId) -> bool:
         cursor = self._w("DELETE FROM gdprcrm_records WHERE id = ?", (record_id.value.bytes,))
         return bool(cursor.rowcount)
+
+    def _delete_many(self, record_ids: Sequence[RecordId]) -> int:
+        self._u.check_writable()
+        total = 0
+        for first in range(0, len(record_ids), IN_CHUNK):
+            chunk = [r.value.bytes for r in record_ids[first : first + IN_CHUNK]]
+            marks = ", ".join("?" * len(chunk))
+            sql = f"DELETE FROM gdprcrm_records WHERE id IN ({marks})"  # noqa: S608 - marks
+            total += self._u.run(sql, chunk).rowcount
+        return total
 
     def _for_subject(self, subject_id: SubjectId, kind: str | None) -> Iterable[Record]:
         if kind is None:

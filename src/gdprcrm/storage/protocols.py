@@ -169,7 +169,7 @@ REPOSITORIES: tuple[RepositorySpec, ...] = (
     RepositorySpec(
         "records",
         RecordRepository,
-        writes=("add", "update", "delete", "delete_for_subject"),
+        writes=("add", "update", "delete", "delete_many", "delete_for_subject"),
         reads=("find", "get", "for_subject", "for_subjects", "due_before"),
     ),
     RepositorySpec(

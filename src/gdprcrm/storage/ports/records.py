@@ -9,7 +9,7 @@ from datetime import datetime
 from gdprcrm.errors import DuplicateRecord, InvalidInput, UnknownRecord
 from gdprcrm.model import Record, RecordId, SubjectId
 from gdprcrm.model._checks import check_aware
-from gdprcrm.storage.ports._base import Repository, _check, _grouped, _subject_ids
+from gdprcrm.storage.ports._base import Repository, _check, _check_all, _grouped, _subject_ids
 
 __all__ = ["RecordRepository"]
 
@@ -66,6 +66,18 @@ class RecordRepository(Repository):
         self._writable()
         _check(record_id, RecordId, "records.delete")
         return self._delete(record_id)
+
+    def delete_many(self, record_ids: Sequence[RecordId]) -> int:
+        """:meth:`delete` each record (a sweep's batch of expired records), each once;
+        returns how many there were."""
+        self._writable()
+        _check_all(record_ids, RecordId, "records.delete_many")
+        ids = list(dict.fromkeys(record_ids))
+        return self._delete_many(ids) if ids else 0
+
+    def _delete_many(self, record_ids: Sequence[RecordId]) -> int:
+        """Default: one at a time (the SQL adapters use one statement per 500)."""
+        return sum(self._delete(record_id) for record_id in record_ids)
 
     def for_subject(self, subject_id: SubjectId, kind: str | None = None) -> list[Record]:
         """The subject's records (of one kind, or all), oldest first."""

@@ -54,7 +54,7 @@ def _rows(uow: UnitOfWork, sid: SubjectId) -> dict[str, int]:
 
 class BulkTests:
     """``update_many``, ``delete_fields_of``, ``delete_index_of``, ``clear_many``,
-    ``delete_fields_many``, ``delete_index_many``, ``clear_purposes``,
+    ``delete_fields_many``, ``delete_index_many``, ``clear_purposes``, ``records.delete_many``,
     ``delete_for_subjects``, ``remove_many``, the ``add_many`` of tombstones and
     notifications, and the reads over many subjects (``get_many_for_update``,
     ``fields_of``, ``histories``, ``for_subjects``)."""
@@ -129,6 +129,28 @@ class BulkTests:
             assert uow.subjects.delete_fields_many([(c, ["phone"])]) == 0
             assert uow.retention.clear_purposes([(c, ["profiling"])]) == 0
             assert _rows(uow, c) == full, "a bulk deletion by name took what was not named"
+
+    def test_records_deleted_in_one_batch(self, storage: Storage) -> None:
+        # A sweep's batch of expired records: each named record once, no other.
+        a, b, _ = self._people(storage)
+        made = [
+            Record(RecordId.new(), sid, "invoice", T0, T0, T0, T0, b"\x07" * 40)
+            for sid in (a, a, b, b)
+        ]
+        with storage.unit_of_work() as uow:
+            for record in made:
+                uow.records.add(record)
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            doomed = [made[0].id, made[2].id, made[0].id, RecordId.new()]
+            assert uow.records.delete_many(doomed) == 2, "records.delete_many: rows removed"
+            assert uow.records.delete_many([]) == 0
+            with pytest.raises(errors.InvalidInput):
+                uow.records.delete_many([made[1].id.value])  # type: ignore[list-item]
+            uow.commit()
+        with storage.unit_of_work(read_only=True) as uow:
+            left = [r.id for sid in (a, b) for r in uow.records.for_subject(sid)]
+        assert left == [made[1].id, made[3].id], "records.delete_many took the wrong records"
 
     def test_bulk_methods_check_their_input(self, storage: Storage) -> None:
         with storage.unit_of_work() as uow:
