@@ -16,7 +16,6 @@ from typing import Any
 
 from benchmarks.harness import UNREACHABLE, Result, postgres_dsn
 from gdprcrm.examples import lumiere
-from gdprcrm.model import SubjectId
 from gdprcrm.service import Controller
 from gdprcrm.signing import CertificateSigner
 from gdprcrm.testing import FrozenClock, make_controller
@@ -28,14 +27,9 @@ AT = T0 + timedelta(days=4 * 365)  # newsletter data: three years from the last 
 BATCH = 1_000
 
 
-def _populate(
-    folder: Path, count: int, *, customers: bool = False
-) -> tuple[Controller, list[uuid.UUID]]:
-    """``count`` prospects (the newsletter only), or customers (the newsletter and
-    invoicing: the sweep at ``AT`` erases their newsletter values and keeps them)."""
-    values = {"name": "Client", "invoices": "F-1"} if customers else {"name": "Prospect"}
-    purposes = ["newsletter", "invoicing"] if customers else ["newsletter"]
-    crm = Controller.open(
+def _open(folder: Path) -> Controller:
+    """The embedded default on SQLite in ``folder``, the French example, at ``T0``."""
+    return Controller.open(
         folder / "crm.db",
         lumiere.declarations(),
         kek=InMemoryKekSource(),
@@ -43,6 +37,16 @@ def _populate(
         audit_key=AUDIT_KEY,
         clock=FrozenClock(T0),
     )
+
+
+def _populate(
+    folder: Path, count: int, *, customers: bool = False
+) -> tuple[Controller, list[uuid.UUID]]:
+    """``count`` prospects (the newsletter only), or customers (the newsletter and
+    invoicing: the sweep at ``AT`` erases their newsletter values and keeps them)."""
+    values = {"name": "Client", "invoices": "F-1"} if customers else {"name": "Prospect"}
+    purposes = ["newsletter", "invoicing"] if customers else ["newsletter"]
+    crm = _open(folder)
     ids = [
         crm.add_subject({**values, "email": f"p{i}@example.fr"}, "FR", purposes=purposes).value
         for i in range(count)
@@ -232,21 +236,14 @@ def records_expiry(quick: bool) -> Iterator[Result]:
     with tempfile.TemporaryDirectory(prefix="gdprcrm-bench-") as tmp:
         folder = Path(tmp) / "customers"
         folder.mkdir()
-        crm = Controller.open(
-            folder / "crm.db",
-            lumiere.declarations(),
-            kek=InMemoryKekSource(),
-            signer=CertificateSigner.generate("bench"),
-            audit_key=AUDIT_KEY,
-            clock=FrozenClock(T0),
-        )
+        crm = _open(folder)
         for i in range(count):
             sid = crm.add_subject(
                 {"name": "Client", "email": f"c{i}@example.fr"},
                 "FR",
                 purposes=["customer-relationship"],
-            ).value
-            crm.add_record(SubjectId(sid), "order", {"reference": f"C-{i}"})
+            )
+            crm.add_record(sid, "order", {"reference": f"C-{i}"})
         start = time.perf_counter()
         result = crm.sweep(T0 + timedelta(days=5 * 366))
         times.append(time.perf_counter() - start)

@@ -14,7 +14,7 @@ from dateutil.relativedelta import relativedelta
 
 from gdprcrm.errors import ScopeErased
 from gdprcrm.model import RequestKind, SubjectStatus
-from gdprcrm.service import Controller, sweep_batch, sweep_records
+from gdprcrm.service import Controller, SweepResult, sweep_batch, sweep_records
 from gdprcrm.storage.memory import MemoryStorage
 from gdprcrm.storage.protocols import Storage
 from gdprcrm.storage.sqlite import SQLiteStorage
@@ -38,6 +38,28 @@ def storage(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Storage]
     made = make()
     yield made
     made.close()
+
+
+def _two_sweeps_at_once(crm: Controller) -> list[SweepResult]:
+    """Two workers sweep at once (two threads, each unit on its own connection); both
+    must finish, without an error."""
+    results: list[SweepResult] = []
+    failures: list[BaseException] = []
+
+    def worker() -> None:
+        try:
+            results.append(crm.sweep())
+        except BaseException as exc:  # pragma: no cover - reported below
+            failures.append(exc)
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=300)
+    assert not any(t.is_alive() for t in threads), "two sweeps at once hung"
+    assert failures == []
+    return results
 
 
 def test_batches_larger_than_one_statement_erase_everyone_due(storage: Storage) -> None:
@@ -89,23 +111,8 @@ def test_two_sweeps_at_once_erase_each_person_once(storage: Storage) -> None:
         for i in range(sweep_batch.BATCH + 100)
     ]
     clock.advance(THREE_YEARS_AND_A_DAY)
-    results: list[int] = []
-    failures: list[BaseException] = []
-
-    def worker() -> None:
-        try:
-            results.append(crm.sweep().erasures_completed)
-        except BaseException as exc:  # pragma: no cover - reported below
-            failures.append(exc)
-
-    threads = [threading.Thread(target=worker) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=300)
-    assert not any(t.is_alive() for t in threads), "two sweeps at once hung"
-    assert failures == []
-    assert sum(results) == len(people)
+    results = _two_sweeps_at_once(crm)
+    assert sum(r.erasures_completed for r in results) == len(people)
     with crm.storage.unit_of_work(read_only=True) as uow:
         erased = [e.subject_id for e in uow.audit.range() if e.action == "subject.erased"]
     assert sorted(erased, key=str) == sorted(people, key=str)  # each person once
@@ -173,8 +180,6 @@ def test_two_sweeps_at_once_erase_each_record_once(
         crm.add_record(sid, "invoice", {"number": f"F-{i}", "amount": "1.00"})
         people.append(sid)
     clock.set(T0 + relativedelta(years=11))
-    results: list[int] = []
-    failures: list[BaseException] = []
     # Both workers have read the due records before either erases any: the race.
     both_read = threading.Barrier(2, timeout=60)
     first_batch = sweep_records._batch
@@ -187,21 +192,8 @@ def test_two_sweeps_at_once_erase_each_record_once(
         return first_batch(*args)
 
     monkeypatch.setattr(sweep_records, "_batch", batch)
-
-    def worker() -> None:
-        try:
-            results.append(crm.sweep().records_erased)
-        except BaseException as exc:  # pragma: no cover - reported below
-            failures.append(exc)
-
-    threads = [threading.Thread(target=worker) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=300)
-    assert not any(t.is_alive() for t in threads), "two sweeps at once hung"
-    assert failures == []
-    assert sum(results) == len(people)
+    results = _two_sweeps_at_once(crm)
+    assert sum(r.records_erased for r in results) == len(people)
     with crm.storage.unit_of_work(read_only=True) as uow:
         said = [e.subject_id for e in uow.audit.range() if e.action == "retention.records-erased"]
         assert all(uow.records.for_subject(sid) == [] for sid in people)

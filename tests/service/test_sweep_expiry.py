@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from gdprcrm.errors import InvalidInput, ScopeErased
 from gdprcrm.model import (
+    AuditEntry,
     Direction,
     InteractionKind,
     PersonalField,
@@ -156,6 +157,15 @@ def _detail(value: Any) -> Any:
     return "<id>"
 
 
+def trail_of(trail: list[AuditEntry], sid: SubjectId) -> list[Any]:
+    """The person's entries, opaque ids aside (two runs of one story compare equal)."""
+    return [
+        (e.action, e.purpose_id, {k: _detail(v) for k, v in e.details})
+        for e in trail
+        if e.subject_id == sid
+    ]
+
+
 def _outcome(crm: Controller, people: list[SubjectId]) -> list[Any]:
     """Everything the sweep decided about each person, ids of certificates aside."""
     with crm.storage.unit_of_work(read_only=True) as uow:
@@ -174,11 +184,7 @@ def _outcome(crm: Controller, people: list[SubjectId]) -> list[Any]:
                 sorted((e.purpose_id, e.due_at) for e in schedule if e.subject_id == sid),
                 crm.values(sid) if subject.purposes else None,
                 sorted((n.recipient_id, n.event.value) for n in crm.notifications(sid)),
-                [
-                    (e.action, e.purpose_id, {k: _detail(v) for k, v in e.details})
-                    for e in trail
-                    if e.subject_id == sid
-                ],
+                trail_of(trail, sid),
             )
         )
     return out

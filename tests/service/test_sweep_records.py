@@ -4,7 +4,6 @@ key-store transaction per batch, with the outcome each person would get alone.""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -18,6 +17,7 @@ from gdprcrm.errors import ScopeErased, SubjectErased
 from gdprcrm.model import Record, RequestKind, SubjectId
 from gdprcrm.service import Controller, sweep_records
 from gdprcrm.testing import T0, FrozenClock, make_controller
+from tests.service.test_sweep_expiry import trail_of
 
 CUSTOMER = {"email": "c@example.fr", "name": "C"}
 PURPOSES = ["customer-relationship", "invoicing"]
@@ -71,14 +71,6 @@ KINDS: dict[str, Callable[[Controller, int], SubjectId]] = {
 }
 
 
-def _detail(value: Any) -> Any:
-    try:
-        uuid.UUID(value)
-    except (TypeError, ValueError, AttributeError):
-        return value
-    return "<id>"
-
-
 def _outcome(crm: Controller, people: list[SubjectId]) -> list[Any]:
     with crm.storage.unit_of_work(read_only=True) as uow:
         trail = uow.audit.range(0)
@@ -92,11 +84,7 @@ def _outcome(crm: Controller, people: list[SubjectId]) -> list[Any]:
             (
                 crm.subject(sid).status,
                 records[sid],
-                [
-                    (e.action, e.purpose_id, {k: _detail(v) for k, v in e.details})
-                    for e in trail
-                    if e.subject_id == sid
-                ],
+                trail_of(trail, sid),
             )
             for sid in people
         ),

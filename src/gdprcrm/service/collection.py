@@ -35,6 +35,7 @@ from gdprcrm.policy.collection import (
 )
 from gdprcrm.policy.marketing import check_contact_scope
 from gdprcrm.policy.rights import check_consent
+from gdprcrm.service import stored_values
 from gdprcrm.service.consent import record_given
 from gdprcrm.service.kernel import BIRTH_DATE_FIELD, Kernel
 from gdprcrm.service.notes import check_channel, seal_source
@@ -293,7 +294,7 @@ def add_purposes(
         new = frozenset(added) - subject.purposes
         index = k.blind_indexes(subject, given, legacy=True)
         if suppression_applies(k.declarations, new):  # Art. 21(3), stored contact points too
-            stored, _ = k.index_entries(uow, subject, legacy=True)
+            stored, _ = stored_values.index_entries(k, uow, subject, legacy=True)
             known = [BlindIndexEntry(subject_id, "stored", kind, d) for kind, d in stored]
             carried = _check_suppressions(k, uow, [*index, *known], new)
             _carry_new(k, uow, subject_id, carried, now)

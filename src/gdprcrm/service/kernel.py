@@ -20,7 +20,6 @@ from gdprcrm.deadlines import HolidayCalendar
 from gdprcrm.errors import (
     AuditTampered,
     DecryptionError,
-    InvalidInput,
     SubjectErased,
     UnknownRecord,
 )
@@ -31,7 +30,6 @@ from gdprcrm.model import (
     ConsentEvent,
     Declarations,
     DetailValue,
-    Lookup,
     MarketingLaws,
     NotificationEvent,
     Objection,
@@ -380,25 +378,37 @@ class Kernel:
         scopes, under the subject's own key, go with it)."""
         chosen = frozenset(names)
         stored = uow.subjects.fields(subject_id)
-        doomed = {s for f in stored if f.name in chosen and (s := self.scope_of(f.ciphertext))}
-        doomed.update(extra_scopes)
-        kept = [f for f in stored if f.name not in chosen]
-        moved = [f for f in kept if self.scope_of(f.ciphertext) in doomed]
+        doomed, moved = self.scopes_going(stored, chosen, extra_scopes)
         if moved:
             self._rescope(uow, subject_id, moved, now)
         uow.subjects.delete_fields(subject_id, chosen)
         uow.subjects.delete_index(subject_id, chosen)  # an erased e-mail is not findable
         return self.shred_scopes(uow, subject_id, doomed) if doomed else None
 
+    def scopes_going(
+        self, stored: Iterable[PersonalField], names: frozenset[str], extra: Iterable[uuid.UUID]
+    ) -> tuple[set[uuid.UUID], list[PersonalField]]:
+        """The key scopes of the stored ``names`` (and ``extra``), and the kept values in
+        one of them (stored before the declarations changed: to move before the shred)."""
+        scoped = [(f, self.scope_of(f.ciphertext)) for f in stored]
+        doomed = {s for f, s in scoped if f.name in names and s is not None} | set(extra)
+        return doomed, [f for f, s in scoped if f.name not in names and s in doomed]
+
     def shred_scopes(
         self, uow: UnitOfWork, subject_id: SubjectId, scopes: Iterable[uuid.UUID]
     ) -> ErasureCertificate:
         """Destroy key scopes of the subject and keep their tombstones in the data store
         in ``uow`` (for restores): the one way a partial erasure destroys keys."""
-        certificate, stones = self.vault.shred_scopes(subject_id, scopes)
-        for stone in stones:
-            uow.tombstones.add(stone)
-        return certificate
+        return self.shred_scopes_many(uow, [(subject_id, scopes)])[0]
+
+    def shred_scopes_many(
+        self, uow: UnitOfWork, requests: Iterable[tuple[SubjectId, Iterable[uuid.UUID]]]
+    ) -> list[ErasureCertificate]:
+        """:meth:`shred_scopes` for several subjects (a sweep's batch): one key-store
+        transaction, one certificate per subject, in order."""
+        shredded = self.vault.shred_scopes_many(requests)
+        uow.tombstones.add_many([stone for _, stones in shredded for stone in stones])
+        return [certificate for certificate, _ in shredded]
 
     def _rescope(
         self, uow: UnitOfWork, subject_id: SubjectId, fields: list[PersonalField], now: datetime
@@ -415,68 +425,6 @@ class Kernel:
             envelope = self.vault.encrypt_scoped(subject_id, scope, f.name, value)
             moved.append(PersonalField(subject_id, f.name, envelope, now))
         uow.subjects.put_fields(moved)
-
-    def lookup_values(self, uow: UnitOfWork, subject_id: SubjectId) -> tuple[dict[str, str], int]:
-        """The subject's stored lookup values (e-mail, phone...) decrypted, by field, and
-        how many could not be read (damaged: counted, never fatal)."""
-        values: dict[str, str] = {}
-        unreadable = 0
-        for f in uow.subjects.fields(subject_id):
-            spec = self.declarations.find_field(f.name)
-            if spec is None or spec.lookup is None:
-                continue
-            try:
-                values[f.name] = str(self.vault.decrypt(subject_id, f.name, f.ciphertext))
-            except DecryptionError:
-                unreadable += 1
-        return values, unreadable
-
-    def index_entries(
-        self, uow: UnitOfWork, subject: Subject, *, legacy: bool = False
-    ) -> tuple[list[tuple[Lookup, bytes]], int]:
-        """The subject's lookup keys, as (kind, blind index), from their stored values,
-        and how many could not be read: a damaged ciphertext never blocks an objection
-        (Art. 21); the caller audits the count. ``legacy`` as for :meth:`blind_indexes`."""
-        out = []
-        values, unreadable = self.lookup_values(uow, subject.id)
-        for name, value in values.items():
-            try:
-                entries = self.blind_indexes(subject, {name: value}, legacy=legacy)
-            except InvalidInput:  # stored under 0.1's laxer rules: its old digest, if any
-                lookup = self.declarations.field(name).lookup
-                assert lookup is not None
-                old = self.vault.legacy_blind_index(lookup, value)
-                if old is None:
-                    unreadable += 1
-                else:
-                    out.append((lookup, old))
-                continue
-            out.extend((entry.kind, entry.digest) for entry in entries)
-        return out, unreadable
-
-    def decrypted(
-        self,
-        uow: UnitOfWork,
-        subject_id: SubjectId,
-        *,
-        include_birth_date: bool = False,
-        unreadable: list[str] | None = None,
-    ) -> dict[str, str]:
-        """The subject's stored values, decrypted. Erased ones are left out; so are the
-        damaged ones, whose names go to ``unreadable`` when given: one damaged value
-        never hides the others (Art. 15, 20)."""
-        out = {}
-        for f in uow.subjects.fields(subject_id):
-            if f.name == BIRTH_DATE_FIELD and not include_birth_date:
-                continue
-            try:
-                out[f.name] = str(self.vault.decrypt(subject_id, f.name, f.ciphertext))
-            except SubjectErased:
-                continue
-            except DecryptionError:
-                if unreadable is not None:
-                    unreadable.append(f.name)
-        return out
 
     def notify(
         self,

@@ -28,6 +28,7 @@ from gdprcrm.model import (
 from gdprcrm.policy import SubjectState
 from gdprcrm.policy.decide import objected_to_marketing
 from gdprcrm.policy.marketing import marketing_channels_objected
+from gdprcrm.service import stored_values
 from gdprcrm.service.kernel import Kernel
 
 __all__ = ["LookupOperations", "Reindexed", "reindex_lookups"]
@@ -57,7 +58,7 @@ def _reindex_page(k: Kernel, ids: list[SubjectId], now: datetime) -> Reindexed:
             if subject.status is not SubjectStatus.ACTIVE:
                 continue  # erased or being erased: nothing to read, nothing to index
             subjects += 1
-            values, damaged = k.lookup_values(uow, sid)
+            values, damaged = stored_values.lookup_values(k, uow, sid)
             unreadable += damaged
             index = []
             for name, value in values.items():

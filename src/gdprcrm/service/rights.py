@@ -29,7 +29,7 @@ from gdprcrm.policy import decide
 from gdprcrm.policy.collection import check_values
 from gdprcrm.policy.marketing import check_contact_scope
 from gdprcrm.policy.rights import check_objection
-from gdprcrm.service import erasure
+from gdprcrm.service import erasure, stored_values
 from gdprcrm.service.kernel import BIRTH_DATE_FIELD, Kernel
 from gdprcrm.service.notes import open_event, open_request, open_source
 from gdprcrm.service.records import RecordView, open_record
@@ -57,7 +57,7 @@ def values(
     if purpose_id is None:
         with k.storage.unit_of_work(read_only=True) as uow:
             uow.subjects.get(subject_id)  # UnknownRecord for an unknown id
-            return k.decrypted(uow, subject_id)
+            return stored_values.decrypted(k, uow, subject_id)
     purpose = k.declarations.purpose(purpose_id)
     now = k.now(at)
     with k.storage.unit_of_work() as uow:
@@ -75,7 +75,9 @@ def values(
             uow.commit()
             raise ProcessingRefused(decision)
         needed = {
-            n: v for n, v in k.decrypted(uow, subject_id).items() if n in purpose.field_names
+            n: v
+            for n, v in stored_values.decrypted(k, uow, subject_id).items()
+            if n in purpose.field_names
         }
         k.audit(
             uow, "values.read", subject_id, purpose_id, at=now, details={"fields": len(needed)}
@@ -93,7 +95,9 @@ def access_report(k: Kernel, subject_id: SubjectId, at: datetime | None) -> dict
         logged = InteractionLog(k.vault).read(uow, subject_id)
         requests = [open_request(k.vault, r) for r in uow.requests.for_subject(subject_id)]
         unreadable: list[str] = []
-        stored = k.decrypted(uow, subject_id, include_birth_date=True, unreadable=unreadable)
+        stored = stored_values.decrypted(
+            k, uow, subject_id, include_birth_date=True, unreadable=unreadable
+        )
         born = stored.pop(BIRTH_DATE_FIELD, None)  # apart: not a declared field (Art. 8)
         unreadable = ["birth_date" if n == BIRTH_DATE_FIELD else n for n in unreadable]
         records = (
@@ -155,7 +159,7 @@ def export(k: Kernel, subject_id: SubjectId, fmt: str, at: datetime | None) -> s
         views = [open_record(k, r) for r in uow.records.for_subject(subject_id)]
         document = portability_export(
             subject,
-            k.decrypted(uow, subject_id),
+            stored_values.decrypted(k, uow, subject_id),
             k.declarations,
             now,
             [(str(v.id), v.kind, v.dated, v.values) for v in views if v.readable],
@@ -277,7 +281,7 @@ def object_to(
         if contact_channel is not None:
             details["channel"] = contact_channel.value
         if marketing:  # Art. 21(3): remember the hashed contact points, beyond erasure
-            entries, unreadable = k.index_entries(uow, subject)
+            entries, unreadable = stored_values.index_entries(k, uow, subject)
             for kind, digest in entries:
                 if contact_channel is None or kind is contact_channel.lookup:
                     uow.suppressions.add(

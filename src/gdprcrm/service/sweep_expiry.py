@@ -68,9 +68,8 @@ def expire_many(
         # The keys first, as the slow path: if the unit then fails, the next sweep finds
         # the entries due again and destroys nothing more (already shredded, and said).
         shredding = [e for e in chosen if e.scopes]
-        shredded = k.vault.shred_scopes_many((e.subject.id, e.scopes) for e in shredding)
-        certificates = {e.subject.id: c for e, (c, _) in zip(shredding, shredded, strict=True)}
-        uow.tombstones.add_many([stone for _, stones in shredded for stone in stones])
+        shredded = k.shred_scopes_many(uow, [(e.subject.id, e.scopes) for e in shredding])
+        certificates = {e.subject.id: c for e, c in zip(shredding, shredded, strict=True)}
         doomed = [(e.subject.id, e.doomed) for e in chosen]
         uow.subjects.delete_fields_many(doomed)
         uow.subjects.delete_index_many(doomed)  # an erased e-mail is not findable
@@ -151,8 +150,5 @@ def _expiry(
     """The person's expiry, or None if a kept value shares a doomed key scope (the slow
     path re-encrypts it into a scope of its own first)."""
     doomed = expiring_fields(k.declarations, subject.purposes, purpose.id)
-    going = set(doomed)
-    scopes = {s for f in stored if f.name in going and (s := k.scope_of(f.ciphertext))}
-    if any(k.scope_of(f.ciphertext) in scopes for f in stored if f.name not in going):
-        return None
-    return _Expiry(subject, state, purpose, doomed, frozenset(scopes))
+    scopes, to_move = k.scopes_going(stored, frozenset(doomed), ())
+    return None if to_move else _Expiry(subject, state, purpose, doomed, frozenset(scopes))

@@ -49,7 +49,7 @@ def _batch(k: Kernel, due: Mapping[SubjectId, Set[RecordId]], now: datetime) -> 
         for sid in waiting:  # Art. 15, 20: the answer shows the records as they were
             held: dict[str, DetailValue] = {"reason": "open-request", "records": len(due[sid])}
             k.audit(uow, "retention.deferred", sid, at=now, details=held)
-        rest = [sid for sid in due if sid not in set(waiting)]
+        rest = [sid for sid in due if not frozen_by_request(requests[sid])]
         # Read again under the locks: a record may have moved (or gone) meanwhile.
         stored = uow.records.for_subjects(rest)
         doomed: dict[SubjectId, list[Record]] = {}
@@ -59,12 +59,11 @@ def _batch(k: Kernel, due: Mapping[SubjectId, Set[RecordId]], now: datetime) -> 
                 doomed[sid] = mine
         # The keys first: if the unit then fails, a retry finds the rows and shreds
         # again harmlessly (already shredded, and said so).
-        shredded = k.vault.shred_scopes_many(
-            (sid, [r.id.value for r in records]) for sid, records in doomed.items()
+        certificates = k.shred_scopes_many(
+            uow, [(sid, [r.id.value for r in records]) for sid, records in doomed.items()]
         )
-        uow.tombstones.add_many([stone for _, stones in shredded for stone in stones])
         uow.records.delete_many([r.id for records in doomed.values() for r in records])
-        for (sid, records), (certificate, _) in zip(doomed.items(), shredded, strict=True):
+        for (sid, records), certificate in zip(doomed.items(), certificates, strict=True):
             said = erased_details(records, certificate)
             k.audit(uow, "retention.records-erased", sid, at=now, details=said)
         uow.commit()
