@@ -32,13 +32,13 @@ MUTATIONS = {
         "        pass\n",
     ),
     "dm-objection": (
-        "        reasons.append(Reason.DIRECT_MARKETING_OBJECTION)\n",
-        "        pass\n",
+        "        return Reason.DIRECT_MARKETING_OBJECTION\n",
+        "        return None\n",
     ),
-    "objection": ("        reasons.append(Reason.OBJECTION)\n", "        pass\n"),
+    "objection": ("        return Reason.OBJECTION\n", "        return None\n"),
     "restriction": (
-        "                reasons.append(Reason.RESTRICTED)\n",
-        "                pass\n",
+        "    reasons.append(Reason.RESTRICTED)\n",
+        "    pass\n",
     ),
     "retention": ("        reasons.append(Reason.RETENTION_EXPIRED)\n", "        pass\n"),
     "consent-missing": (
@@ -72,16 +72,16 @@ MUTATIONS = {
     ),
     "joint-fr": ("            needed.add(ConsentGiver.SUBJECT)\n", "            pass\n"),
     "adult-own": (
-        "            if c.given_by is ConsentGiver.SUBJECT\n            and",
-        "            if",
+        "        if c.given_by is ConsentGiver.SUBJECT\n        and",
+        "        if",
     ),
     "explicit": (
         "    if purpose.requires_explicit_consent and not all(c.explicit for c in counting):",
         "    if False:",
     ),
     "restriction-exempt": (
-        "            if purpose.restriction_exemption is not None or consented_since:",
-        "            if False:",
+        "    if purpose.restriction_exemption is not None or consented_since:",
+        "    if False:",
     ),
     "store-op": (
         "    if operation is Operation.USE and state.restrictions:",

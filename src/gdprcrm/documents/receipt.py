@@ -21,7 +21,9 @@ from gdprcrm.model import (
     ConsentGiven,
     ConsentRefused,
     ConsentWithdrawn,
+    ControllerInfo,
     Declarations,
+    Purpose,
 )
 from gdprcrm.model.translation import text_in
 from gdprcrm.signing import (
@@ -84,16 +86,7 @@ def build_receipt(
     lang = own if isinstance(own, str) else (language or "fr")
     if lang not in ("fr", "en"):
         raise InvalidInput("build_receipt(language=): 'fr' or 'en'")
-    termination = period_fr(purpose) if lang == "fr" else period_en(purpose)
-    contact = info.dpo or info.contact
     special = [f for f in purpose.fields if f.category.special]
-    notice: str | None
-    giver: str | None
-    withdraws: str | None
-    if isinstance(event, ConsentWithdrawn):
-        notice, giver, withdraws = None, None, str(event.consent_id)
-    else:  # given or refused: under a notice, by someone
-        notice, giver, withdraws = event.notice_version, event.given_by.value, None
     receipt: dict[str, Any] = {
         "version": KANTARA_VERSION,
         "jurisdiction": info.establishment,
@@ -102,52 +95,67 @@ def build_receipt(
         "consentReceiptID": str(event.id),
         "language": lang,
         "piiPrincipalId": str(event.subject_id),
-        "piiControllers": [
-            {
-                "piiController": info.name,
-                "onBehalf": False,
-                "contact": contact.name,
-                "address": info.contact.address or "",
-                "email": contact.email or "",
-                "phone": contact.phone or "",
-                "piiControllerUrl": info.privacy_policy_url,
-            }
-        ],
+        "piiControllers": [_controller(info)],
         "policyUrl": info.privacy_policy_url,
         "services": [
-            {
-                "service": info.name,
-                "purposes": [
-                    {
-                        "purpose": text_in(purpose, "name", lang, decl.language) or purpose.name,
-                        "purposeCategory": [purpose.id],
-                        "consentType": consent_type(event, explicit),
-                        "piiCategory": sorted(
-                            {category_fr(f.category.key, f.category.label) for f in purpose.fields}
-                        ),
-                        "primaryPurpose": True,
-                        "termination": termination,
-                        "thirdPartyDisclosure": bool(purpose.recipients),
-                        "thirdPartyName": ", ".join(
-                            r.category or r.name for r in purpose.recipients
-                        ),
-                    }
-                ],
-            }
+            {"service": info.name, "purposes": [_purpose(event, purpose, decl, lang, explicit)]}
         ],
         "sensitive": bool(special),
         "spiCat": sorted({category_fr(f.category.key, f.category.label) for f in special}),
-        "gdprcrm": {
-            "event": _KIND[type(event)],
-            "noticeVersion": notice,
-            "explicit": event.explicit if isinstance(event, ConsentGiven) else None,
-            "givenBy": giver,
-            "withdraws": withdraws,
-            "article": "7(3)" if withdraws is not None else "7(1)",
-        },
+        "gdprcrm": _extension(event),
     }
     signature = signer.sign_bytes(_signed(receipt, signer.signer_id))
     return seal_signed("receipt", receipt, signature, signer_id=signer.signer_id)
+
+
+def _controller(info: ControllerInfo) -> dict[str, Any]:
+    """Kantara ``piiControllers`` entry: who to contact (the DPO when there is one)."""
+    contact = info.dpo or info.contact
+    return {
+        "piiController": info.name,
+        "onBehalf": False,
+        "contact": contact.name,
+        "address": info.contact.address or "",
+        "email": contact.email or "",
+        "phone": contact.phone or "",
+        "piiControllerUrl": info.privacy_policy_url,
+    }
+
+
+def _purpose(
+    event: ConsentEvent, purpose: Purpose, decl: Declarations, lang: str, explicit: bool | None
+) -> dict[str, Any]:
+    """Kantara ``purposes`` entry (Art. 13(1)(c), (e), 13(2)(a)): the purpose in the
+    receipt's language, its data categories, how long, and to whom."""
+    return {
+        "purpose": text_in(purpose, "name", lang, decl.language) or purpose.name,
+        "purposeCategory": [purpose.id],
+        "consentType": consent_type(event, explicit),
+        "piiCategory": sorted(
+            {category_fr(f.category.key, f.category.label) for f in purpose.fields}
+        ),
+        "primaryPurpose": True,
+        "termination": period_fr(purpose) if lang == "fr" else period_en(purpose),
+        "thirdPartyDisclosure": bool(purpose.recipients),
+        "thirdPartyName": ", ".join(r.category or r.name for r in purpose.recipients),
+    }
+
+
+def _extension(event: ConsentEvent) -> dict[str, Any]:
+    """The receipt's ``gdprcrm`` extension: what the event was (Art. 7(1) proof of a
+    consent, 7(3) of its withdrawal), under which notice, by whom."""
+    if isinstance(event, ConsentWithdrawn):
+        notice, giver, withdraws = None, None, str(event.consent_id)
+    else:  # given or refused: under a notice, by someone
+        notice, giver, withdraws = event.notice_version, event.given_by.value, None
+    return {
+        "event": _KIND[type(event)],
+        "noticeVersion": notice,
+        "explicit": event.explicit if isinstance(event, ConsentGiven) else None,
+        "givenBy": giver,
+        "withdraws": withdraws,
+        "article": "7(3)" if withdraws is not None else "7(1)",
+    }
 
 
 def verify_receipt(text: str | bytes, public_key: Ed25519PublicKey) -> dict[str, Any]:

@@ -154,26 +154,12 @@ def decide(
     ):
         reasons.append(Reason.PURPOSE_INCOMPATIBLE)
 
-    # Art. 21(2)-(3): an objection to direct marketing is absolute, profiling included.
-    objected_at = state.objection_at.get(purpose_id)
-    if purpose.direct_marketing and objected_to_marketing(state, declarations, at):
-        reasons.append(Reason.DIRECT_MARKETING_OBJECTION)
-    # Art. 21(1): objection to processing on 6(1)(e) or (f), unless overridden.
-    elif objected_at is not None and objected_at <= at and objection_stops(purpose):
-        reasons.append(Reason.OBJECTION)
-
-    # Art. 18(2): restricted data may only be stored, save the 18(2) cases.
+    objection = _objection_rule(state, purpose, at, declarations)
+    if objection is not None:
+        reasons.append(objection)
     exempt = False
     if operation is Operation.USE and state.restrictions:
-        in_force = [r for r in state.restrictions if r.in_force(at)]
-        if in_force:
-            consented_since = bool(counting) and all(
-                any(c.at > r.at for c in counting) for r in in_force
-            )
-            if purpose.restriction_exemption is not None or consented_since:
-                exempt = True
-            else:
-                reasons.append(Reason.RESTRICTED)
+        exempt = _restriction_rule(state, purpose, at, counting, reasons)
 
     # Art. 44-49: every transfer outside the EEA the purpose makes has its ground now.
     if not all(transfer.in_force(at) for transfer in purpose.transfers):
@@ -210,6 +196,41 @@ def decide(
     return _decision(True, (ground, *extra), purpose.basis, sources)
 
 
+def _objection_rule(
+    state: SubjectState, purpose: Purpose, at: datetime, declarations: Declarations
+) -> Reason | None:
+    """The objection that stops ``purpose`` at ``at``, if any."""
+    # Art. 21(2)-(3): an objection to direct marketing is absolute, profiling included.
+    if purpose.direct_marketing and objected_to_marketing(state, declarations, at):
+        return Reason.DIRECT_MARKETING_OBJECTION
+    # Art. 21(1): objection to processing on 6(1)(e) or (f), unless overridden.
+    objected_at = state.objection_at.get(purpose.id)
+    if objected_at is not None and objected_at <= at and objection_stops(purpose):
+        return Reason.OBJECTION
+    return None
+
+
+def _restriction_rule(
+    state: SubjectState,
+    purpose: Purpose,
+    at: datetime,
+    counting: list[ConsentGiven],
+    reasons: list[Reason],
+) -> bool:
+    """Art. 18(2): restricted data may only be stored, save the 18(2) cases (the
+    purpose's declared exemption, or the subject's consent given since each restriction
+    in force): True when such an exemption lets the use go ahead; RESTRICTED added to
+    ``reasons`` when none does."""
+    in_force = [r for r in state.restrictions if r.in_force(at)]
+    if not in_force:
+        return False
+    consented_since = bool(counting) and all(any(c.at > r.at for c in counting) for r in in_force)
+    if purpose.restriction_exemption is not None or consented_since:
+        return True
+    reasons.append(Reason.RESTRICTED)
+    return False
+
+
 def _consent_rules(
     state: SubjectState,
     purpose: Purpose,
@@ -231,7 +252,27 @@ def _consent_rules(
         reasons.append(Reason.CONSENT_WITHDRAWN if withdrawn else Reason.CONSENT_MISSING)
         return []
 
-    # Art. 4(11), 7(1): informed - the notice shown described this purpose as it is now.
+    informed = _informed(active, purpose, declarations, reasons)
+    if not informed:
+        return []
+    counting = _of_age(state, informed, at, ages, reasons)
+    if not counting:
+        return []
+    # Art. 9(2)(a), 22(2)(c): explicit consent where the purpose needs it.
+    if purpose.requires_explicit_consent and not all(c.explicit for c in counting):
+        reasons.append(_not_explicit(purpose))
+        return []
+    return counting
+
+
+def _informed(
+    active: list[ConsentGiven],
+    purpose: Purpose,
+    declarations: Declarations,
+    reasons: list[Reason],
+) -> list[ConsentGiven]:
+    """Art. 4(11), 7(1): the consents given on a notice that described ``purpose`` as it
+    is now (informed); when none was, why not, added to ``reasons``."""
     current = declarations.current_digest(purpose.id)
     informed: list[ConsentGiven] = []
     problems: list[Reason] = []
@@ -249,9 +290,18 @@ def _consent_rules(
             informed.append(consent)
     if not informed:
         reasons.extend(dict.fromkeys(problems))
-        return []
+    return informed
 
-    # Art. 8(1): the age of digital consent of the subject's member state.
+
+def _of_age(
+    state: SubjectState,
+    informed: list[ConsentGiven],
+    at: datetime,
+    ages: ConsentAges,
+    reasons: list[Reason],
+) -> list[ConsentGiven]:
+    """Art. 8(1): the informed consents that count given the subject's age and the age
+    of digital consent of their member state; when none does, why not, in ``reasons``."""
     subject = state.subject
     age = subject.age_at(at)
     if age is None:  # Art. 8(2): the controller must make reasonable efforts to verify
@@ -267,29 +317,24 @@ def _consent_rules(
         if not needed <= givers:
             reasons.append(Reason.MINOR_WITHOUT_PARENTAL_CONSENT)
             return []
-        counting = informed
-    else:
-        # An adult's processing rests on their own consent; one they gave as a minor
-        # counts only where it was valid then (a joint-consent state). Interpretation.
-        counting = [
-            c
-            for c in informed
-            if c.given_by is ConsentGiver.SUBJECT
-            and (joint or (subject.age_at(c.at) or 0) >= threshold)
-        ]
-        if not counting:
-            reasons.append(Reason.CONSENT_MISSING)
-            return []
-
-    # Art. 9(2)(a), 22(2)(c): explicit consent where the purpose needs it.
-    if purpose.requires_explicit_consent and not all(c.explicit for c in counting):
-        if purpose.special_condition is SpecialCategoryCondition.EXPLICIT_CONSENT:
-            reasons.append(Reason.SPECIAL_CATEGORY_WITHOUT_EXPLICIT_CONSENT)
-        elif (
-            purpose.automated_decision is not None and purpose.automated_decision.under_article_22
-        ):
-            reasons.append(Reason.AUTOMATED_DECISION_WITHOUT_EXPLICIT_CONSENT)
-        else:
-            reasons.append(Reason.CONSENT_NOT_EXPLICIT)
-        return []
+        return informed
+    # An adult's processing rests on their own consent; one they gave as a minor
+    # counts only where it was valid then (a joint-consent state). Interpretation.
+    counting = [
+        c
+        for c in informed
+        if c.given_by is ConsentGiver.SUBJECT
+        and (joint or (subject.age_at(c.at) or 0) >= threshold)
+    ]
+    if not counting:
+        reasons.append(Reason.CONSENT_MISSING)
     return counting
+
+
+def _not_explicit(purpose: Purpose) -> Reason:
+    """Art. 9(2)(a), 22(2)(c): why a consent that is not explicit does not count."""
+    if purpose.special_condition is SpecialCategoryCondition.EXPLICIT_CONSENT:
+        return Reason.SPECIAL_CATEGORY_WITHOUT_EXPLICIT_CONSENT
+    if purpose.automated_decision is not None and purpose.automated_decision.under_article_22:
+        return Reason.AUTOMATED_DECISION_WITHOUT_EXPLICIT_CONSENT
+    return Reason.CONSENT_NOT_EXPLICIT

@@ -63,17 +63,7 @@ def add_subject(
     at: datetime | None,
 ) -> SubjectId:
     now = k.now(at)
-    try:
-        chosen = check_purposes(k.declarations, purposes)
-    except InvalidInput as exc:
-        raise type(exc)(f"add_subject: {exc}") from None
-    check_values(k.declarations, values, chosen)
-    grants = _check_grants(k, consents, chosen)
-    _check_attestation(k, attested_age, now)
-    if birth_date is not None and (
-        not isinstance(birth_date, date) or isinstance(birth_date, datetime)
-    ):
-        raise InvalidInput("birth_date: expected a date")
+    chosen, grants = _checked(k, values, purposes, consents, birth_date, attested_age, now)
     subject = Subject(
         SubjectId.new(),
         jurisdiction,
@@ -111,19 +101,14 @@ def add_subject(
             version = k.declarations.notices[-1].version  # Art. 13: what was shown
             given = [g.given(sid, now, version) for g in grants]
             k.schedule(uow, SubjectState(subject, given))
-            k.audit(
-                uow,
-                "subject.added",
-                sid,
-                at=now,
-                details={
-                    "purposes": len(chosen),
-                    "fields": len(values),
-                    "indirect": source is not None,
-                    "art14_due": None if art14_due is None else art14_due.date().isoformat(),
-                    "consents": len(given),
-                },
-            )
+            details = {
+                "purposes": len(chosen),
+                "fields": len(values),
+                "indirect": source is not None,
+                "art14_due": None if art14_due is None else art14_due.date().isoformat(),
+                "consents": len(given),
+            }
+            k.audit(uow, "subject.added", sid, at=now, details=details)
             for event in given:  # Art. 7(1): in the same act as the collection
                 record_given(k, uow, event)
             uow.commit()
@@ -133,6 +118,31 @@ def add_subject(
             k.vault.shred(sid)
         raise
     return sid
+
+
+def _checked(
+    k: Kernel,
+    values: Mapping[str, str],
+    purposes: Iterable[str],
+    consents: Iterable[ConsentGrant],
+    birth_date: date | None,
+    attested_age: AgeAttestation | None,
+    now: datetime,
+) -> tuple[tuple[str, ...], list[ConsentGrant]]:
+    """A collection's input checked before anything is made (Art. 5(1)(b), (c), 7, 8):
+    its declared purposes, sorted and unique, and the consents given with it."""
+    try:
+        chosen = check_purposes(k.declarations, purposes)
+    except InvalidInput as exc:
+        raise type(exc)(f"add_subject: {exc}") from None
+    check_values(k.declarations, values, chosen)
+    grants = _check_grants(k, consents, chosen)
+    _check_attestation(k, attested_age, now)
+    if birth_date is not None and (
+        not isinstance(birth_date, date) or isinstance(birth_date, datetime)
+    ):
+        raise InvalidInput("birth_date: expected a date")
+    return chosen, grants
 
 
 def _check_attestation(k: Kernel, attested: object, now: datetime) -> None:
