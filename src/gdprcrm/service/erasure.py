@@ -315,19 +315,7 @@ def mark_erased_many(uow: UnitOfWork, subjects: Sequence[Subject]) -> None:
     uow.retention.clear_many(ids)
     uow.duties.delete_for_subjects(ids)  # no one left to inform (Art. 14)
     uow.erasures.remove_many(ids)
-    uow.subjects.update_many(
-        [
-            attrs.evolve(
-                subject,
-                status=SubjectStatus.ERASED,
-                purposes=frozenset(),
-                birth_date=None,
-                attested_age=None,
-                source=None,
-            )
-            for subject in subjects
-        ]
-    )
+    uow.subjects.update_many([subject.erased() for subject in subjects])
 
 
 def tombstone_of(certificate: ErasureCertificate) -> Tombstone:
