@@ -1,20 +1,21 @@
 """Sweep throughput (P15): subjects erased per second by a retention sweep over 10 000
 due subjects on SQLite, against a raw batched floor doing the same work: the same
 deletes, the subjects marked erased, a tombstone in each store, one Ed25519 signature
-per subject, one commit per batch of 1 000."""
+per subject, one commit per batch of 1 000; and (info) against a floor that also does
+the erasure's accountable work in raw code (``benchmarks/sweep_floors.py``)."""
 
 from __future__ import annotations
 
-import sqlite3
+import shutil
 import tempfile
 import time
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 from benchmarks.harness import UNREACHABLE, Result, postgres_dsn
+from benchmarks.sweep_floors import accountable_floor, raw_floor, raw_floor_postgres
 from gdprcrm.examples import lumiere
 from gdprcrm.service import Controller
 from gdprcrm.signing import CertificateSigner
@@ -24,7 +25,6 @@ from gdprcrm.vault import InMemoryKekSource
 T0 = datetime(2026, 1, 5, 9, tzinfo=UTC)
 AUDIT_KEY = b"benchmark audit key, kept out of the database"
 AT = T0 + timedelta(days=4 * 365)  # newsletter data: three years from the last contact
-BATCH = 1_000
 
 
 def _open(folder: Path) -> Controller:
@@ -54,46 +54,6 @@ def _populate(
     return crm, ids
 
 
-def _raw_floor(folder: Path, ids: list[uuid.UUID], signer: CertificateSigner) -> float:
-    """The same erasures, batched: what the sweep could cost at best."""
-    data = sqlite3.connect(folder / "crm.db", isolation_level=None)
-    keys = sqlite3.connect(folder / "crm.db.keys.db", isolation_level=None)
-    for db in (data, keys):
-        db.execute("PRAGMA journal_mode=WAL")
-        db.execute("PRAGMA synchronous=FULL")
-        db.execute("PRAGMA secure_delete=ON")
-    start = time.perf_counter()
-    for first in range(0, len(ids), BATCH):
-        batch = [u.bytes for u in ids[first : first + BATCH]]
-        marks = ",".join("?" * len(batch))
-        now = datetime.now(UTC).isoformat()
-        keys.execute("BEGIN IMMEDIATE")
-        keys.execute(f"DELETE FROM vault_keys WHERE subject IN ({marks})", batch)  # noqa: S608
-        keys.executemany(
-            "INSERT INTO vault_tombstones VALUES (?, ?, ?)", [(b, now, "1:00") for b in batch]
-        )
-        keys.execute("COMMIT")
-        keys.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        for b in batch:  # one signed certificate per subject
-            signer.sign_bytes(b"gdprcrm erasure certificate v1\n" + b + now.encode())
-        data.execute("BEGIN IMMEDIATE")
-        for table in ("gdprcrm_fields", "gdprcrm_index", "gdprcrm_retention"):
-            data.execute(f"DELETE FROM {table} WHERE subject_id IN ({marks})", batch)  # noqa: S608
-        data.execute(
-            f"UPDATE gdprcrm_subjects SET status = 'erased' WHERE id IN ({marks})",  # noqa: S608
-            batch,
-        )
-        data.executemany(
-            "INSERT INTO gdprcrm_tombstones VALUES (?, ?, ?)", [(b, now, "1:00") for b in batch]
-        )
-        data.execute("COMMIT")
-        data.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    elapsed = time.perf_counter() - start
-    data.close()
-    keys.close()
-    return elapsed
-
-
 def sweep_throughput(quick: bool) -> Iterator[Result]:
     count = 1_000 if quick else 10_000
     # One round: populating 2 x 10 000 subjects is the long part; the figure is a
@@ -109,8 +69,14 @@ def sweep_throughput(quick: bool) -> Iterator[Result]:
         assert result.erasures_completed == count, result
         crm.close()
         other, ids = _populate(raw_dir, count)
+        recipients = other.declarations.recipients_of(["newsletter"])
         other.close()
-        raw_t = _raw_floor(raw_dir, ids, CertificateSigner.generate("bench"))
+        accountable_dir = Path(tmp) / "accountable"
+        shutil.copytree(raw_dir, accountable_dir)
+        raw_t = raw_floor(raw_dir, ids, CertificateSigner.generate("bench"))
+        accountable_t = accountable_floor(
+            accountable_dir, ids, CertificateSigner.generate("bench"), AUDIT_KEY, recipients
+        )
     yield Result(
         "P15",
         f"sweep erasing {count:,} due subjects (SQLite), per subject",
@@ -120,33 +86,15 @@ def sweep_throughput(quick: bool) -> Iterator[Result]:
         2.0,
         f"{count / ours_t:,.0f} subjects/s against a batched floor of {count / raw_t:,.0f}/s",
     )
-
-
-def _raw_floor_postgres(conn: Any, ids: list[uuid.UUID], signer: CertificateSigner) -> float:
-    """The SQLite floor's work on PostgreSQL: one statement per table per batch."""
-    start = time.perf_counter()
-    for first in range(0, len(ids), BATCH):
-        batch = [u.bytes for u in ids[first : first + BATCH]]
-        now = datetime.now(UTC).isoformat()
-        with conn.transaction():
-            conn.execute("DELETE FROM vault_keys WHERE subject = ANY(%s)", (batch,))
-            conn.cursor().executemany(
-                "INSERT INTO vault_tombstones VALUES (%s, %s, %s)",
-                [(b, now, "1:00") for b in batch],
-            )
-        for b in batch:  # one signed certificate per subject
-            signer.sign_bytes(b"gdprcrm erasure certificate v1\n" + b + now.encode())
-        with conn.transaction():
-            for table in ("gdprcrm_fields", "gdprcrm_index", "gdprcrm_retention"):
-                conn.execute(f"DELETE FROM {table} WHERE subject_id = ANY(%s)", (batch,))  # noqa: S608
-            conn.execute(
-                "UPDATE gdprcrm_subjects SET status = 'erased' WHERE id = ANY(%s)", (batch,)
-            )
-            conn.cursor().executemany(
-                "INSERT INTO gdprcrm_tombstones VALUES (%s, %s, %s)",
-                [(b, now, "1:00") for b in batch],
-            )
-    return time.perf_counter() - start
+    yield Result(
+        "-",
+        f"sweep erasing {count:,} due subjects vs an accountable floor (SQLite), per subject",
+        ours_t / count * 1e6,
+        accountable_t / count * 1e6,
+        ours_t / accountable_t,
+        None,
+        "info: the floor also reads, rewrites, chains the trail, signs JSON, queues notices",
+    )
 
 
 def sweep_postgres(quick: bool) -> Iterator[Result]:
@@ -183,7 +131,7 @@ def sweep_postgres(quick: bool) -> Iterator[Result]:
             crm.close()
             with psycopg.connect(dsn, autocommit=True) as conn:
                 conn.execute(f'SET search_path TO "{schema}"')
-                times.append(_raw_floor_postgres(conn, ids, CertificateSigner.generate("b")))
+                times.append(raw_floor_postgres(conn, ids, CertificateSigner.generate("b")))
     with psycopg.connect(dsn, autocommit=True) as conn:
         for schema in schemas:
             conn.execute(f'DROP SCHEMA "{schema}" CASCADE')

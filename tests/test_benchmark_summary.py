@@ -3,7 +3,9 @@ verdict, so that runs can be compared; no timing is asserted (benchmarks are not
 
 from __future__ import annotations
 
+import itertools
 import json
+from pathlib import Path
 
 from benchmarks.harness import Result
 from benchmarks.run import summary
@@ -71,3 +73,67 @@ def test_two_runs_compare_figure_by_figure() -> None:
     assert rows["P16"][-4:] == ["-", "2.00", "1.20", "OVER"]
     with pytest.raises(ValueError, match="not a gdprcrm benchmark run"):
         compare({"figures": []}, after)
+
+
+def test_the_sweep_floors_do_the_work_they_stand_for(tmp_path: Path) -> None:
+    # P15's floors are raw SQL: a schema change could leave them erasing less than the
+    # sweep does and flatter the ratio. Both run over a real controller's files here.
+    import sqlite3
+
+    from benchmarks.sweep import AUDIT_KEY, _populate
+    from benchmarks.sweep_floors import accountable_floor, raw_floor
+
+    from gdprcrm.signing import CertificateSigner
+
+    for name in ("raw", "accountable"):
+        folder = tmp_path / name
+        folder.mkdir()
+        crm, ids = _populate(folder, 12)
+        recipients = crm.declarations.recipients_of(["newsletter"])
+        db = sqlite3.connect(folder / "crm.db")
+        (trail_before,) = db.execute("SELECT COUNT(*) FROM gdprcrm_audit").fetchone()
+        db.close()
+        crm.close()
+        signer = CertificateSigner.generate("test")
+        if name == "raw":
+            raw_floor(folder, ids, signer)
+        else:
+            accountable_floor(folder, ids, signer, AUDIT_KEY, recipients)
+        db = sqlite3.connect(folder / "crm.db")
+        keys = sqlite3.connect(folder / "crm.db.keys.db")
+        counts = {
+            table: db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]  # noqa: S608
+            for table in ("gdprcrm_fields", "gdprcrm_index", "gdprcrm_retention")
+        }
+        assert counts == dict.fromkeys(counts, 0)
+        assert db.execute("SELECT DISTINCT status FROM gdprcrm_subjects").fetchall() == [
+            ("erased",)
+        ]
+        assert db.execute("SELECT COUNT(*) FROM gdprcrm_tombstones").fetchone() == (12,)
+        # Each subject's own key (every scope key derives from it) gone, a tombstone kept.
+        subjects = [u.bytes for u in ids]
+        marks = ",".join("?" * len(subjects))
+        assert keys.execute(
+            f"SELECT COUNT(*) FROM vault_keys WHERE subject IN ({marks})",  # noqa: S608
+            subjects,
+        ).fetchone() == (0,)
+        assert keys.execute("SELECT COUNT(*) FROM vault_tombstones").fetchone() == (12,)
+        if name == "accountable":
+            trail = [
+                json.loads(d)
+                for (d,) in db.execute("SELECT doc FROM gdprcrm_audit ORDER BY sequence")
+            ]
+            new = trail[trail_before:]
+            assert [e["action"] for e in new] == ["retention.erased", "subject.erased"] * 12
+            assert all(b["previous_hash"] == a["hash"] for a, b in itertools.pairwise(trail))
+            (head,) = db.execute("SELECT sequence FROM gdprcrm_audit_head").fetchone()
+            assert head == trail[-1]["sequence"]
+            assert db.execute("SELECT COUNT(*) FROM gdprcrm_notifications").fetchone() == (
+                12 * len(recipients),
+            )
+            assert all(
+                json.loads(d)["purposes"] == []
+                for (d,) in db.execute("SELECT doc FROM gdprcrm_subjects")
+            )
+        db.close()
+        keys.close()
