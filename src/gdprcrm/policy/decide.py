@@ -154,9 +154,11 @@ def decide(
     ):
         reasons.append(Reason.PURPOSE_INCOMPATIBLE)
 
+    # Art. 21: an objection (to direct marketing, or to processing on 6(1)(e) or (f)).
     objection = _objection_rule(state, purpose, at, declarations)
     if objection is not None:
         reasons.append(objection)
+    # Art. 18(2): restricted data may only be stored, save the 18(2) cases.
     exempt = False
     if operation is Operation.USE and state.restrictions:
         exempt = _restriction_rule(state, purpose, at, counting, reasons)
