@@ -14,7 +14,9 @@ from gdprcrm.testing import strategies as gst
 @st.composite
 def any_subjects(draw: st.DrawFn) -> Subject:
     subject = draw(
-        gst.subjects(purpose_ids=draw(st.sets(gst.purpose_ids(), max_size=3)), adult=None)
+        gst.subjects(
+            purpose_ids=draw(st.lists(gst.purpose_ids(), max_size=3, unique=True)), adult=None
+        )
     )
     return attrs.evolve(
         subject,

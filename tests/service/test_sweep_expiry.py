@@ -87,6 +87,24 @@ def _shared_scope(crm: Controller, n: int) -> SubjectId:
     return sid
 
 
+def _two_due_shared_scope(crm: Controller, n: int) -> SubjectId:
+    """Two purposes due at once, the first (customer-offers) declined by the batch: its
+    doomed phone shares a key scope with the kept name. The slow path must take both,
+    in order: the newsletter first would keep the e-mail customer-offers still needs."""
+    sid = _two_due(crm, n)
+    shared = uuid.uuid4()
+    now = crm.clock.now()
+    with crm.storage.unit_of_work() as uow:
+        uow.subjects.put_fields(
+            [
+                PersonalField(sid, name, crm.vault.encrypt_scoped(sid, shared, name, value), now)
+                for name, value in (("name", "T"), ("phone", "+33 6 12 34 56 78"))
+            ]
+        )
+        uow.commit()
+    return sid
+
+
 def _prospect(crm: Controller, n: int) -> SubjectId:
     sid = crm.add_subject({"email": f"p{n}@example.fr"}, "FR", purposes=["newsletter"])
     crm.give_consent(sid, "newsletter", channel="web-form")
@@ -119,6 +137,7 @@ KINDS: dict[str, Callable[[Controller, int], SubjectId]] = {
     "asking": _asking,
     "client": _client,
     "two-due": _two_due,
+    "two-due-shared-scope": _two_due_shared_scope,
     "shared-scope": _shared_scope,
     "prospect": _prospect,
     "held-prospect": _held_prospect,
@@ -234,9 +253,18 @@ def test_each_kind_takes_the_path_it_should(monkeypatch: pytest.MonkeyPatch) -> 
     _write_in_and_keep_a_stale_entry(crm, people["stale"])
     result = crm.sweep()
     batched = {sid for done in applied for sid, _ in done}
-    # In the batch: one purpose due, another keeping the person, nothing unusual.
-    assert batched == {people[k] for k in ("customer", "never-consented", "client")}
-    assert {p for done in applied for _, p in done} == {"newsletter"}
+    # In the batch: a purpose due, another keeping the person, nothing unusual; two due
+    # at once go one per round, in the slow path's order.
+    assert batched == {people[k] for k in ("customer", "never-consented", "client", "two-due")}
+    assert {p for done in applied for _, p in done} == {"newsletter", "customer-offers"}
+    two_due = [p for done in applied for sid, p in done if sid == people["two-due"]]
+    assert len(two_due) == 2
+    assert sorted(two_due) == ["customer-offers", "newsletter"]
+    assert crm.subject(people["two-due"]).purposes == {"invoicing"}
+    # The first of two declined: both by the slow path, in order.
+    assert people["two-due-shared-scope"] not in batched
+    assert crm.subject(people["two-due-shared-scope"]).purposes == {"invoicing"}
+    assert crm.values(people["two-due-shared-scope"]) == {"name": "T", "invoices": "F-1"}
     assert result.deferred == 1  # the open access request: the slow path defers it
     assert result.rescheduled == 1  # the stale entry: the slow path reschedules it
     assert result.flagged == 1  # prospecting: a review, not an erasure

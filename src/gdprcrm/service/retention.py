@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import deque
 from collections.abc import Callable
 from datetime import datetime
 
@@ -110,13 +110,28 @@ def sweep(
 def _expire_in_batches(
     k: Kernel, due: list[RetentionDue], now: datetime
 ) -> set[tuple[SubjectId, str]]:
-    """The (subject, purpose) pairs expired by :func:`sweep_expiry.expire_many`: the
-    people with one purpose due (several: the slow path, one purpose after another)."""
-    per_subject = Counter(e.subject_id for e in due)
-    single = [e for e in due if per_subject[e.subject_id] == 1]
+    """The (subject, purpose) pairs expired by :func:`sweep_expiry.expire_many`.
+
+    People with several purposes due go in rounds, one purpose each, in the order the
+    slow path takes them (the order of ``due``): each round sees what the one before
+    left, as one expiry after another does. A person one of whose expiries the batch
+    declines leaves the rounds: the slow path then takes their remaining purposes, still
+    in order."""
+    queues: dict[SubjectId, deque[RetentionDue]] = {}
+    for entry in due:
+        queues.setdefault(entry.subject_id, deque()).append(entry)
     done: set[tuple[SubjectId, str]] = set()
-    for first in range(0, len(single), sweep_batch.BATCH):
-        done |= sweep_expiry.expire_many(k, single[first : first + sweep_batch.BATCH], now)
+    while queues:
+        heads = [queue.popleft() for queue in queues.values()]
+        applied: set[tuple[SubjectId, str]] = set()
+        for first in range(0, len(heads), sweep_batch.BATCH):
+            applied |= sweep_expiry.expire_many(k, heads[first : first + sweep_batch.BATCH], now)
+        done |= applied
+        queues = {
+            head.subject_id: queues[head.subject_id]
+            for head in heads
+            if queues[head.subject_id] and (head.subject_id, head.purpose_id) in applied
+        }
     return done
 
 

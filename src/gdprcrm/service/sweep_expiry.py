@@ -7,10 +7,12 @@ The outcome is the slow path's (:func:`gdprcrm.service.retention.sweep`, person 
 person): the values only that purpose needed deleted and their key scopes destroyed
 (no backup can read them), a signed certificate per person naming the scopes, the
 purpose's recipients told (Art. 19), the purpose dropped from the person, the same
-``retention.erased`` entry. Anything out of the ordinary is left to the slow path: a
-person with more than one purpose due, an open access or portability request, a purpose
-whose anchor moved or whose action is not to erase, a kept value sharing a doomed key
-scope (it must first be re-encrypted), a person left with no purpose (then erased).
+``retention.erased`` entry. A person with several purposes due takes one per batch, in
+the slow path's order (the sweep runs rounds: :func:`gdprcrm.service.retention.sweep`).
+Anything out of the ordinary is left to the slow path: an open access or portability
+request, a purpose whose anchor moved or whose action is not to erase, a kept value
+sharing a doomed key scope (it must first be re-encrypted), a person left with no
+purpose (then erased).
 """
 
 from __future__ import annotations
