@@ -161,6 +161,48 @@ def test_partial_expiries_over_two_batches_keep_what_another_purpose_needs(
     crm.close()
 
 
+def test_two_sweeps_at_once_expire_two_due_purposes_each_once(storage: Storage) -> None:
+    # Former customers whose newsletter and customer offers expire together go in
+    # rounds, one purpose per batch; two sweeps racing through the rounds (and the slow
+    # path for what one of them finds gone) expire each purpose once, in order.
+    clock = FrozenClock()
+    crm: Controller = make_controller(clock=clock, storage=storage)
+    count = sweep_batch.BATCH + 20
+    customers = []
+    for i in range(count):
+        sid = crm.add_subject(
+            {
+                "email": f"t{i}@example.fr",
+                "name": "T",
+                "phone": "+33 6 12 34 56 78",
+                "invoices": "F-1",
+            },
+            "FR",
+            purposes=["newsletter", "customer-offers", "invoicing"],
+        )
+        crm.end_relationship(sid)  # customer offers: three years from the end
+        customers.append(sid)
+    clock.advance(THREE_YEARS_AND_A_DAY)
+    with crm.storage.unit_of_work(read_only=True) as uow:
+        due = uow.retention.due_before(clock.now(), limit=10 * count)
+    order = {sid: [e.purpose_id for e in due if e.subject_id == sid] for sid in customers}
+    assert all(sorted(o) == ["customer-offers", "newsletter"] for o in order.values())
+    results = _two_sweeps_at_once(crm)
+    assert sum(r.erased for r in results) == 2 * count
+    with crm.storage.unit_of_work(read_only=True) as uow:
+        trail = uow.audit.range()
+    erased = [(e.subject_id, e.purpose_id) for e in trail if e.action == "retention.erased"]
+    assert len(erased) == len(set(erased)) == 2 * count  # each purpose of each once
+    for sid in customers:  # in the slow path's order: the schedule's
+        assert [p for s, p in erased if s == sid] == order[sid]
+    for sid in customers[:: sweep_batch.BATCH // 4]:
+        assert crm.subject(sid).purposes == {"invoicing"}
+        assert crm.values(sid) == {"name": "T", "invoices": "F-1"}
+    assert crm.verify_audit().ok
+    assert crm.sweep().erased == 0
+    crm.close()
+
+
 def test_two_sweeps_at_once_erase_each_record_once(
     storage: Storage, monkeypatch: pytest.MonkeyPatch
 ) -> None:
