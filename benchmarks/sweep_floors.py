@@ -54,6 +54,15 @@ def _shred_keys(keys: sqlite3.Connection, batch: list[bytes], now: str) -> None:
     keys.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
+def _commit_with_tombstones(data: sqlite3.Connection, batch: list[bytes], now: str) -> None:
+    """The data store's copy of each tombstone, then the commit and the WAL truncation."""
+    data.executemany(
+        "INSERT INTO gdprcrm_tombstones VALUES (?, ?, ?)", [(b, now, "1:00") for b in batch]
+    )
+    data.execute("COMMIT")
+    data.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
 def raw_floor(folder: Path, ids: list[uuid.UUID], signer: CertificateSigner) -> float:
     """The same erasures, batched: what the sweep could cost at best."""
     data, keys = _connect(folder)
@@ -72,11 +81,7 @@ def raw_floor(folder: Path, ids: list[uuid.UUID], signer: CertificateSigner) -> 
             f"UPDATE gdprcrm_subjects SET status = 'erased' WHERE id IN ({marks})",  # noqa: S608
             batch,
         )
-        data.executemany(
-            "INSERT INTO gdprcrm_tombstones VALUES (?, ?, ?)", [(b, now, "1:00") for b in batch]
-        )
-        data.execute("COMMIT")
-        data.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        _commit_with_tombstones(data, batch, now)
     elapsed = time.perf_counter() - start
     data.close()
     keys.close()
@@ -231,12 +236,8 @@ def accountable_floor(
                 )
         data.executemany("UPDATE gdprcrm_subjects SET status = ?, doc = ? WHERE id = ?", rewritten)
         data.executemany("INSERT INTO gdprcrm_notifications VALUES (?, ?, ?, ?, ?)", notices)
-        data.executemany(
-            "INSERT INTO gdprcrm_tombstones VALUES (?, ?, ?)", [(b, now, "1:00") for b in batch]
-        )
         trail.flush()
-        data.execute("COMMIT")
-        data.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        _commit_with_tombstones(data, batch, now)
     elapsed = time.perf_counter() - start
     data.close()
     keys.close()

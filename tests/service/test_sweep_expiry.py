@@ -74,17 +74,23 @@ def _shared_scope(crm: Controller, n: int) -> SubjectId:
     """A kept value (the name) stored in one key scope with a doomed one (the clicks), as
     before a declarations change: the slow path must move it first."""
     sid = _customer(crm, n)
+    _in_one_scope(crm, sid, {"name": "C", "newsletter_clicks": "3"})
+    return sid
+
+
+def _in_one_scope(crm: Controller, sid: SubjectId, values: dict[str, str]) -> None:
+    """Store ``values`` again, all in one new key scope (as before a declarations
+    change put them in groups of their own)."""
     shared = uuid.uuid4()
     now = crm.clock.now()
     with crm.storage.unit_of_work() as uow:
         uow.subjects.put_fields(
             [
                 PersonalField(sid, name, crm.vault.encrypt_scoped(sid, shared, name, value), now)
-                for name, value in (("name", "C"), ("newsletter_clicks", "3"))
+                for name, value in values.items()
             ]
         )
         uow.commit()
-    return sid
 
 
 def _two_due_shared_scope(crm: Controller, n: int) -> SubjectId:
@@ -92,16 +98,7 @@ def _two_due_shared_scope(crm: Controller, n: int) -> SubjectId:
     doomed phone shares a key scope with the kept name. The slow path must take both,
     in order: the newsletter first would keep the e-mail customer-offers still needs."""
     sid = _two_due(crm, n)
-    shared = uuid.uuid4()
-    now = crm.clock.now()
-    with crm.storage.unit_of_work() as uow:
-        uow.subjects.put_fields(
-            [
-                PersonalField(sid, name, crm.vault.encrypt_scoped(sid, shared, name, value), now)
-                for name, value in (("name", "T"), ("phone", "+33 6 12 34 56 78"))
-            ]
-        )
-        uow.commit()
+    _in_one_scope(crm, sid, {"name": "T", "phone": "+33 6 12 34 56 78"})
     return sid
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from dateutil.relativedelta import relativedelta
 from hypothesis import strategies as st
 
 from gdprcrm.model import (
@@ -19,7 +18,13 @@ from gdprcrm.model import (
     RecordKind,
     RecordRetention,
 )
-from gdprcrm.testing._base_strategies import FIELD_NAMES, instants, purpose_ids, subject_ids
+from gdprcrm.testing._base_strategies import (
+    FIELD_NAMES,
+    instants,
+    purpose_ids,
+    retention_periods,
+    subject_ids,
+)
 
 __all__ = [
     "financial_year_ends",
@@ -47,14 +52,10 @@ def financial_year_ends(draw: st.DrawFn) -> FinancialYearEnd:
 
 @st.composite
 def record_retentions(draw: st.DrawFn, *, legal: bool | None = None) -> RecordRetention:
-    years = draw(st.integers(0, 10))
-    months = draw(st.integers(0, 11))
-    days = draw(st.integers(0, 30))
-    if not (years or months or days):
-        years = 1
+    period = draw(retention_periods())
     has_reference = draw(st.booleans()) if legal is None else legal
     return RecordRetention(
-        relativedelta(years=years, months=months, days=days),
+        period,
         draw(st.sampled_from(list(RecordAnchor))),
         "Code de commerce, art. L123-22" if has_reference else None,
     )

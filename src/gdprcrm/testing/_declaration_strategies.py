@@ -9,7 +9,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import attrs
-from dateutil.relativedelta import relativedelta
 from hypothesis import strategies as st
 
 from gdprcrm.documents.register import GDPRCRM_SECURITY_MEASURES
@@ -38,7 +37,7 @@ from gdprcrm.model import (
     Transfer,
     TransferMechanism,
 )
-from gdprcrm.testing._base_strategies import FIELD_NAMES, instants, purpose_ids
+from gdprcrm.testing._base_strategies import FIELD_NAMES, instants, purpose_ids, retention_periods
 from gdprcrm.testing._dated_record_strategies import (
     financial_year_ends,
 )
@@ -76,14 +75,10 @@ def field_specs(draw: st.DrawFn, *, special: bool = False, name: str | None = No
 
 @st.composite
 def retention_rules(draw: st.DrawFn, *, legal: bool | None = None) -> RetentionRule:
-    years = draw(st.integers(0, 10))
-    months = draw(st.integers(0, 11))
-    days = draw(st.integers(0, 30))
-    if not (years or months or days):
-        years = 1
+    period = draw(retention_periods())
     has_reference = draw(st.booleans()) if legal is None else legal
     return RetentionRule(
-        period=relativedelta(years=years, months=months, days=days),
+        period=period,
         anchor=draw(st.sampled_from(list(AnchorEvent))),
         action=draw(st.sampled_from([RetentionAction.ERASE, RetentionAction.REVIEW])),
         legal_reference="Code de commerce, art. L123-22" if has_reference else None,
