@@ -212,6 +212,21 @@ def test_erase_resume_completes_what_is_due(cli: Cli) -> None:
     assert "--resume" in cli.err("erase")
 
 
+def test_audit_certificate_restates_an_erasure_and_refuses_a_live_subject(cli: Cli) -> None:
+    erased = cli.json("subject", "add", "--purpose", "newsletter", "--field", "email=a@b.fr")
+    first = cli.json("erase", erased["subject"])["certificate"]
+    again = cli.json("audit", "certificate", erased["subject"])
+    certificate = again["certificate"]
+    assert certificate["subject_id"] == erased["subject"]
+    assert certificate["already_shredded"] is True
+    assert certificate["shredded_at"] == first["certificate"]["shredded_at"]
+    assert certificate["destroyed_keys"] == first["certificate"]["destroyed_keys"]
+    assert certificate["certificate_id"] != first["certificate"]["certificate_id"]
+    live = cli.json("subject", "add", "--purpose", "newsletter", "--field", "email=c@d.fr")
+    assert "no shred" in cli.err("audit", "certificate", live["subject"], code=EXIT_BAD_INPUT)
+    assert cli.json("audit", "verify")["ok"] is True
+
+
 def test_suppressions_purge_keeps_three_years_at_least(cli: Cli) -> None:
     # Art. 21(3), CNIL: an objection to direct marketing is remembered three years.
     sid = cli.json("subject", "add", "--purpose", "newsletter", "--field", "email=lea@example.fr")[

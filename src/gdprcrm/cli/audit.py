@@ -4,6 +4,7 @@ and the upkeep of the blind indexes."""
 from __future__ import annotations
 
 import argparse
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,7 @@ from typing import Any
 import attrs
 
 from gdprcrm.audit import Checkpoint, CheckpointFile
-from gdprcrm.cli.context import EXIT_CHECK_FAILED, EXIT_OK, Context, instant
+from gdprcrm.cli.context import EXIT_CHECK_FAILED, EXIT_OK, Context, instant, subject_id
 from gdprcrm.errors import InvalidInput, SignatureInvalid
 
 __all__ = ["AUDIT_COMMANDS"]
@@ -72,6 +73,15 @@ def audit_restored(ctx: Context, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def audit_certificate(ctx: Context, args: argparse.Namespace) -> int:
+    """The erasure of a swept (or resumed) subject, signed anew: no caller received its
+    certificate. The wire form, verifiable with the controller's public key."""
+    certificate = ctx.crm.erasure_certificate(subject_id(args.subject))
+    text = certificate.to_json()
+    ctx.emit(json.loads(text), text)
+    return EXIT_OK
+
+
 def lookups_reindex(ctx: Context, args: argparse.Namespace) -> int:
     done = ctx.crm.reindex_lookups(at=instant(args.at))
     data = attrs.asdict(done)
@@ -83,5 +93,6 @@ AUDIT_COMMANDS: dict[tuple[str, str | None], Callable[[Context, argparse.Namespa
     ("audit", "verify"): audit_verify,
     ("audit", "checkpoint"): audit_checkpoint,
     ("audit", "restored"): audit_restored,
+    ("audit", "certificate"): audit_certificate,
     ("lookups", "reindex"): lookups_reindex,
 }

@@ -245,6 +245,10 @@ def _registers(sub: argparse._SubParsersAction[_Parser]) -> None:
     audit.add_parser(
         "restored", help="after restoring crm.db from a backup: record it in the trail"
     )
+    certify = audit.add_parser(
+        "certificate", help="a newly signed certificate of a subject's erasure (Art. 5(2))"
+    )
+    certify.add_argument("subject", help=SUBJECT_HELP)
 
     breach = _actions(sub, "breach", "the breach register (Art. 33)")
     badd = breach.add_parser("add", help="document a breach; prints the 72-hour deadline")

@@ -72,7 +72,7 @@ from gdprcrm.service.retention import SweepResult
 from gdprcrm.service.tokens import LinkOperations
 from gdprcrm.storage.protocols import Storage
 from gdprcrm.storage.sqlite import SQLiteStorage
-from gdprcrm.vault import CertificateSigner, Kek, KekSource, KeyVault
+from gdprcrm.vault import CertificateSigner, ErasureCertificate, Kek, KekSource, KeyVault
 
 __all__ = ["Controller"]
 
@@ -394,6 +394,16 @@ class Controller(
         if not dry_run:
             self._anchor(at)  # the erasure's entries, signed beyond the database's reach
         return outcome
+
+    def erasure_certificate(
+        self, subject_id: SubjectId, *, at: datetime | None = None
+    ) -> ErasureCertificate:
+        """A newly signed certificate of the subject's erasure (Art. 5(2)), for one the
+        sweep or a resumed erasure did: ``already_shredded``, the original instant and
+        destroyed keys; audited. NotFound when the subject was never erased."""
+        certificate = erasure.erasure_certificate(self._k, subject_id, at)
+        self._anchor(at)
+        return certificate
 
     def resume_erasures(self, at: datetime | None = None) -> list[ErasureOutcome]:
         """Complete every erasure that is due: interrupted ones, and holds that ended."""

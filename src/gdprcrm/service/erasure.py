@@ -42,6 +42,7 @@ __all__ = [
     "ErasureOutcome",
     "advance",
     "erase",
+    "erasure_certificate",
     "finalise",
     "finalise_many",
     "hold_lifted",
@@ -316,6 +317,30 @@ def mark_erased_many(uow: UnitOfWork, subjects: Sequence[Subject]) -> None:
     uow.duties.delete_for_subjects(ids)  # no one left to inform (Art. 14)
     uow.erasures.remove_many(ids)
     uow.subjects.update_many([subject.erased() for subject in subjects])
+
+
+def erasure_certificate(
+    k: Kernel, subject_id: SubjectId, at: datetime | None
+) -> ErasureCertificate:
+    """Art. 5(2): a newly signed certificate of the subject's erasure, from the key
+    store's tombstone (the sweep and an interrupted erasure's resumption leave theirs
+    with no caller to hand them to); its issue is audited, so that every certificate
+    id in the trail names one. NotFound when the subject's keys were never shredded."""
+    now = k.now(at)
+    certificate = k.vault.erasure_certificate(subject_id)
+    with k.storage.unit_of_work() as uow:
+        k.audit(
+            uow,
+            "erasure.certified",
+            subject_id,
+            at=now,
+            details={
+                "certificate": str(certificate.certificate_id),
+                "keys": len(certificate.destroyed),
+            },
+        )
+        uow.commit()
+    return certificate
 
 
 def tombstone_of(certificate: ErasureCertificate) -> Tombstone:

@@ -26,6 +26,7 @@ from gdprcrm.errors import (
     DecryptionError,
     InvalidInput,
     KeyShredded,
+    NotFound,
     SubjectErased,
 )
 from gdprcrm.model import Lookup, SubjectId
@@ -380,17 +381,32 @@ class KeyVault(ScopedKeys):
         shredded = self._store.shred_many(ids, now) if ids else []
         self._forget(stone.subject_id for stone, _ in shredded)
         for stone, fresh in shredded:
-            cert = ErasureCertificate(
-                certificate_id=uuid.uuid4(),
-                subject_id=stone.subject_id,
-                shredded_at=stone.shredded_at,
-                issued_at=self._clock.now(),
-                destroyed=tuple((v, kcv.hex()) for v, kcv in stone.destroyed),
-                signer_id=self._signer.signer_id,
-                already_shredded=not fresh,
-            )
-            out.append(sign_certificate(cert, self._signer))
+            out.append(self._certificate(stone, already_shredded=not fresh))
         return out
+
+    def erasure_certificate(self, subject_id: SubjectId) -> ErasureCertificate:
+        """A newly signed certificate of the subject's earlier shred (Art. 5(2)): the
+        instant and the key check values of the destroyed keys from the key store's
+        tombstone, ``already_shredded`` true. Destroys nothing; NotFound when the
+        subject's keys were never shredded."""
+        if not isinstance(subject_id, SubjectId):
+            raise not_a_subject_id(subject_id)
+        stone = self._store.tombstone(subject_id)
+        if stone is None:
+            raise NotFound(f"no shred of subject {subject_id} on record")
+        return self._certificate(stone, already_shredded=True)
+
+    def _certificate(self, stone: Tombstone, *, already_shredded: bool) -> ErasureCertificate:
+        cert = ErasureCertificate(
+            certificate_id=uuid.uuid4(),
+            subject_id=stone.subject_id,
+            shredded_at=stone.shredded_at,
+            issued_at=self._clock.now(),
+            destroyed=tuple((v, kcv.hex()) for v, kcv in stone.destroyed),
+            signer_id=self._signer.signer_id,
+            already_shredded=already_shredded,
+        )
+        return sign_certificate(cert, self._signer)
 
     def is_shredded(self, subject_id: SubjectId) -> bool:
         return self._store.tombstone(subject_id) is not None
