@@ -12,6 +12,7 @@ import pytest
 from gdprcrm.errors import InvalidInput, NotFound
 from gdprcrm.model import SubjectId
 from gdprcrm.service import Controller
+from gdprcrm.storage.protocols import Storage
 from gdprcrm.storage.sqlite import SQLiteStorage
 from gdprcrm.testing import FrozenClock, make_controller
 from gdprcrm.vault import verify_certificate
@@ -28,12 +29,19 @@ def _swept(crm: Controller, clock: FrozenClock, count: int) -> list[SubjectId]:
     return people
 
 
-@pytest.mark.parametrize("adapter", ["memory", "sqlite"])
+@pytest.mark.parametrize("adapter", ["memory", "sqlite", "postgres"])
 def test_a_swept_person_gets_a_signed_certificate_of_their_erasure(
-    adapter: str, tmp_path: Path
+    adapter: str, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
     clock = FrozenClock()
-    storage = SQLiteStorage(tmp_path / "crm.db") if adapter == "sqlite" else None
+    storage: Storage | None = None
+    if adapter == "sqlite":
+        storage = SQLiteStorage(tmp_path / "crm.db")
+    elif adapter == "postgres":
+        from gdprcrm.storage.postgres import PostgresStorage
+        from tests.conftest import fresh_schema
+
+        storage = PostgresStorage(request.getfixturevalue("postgres_dsn"), schema=fresh_schema())
     crm = make_controller(clock=clock, storage=storage)
     people = _swept(crm, clock, 3)
     swept_at = clock.now()
