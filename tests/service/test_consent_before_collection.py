@@ -214,3 +214,17 @@ def test_a_refusal_for_a_purpose_without_consent_is_refused(crm: Controller) -> 
     with pytest.raises(InvalidInput):
         crm.refuse_consent(sid, "newsletter", channel="Une phrase libre")
     assert crm.consent_history(sid) == []
+
+
+@pytest.mark.parametrize("consents", [None, 3, ConsentGrant("newsletter", "web-form")])
+def test_consents_that_are_not_a_list_are_refused_before_anything_is_made(
+    crm: Controller, consents: Any
+) -> None:
+    # Found by the hostile-input fuzzing: None reached list() and raised a TypeError.
+    with crm.storage.unit_of_work(read_only=True) as uow:
+        before = len(uow.audit.range())
+    with pytest.raises(InvalidInput, match="consents"):
+        crm.add_subject({"email": "lea@example.fr"}, "FR", ["newsletter"], consents=consents)
+    with crm.storage.unit_of_work(read_only=True) as uow:
+        assert len(uow.audit.range()) == before
+    assert crm.find_subject(email="lea@example.fr") == []

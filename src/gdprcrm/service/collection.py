@@ -175,7 +175,7 @@ def _check_grants(
 ) -> list[ConsentGrant]:
     """The consents given with a collection: each for one of its purposes, which rests
     on consent (Art. 6(1)(a), 7(2): one per purpose), through a coded channel."""
-    if isinstance(consents, ConsentGrant | str):
+    if isinstance(consents, ConsentGrant | str) or not isinstance(consents, Iterable):
         raise InvalidInput("consents: give a list of ConsentGrant")
     grants = list(consents)
     seen: set[tuple[str, Channel | None, str | None]] = set()
