@@ -224,6 +224,14 @@ def test_audit_certificate_restates_an_erasure_and_refuses_a_live_subject(cli: C
     assert certificate["certificate_id"] != first["certificate"]["certificate_id"]
     live = cli.json("subject", "add", "--purpose", "newsletter", "--field", "email=c@d.fr")
     assert "no shred" in cli.err("audit", "certificate", live["subject"], code=EXIT_BAD_INPUT)
+    # Both are kept: the trail's ids give them back, signed as they were.
+    kept = cli.json("audit", "certificate", "--id", first["certificate"]["certificate_id"])
+    assert kept == first
+    assert cli.json("audit", "certificate", "--id", certificate["certificate_id"]) == again
+    assert "no certificate" in cli.err(
+        "audit", "certificate", "--id", "00000000-0000-4000-8000-000000000000"
+    )
+    assert "--id" in cli.err("audit", "certificate")
     assert cli.json("audit", "verify")["ok"] is True
 
 

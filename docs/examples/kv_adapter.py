@@ -43,7 +43,7 @@ from gdprcrm.model import (
 )
 from gdprcrm.serialization import converter
 from gdprcrm.storage import protocols as p
-from gdprcrm.vault import KeyStore, MemoryKeyStore, Tombstone
+from gdprcrm.vault import ErasureCertificate, KeyStore, MemoryKeyStore, Tombstone
 
 
 class KeyValueDB:
@@ -82,6 +82,7 @@ class Unit(p.UnitOfWork):
         self.notifications = Notifications(self)
         self.erasures = Erasures(self)
         self.tombstones = Tombstones(self)
+        self.certificates = Certificates(self)
         self.notices = Notices(self)
         self.duties = Duties(self)
 
@@ -404,6 +405,25 @@ class Tombstones(_Repo, p.TombstoneRepository):
     def _all(self) -> Iterable[Tombstone]:
         found: list[Tombstone] = self.u.scan("tombstone/", Tombstone)
         return found
+
+
+class Certificates(_Repo, p.CertificateRepository):
+    """The canonical wire form of each certificate (a string), read back only if still
+    canonical (``from_json``); by subject: a scan (an example, not a fast store)."""
+
+    def _add_many(self, certificates: Sequence[ErasureCertificate]) -> None:
+        for certificate in certificates:
+            key = f"certificate/{certificate.certificate_id}"
+            if self.u.get(key, str) is None:
+                self.u.put(key, certificate.to_json(), as_type=str)
+
+    def _get(self, certificate_id: uuid.UUID) -> ErasureCertificate | None:
+        text = self.u.get(f"certificate/{certificate_id}", str)
+        return None if text is None else ErasureCertificate.from_json(text)
+
+    def _for_subject(self, subject_id: SubjectId) -> Iterable[ErasureCertificate]:
+        found = (ErasureCertificate.from_json(t) for t in self.u.scan("certificate/", str))
+        return [c for c in found if c.subject_id == subject_id]
 
 
 class Notices(_Repo, p.NoticeRepository):

@@ -18,6 +18,7 @@ from tests.conftest import fresh_schema
 psycopg = pytest.importorskip("psycopg")
 pgsql = pytest.importorskip("psycopg.sql")
 
+from gdprcrm.storage._sql import SCHEMA_VERSION  # noqa: E402
 from gdprcrm.storage.postgres import PostgresStorage  # noqa: E402 - after the importorskip
 
 
@@ -27,7 +28,7 @@ def test_a_database_newer_than_the_code_is_refused(postgres_dsn: str) -> None:
     with psycopg.connect(postgres_dsn, autocommit=True) as conn:
         conn.execute(
             pgsql.SQL("UPDATE {}.gdprcrm_meta SET value = %s").format(pgsql.Identifier(schema)),
-            ("9",),
+            (str(SCHEMA_VERSION + 1),),
         )
     with pytest.raises(errors.SchemaTooNew):
         PostgresStorage(postgres_dsn, schema=schema)

@@ -12,7 +12,14 @@ from typing import Any
 import attrs
 
 from gdprcrm.audit import Checkpoint, CheckpointFile
-from gdprcrm.cli.context import EXIT_CHECK_FAILED, EXIT_OK, Context, instant, subject_id
+from gdprcrm.cli.context import (
+    EXIT_CHECK_FAILED,
+    EXIT_OK,
+    Context,
+    instant,
+    parse_uuid,
+    subject_id,
+)
 from gdprcrm.errors import InvalidInput, SignatureInvalid
 
 __all__ = ["AUDIT_COMMANDS"]
@@ -74,9 +81,14 @@ def audit_restored(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def audit_certificate(ctx: Context, args: argparse.Namespace) -> int:
-    """The erasure of a swept (or resumed) subject, signed anew: no caller received its
-    certificate. The wire form, verifiable with the controller's public key."""
-    certificate = ctx.crm.erasure_certificate(subject_id(args.subject))
+    """A kept certificate by the id a trail entry names (``--id``), or a subject's
+    erasure restated and signed anew: the wire form, verifiable with the public key."""
+    if (args.id is None) == (args.subject is None):
+        raise InvalidInput("audit certificate: give a subject id, or --id CERTIFICATE")
+    if args.id is not None:
+        certificate = ctx.crm.certificate(parse_uuid(args.id))
+    else:
+        certificate = ctx.crm.erasure_certificate(subject_id(args.subject))
     text = certificate.to_json()
     ctx.emit(json.loads(text), text)
     return EXIT_OK

@@ -246,9 +246,10 @@ def _registers(sub: argparse._SubParsersAction[_Parser]) -> None:
         "restored", help="after restoring crm.db from a backup: record it in the trail"
     )
     certify = audit.add_parser(
-        "certificate", help="a newly signed certificate of a subject's erasure (Art. 5(2))"
+        "certificate", help="a signed erasure certificate: kept (--id) or restated (Art. 5(2))"
     )
-    certify.add_argument("subject", help=SUBJECT_HELP)
+    certify.add_argument("subject", nargs="?", help=SUBJECT_HELP + " (not with --id)")
+    certify.add_argument("--id", help="the certificate id a trail entry names")
 
     breach = _actions(sub, "breach", "the breach register (Art. 33)")
     badd = breach.add_parser("add", help="document a breach; prints the 72-hour deadline")

@@ -395,12 +395,16 @@ class Controller(
             self._anchor(at)  # the erasure's entries, signed beyond the database's reach
         return outcome
 
+    def certificate(self, certificate_id: uuid.UUID) -> ErasureCertificate:
+        """The signed certificate a trail entry names (Art. 5(2)), checked against this
+        controller's key: NotFound, or SignatureInvalid if its row was altered."""
+        return erasure.stored_certificate(self._k, certificate_id)
+
     def erasure_certificate(
         self, subject_id: SubjectId, *, at: datetime | None = None
     ) -> ErasureCertificate:
-        """A newly signed certificate of the subject's erasure (Art. 5(2)), for one the
-        sweep or a resumed erasure did: ``already_shredded``, the original instant and
-        destroyed keys; audited. NotFound when the subject was never erased."""
+        """A newly signed restatement of the subject's erasure (Art. 5(2)); audited and
+        kept. NotFound when the subject was never erased."""
         certificate = erasure.erasure_certificate(self._k, subject_id, at)
         self._anchor(at)
         return certificate

@@ -15,12 +15,13 @@ The plan itself is the pure :func:`gdprcrm.policy.erasure_plan`.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
 import attrs
 
-from gdprcrm.errors import UnknownRecord
+from gdprcrm.errors import InvalidInput, NotFound, UnknownRecord
 from gdprcrm.model import (
     ErasureStep,
     NotificationEvent,
@@ -52,6 +53,7 @@ __all__ = [
     "plan_erasure",
     "resume_erasures",
     "shown",
+    "stored_certificate",
     "tombstone_of",
 ]
 
@@ -285,6 +287,8 @@ def finalise_many(
     mark_erased_many(uow, [subject for subject, _, _ in erased])
     # The data store's copy of each tombstone (restores).
     uow.tombstones.add_many([tombstone_of(certificate) for _, _, certificate in erased])
+    # Art. 5(2): the signed proof the subject.erased entries name, whoever asked.
+    uow.certificates.add_many([certificate for _, _, certificate in erased])
     for subject, plan, certificate in erased:
         k.audit(
             uow,
@@ -322,13 +326,14 @@ def mark_erased_many(uow: UnitOfWork, subjects: Sequence[Subject]) -> None:
 def erasure_certificate(
     k: Kernel, subject_id: SubjectId, at: datetime | None
 ) -> ErasureCertificate:
-    """Art. 5(2): a newly signed certificate of the subject's erasure, from the key
-    store's tombstone (the sweep and an interrupted erasure's resumption leave theirs
-    with no caller to hand them to); its issue is audited, so that every certificate
-    id in the trail names one. NotFound when the subject's keys were never shredded."""
+    """Art. 5(2): a newly signed restatement of the subject's erasure from the key
+    store's tombstone (for erasures from before certificates were kept, or a data store
+    restored from an older backup); kept, and its issue audited, like every certificate.
+    NotFound when the subject's keys were never shredded."""
     now = k.now(at)
     certificate = k.vault.erasure_certificate(subject_id)
     with k.storage.unit_of_work() as uow:
+        uow.certificates.add_many([certificate])
         k.audit(
             uow,
             "erasure.certified",
@@ -340,6 +345,20 @@ def erasure_certificate(
             },
         )
         uow.commit()
+    return certificate
+
+
+def stored_certificate(k: Kernel, certificate_id: uuid.UUID) -> ErasureCertificate:
+    """Art. 5(2): the signed certificate a trail entry names, as kept in the data store;
+    NotFound if none is kept, SignatureInvalid unless this controller's key signed
+    exactly these bytes (a row altered in the database)."""
+    if not isinstance(certificate_id, uuid.UUID):
+        raise InvalidInput("certificate: expected a uuid.UUID (the trail's certificate id)")
+    with k.storage.unit_of_work(read_only=True) as uow:
+        certificate = uow.certificates.get(certificate_id)
+    if certificate is None:
+        raise NotFound(f"no certificate {certificate_id} is kept")
+    certificate.verify(k.vault.signer.public_key)
     return certificate
 
 

@@ -408,7 +408,9 @@ class Kernel:
         transaction, one certificate per subject, in order."""
         shredded = self.vault.shred_scopes_many(requests)
         uow.tombstones.add_many([stone for _, stones in shredded for stone in stones])
-        return [certificate for certificate, _ in shredded]
+        certificates = [certificate for certificate, _ in shredded]
+        uow.certificates.add_many(certificates)  # Art. 5(2): the proof the trail names
+        return certificates
 
     def _rescope(
         self, uow: UnitOfWork, subject_id: SubjectId, fields: list[PersonalField], now: datetime

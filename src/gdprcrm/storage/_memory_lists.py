@@ -1,10 +1,11 @@
 """The in-memory adapter's lists kept beside the subjects (private; see
 :mod:`gdprcrm.storage.memory`): the suppression list, the notice history, the Art. 14
-information duties."""
+information duties, the erasure certificates."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import uuid
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -18,11 +19,12 @@ from gdprcrm.model import (
     SuppressionEntry,
 )
 from gdprcrm.storage import protocols as p
+from gdprcrm.vault.certificate import ErasureCertificate
 
 if TYPE_CHECKING:
     from gdprcrm.storage.memory import _MemoryUnit
 
-__all__ = ["MemoryDuties", "MemoryNotices", "MemorySuppressions"]
+__all__ = ["MemoryCertificates", "MemoryDuties", "MemoryNotices", "MemorySuppressions"]
 
 
 class MemorySuppressions(p.SuppressionRepository):
@@ -92,3 +94,21 @@ class MemoryDuties(p.DutyRepository):
             return 0
         table.delete(subject_id)
         return 1
+
+
+class MemoryCertificates(p.CertificateRepository):
+    def __init__(self, uow: _MemoryUnit) -> None:
+        self._u = uow
+
+    def _add_many(self, certificates: Sequence[ErasureCertificate]) -> None:
+        table = self._u.table("certificates")
+        for certificate in certificates:
+            if certificate.certificate_id not in table:
+                table.put(certificate.certificate_id, certificate)
+
+    def _get(self, certificate_id: uuid.UUID) -> ErasureCertificate | None:
+        found: ErasureCertificate | None = self._u.table("certificates").get(certificate_id)
+        return found
+
+    def _for_subject(self, subject_id: SubjectId) -> Iterable[ErasureCertificate]:
+        return self._u.table("certificates").where(lambda c: c.subject_id == subject_id)

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 _ACTIONS = {a.value: a for a in RetentionAction}
 _OPEN_STATUSES = tuple(sorted(s.value for s in OPEN_STATUSES))
 
@@ -206,6 +206,13 @@ MIGRATIONS: dict[int, list[str]] = {
         "DROP TABLE gdprcrm_suppressions",
         "ALTER TABLE gdprcrm_suppressions_by_channel RENAME TO gdprcrm_suppressions",
         "CREATE INDEX gdprcrm_suppressions_by_at ON gdprcrm_suppressions (at)",
+    ],
+    9: [
+        # Every signed erasure certificate (Art. 5(2)): the trail names them by id.
+        """CREATE TABLE gdprcrm_certificates (
+            id {blob} PRIMARY KEY, subject_id {blob} NOT NULL, issued_at TEXT NOT NULL,
+            doc TEXT NOT NULL)""",
+        "CREATE INDEX gdprcrm_certificates_subject ON gdprcrm_certificates (subject_id)",
     ],
 }
 

@@ -1,8 +1,9 @@
-"""The SQL repositories of the erasure lifecycle: erasures in progress and the data
-store's copy of every tombstone (private)."""
+"""The SQL repositories of the erasure lifecycle: erasures in progress, the data store's
+copy of every tombstone and every signed erasure certificate (private)."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
@@ -11,9 +12,10 @@ from gdprcrm.model import ErasureStep, PendingErasure, SubjectId
 from gdprcrm.storage import protocols as p
 from gdprcrm.storage._sql import Repo, from_ts, sid_of, trusted, ts
 from gdprcrm.vault._rows import destroyed_text, tombstone_from_row
+from gdprcrm.vault.certificate import ErasureCertificate
 from gdprcrm.vault.keystore import Tombstone
 
-__all__ = ["Erasures", "Tombstones"]
+__all__ = ["Certificates", "Erasures", "Tombstones"]
 
 _STEPS = {s.value: s for s in ErasureStep}
 
@@ -97,3 +99,28 @@ class Tombstones(Repo, p.TombstoneRepository):
     def _all(self) -> Iterable[Tombstone]:
         rows = self._run("SELECT subject_id, shredded_at, destroyed FROM gdprcrm_tombstones")
         return [tombstone_from_row(r) for r in rows.fetchall()]
+
+
+class Certificates(Repo, p.CertificateRepository):
+    """The canonical wire form of each certificate, read back only if still canonical."""
+
+    def _add_many(self, certificates: Sequence[ErasureCertificate]) -> None:
+        self._many(
+            "INSERT INTO gdprcrm_certificates VALUES (?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+            [
+                (c.certificate_id.bytes, c.subject_id.bytes, c.issued_at.isoformat(), c.to_json())
+                for c in certificates
+            ],
+        )
+
+    def _get(self, certificate_id: uuid.UUID) -> ErasureCertificate | None:
+        row = self._run(
+            "SELECT doc FROM gdprcrm_certificates WHERE id = ?", (certificate_id.bytes,)
+        ).fetchone()
+        return None if row is None else ErasureCertificate.from_json(row[0])
+
+    def _for_subject(self, subject_id: SubjectId) -> Iterable[ErasureCertificate]:
+        rows = self._run(
+            "SELECT doc FROM gdprcrm_certificates WHERE subject_id = ?", (subject_id.bytes,)
+        ).fetchall()
+        return [ErasureCertificate.from_json(r[0]) for r in rows]

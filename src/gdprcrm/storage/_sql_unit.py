@@ -43,7 +43,7 @@ from gdprcrm.storage._sql import (
 from gdprcrm.storage._sql_audit import Audit, Breaches
 from gdprcrm.storage._sql_choices import Consents, Objections, Requests, Restrictions
 from gdprcrm.storage._sql_duties import Duties
-from gdprcrm.storage._sql_erasure import Erasures, Tombstones
+from gdprcrm.storage._sql_erasure import Certificates, Erasures, Tombstones
 from gdprcrm.storage._sql_notices import Notices
 from gdprcrm.storage._sql_records import Records
 
@@ -98,6 +98,7 @@ class SqlUnit(p.UnitOfWork):
     notifications = _Lazy(lambda u: _Notifications(u))
     erasures = _Lazy(lambda u: Erasures(u))
     tombstones = _Lazy(lambda u: Tombstones(u))
+    certificates = _Lazy(lambda u: Certificates(u))
     records = _Lazy(lambda u: Records(u))
     notices = _Lazy(lambda u: Notices(u))
     duties = _Lazy(lambda u: Duties(u))

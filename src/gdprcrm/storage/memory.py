@@ -45,9 +45,15 @@ from gdprcrm.model import (
     SuppressionEntry,
 )
 from gdprcrm.storage import protocols as p
-from gdprcrm.storage._memory_lists import MemoryDuties, MemoryNotices, MemorySuppressions
+from gdprcrm.storage._memory_lists import (
+    MemoryCertificates,
+    MemoryDuties,
+    MemoryNotices,
+    MemorySuppressions,
+)
 from gdprcrm.storage._memory_records import MemoryRecords
 from gdprcrm.storage._overlay import Overlay as _Overlay
+from gdprcrm.vault.certificate import ErasureCertificate
 from gdprcrm.vault.keystore import KeyStore, MemoryKeyStore, Tombstone
 
 __all__ = ["MemoryStorage"]
@@ -74,6 +80,7 @@ class _Data:
         self.notifications: dict[uuid.UUID, RecipientNotification] = {}
         self.erasures: dict[SubjectId, PendingErasure] = {}
         self.tombstones: dict[SubjectId, Tombstone] = {}
+        self.certificates: dict[uuid.UUID, ErasureCertificate] = {}
         self.records: dict[RecordId, Record] = {}
         self.notices: dict[int, NoticeVersion] = {}
         self.duties: dict[SubjectId, InformationDuty] = {}
@@ -411,6 +418,7 @@ class _MemoryUnit(p.UnitOfWork):
         self.notifications = _Notifications(self)
         self.erasures = _Erasures(self)
         self.tombstones = _Tombstones(self)
+        self.certificates = MemoryCertificates(self)
         self.notices = MemoryNotices(self)
         self.duties = MemoryDuties(self)
         self.records = MemoryRecords(self)

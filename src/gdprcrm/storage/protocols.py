@@ -27,6 +27,7 @@ import attrs
 
 from gdprcrm.errors import InterfaceError
 from gdprcrm.storage.ports._base import MAX_BATCH, Repository, _is_repository
+from gdprcrm.storage.ports.certificates import CertificateRepository
 from gdprcrm.storage.ports.choices import (
     ConsentRepository,
     ObjectionRepository,
@@ -54,6 +55,7 @@ __all__ = [
     "AuditRepository",
     "BreachRepository",
     "Capabilities",
+    "CertificateRepository",
     "ConsentRepository",
     "DutyRepository",
     "ErasureRepository",
@@ -167,6 +169,9 @@ REPOSITORIES: tuple[RepositorySpec, ...] = (
     ),
     RepositorySpec("tombstones", TombstoneRepository, writes=("add", "add_many"), reads=("all",)),
     RepositorySpec(
+        "certificates", CertificateRepository, writes=("add_many",), reads=("get", "for_subject")
+    ),
+    RepositorySpec(
         "records",
         RecordRepository,
         writes=("add", "update", "delete", "delete_many", "delete_for_subject"),
@@ -227,6 +232,7 @@ class UnitOfWork(abc.ABC):
     suppressions: SuppressionRepository
     erasures: ErasureRepository
     tombstones: TombstoneRepository
+    certificates: CertificateRepository
     notifications: NotificationRepository
     records: RecordRepository
     notices: NoticeRepository

@@ -3,6 +3,7 @@ injection and snapshots, all derived from the one registry of repositories."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -19,6 +20,7 @@ from gdprcrm.model import (
 )
 from gdprcrm.storage.protocols import REPOSITORIES, Storage, UnitOfWork
 from gdprcrm.testing.clock import T0 as T0
+from gdprcrm.vault.certificate import CertificateSigner, ErasureCertificate, sign_certificate
 from gdprcrm.vault.keystore import WrappedKey
 
 WRITE_METHODS: dict[str, tuple[str, ...]] = {spec.name: spec.writes for spec in REPOSITORIES}
@@ -130,6 +132,7 @@ SNAPSHOT_READERS: dict[str, _Reader] = {
         "due": uow.erasures.due_before(_FAR, 10_000),
     },
     "tombstones": lambda uow, sids: uow.tombstones.all(),
+    "certificates": _per_subject(lambda uow, sid: uow.certificates.for_subject(sid)),
     "notices": lambda uow, sids: uow.notices.all(),
     "duties": lambda uow, sids: {
         "per_subject": {str(s): uow.duties.get(s) for s in sids},
@@ -199,3 +202,23 @@ def _request(
 
 def _wrapped(sid: SubjectId, version: int = 1, kek: str = "kek-a") -> WrappedKey:
     return WrappedKey(sid, version, kek, bytes([version]) * 60, bytes([version]) * 8, T0)
+
+
+_SIGNER = CertificateSigner.generate("conformance")
+
+
+def _certificate(sid: SubjectId, at: datetime = T0, *, scopes: int = 0) -> ErasureCertificate:
+    """A signed certificate of ``sid``'s erasure at ``at`` (with ``scopes`` scope ids)."""
+    return sign_certificate(
+        ErasureCertificate(
+            certificate_id=uuid.uuid4(),
+            subject_id=sid,
+            shredded_at=at,
+            issued_at=at,
+            destroyed=((1, "07" * 8),),
+            signer_id="conformance",
+            already_shredded=False,
+            scopes=tuple(str(uuid.uuid4()) for _ in range(scopes)),
+        ),
+        _SIGNER,
+    )

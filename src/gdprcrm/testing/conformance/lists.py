@@ -1,10 +1,13 @@
 """Conformance of the lists kept beside the subjects: the Art. 21(3) suppression list
-(per channel, purged after its period), the notice history, the Art. 14 duties."""
+(per channel, purged after its period), the notice history, the Art. 14 duties, the
+signed erasure certificates (Art. 5(2))."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 
+import attrs
 import pytest
 
 from gdprcrm import errors
@@ -18,9 +21,9 @@ from gdprcrm.model import (
     SuppressionEntry,
 )
 from gdprcrm.storage.protocols import Storage
-from gdprcrm.testing.conformance._support import T0
+from gdprcrm.testing.conformance._support import T0, _certificate
 
-__all__ = ["ListTests"]
+__all__ = ["CertificateTests", "ListTests"]
 
 
 class ListTests:
@@ -133,3 +136,43 @@ class ListTests:
             assert uow.duties.pending() == [earlier]
             assert uow.duties.get(b) is None
             assert uow.duties.get(a) == earlier
+
+
+class CertificateTests:
+    """The signed erasure certificates the trail names by id (Art. 5(2))."""
+
+    def test_certificates_come_back_exactly_as_signed(self, storage: Storage) -> None:
+        sid, other = SubjectId.new(), SubjectId.new()
+        first = _certificate(sid, T0)
+        second = _certificate(sid, T0 + timedelta(days=1), scopes=2)
+        elsewhere = _certificate(other)
+        with storage.unit_of_work() as uow:
+            uow.certificates.add_many([second, elsewhere])
+            uow.certificates.add_many([first, second])  # one already kept: unchanged
+            uow.commit()
+        with storage.unit_of_work(read_only=True) as uow:
+            assert uow.certificates.get(first.certificate_id) == first
+            assert uow.certificates.get(second.certificate_id) == second, "scopes kept"
+            assert uow.certificates.get(uuid.uuid4()) is None
+            assert uow.certificates.for_subject(sid) == [first, second], "oldest issued first"
+            assert uow.certificates.for_subject(other) == [elsewhere]
+            assert uow.certificates.for_subject(SubjectId.new()) == []
+            got = uow.certificates.get(second.certificate_id)
+            assert got is not None
+            assert got.to_json() == second.to_json(), "the signed bytes, unchanged"
+
+    def test_certificates_refuse_bad_input_and_read_only_units(self, storage: Storage) -> None:
+        sid = SubjectId.new()
+        unsigned = attrs.evolve(_certificate(sid), signature=b"")
+        with storage.unit_of_work() as uow:
+            with pytest.raises(errors.InvalidInput):
+                uow.certificates.add_many([unsigned])
+            with pytest.raises(errors.InvalidInput):
+                uow.certificates.add_many(["not a certificate"])  # type: ignore[list-item]
+            with pytest.raises(errors.InvalidInput):
+                uow.certificates.get(str(uuid.uuid4()))  # type: ignore[arg-type]
+            with pytest.raises(errors.InvalidInput):
+                uow.certificates.for_subject(str(sid))  # type: ignore[arg-type]
+            assert uow.certificates.for_subject(sid) == []
+        with storage.unit_of_work(read_only=True) as uow, pytest.raises(errors.ReadOnlyUnit):
+            uow.certificates.add_many([_certificate(sid)])

@@ -43,6 +43,7 @@ from gdprcrm.testing.conformance._support import (
     PROBE_DIGESTS,
     T0,
     FaultInjected,
+    _certificate,
     _entry,
     _FaultyUnit,
     _field,
@@ -54,7 +55,7 @@ from gdprcrm.testing.conformance._support import (
 )
 from gdprcrm.testing.conformance.bulk import BulkTests
 from gdprcrm.testing.conformance.durability import DurabilityTests
-from gdprcrm.testing.conformance.lists import ListTests
+from gdprcrm.testing.conformance.lists import CertificateTests, ListTests
 from gdprcrm.testing.conformance.machine import DifferentialMachine
 from gdprcrm.testing.conformance.records import RecordTests
 from gdprcrm.testing.conformance.subject_records import SubjectRecordTests
@@ -66,6 +67,7 @@ class StorageConformance(
     UnitOfWorkTests,
     RecordTests,
     ListTests,
+    CertificateTests,
     SubjectRecordTests,
     BulkTests,
     DurabilityTests,
@@ -127,6 +129,7 @@ class StorageConformance(
         uow.breaches.add(Breach(T0, "incident", {"contact.email"}, 1, 1))
         uow.erasures.add(PendingErasure(s.id, T0, resume_at=T0))
         uow.tombstones.add(Tombstone(s.id, T0, ((1, b"\x07" * 8),)))
+        uow.certificates.add_many([_certificate(s.id)])
         uow.suppressions.add(SuppressionEntry(PROBE_DIGESTS[0], Lookup.EMAIL, T0))
         uow.notifications.add(RecipientNotification(s.id, "mailer", NotificationEvent.ERASURE, T0))
         uow.records.add(Record(RecordId.new(), s.id, "invoice", T0, T0, T0, T0, b"\x04" * 40))
@@ -155,7 +158,7 @@ class StorageConformance(
 
     def test_a_failure_at_any_write_leaves_nothing_behind(self, storage: Storage) -> None:
         s = _subject()
-        writes = 18
+        writes = 19
         empty = snapshot(storage, [s.id])
         for n in range(1, writes + 1):
             with pytest.raises(FaultInjected), failing_nth_write(storage, n)() as uow:
