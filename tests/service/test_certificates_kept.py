@@ -140,3 +140,34 @@ def test_a_certificate_altered_or_moved_in_the_database_is_refused(tmp_path: Pat
         crm.certificate(one.certificate_id)
     db.close()
     crm.close()
+
+
+def test_a_certificate_of_another_signer_says_which_key_to_check_it_with(tmp_path: Path) -> None:
+    # A controller whose signer was replaced (the old one lost) keeps the old
+    # certificates: they do not verify with the new key, and the error says whose.
+    from gdprcrm.examples import lumiere
+    from gdprcrm.signing import CertificateSigner
+    from gdprcrm.vault import InMemoryKekSource, verify_certificate
+
+    def opened(signer: CertificateSigner) -> Controller:
+        return Controller.open(
+            tmp_path / "crm.db",
+            lumiere.declarations(),
+            kek=InMemoryKekSource(b"k" * 32),
+            signer=signer,
+            audit_key=b"a fixed audit key for this test, 32+",
+        )
+
+    old = CertificateSigner.generate("signer-2025")
+    crm = opened(old)
+    sid = crm.add_subject({"email": "lea@example.fr"}, "FR", purposes=["newsletter"])
+    kept = crm.erase(sid).certificate
+    assert kept is not None
+    crm.close()
+    # The lost signer's checkpoints are moved aside, as the anchor's error says.
+    (tmp_path / "crm.db.checkpoints").rename(tmp_path / "old-checkpoints")
+    again = opened(CertificateSigner.generate("signer-2026"))
+    with pytest.raises(SignatureInvalid, match="signer-2025"):
+        again.certificate(kept.certificate_id)
+    assert verify_certificate(kept.to_json(), old.public_key) == kept  # the right key
+    again.close()

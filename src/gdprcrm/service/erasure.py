@@ -21,7 +21,7 @@ from datetime import datetime
 
 import attrs
 
-from gdprcrm.errors import InvalidInput, NotFound, UnknownRecord
+from gdprcrm.errors import InvalidInput, NotFound, SignatureInvalid, UnknownRecord
 from gdprcrm.model import (
     ErasureStep,
     NotificationEvent,
@@ -358,7 +358,17 @@ def stored_certificate(k: Kernel, certificate_id: uuid.UUID) -> ErasureCertifica
         certificate = uow.certificates.get(certificate_id)
     if certificate is None:
         raise NotFound(f"no certificate {certificate_id} is kept")
-    certificate.verify(k.vault.signer.public_key)
+    signer = k.vault.signer
+    try:
+        certificate.verify(signer.public_key)
+    except SignatureInvalid:
+        if certificate.signer_id == signer.signer_id:
+            raise
+        raise SignatureInvalid(
+            f"certificate {certificate_id} names signer {certificate.signer_id!r}, not this "
+            f"controller's ({signer.signer_id!r}): verify it with that signer's public key "
+            "(gdprcrm.vault.verify_certificate)"
+        ) from None
     return certificate
 
 
