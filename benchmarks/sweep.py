@@ -17,7 +17,7 @@ from pathlib import Path
 from benchmarks.harness import UNREACHABLE, Result, postgres_dsn
 from benchmarks.sweep_floors import accountable_floor, raw_floor, raw_floor_postgres
 from gdprcrm.examples import lumiere
-from gdprcrm.service import Controller
+from gdprcrm.service import Controller, SweepResult
 from gdprcrm.signing import CertificateSigner
 from gdprcrm.testing import FrozenClock, make_controller
 from gdprcrm.vault import InMemoryKekSource
@@ -54,6 +54,15 @@ def _populate(
     return crm, ids
 
 
+def _timed_sweep(crm: Controller, at: datetime) -> tuple[float, SweepResult]:
+    """One sweep of ``crm`` at ``at``: its duration and result; the controller closed."""
+    start = time.perf_counter()
+    result = crm.sweep(at)
+    elapsed = time.perf_counter() - start
+    crm.close()
+    return elapsed, result
+
+
 def sweep_throughput(quick: bool) -> Iterator[Result]:
     count = 1_000 if quick else 10_000
     # One round: populating 2 x 10 000 subjects is the long part; the figure is a
@@ -62,12 +71,8 @@ def sweep_throughput(quick: bool) -> Iterator[Result]:
         ours_dir, raw_dir = Path(tmp) / "ours", Path(tmp) / "raw"
         ours_dir.mkdir()
         raw_dir.mkdir()
-        crm, _ = _populate(ours_dir, count)
-        start = time.perf_counter()
-        result = crm.sweep(AT)
-        ours_t = time.perf_counter() - start
+        ours_t, result = _timed_sweep(_populate(ours_dir, count)[0], AT)
         assert result.erasures_completed == count, result
-        crm.close()
         other, ids = _populate(raw_dir, count)
         recipients = other.declarations.recipients_of(["newsletter"])
         other.close()
@@ -122,11 +127,9 @@ def sweep_postgres(quick: bool) -> Iterator[Result]:
             for i in range(count)
         ]
         if n == 0:
-            start = time.perf_counter()
-            result = crm.sweep(AT)
-            times.append(time.perf_counter() - start)
+            elapsed, result = _timed_sweep(crm, AT)
+            times.append(elapsed)
             assert result.erasures_completed == count, result
-            crm.close()
         else:
             crm.close()
             with psycopg.connect(dsn, autocommit=True) as conn:
@@ -157,12 +160,9 @@ def partial_expiry(quick: bool) -> Iterator[Result]:
         for customers in (True, False):
             folder = Path(tmp) / ("customers" if customers else "prospects")
             folder.mkdir()
-            crm, _ = _populate(folder, count, customers=customers)
-            start = time.perf_counter()
-            result = crm.sweep(AT)
-            times.append(time.perf_counter() - start)
+            elapsed, result = _timed_sweep(_populate(folder, count, customers=customers)[0], AT)
+            times.append(elapsed)
             assert result.erased == count, result
-            crm.close()
     partial_t, full_t = times
     yield Result(
         "-",
@@ -192,18 +192,14 @@ def records_expiry(quick: bool) -> Iterator[Result]:
                 purposes=["customer-relationship"],
             )
             crm.add_record(sid, "order", {"reference": f"C-{i}"})
-        start = time.perf_counter()
-        result = crm.sweep(T0 + timedelta(days=5 * 366))
-        times.append(time.perf_counter() - start)
+        elapsed, result = _timed_sweep(crm, T0 + timedelta(days=5 * 366))
+        times.append(elapsed)
         assert result.records_erased == count, result
-        crm.close()
         folder = Path(tmp) / "prospects"
         folder.mkdir()
-        crm, _ = _populate(folder, count)
-        start = time.perf_counter()
-        assert crm.sweep(AT).erasures_completed == count
-        times.append(time.perf_counter() - start)
-        crm.close()
+        elapsed, result = _timed_sweep(_populate(folder, count)[0], AT)
+        times.append(elapsed)
+        assert result.erasures_completed == count, result
     records_t, full_t = times
     yield Result(
         "-",

@@ -145,13 +145,7 @@ def decide(
     if purpose.basis is LegalBasis.CONSENT:
         counting = _consent_rules(state, purpose, at, declarations, ages, reasons, outreach)
 
-    # Art. 5(1)(b), 6(4): purpose limitation; a consent for P is a basis of its own.
-    if (
-        purpose_id not in subject.purposes
-        and not (purpose.compatible_with & subject.purposes)
-        and not counting
-        and purpose.basis is not LegalBasis.CONSENT
-    ):
+    if _beyond_collection(subject, purpose, counting):
         reasons.append(Reason.PURPOSE_INCOMPATIBLE)
 
     # Art. 21: an objection (to direct marketing, or to processing on 6(1)(e) or (f)).
@@ -188,14 +182,36 @@ def decide(
             reasons=reasons,
         )
 
+    return _verdict(purpose.basis, reasons, exempt, extra, sources)
+
+
+def _beyond_collection(subject: Subject, purpose: Purpose, counting: list[ConsentGiven]) -> bool:
+    """Art. 5(1)(b), 6(4): purpose limitation. The data was not collected for this
+    purpose nor for one it is compatible with; a consent for it is a basis of its own."""
+    return (
+        purpose.id not in subject.purposes
+        and not (purpose.compatible_with & subject.purposes)
+        and not counting
+        and purpose.basis is not LegalBasis.CONSENT
+    )
+
+
+def _verdict(
+    basis: LegalBasis,
+    reasons: list[Reason],
+    exempt: bool,
+    extra: tuple[Reason, ...],
+    sources: tuple[str, ...],
+) -> Decision:
+    """Refused with every reason found (the declaration gaps first), or allowed on the
+    basis's ground, an Art. 18(2) exemption and the channel's notes."""
     if reasons:
         gaps = [r for r in reasons if r.kind is ReasonKind.GAP]
         ordered = tuple(gaps + [r for r in reasons if r.kind is not ReasonKind.GAP])
-        return _decision(False, ordered, purpose.basis, sources)
-    ground = _GROUND[purpose.basis]
+        return _decision(False, ordered, basis, sources)
     if exempt:
         extra = (Reason.RESTRICTION_EXEMPTION, *extra)
-    return _decision(True, (ground, *extra), purpose.basis, sources)
+    return _decision(True, (_GROUND[basis], *extra), basis, sources)
 
 
 def _objection_rule(

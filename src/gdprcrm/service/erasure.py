@@ -34,10 +34,10 @@ from gdprcrm.model import (
 from gdprcrm.policy import ErasurePlan, SubjectState, erasure_plan
 from gdprcrm.policy.erasure import claims_in_force
 from gdprcrm.policy.scopes import erasure_marker, interactions_scope, notes_scope
-from gdprcrm.service.kernel import BIRTH_DATE_FIELD, Kernel
+from gdprcrm.service.kernel import BIRTH_DATE_FIELD, Kernel, tombstone_of
 from gdprcrm.service.records import erase_records
 from gdprcrm.storage.protocols import UnitOfWork
-from gdprcrm.vault import ErasureCertificate, Tombstone, hazmat
+from gdprcrm.vault import ErasureCertificate, hazmat
 
 __all__ = [
     "ErasureOutcome",
@@ -195,7 +195,7 @@ def advance(k: Kernel, subject_id: SubjectId, now: datetime) -> ErasureOutcome:
             uow.commit()
             k.storage.purge()  # no copy of what was deleted left in the store's files
             return ErasureOutcome(subject_id, plan, False, False, None, recipients)
-        certificate = k.vault.shred(subject_id)  # step 3, under the subject's lock
+        (certificate,) = k.shred_subjects(uow, [subject_id])  # step 3, under the lock
         finalise(k, uow, subject, plan, certificate, now)
         uow.commit()
     k.storage.purge()
@@ -285,10 +285,6 @@ def finalise_many(
     """Step 4 for several subjects whose keys were destroyed (a sweep's batch): one
     statement per table for them all, then each one's ``subject.erased`` entry."""
     mark_erased_many(uow, [subject for subject, _, _ in erased])
-    # The data store's copy of each tombstone (restores).
-    uow.tombstones.add_many([tombstone_of(certificate) for _, _, certificate in erased])
-    # Art. 5(2): the signed proof the subject.erased entries name, whoever asked.
-    uow.certificates.add_many([certificate for _, _, certificate in erased])
     for subject, plan, certificate in erased:
         k.audit(
             uow,
@@ -370,15 +366,6 @@ def stored_certificate(k: Kernel, certificate_id: uuid.UUID) -> ErasureCertifica
             "(gdprcrm.vault.verify_certificate)"
         ) from None
     return certificate
-
-
-def tombstone_of(certificate: ErasureCertificate) -> Tombstone:
-    """The key-store tombstone a certificate attests, as the data store keeps it."""
-    return Tombstone(
-        certificate.subject_id,
-        certificate.shredded_at,
-        tuple((version, bytes.fromhex(kcv)) for version, kcv in certificate.destroyed),
-    )
 
 
 def resume_erasures(k: Kernel, at: datetime | None) -> list[ErasureOutcome]:

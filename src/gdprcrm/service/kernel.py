@@ -45,9 +45,9 @@ from gdprcrm.policy import SubjectState
 from gdprcrm.policy.retention import anchors_of, schedule_for
 from gdprcrm.policy.scopes import value_group
 from gdprcrm.storage.protocols import Storage, UnitOfWork
-from gdprcrm.vault import ErasureCertificate, KeyVault
+from gdprcrm.vault import ErasureCertificate, KeyVault, Tombstone
 
-__all__ = ["BIRTH_DATE_FIELD", "Kernel"]
+__all__ = ["BIRTH_DATE_FIELD", "Kernel", "tombstone_of"]
 
 BIRTH_DATE_FIELD = "gdprcrm_birth_date"
 """The reserved field that holds a birth date, encrypted like every personal value."""
@@ -394,6 +394,17 @@ class Kernel:
         doomed = {s for f, s in scoped if f.name in names and s is not None} | set(extra)
         return doomed, [f for f, s in scoped if f.name not in names and s in doomed]
 
+    def shred_subjects(
+        self, uow: UnitOfWork, subject_ids: Sequence[SubjectId]
+    ) -> list[ErasureCertificate]:
+        """Destroy the subjects' keys (one key-store transaction) and keep, in ``uow``, a
+        copy of each tombstone (restores) and each signed certificate (Art. 5(2)): the
+        one way an erasure destroys a subject's keys. One certificate each, in order."""
+        certificates = self.vault.shred_many(subject_ids)
+        uow.tombstones.add_many([tombstone_of(c) for c in certificates])
+        uow.certificates.add_many(certificates)
+        return certificates
+
     def shred_scopes(
         self, uow: UnitOfWork, subject_id: SubjectId, scopes: Iterable[uuid.UUID]
     ) -> ErasureCertificate:
@@ -449,3 +460,12 @@ class Kernel:
     ) -> list[RecipientNotification]:
         """The Art. 19 notifications :meth:`notify` queues (a batch queues them at once)."""
         return [RecipientNotification(subject_id, r, event, now) for r in recipients]
+
+
+def tombstone_of(certificate: ErasureCertificate) -> Tombstone:
+    """The key-store tombstone a certificate attests, as the data store keeps it."""
+    return Tombstone(
+        certificate.subject_id,
+        certificate.shredded_at,
+        tuple((version, bytes.fromhex(kcv)) for version, kcv in certificate.destroyed),
+    )

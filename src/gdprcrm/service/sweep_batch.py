@@ -39,7 +39,7 @@ def erase_expired(k: Kernel, subject_ids: Sequence[SubjectId], now: datetime) ->
             return set()
         # The keys first: if the unit then fails, reconciling on the next start finds
         # the tombstones and finishes these erasures in the data store.
-        certificates = k.vault.shred_many([state.subject.id for state, _ in chosen])
+        certificates = k.shred_subjects(uow, [state.subject.id for state, _ in chosen])
         notices = []
         for state, plan in chosen:
             subject = state.subject

@@ -45,11 +45,12 @@ def _batch(k: Kernel, due: Mapping[SubjectId, Set[RecordId]], now: datetime) -> 
     with k.storage.unit_of_work() as uow:
         uow.subjects.get_many_for_update(list(due))  # each person locked, as one by one
         requests = uow.requests.for_subjects(list(due))
-        waiting = [sid for sid in due if frozen_by_request(requests[sid])]
-        for sid in waiting:  # Art. 15, 20: the answer shows the records as they were
-            held: dict[str, DetailValue] = {"reason": "open-request", "records": len(due[sid])}
-            k.audit(uow, "retention.deferred", sid, at=now, details=held)
-        rest = [sid for sid in due if not frozen_by_request(requests[sid])]
+        waiting = {sid for sid in due if frozen_by_request(requests[sid])}
+        for sid in due:  # Art. 15, 20: the answer shows the records as they were
+            if sid in waiting:
+                held: dict[str, DetailValue] = {"reason": "open-request", "records": len(due[sid])}
+                k.audit(uow, "retention.deferred", sid, at=now, details=held)
+        rest = [sid for sid in due if sid not in waiting]
         # Read again under the locks: a record may have moved (or gone) meanwhile.
         stored = uow.records.for_subjects(rest)
         doomed: dict[SubjectId, list[Record]] = {}

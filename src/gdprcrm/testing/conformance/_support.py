@@ -3,6 +3,7 @@ injection and snapshots, all derived from the one registry of repositories."""
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
@@ -204,7 +205,10 @@ def _wrapped(sid: SubjectId, version: int = 1, kek: str = "kek-a") -> WrappedKey
     return WrappedKey(sid, version, kek, bytes([version]) * 60, bytes([version]) * 8, T0)
 
 
-_SIGNER = CertificateSigner.generate("conformance")
+@functools.cache
+def _signer() -> CertificateSigner:
+    """The suite's signer, made on first use (not when the suite is imported)."""
+    return CertificateSigner.generate("conformance")
 
 
 def _certificate(sid: SubjectId, at: datetime = T0, *, scopes: int = 0) -> ErasureCertificate:
@@ -220,5 +224,5 @@ def _certificate(sid: SubjectId, at: datetime = T0, *, scopes: int = 0) -> Erasu
             already_shredded=False,
             scopes=tuple(str(uuid.uuid4()) for _ in range(scopes)),
         ),
-        _SIGNER,
+        _signer(),
     )
