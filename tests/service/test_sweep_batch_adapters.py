@@ -15,11 +15,20 @@ from dateutil.relativedelta import relativedelta
 from gdprcrm.errors import ScopeErased
 from gdprcrm.model import RequestKind, SubjectStatus
 from gdprcrm.service import Controller, SweepResult, sweep_batch, sweep_records
+from gdprcrm.storage._sql import IN_CHUNK
 from gdprcrm.storage.memory import MemoryStorage
 from gdprcrm.storage.protocols import Storage
 from gdprcrm.storage.sqlite import SQLiteStorage
 from gdprcrm.testing import T0, FrozenClock, make_controller
 from tests.service.test_sweep_batch import THREE_YEARS_AND_A_DAY
+
+
+@pytest.fixture(autouse=True)
+def _batch_over_two_statements(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Batches just larger than one ``IN (...)`` list (each batch's statements run in
+    two chunks on SQL), and smaller than the production size, to keep these tests
+    quick."""
+    monkeypatch.setattr(sweep_batch, "BATCH", IN_CHUNK + 100)
 
 
 @pytest.fixture(params=["memory", "sqlite", "postgres"])

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import json
 import shutil
+import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 
+import attrs
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gdprcrm.errors import CertificateInvalid, KeyShredded, SubjectErased
 from gdprcrm.model import SubjectId
+from gdprcrm.signing import seal_signed
 from gdprcrm.testing import FrozenClock
 from gdprcrm.vault import (
     CertificateSigner,
@@ -23,6 +27,7 @@ from gdprcrm.vault import (
     hazmat,
     verify_certificate,
 )
+from gdprcrm.vault.certificate import sign_certificate
 from tests.vault.conftest import SIGNER, memory_vault
 
 
@@ -143,6 +148,40 @@ def test_certificate_verifies_and_names_nothing_personal(vault: KeyVault) -> Non
     assert body["signer_id"] == "acme-dpo"
     assert body["destroyed_keys"][0]["version"] == 1
     assert len(bytes.fromhex(body["destroyed_keys"][0]["kcv"])) == 8
+
+
+@settings(max_examples=60)
+@given(
+    st.datetimes(timezones=st.just(UTC)),
+    st.lists(st.tuples(st.integers(1, 10**6), st.text("0123456789abcdef", max_size=16))),
+    st.text(min_size=1, max_size=20),
+    st.booleans(),
+    st.lists(st.text(max_size=12), max_size=3),
+)
+def test_a_signed_certificates_wire_form_is_the_canonical_one(
+    at: datetime,
+    destroyed: list[tuple[int, str]],
+    signer_id: str,
+    again: bool,
+    scopes: list[str],
+) -> None:
+    # Art. 5(2): the wire form kept and handed out, made from the bytes signed, is
+    # exactly the canonical form any verifier rebuilds (non-ASCII ids included).
+    cert = ErasureCertificate(
+        certificate_id=uuid.uuid4(),
+        subject_id=SubjectId.new(),
+        shredded_at=at,
+        issued_at=at,
+        destroyed=tuple(destroyed),
+        signer_id=signer_id,
+        already_shredded=again,
+        scopes=tuple(scopes),
+    )
+    signed = sign_certificate(cert, SIGNER)
+    text = signed.to_json()
+    assert text == seal_signed("certificate", signed.payload(), signed.signature)
+    assert verify_certificate(text, SIGNER.public_key) == signed
+    assert attrs.evolve(signed).to_json() == text  # a copy rebuilds the same form
 
 
 def test_certificate_fails_when_any_byte_is_altered() -> None:

@@ -9,6 +9,7 @@ that altering any byte makes verification fail.
 
 from __future__ import annotations
 
+import base64
 import uuid
 from datetime import datetime
 from typing import Any
@@ -49,6 +50,10 @@ class ErasureCertificate:
     """The key scopes destroyed (opaque ids of records or value groups), when the
     certificate is for scopes of the subject rather than the subject's own keys."""
     signature: bytes = attrs.field(default=b"", repr=False)
+    _wire: str | None = attrs.field(default=None, init=False, eq=False, repr=False)
+    """The wire form, when :func:`sign_certificate` made it from the bytes it signed
+    (a sweep keeps thousands: one canonical encoding each, not two). A copy made with
+    ``attrs.evolve`` starts without it."""
 
     def payload(self) -> dict[str, Any]:
         body: dict[str, Any] = {
@@ -72,6 +77,8 @@ class ErasureCertificate:
 
     def to_json(self) -> str:
         """The canonical wire form (one exact string for one certificate)."""
+        if self._wire is not None:
+            return self._wire
         return seal_signed("certificate", self.payload(), self.signature)
 
     @classmethod
@@ -103,8 +110,21 @@ class ErasureCertificate:
 
 
 def sign_certificate(cert: ErasureCertificate, signer: CertificateSigner) -> ErasureCertificate:
-    """``cert`` signed by ``signer``."""
-    return attrs.evolve(cert, signature=signer.sign_bytes(cert.signed_bytes()))
+    """``cert`` signed by ``signer``, its wire form made from the bytes signed."""
+    body = canonical_json(cert.payload())
+    signature = signer.sign_bytes(_DOMAIN + body)
+    signed = attrs.evolve(cert, signature=signature)
+    object.__setattr__(signed, "_wire", _sealed(body, signature))
+    return signed
+
+
+def _sealed(body: bytes, signature: bytes) -> str:
+    """``seal_signed("certificate", payload, signature)`` from the payload's canonical
+    bytes: the wrapper's keys sort as ``certificate``, ``signature``; the encoding is
+    compact ASCII, so the payload's bytes appear in it unchanged (a test compares)."""
+    return (
+        b'{"certificate":' + body + b',"signature":"' + base64.b64encode(signature) + b'"}'
+    ).decode()
 
 
 def verify_certificate(text: str | bytes, public_key: Ed25519PublicKey) -> ErasureCertificate:
