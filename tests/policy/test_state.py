@@ -122,14 +122,14 @@ def test_the_indexes_are_those_their_definitions_give(
         [o.at for o in objections if o.direct_marketing and o.contact_channel is None]
     )
     for channel in Channel:
-        for pid in [None, *PURPOSES]:
+        for scope in (None, *PURPOSES):
             on = [
                 o.at
                 for o in objections
                 if o.contact_channel is channel
-                and (o.direct_marketing if pid is None else o.purpose_id == pid)
+                and (o.direct_marketing if scope is None else o.purpose_id == scope)
             ]
-            assert state.channel_objection_at.get((pid, channel)) == _earliest(on)
+            assert state.channel_objection_at.get((scope, channel)) == _earliest(on)
 
 
 def _subject() -> Subject:
@@ -146,7 +146,7 @@ def test_events_of_another_subject_are_refused() -> None:
             _subject(), (), (), [Restriction(OTHER, RestrictionGround.ACCURACY_CONTESTED, T0)]
         )
     with pytest.raises(InvalidInput, match="consent events"):
-        SubjectState(_subject(), [Objection(SID, T0, direct_marketing=True)])  # type: ignore[list-item]
+        SubjectState(_subject(), [Objection(SID, T0, direct_marketing=True)])
 
 
 def test_a_withdrawal_must_name_a_consent_given_as_it_was() -> None:
