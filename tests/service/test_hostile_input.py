@@ -18,6 +18,7 @@ from gdprcrm.examples import lumiere
 from gdprcrm.model import ConsentGrant, RecordId, SubjectId
 from gdprcrm.service import Controller
 from gdprcrm.testing import make_controller
+from gdprcrm.testing import strategies as gst
 from gdprcrm.testing.conformance import snapshot
 
 JUNK = st.one_of(
@@ -87,6 +88,47 @@ def test_junk_raises_only_our_errors_and_changes_nothing(
         getattr(crm, name)(**arguments)
     except GdprCrmError:
         assert snapshot(crm.storage, [sid]) == before, f"{name} failed but wrote"
+
+
+PERSONAL = gst.personal_data_written()
+
+
+@st.composite
+def _carrying(draw: st.DrawFn, text: str) -> object:
+    """``text`` where an argument may carry it: alone, as a mapping's key or value, in a
+    list."""
+    return draw(st.sampled_from([text, {text: "x"}, {"email": text}, [text], {"number": text}]))
+
+
+@pytest.mark.parametrize("name", METHODS)
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(data=st.data())
+def test_an_error_never_repeats_personal_data_given_in_the_wrong_place(
+    seeded: tuple[Controller, SubjectId], name: str, data: st.DataObject
+) -> None:
+    # Art. 5(1)(f), 32: exceptions reach logs that no erasure reaches. An e-mail
+    # address, a phone number, a date of birth or an IBAN passed where an id was
+    # expected (a purpose, a record kind, a field, a recipient, a country) is refused
+    # without being repeated.
+    crm, sid = seeded
+    texts: list[str] = []
+    arguments: dict[str, Any] = {}
+    for parameter in _parameters(name):
+        if data.draw(st.booleans(), label=f"{parameter} personal"):
+            text = data.draw(PERSONAL, label=parameter)
+            texts.append(text)
+            arguments[parameter] = data.draw(_carrying(text), label=f"{parameter} as")
+        else:
+            arguments[parameter] = data.draw(JUNK | st.just(sid), label=parameter)
+    try:
+        getattr(crm, name)(**arguments)
+    except GdprCrmError as exc:
+        message = str(exc)
+        assert not [t for t in texts if t.strip() and t.strip() in message], message
 
 
 TOML_VALUE = st.recursive(

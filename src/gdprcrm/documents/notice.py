@@ -38,6 +38,7 @@ from gdprcrm.model import (
     Right,
     material_digest,
 )
+from gdprcrm.model._checks import shown
 from gdprcrm.policy.rights import right_applies
 
 __all__ = [
@@ -240,7 +241,7 @@ def build_notice(
     ``sources`` names where such data comes from (Art. 14(2)(f)).
     """
     if not isinstance(lang, str) or lang not in TEXTS:
-        raise InvalidInput(f"notice language {lang!r}: 'fr' and 'en' are available")
+        raise InvalidInput(f"notice language {shown(lang)}: 'fr' and 'en' are available")
     t = TEXTS[lang]
     version = declarations_digest(decl)  # the same in every language
     updated = decl.notices[-1].published_at.date() if decl.notices else None

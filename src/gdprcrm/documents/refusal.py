@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from gdprcrm.errors import InvalidInput
 from gdprcrm.model import SupervisoryAuthority
+from gdprcrm.model._checks import shown
 
 __all__ = ["REFUSAL_LANGUAGES", "refusal_text"]
 
@@ -33,5 +34,5 @@ def refusal_text(reasons: str, authority: SupervisoryAuthority, language: str = 
         raise InvalidInput("Art. 12(4): a refusal must give its reasons")
     template = _TEMPLATES.get(language) if isinstance(language, str) else None
     if template is None:
-        raise InvalidInput(f"refusal language {language!r}: one of {sorted(_TEMPLATES)}")
+        raise InvalidInput(f"refusal language {shown(language)}: one of {sorted(_TEMPLATES)}")
     return template.format(reasons=reasons.strip(), authority=authority.name, url=authority.url)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
 import attrs
@@ -17,6 +17,35 @@ _SLUG = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
 _FIELD_NAME = re.compile(r"[a-z][a-z0-9_]{0,63}")
 _CATEGORY_KEY = re.compile(r"[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*){1,4}")
 _LANGUAGE = re.compile(r"[a-z]{2,3}(-[A-Z]{2})?")
+_SHOWN_ID = re.compile(r"[a-z][a-z0-9_-]{0,63}")
+_DIGITS_SHOWN = 7
+"""Fewer digits than any phone number, date of birth, IBAN or card number holds."""
+
+
+def shown(value: object) -> str:
+    """How an error message names what a caller gave where an id was expected (a
+    purpose, a record kind, a field, a recipient, a channel): the id quoted when it has
+    the shape of one (a lower-case letter first, then letters, digits, '-' or '_', no
+    run of seven digits), else only what kind of value it was. A message never repeats
+    an e-mail address, a phone number or a date passed by mistake (Art. 5(1)(f), 32:
+    exceptions reach logs that no erasure reaches)."""
+    if isinstance(value, str):
+        if (
+            _SHOWN_ID.fullmatch(value)
+            and sum(c.isdigit() for c in value) < _DIGITS_SHOWN
+            and _not_personal(value)
+        ):
+            return repr(value)
+        return "(a text that is not an id, not repeated here)"
+    return f"(a {type(value).__name__}, not an id)"
+
+
+def _not_personal(text: str) -> bool:
+    """The personal-data guard's verdict on an id-shaped text, any full date counting as
+    a date of birth (imported here: the guard depends on the model)."""
+    from gdprcrm.personal_data import find_personal_data
+
+    return find_personal_data(text, dates_before=date.max, code=True) is None
 
 
 def _where(instance: object, attribute: attrs.Attribute[Any]) -> str:

@@ -16,7 +16,7 @@ from gdprcrm.errors import (
     UnknownPurpose,
     UnknownRecordKind,
 )
-from gdprcrm.model._checks import as_tuple, instance_of, tuple_of
+from gdprcrm.model._checks import as_tuple, instance_of, shown, tuple_of
 from gdprcrm.model.controller_info import ControllerInfo
 from gdprcrm.model.field import FieldSpec
 from gdprcrm.model.legal_basis import LegalBasis
@@ -241,7 +241,7 @@ class Declarations:
         try:
             return self._kinds_by_id[kind_id]
         except (KeyError, TypeError):
-            raise UnknownRecordKind(f"unknown record kind {kind_id!r}") from None
+            raise UnknownRecordKind(f"unknown record kind {shown(kind_id)}") from None
 
     def find_record_kind(self, kind_id: str) -> RecordKind | None:
         """The declared record kind with this id, or None (no error: for pure look-ups)."""
@@ -251,13 +251,13 @@ class Declarations:
         try:
             return self._purposes_by_id[purpose_id]
         except (KeyError, TypeError):
-            raise UnknownPurpose(f"unknown purpose {purpose_id!r}") from None
+            raise UnknownPurpose(f"unknown purpose {shown(purpose_id)}") from None
 
     def field(self, name: str) -> FieldSpec:
         try:
             return self._fields_by_name[name]
         except (KeyError, TypeError):
-            raise UnknownField(f"unknown field {name!r}") from None
+            raise UnknownField(f"unknown field {shown(name)}") from None
 
     def find_purpose(self, purpose_id: str) -> Purpose | None:
         """The declared purpose with this id, or None (no error: for pure look-ups)."""

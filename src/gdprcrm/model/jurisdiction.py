@@ -88,9 +88,15 @@ def normalise_country(code: object) -> str:
         return "EL"
     if upper not in ISO_3166_COUNTRIES:
         raise UnknownJurisdiction(
-            f"jurisdiction: {code!r} is not an ISO 3166-1 alpha-2 country code"
+            f"jurisdiction: {_code_shown(code)} is not an ISO 3166-1 alpha-2 country code"
         )
     return upper
+
+
+def _code_shown(code: str) -> str:
+    """The code quoted when it has a code's shape (a few letters), else not repeated: a
+    value passed in the wrong place may be personal data (an error reaches logs)."""
+    return repr(code) if len(code) <= 3 and code.isascii() and code.isalpha() else "the text given"
 
 
 def normalise_state(code: object) -> str:
@@ -101,7 +107,8 @@ def normalise_state(code: object) -> str:
     upper = "EL" if upper == "GR" else upper
     if upper not in EEA_STATES:
         raise UnknownJurisdiction(
-            f"jurisdiction: {code!r} is not an EU/EEA member-state code (ISO 3166, EL for Greece)"
+            f"jurisdiction: {_code_shown(code)} is not an EU/EEA member-state code (ISO 3166, "
+            "EL for Greece)"
         )
     return upper
 

@@ -21,6 +21,7 @@ import attrs
 
 from gdprcrm.errors import InvalidInput, MinimisationError
 from gdprcrm.model import Declarations, Record, RecordId, RecordKind
+from gdprcrm.model._checks import shown
 
 __all__ = [
     "MAX_RECORD_VALUE",
@@ -45,7 +46,7 @@ def check_record_values(kind: RecordKind, values: Mapping[str, str], *, partial:
     for name, value in values.items():
         if name not in kind.field_names:
             raise MinimisationError(
-                f"record kind {kind.id!r} declares no field {name!r} (Art. 5(1)(c)); "
+                f"record kind {kind.id!r} declares no field {shown(name)} (Art. 5(1)(c)); "
                 f"its fields are {sorted(kind.field_names)}"
             )
         if not isinstance(value, str):

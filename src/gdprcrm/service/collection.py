@@ -25,6 +25,7 @@ from gdprcrm.model import (
     Subject,
     SubjectId,
 )
+from gdprcrm.model._checks import shown
 from gdprcrm.personal_data import check_free_text
 from gdprcrm.policy import SubjectState
 from gdprcrm.policy.collection import (
@@ -184,11 +185,11 @@ def _check_grants(
             raise InvalidInput("consents: expected ConsentGrant items")
         if grant.purpose_id not in chosen:
             raise PurposeLimitation(
-                f"consents: {grant.purpose_id!r} is not a purpose of this collection"
+                f"consents: {shown(grant.purpose_id)} is not a purpose of this collection"
             )
         scope = (grant.purpose_id, grant.contact_channel, grant.contact_point)
         if scope in seen:
-            raise InvalidInput(f"consents: {grant.purpose_id!r} given twice")
+            raise InvalidInput(f"consents: {shown(grant.purpose_id)} given twice")
         seen.add(scope)
         purpose = k.declarations.purpose(grant.purpose_id)
         check_consent(purpose)

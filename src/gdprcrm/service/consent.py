@@ -151,6 +151,8 @@ def withdraw_consent(
 def consent_receipt(
     k: Kernel, subject_id: SubjectId, purpose_id: str | None, event_id: uuid.UUID | None
 ) -> str:
+    if event_id is not None and not isinstance(event_id, uuid.UUID):
+        raise InvalidInput("consent_receipt: event_id is the uuid.UUID of a consent event")
     history = consent_history(k, subject_id, purpose_id)
     if event_id is not None:
         chosen = [e for e in history if e.id == event_id]

@@ -24,6 +24,7 @@ from gdprcrm.model import (
     InteractionKind,
     SubjectId,
 )
+from gdprcrm.model._checks import shown
 from gdprcrm.model.audit_entry import is_code
 from gdprcrm.service.kernel import Kernel
 from gdprcrm.service.notes import check_channel
@@ -149,9 +150,11 @@ def disclosed(k: Kernel, subject_id: SubjectId, recipient_id: str, at: datetime 
             if (p := k.declarations.find_purpose(pid)) is not None
             for r in p.recipients
         }
+        if not isinstance(recipient_id, str):
+            raise InvalidInput("disclosed: recipient_id is the id of a declared recipient")
         if recipient_id not in recipients:
             raise PurposeLimitation(
-                f"disclosed: {recipient_id!r} is not a declared recipient of this person's "
+                f"disclosed: {shown(recipient_id)} is not a declared recipient of this person's "
                 "purposes (Art. 13(1)(e), 30(1)(d))"
             )
         k.audit(uow, "data.disclosed", subject_id, at=now, details={"recipient": recipient_id})
