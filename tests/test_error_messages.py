@@ -62,8 +62,17 @@ CALLS: dict[str, Any] = {
 }
 
 
-@pytest.mark.parametrize("where", sorted(CALLS))
-@pytest.mark.parametrize("text", [EMAIL, PHONE, BORN])
+@pytest.mark.parametrize(
+    ("where", "text"),
+    [
+        (where, text)
+        for where in sorted(CALLS)
+        for text in (EMAIL, PHONE, BORN)
+        # a consent grant's purpose is checked as an id when the grant is built: only
+        # a digits-only one (a date without its dashes) reaches the collection
+        if where != "consent grant" or text == BORN
+    ],
+)
 def test_a_value_in_the_wrong_place_is_refused_without_repeating_it(
     crm: Controller, where: str, text: str
 ) -> None:
@@ -72,8 +81,6 @@ def test_a_value_in_the_wrong_place_is_refused_without_repeating_it(
         "FR",
         purposes=["newsletter", "invoicing"],
     )
-    if where == "consent grant" and not text.replace("-", "").isdigit():
-        pytest.skip("a consent grant's purpose is checked as an id when it is built")
     with pytest.raises(GdprCrmError) as caught:
         CALLS[where](crm, sid, text)
     assert "SubjectId" not in str(caught.value)  # refused for the value, not the call
