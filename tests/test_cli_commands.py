@@ -235,6 +235,37 @@ def test_audit_certificate_restates_an_erasure_and_refuses_a_live_subject(cli: C
     assert cli.json("audit", "verify")["ok"] is True
 
 
+def test_audit_certificates_checks_every_certificate_the_trail_names(
+    cli: Cli, tmp_path: Path
+) -> None:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    erased = cli.json("subject", "add", "--purpose", "newsletter", "--field", "email=a@b.fr")
+    kept = cli.json("erase", erased["subject"])["certificate"]["certificate"]
+    found = cli.json("audit", "certificates")
+    assert found == {"ok": True, "checked": 1, "missing": [], "invalid": [], "unverifiable": []}
+    assert "every one kept and verified" in cli("audit", "certificates")
+    # A former signer's key is read from its PEM file, under its signer id.
+    pem = tmp_path / "old.pub.pem"
+    pem.write_bytes(
+        Ed25519PrivateKey.generate()
+        .public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    )
+    assert cli.json("audit", "certificates", "--public-key", f"dpo-2025={pem}")["ok"] is True
+    assert "SIGNER_ID=PEM_FILE" in cli.err("audit", "certificates", "--public-key", str(pem))
+    assert "dpo-2025" in cli.err(
+        "audit", "certificates", "--public-key", f"dpo-2025={tmp_path / 'none.pem'}"
+    )
+    # Someone who writes the database deletes the certificate: the check fails.
+    with sqlite3.connect(tmp_path / "crm.db") as db:
+        db.execute("DELETE FROM gdprcrm_certificates")
+    found = cli.json("audit", "certificates", code=EXIT_CHECK_FAILED)
+    assert found["missing"] == [kept["certificate_id"]]
+    assert "1 missing" in cli("audit", "certificates", code=EXIT_CHECK_FAILED)
+
+
 def test_suppressions_purge_keeps_three_years_at_least(cli: Cli) -> None:
     # Art. 21(3), CNIL: an objection to direct marketing is remembered three years.
     sid = cli.json("subject", "add", "--purpose", "newsletter", "--field", "email=lea@example.fr")[

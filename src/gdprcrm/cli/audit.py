@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import attrs
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from gdprcrm.audit import Checkpoint, CheckpointFile
 from gdprcrm.cli.context import (
@@ -94,6 +96,40 @@ def audit_certificate(ctx: Context, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _public_keys(given: list[str]) -> dict[str, Ed25519PublicKey]:
+    keys: dict[str, Ed25519PublicKey] = {}
+    for item in given:
+        signer_id, sep, file = item.partition("=")
+        if not sep or not signer_id or not file:
+            raise InvalidInput("--public-key: SIGNER_ID=PEM_FILE")
+        try:
+            key = serialization.load_pem_public_key(Path(file).read_bytes())
+        except (OSError, ValueError) as exc:
+            raise InvalidInput(f"--public-key {signer_id}: {exc}") from None
+        if not isinstance(key, Ed25519PublicKey):
+            raise InvalidInput(f"--public-key {signer_id}: not an Ed25519 public key")
+        keys[signer_id] = key
+    return keys
+
+
+def audit_certificates(ctx: Context, args: argparse.Namespace) -> int:
+    """Every certificate the trail names, checked (Art. 5(2)): ids of those missing,
+    invalid or signed by a signer whose key was not given."""
+    result = ctx.open_as_found().verify_certificates(_public_keys(args.public_key))
+    problems = {
+        "missing": [str(c) for c in result.missing],
+        "invalid": [str(c) for c in result.invalid],
+        "unverifiable": [str(c) for c in result.unverifiable],
+    }
+    text = f"{result.checked} trail entries name a certificate: " + (
+        "every one kept and verified"
+        if result.ok
+        else ", ".join(f"{len(ids)} {name}" for name, ids in problems.items() if ids)
+    )
+    ctx.emit({"ok": result.ok, "checked": result.checked} | problems, text)
+    return EXIT_OK if result.ok else EXIT_CHECK_FAILED
+
+
 def lookups_reindex(ctx: Context, args: argparse.Namespace) -> int:
     done = ctx.crm.reindex_lookups(at=instant(args.at))
     data = attrs.asdict(done)
@@ -106,5 +142,6 @@ AUDIT_COMMANDS: dict[tuple[str, str | None], Callable[[Context, argparse.Namespa
     ("audit", "checkpoint"): audit_checkpoint,
     ("audit", "restored"): audit_restored,
     ("audit", "certificate"): audit_certificate,
+    ("audit", "certificates"): audit_certificates,
     ("lookups", "reindex"): lookups_reindex,
 }

@@ -250,6 +250,17 @@ def _registers(sub: argparse._SubParsersAction[_Parser]) -> None:
     )
     certify.add_argument("subject", nargs="?", help=SUBJECT_HELP + " (not with --id)")
     certify.add_argument("--id", help="the certificate id a trail entry names")
+    certificates = audit.add_parser(
+        "certificates",
+        help="check every certificate the trail names: kept, its subject's, signed",
+    )
+    certificates.add_argument(
+        "--public-key",
+        action="append",
+        default=[],
+        metavar="SIGNER_ID=PEM_FILE",
+        help="a former signer's public key, for the certificates it signed (repeatable)",
+    )
 
     breach = _actions(sub, "breach", "the breach register (Art. 33)")
     badd = breach.add_parser("add", help="document a breach; prints the 72-hour deadline")

@@ -4,12 +4,14 @@
 * :mod:`~gdprcrm.service.kernel` - clock, audit append, state loading, sealing;
 * one workflow module each: ``collection``, ``consent``, ``processing``, ``requests``,
   ``rights``, ``erasure``, ``retention``, ``notifications``, ``breaches``, ``lookups``,
-  ``information`` (Art. 14), ``tokens`` (links).
+  ``information`` (Art. 14), ``tokens`` (links), ``accountability`` and
+  ``certificate_check`` (Art. 5(2)).
 
 The rules these workflows apply live in :mod:`gdprcrm.policy`, by article.
 """
 
 from gdprcrm.errors import MinimisationError, ProcessingRefused, Suppressed
+from gdprcrm.service.certificate_check import CertificateCheck
 from gdprcrm.service.controller import Controller
 from gdprcrm.service.erasure import ErasureOutcome
 from gdprcrm.service.kernel import BIRTH_DATE_FIELD
@@ -19,6 +21,7 @@ from gdprcrm.service.retention import SweepResult
 
 __all__ = [
     "BIRTH_DATE_FIELD",
+    "CertificateCheck",
     "Controller",
     "ErasureOutcome",
     "MinimisationError",

@@ -1,12 +1,16 @@
 """Demonstrating compliance (Art. 5(2)): verifying the trail against its stored head and
-its signed checkpoints, and taking checkpoints on demand."""
+its signed checkpoints, and the certificates it names; taking checkpoints on demand."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from gdprcrm.audit import BreakReason, Checkpoint, Verification, verify
 from gdprcrm.errors import InvalidInput
+from gdprcrm.service.certificate_check import CertificateCheck, verify_certificates
 from gdprcrm.service.kernel import Kernel
 
 __all__ = ["AccountabilityOperations", "verify_audit"]
@@ -60,6 +64,17 @@ class AccountabilityOperations:
         controller's) or the latest one filed (``TRUNCATED`` when the trail ends before
         it, ``CHECKPOINT`` when its entry was rewritten). The first break, or OK."""
         return verify_audit(self._k, checkpoint)
+
+    def verify_certificates(
+        self, public_keys: Mapping[str, Ed25519PublicKey] | None = None
+    ) -> CertificateCheck:
+        """Check every erasure certificate the trail names (Art. 5(2), 17): kept in the
+        data store, about the entry's subject, and signed by this controller's key (or,
+        for a former signer, the key ``public_keys`` gives for its id). Run it beside
+        :meth:`verify_audit`: the trail cannot be altered unseen, a certificate row can
+        be deleted or replaced by someone who writes the database; either shows here
+        (``missing``, ``invalid``). Ids only in the result."""
+        return verify_certificates(self._k, public_keys)
 
     def checkpoint(self, at: datetime | None = None) -> Checkpoint | None:
         """Sign a checkpoint of the trail's head now, after checking that the trail still
