@@ -329,6 +329,12 @@ def _audit(d: Demo) -> None:
         "a copy to ship away in audit-checkpoint.json"
     )
     d.expect(verification.ok, "audit chain")
+    certificates = d.crm.verify_certificates()
+    d.say(
+        f"    {certificates.checked} trail entries name an erasure certificate: every one "
+        f"kept, its subject's and signed: {certificates.ok}"
+    )
+    d.expect(certificates.ok and certificates.checked > 0, "erasure certificates")
 
 
 STEPS: tuple[tuple[str, Callable[[Demo], None]], ...] = (
