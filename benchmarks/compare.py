@@ -1,6 +1,6 @@
 """Compare two runs written by ``python -m benchmarks.run --json FILE``.
 
-python -m benchmarks.compare benchmarks/runs/2026-12-02-late.json run.json
+python -m benchmarks.compare benchmarks/runs/2026-12-02-midnight.json run.json
 
 One row per figure present in either run (matched by target and name): the ratio in
 each, the change, the bar and the new verdict. Ratios, not times: runs on different days
