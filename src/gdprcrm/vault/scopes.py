@@ -34,7 +34,7 @@ from gdprcrm.errors import (
 from gdprcrm.model import SubjectId
 from gdprcrm.vault import hazmat
 from gdprcrm.vault._cache import oldest
-from gdprcrm.vault._inputs import Context, context_part, not_a_subject_id
+from gdprcrm.vault._inputs import Context, context_part, items, subject_bytes
 from gdprcrm.vault._keys import KeyLoading
 from gdprcrm.vault.certificate import CertificateSigner, ErasureCertificate, sign_certificate
 from gdprcrm.vault.keystore import Tombstone, WrappedKey
@@ -73,6 +73,9 @@ class ScopedKeys(KeyLoading):
         """
         sid = _sid_bytes(subject_id)
         scope_bytes = _scope_bytes(scope)
+        if value.__class__ is not str and not isinstance(value, bytes):
+            raise InvalidInput("vault values are str or bytes")
+        tail = self._tail(sid, field, context)  # checked before any key is made
         entry = self._subjects.get(sid)
         sealer = None if entry is None else entry.current
         if sealer is None:
@@ -80,14 +83,12 @@ class ScopedKeys(KeyLoading):
             assert sealer is not None
         version = sealer.version
         aead = self._scope_aead(subject_id, scope_bytes, version, create=True)
-        if value.__class__ is str:
+        if isinstance(value, str):
             data, value_type = value.encode(), _TEXT
-        elif isinstance(value, bytes):
+        else:  # bytes: checked above
             data, value_type = value, _BYTES
-        else:
-            raise InvalidInput("vault values are str or bytes")
         head = hazmat.scoped_header(value_type, version, scope_bytes)
-        return _seal(aead, head, data, self._tail(sid, field, context))
+        return _seal(aead, head, data, tail)
 
     def prepare_scopes(self, subject_id: SubjectId, scopes: Iterable[uuid.UUID]) -> int:
         """Create, in one key-store transaction, the subject's key (if it has none yet) and
@@ -95,7 +96,7 @@ class ScopedKeys(KeyLoading):
         scopes then cost one durable commit, not one per scope. Returns how many keys it
         created. Optional: :meth:`encrypt_scoped` creates a missing key on its own."""
         sid = _sid_bytes(subject_id)
-        chosen = sorted({_scope_bytes(s) for s in scopes})
+        chosen = sorted({_scope_bytes(s) for s in items(scopes, "prepare_scopes: scopes")})
         epoch = self._shred_epoch
         self._check_kek_in_use()  # once for the batch, not once per key
         wanted: list[WrappedKey] = []
@@ -160,9 +161,12 @@ class ScopedKeys(KeyLoading):
         no scope, or a scope named for two subjects, is refused (``InvalidInput``)."""
         chosen: list[tuple[SubjectId, list[bytes]]] = []
         seen: set[bytes] = set()
-        for subject_id, scopes in requests:
+        for request in items(requests, "shred_scopes_many: requests"):
+            if not isinstance(request, tuple) or len(request) != 2:
+                raise InvalidInput("shred_scopes_many: expected (subject id, scopes) pairs")
+            subject_id, scopes = request
             _sid_bytes(subject_id)
-            mine = sorted({_scope_bytes(s) for s in scopes})
+            mine = sorted({_scope_bytes(s) for s in items(scopes, "shred_scopes: scopes")})
             if not mine:
                 raise InvalidInput("shred_scopes: name at least one scope")
             if not seen.isdisjoint(mine):
@@ -276,6 +280,13 @@ class ScopedKeys(KeyLoading):
             return self._unwrap(again)
         return key
 
+    def _check_sealable(self, sid: bytes, field: str, value: object, context: Context) -> None:
+        """Before a key is created for a value: the value, the field name and the context
+        are checked, so that bad input leaves the key store as it was."""
+        if value.__class__ is not str and not isinstance(value, bytes):
+            raise InvalidInput("vault values are str or bytes")
+        self._tail(sid, field, context)
+
     def _tail(self, sid: bytes, field: str, context: Context) -> bytes:
         try:
             field_part = self._fields.get(field)
@@ -301,10 +312,7 @@ class ScopedKeys(KeyLoading):
 
 
 def _sid_bytes(subject_id: SubjectId) -> bytes:
-    try:
-        return subject_id._bytes
-    except AttributeError:
-        raise not_a_subject_id(subject_id) from None
+    return subject_bytes(subject_id)
 
 
 def _scope_bytes(scope: object) -> bytes:

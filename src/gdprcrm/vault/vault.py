@@ -32,7 +32,7 @@ from gdprcrm.errors import (
 from gdprcrm.model import Lookup, SubjectId
 from gdprcrm.vault import hazmat
 from gdprcrm.vault._cache import SEAL_IN_PLACE, Entry, as_value, seal_into, seal_large
-from gdprcrm.vault._inputs import Context, not_a_subject_id
+from gdprcrm.vault._inputs import Context, items, not_a_subject_id, subject_bytes
 from gdprcrm.vault._keys import INDEX_SECRET, KEK_IN_USE, NO_SUBJECT
 from gdprcrm.vault.blind_index import BlindIndex
 from gdprcrm.vault.certificate import CertificateSigner, ErasureCertificate, sign_certificate
@@ -58,7 +58,11 @@ _FIELDS_CACHED = 64
 
 
 def _as_kek(source: KekSource | Kek) -> Kek:
-    return source if isinstance(source, Kek) else source.load()
+    if isinstance(source, Kek):
+        return source
+    if not callable(getattr(source, "load", None)):
+        raise InvalidInput("expected a Kek or a KEK source (InMemoryKekSource, KeyFileKekSource)")
+    return source.load()
 
 
 class KeyVault(ScopedKeys):
@@ -127,6 +131,7 @@ class KeyVault(ScopedKeys):
         entry = self._subjects.get(sid)
         sealer = None if entry is None else entry.current
         if sealer is None:
+            self._check_sealable(sid, field, value, context)  # no key made for bad input
             sealer = self._load_current(subject_id).current
             assert sealer is not None
         if value.__class__ is str:
@@ -172,6 +177,7 @@ class KeyVault(ScopedKeys):
         entry = self._subjects.get(sid)
         sealer = None if entry is None else entry.current
         if sealer is None:
+            self._check_sealable(sid, field, value, context)  # no key made for bad input
             sealer = self._load_current(subject_id).current
             assert sealer is not None
         if value.__class__ is str:
@@ -311,6 +317,8 @@ class KeyVault(ScopedKeys):
         """The HMAC-SHA256 of a token's payload (confirmation and unsubscribe links),
         under a controller-wide key derived from the index key: no key is stored for it,
         and a KEK rotation leaves every issued link valid."""
+        if not isinstance(payload, bytes):
+            raise InvalidInput("token_tag: the payload is bytes")
         return hmac.new(self._token_key, b"gdprcrm token v1\n" + payload, hashlib.sha256).digest()
 
     # -- keys --------------------------------------------------------------------------
@@ -375,7 +383,7 @@ class KeyVault(ScopedKeys):
     def shred_many(self, subject_ids: Iterable[SubjectId]) -> list[ErasureCertificate]:
         """:meth:`shred` each subject, in one key-store transaction and one flush (a
         retention sweep erasing thousands); one signed certificate each, in order."""
-        ids = list(subject_ids)  # the key store refuses a non-SubjectId before any change
+        ids = items(subject_ids, "shred_many")  # the store refuses a non-SubjectId item first
         now = self._clock.now()
         out = []
         shredded = self._store.shred_many(ids, now) if ids else []
@@ -417,14 +425,14 @@ class KeyVault(ScopedKeys):
 
     def replay_tombstones(self, tombstones: Iterable[Tombstone]) -> int:
         """Neutralise a restored key-store backup: destroy every key a tombstone names."""
-        stones = list(tombstones)
+        stones = items(tombstones, "replay_tombstones")
         count = self._store.restore_tombstones(stones)
         self._forget(stone.subject_id for stone in stones)
         return count
 
     def evict(self, subject_id: SubjectId) -> None:
         """Drop the subject's ready keys from this process's cache."""
-        sid = subject_id.bytes
+        sid = subject_bytes(subject_id)
         with self._lock:
             self._subjects.pop(sid, None)
             self._drop_scoped(sid)
