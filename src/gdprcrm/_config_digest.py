@@ -9,6 +9,7 @@ import hashlib
 import json
 from typing import Any
 
+from gdprcrm.errors import InvalidInput
 from gdprcrm.model import Declarations, FinancialYearEnd, format_period
 from gdprcrm.model.declarations import DEFAULT_ASK_AGAIN_AFTER, DEFAULT_PENDING_CONSENT
 
@@ -45,6 +46,9 @@ def _without_unset_additions(value: Any) -> Any:
 def declarations_digest(declarations: Declarations) -> str:
     """A short id that changes if and only if the declared content changes."""
     from gdprcrm.serialization import unstructure
+
+    if not isinstance(declarations, Declarations):
+        raise InvalidInput("declarations_digest: expected Declarations")
 
     content = {
         "controller": _without_unset_additions(unstructure(declarations.controller)),

@@ -189,6 +189,11 @@ class _Document:
 
 def parse_declarations(data: Mapping[str, Any], *, source: str = "declarations") -> Declarations:
     """Build :class:`~gdprcrm.model.Declarations` from parsed TOML (a mapping)."""
+    if not isinstance(data, Mapping):
+        raise ConfigError(
+            f"{source}: cannot read the declarations",
+            (f"$: expected the parsed TOML document (a mapping), got {type(data).__name__}",),
+        )
     try:
         doc = CONVERTER.structure(dict(data), _Document)
     except cattrs.BaseValidationError as exc:

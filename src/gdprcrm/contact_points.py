@@ -47,6 +47,8 @@ _MAX_LENGTH = 320  # RFC 3696 errata: 64 + 1 + 255; far beyond any phone number 
 def strip_invisible(text: str) -> str:
     """NFKC, without format characters (zero-width spaces and joiners, soft hyphens,
     byte-order marks, bidirectional marks), trimmed."""
+    if not isinstance(text, str):
+        raise InvalidInput("expected text")
     text = unicodedata.normalize("NFKC", text)
     return "".join(c for c in text if unicodedata.category(c) != "Cf").strip()
 
@@ -82,6 +84,8 @@ def normalise_email(value: str) -> str:
 def phone_region(country: str | None, fallback: str = DEFAULT_REGION) -> str:
     """The telephone region of an ISO 3166 country code (the EU's EL is GR), or
     ``fallback`` when the country has no numbering plan of its own in the metadata."""
+    if not isinstance(country, str | None) or not isinstance(fallback, str):
+        raise InvalidInput("telephone region: expected a country code such as 'FR'")
     if country is not None:
         code = "GR" if country.upper() == "EL" else country.upper()
         if code in phonenumbers.SUPPORTED_REGIONS:

@@ -217,6 +217,8 @@ def find_personal_data(
     looked for). ``region``: where national telephone numbers are read. ``code``: the
     text is a code (an audit detail, an actor), where a dotted host name ending in a
     top-level domain is an e-mail address in disguise."""
+    if dates_before is not None and not isinstance(dates_before, date):
+        raise InvalidInput("find_personal_data(dates_before=): expected a date")
     text = _OPAQUE.sub(" ", strip_invisible(text))  # ids and digests are not about anyone
     if _EMAIL.search(text):
         return PersonalDataKind.EMAIL
@@ -242,6 +244,25 @@ def find_personal_data(
     return None
 
 
+def _region(region: object) -> None:
+    if not isinstance(region, str):  # the cache below needs a hashable, valid code
+        raise InvalidInput("telephone region: expected a country code such as 'FR'")
+
+
+def _before(at: date, span: timedelta) -> date:
+    """``at - span``, or the first day there is when that is earlier."""
+    try:
+        return at - span
+    except OverflowError:
+        return date.min
+
+
+def _day(at: object) -> date:
+    if not isinstance(at, date):
+        raise InvalidInput("the day the text is written (at=): expected a date")
+    return at
+
+
 _CLEAN: tuple[None, None] = (None, None)
 
 
@@ -264,6 +285,7 @@ def _analysed_code(text: str, region: str) -> tuple[PersonalDataKind | None, dat
 
 def earliest_date_in_code(value: object, region: str = DEFAULT_REGION) -> date | None:
     """The earliest full date a code (or number) writes, if any (cached)."""
+    _region(region)
     if isinstance(value, str):
         return _analyse_code(value, region)[1]
     return None
@@ -272,6 +294,8 @@ def earliest_date_in_code(value: object, region: str = DEFAULT_REGION) -> date |
 def check_code(value: object, where: str, *, at: date, region: str = DEFAULT_REGION) -> None:
     """Refuse an audit code (detail key or value, actor, action) or number that holds
     personal data (Art. 5(1)(c)); ``at`` is the day it is written."""
+    _day(at)
+    _region(region)
     if isinstance(value, bool) or value is None:
         return
     if isinstance(value, int):
@@ -281,7 +305,7 @@ def check_code(value: object, where: str, *, at: date, region: str = DEFAULT_REG
     if not isinstance(value, str):
         return
     found, first = _analyse_code(value, region)
-    if found is None and first is not None and first < at - BIRTH_DATE_HORIZON:
+    if found is None and first is not None and first < _before(at, BIRTH_DATE_HORIZON):
         found = PersonalDataKind.DATE
     if found is not None:
         raise InvalidInput(
@@ -297,9 +321,12 @@ def check_free_text(
     data (Art. 5(1)(c), 32): describe people by category and count, never by contact
     point, number or date of birth. Dates within ten years are allowed (a breach has
     dates of its own)."""
+    _day(at)
     if text is None:
         return
-    found = find_personal_data(text, dates_before=at - 10 * BIRTH_DATE_HORIZON, region=region)
+    found = find_personal_data(
+        text, dates_before=_before(at, 10 * BIRTH_DATE_HORIZON), region=region
+    )
     if found is not None:
         raise InvalidInput(
             f"{where}: looks like it holds a {found.value}; this text is kept in clear: "

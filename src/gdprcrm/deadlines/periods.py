@@ -39,10 +39,33 @@ BREACH_NOTIFICATION = timedelta(hours=72)
 
 
 def _zone(tz: str) -> zoneinfo.ZoneInfo:
+    if not isinstance(tz, str):
+        raise InvalidInput("time zone: expected an IANA name such as 'Europe/Paris'")
     try:
         return zoneinfo.ZoneInfo(tz)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         raise InvalidInput(f"unknown time zone {tz!r}") from None
+
+
+def _day(value: object, what: str) -> date:
+    if not isinstance(value, date) or isinstance(value, datetime):
+        raise InvalidInput(f"{what}: expected a date (a datetime is an instant: local_date)")
+    return value
+
+
+def _calendar(value: object) -> HolidayCalendar:
+    if not callable(getattr(value, "is_working_day", None)):
+        raise InvalidInput("calendar: expected a HolidayCalendar")
+    return value  # type: ignore[return-value]
+
+
+def _pauses(value: object) -> tuple[Pause, ...]:
+    if not isinstance(value, Iterable) or isinstance(value, str | bytes):
+        raise InvalidInput("pauses: expected a collection of Pause")
+    pauses = tuple(value)
+    if not all(isinstance(p, Pause) for p in pauses):
+        raise InvalidInput("pauses: expected Pause items")
+    return pauses
 
 
 def local_date(at: datetime, tz: str) -> date:
@@ -52,19 +75,32 @@ def local_date(at: datetime, tz: str) -> date:
 
 def end_of_day(day: date, tz: str) -> datetime:
     """The last instant of ``day`` in ``tz`` (23:59:59.999999 local), in UTC."""
-    local = datetime.combine(day, time.max, tzinfo=_zone(tz))
-    return local.astimezone(UTC)
+    local = datetime.combine(_day(day, "end_of_day(day)"), time.max, tzinfo=_zone(tz))
+    try:
+        return local.astimezone(UTC)
+    except (ValueError, OverflowError):
+        raise InvalidInput("end_of_day: the instant falls outside the calendar") from None
 
 
 def add_months(day: date, months: int) -> date:
     """Reg. 1182/71 art. 3(2)(c): same date N months later, or that month's last day."""
-    return day + relativedelta(months=months)
+    if not isinstance(months, int) or isinstance(months, bool):
+        raise InvalidInput("add_months(months): expected an integer")
+    try:
+        return _day(day, "add_months(day)") + relativedelta(months=months)
+    except (ValueError, OverflowError):
+        raise InvalidInput("add_months: the date falls outside the calendar") from None
 
 
 def roll_forward(day: date, calendar: HolidayCalendar) -> date:
     """Reg. 1182/71 art. 3(4): a Saturday, Sunday or holiday moves to the next working day."""
-    while not calendar.is_working_day(day):
-        day += timedelta(days=1)
+    day = _day(day, "roll_forward(day)")
+    calendar = _calendar(calendar)
+    try:
+        while not calendar.is_working_day(day):
+            day += timedelta(days=1)
+    except OverflowError:
+        raise InvalidInput("roll_forward: no working day left in the calendar") from None
     return day
 
 
@@ -123,9 +159,10 @@ def request_due(
 
     The end of the due day in ``tz``, as a UTC instant; None while a pause is open.
     """
-    if months < 1:
+    if not isinstance(months, int) or isinstance(months, bool) or months < 1:
         raise InvalidInput("request_due(months): at least one month")
-    due = _unrolled_due(received_at, months, tz, pauses)
+    calendar = _calendar(calendar)
+    due = _unrolled_due(received_at, months, tz, _pauses(pauses))
     return None if due is None else end_of_day(roll_forward(due, calendar), tz)
 
 
@@ -146,7 +183,10 @@ def extended_due(
     rule: ExtensionRule = ExtensionRule.EARLIER_OF,
 ) -> datetime | None:
     """The due date after an extension notified in time, with reasons (Art. 12(3))."""
-    pauses = tuple(pauses)
+    pauses = _pauses(pauses)
+    calendar = _calendar(calendar)
+    if not isinstance(rule, ExtensionRule):
+        raise InvalidInput("extended_due(rule): expected an ExtensionRule")
     three = _unrolled_due(received_at, 3, tz, pauses)
     first = _unrolled_due(received_at, 1, tz, pauses)
     if three is None or first is None:
