@@ -5,6 +5,7 @@ hierarchy, and an error changes nothing in the store. The declarations loader to
 from __future__ import annotations
 
 import inspect
+import os
 from datetime import UTC
 from typing import Any
 
@@ -190,3 +191,47 @@ def tomllib_example() -> dict[str, Any]:
 
 def test_there_are_methods_to_attack() -> None:
     assert {"add_subject", "add_record", "erase", "give_consent"} <= set(METHODS)
+
+
+NOT_A_PATH = JUNK.filter(lambda value: not isinstance(value, str | os.PathLike))
+OPEN_PARAMETERS = [
+    p for p in inspect.signature(Controller.open).parameters.values() if p.name != "cls"
+]
+
+
+@settings(max_examples=150, deadline=None)
+@given(data=st.data())
+def test_open_given_junk_raises_only_our_errors_and_creates_no_file(data: st.DataObject) -> None:
+    # The embedded default's opener: a wrong argument is refused before the data store,
+    # the key store or the checkpoint file is created (nothing half made in the folder).
+    import tempfile
+    from pathlib import Path
+
+    from gdprcrm.signing import CertificateSigner
+    from gdprcrm.vault import InMemoryKekSource
+
+    with tempfile.TemporaryDirectory() as tmp:
+        good: dict[str, Any] = {
+            "path": Path(tmp) / "crm.db",
+            "declarations": lumiere.declarations(),
+            "kek": InMemoryKekSource(b"k" * 32),
+            "signer": CertificateSigner.generate("dpo"),
+            "audit_key": b"a" * 32,
+        }
+        arguments: dict[str, Any] = {}
+        junk = set()
+        for p in OPEN_PARAMETERS:
+            if p.name in good and data.draw(st.integers(0, 2), label=f"keep {p.name}"):
+                arguments[p.name] = good[p.name]
+            elif p.default is p.empty or data.draw(st.booleans(), label=f"give {p.name}"):
+                # never a text path: it would be a real file in the current folder
+                values = NOT_A_PATH if p.name in ("path", "checkpoints") else JUNK
+                arguments[p.name] = data.draw(values, label=p.name)
+                if arguments[p.name] is not p.default:
+                    junk.add(p.name)
+        try:
+            Controller.open(**arguments).close()
+        except GdprCrmError:
+            assert list(Path(tmp).iterdir()) == [], "a refused open left files behind"
+        else:
+            assert not junk - {"clock", "checkpoint_every", "restored", "reconcile"}, junk

@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime
 from typing import Any
 
-from gdprcrm.audit import DEFAULT_EVERY, UNKEYED_AUDIT_CHAIN, Anchor, CheckpointFile
+from gdprcrm.audit import DEFAULT_EVERY, Anchor, CheckpointFile
 from gdprcrm.audit.chain import _UnkeyedAuditChain
 from gdprcrm.clock import Clock, SystemClock
 from gdprcrm.deadlines import FRANCE, HolidayCalendar
@@ -64,6 +64,7 @@ from gdprcrm.service.interactions import InteractionOperations
 from gdprcrm.service.kernel import Kernel
 from gdprcrm.service.lookups import LookupOperations
 from gdprcrm.service.notices import sync_notices
+from gdprcrm.service.opening import open_embedded
 from gdprcrm.service.processing import ProcessingOperations
 from gdprcrm.service.records import RecordOperations
 from gdprcrm.service.requests import RequestOperations
@@ -71,7 +72,6 @@ from gdprcrm.service.restores import Reconciliation
 from gdprcrm.service.retention import SweepResult
 from gdprcrm.service.tokens import LinkOperations
 from gdprcrm.storage.protocols import Storage
-from gdprcrm.storage.sqlite import SQLiteStorage
 from gdprcrm.vault import CertificateSigner, ErasureCertificate, Kek, KekSource, KeyVault
 
 __all__ = ["Controller"]
@@ -166,34 +166,19 @@ class Controller(
         without it, such a trail is refused as tampered (:class:`~gdprcrm.errors.AuditTampered`).
         ``reconcile=False`` opens without repairing anything (to verify a store as found).
         """
-        if audit_key is UNKEYED_AUDIT_CHAIN:
-            key = None
-        elif isinstance(audit_key, bytes) and len(audit_key) >= 32:
-            key = audit_key
-        else:
-            raise InvalidInput(
-                "Controller.open(audit_key=): 32 bytes or more kept outside the database, "
-                "or gdprcrm.audit.UNKEYED_AUDIT_CHAIN to opt out of a keyed trail"
-            )
-        storage = SQLiteStorage(path)
-        vault = KeyVault(storage.key_store(), kek, signer=signer, clock=clock)
-        if checkpoints is None:
-            checkpoints = os.fspath(path) + ".checkpoints"
-        crm = cls(
-            storage,
-            vault,
+        return open_embedded(
+            cls,
+            path,
             declarations,
+            kek=kek,
+            signer=signer,
+            audit_key=audit_key,
             clock=clock,
-            audit_key=key,
             checkpoints=checkpoints,
             checkpoint_every=checkpoint_every,
+            restored=restored,
+            reconcile=reconcile,
         )
-        if restored:
-            crm.acknowledge_restore()
-            crm._k.declarations = sync_notices(crm._k)  # what the cut trail kept unsaid
-        if reconcile:
-            crm.reconcile()  # a store restored from a backup brings nothing erased back
-        return crm
 
     def reconcile(self) -> Reconciliation:
         """Replay each store's tombstones into the other: after a restore of either the
