@@ -121,7 +121,8 @@ def audit_certificates(ctx: Context, args: argparse.Namespace) -> int:
         "invalid": [str(c) for c in result.invalid],
         "unverifiable": [str(c) for c in result.unverifiable],
     }
-    text = f"{result.checked} trail entries name a certificate: " + (
+    names = "trail entry names" if result.checked == 1 else "trail entries name"
+    text = f"{result.checked} {names} a certificate: " + (
         "every one kept and verified"
         if result.ok
         else ", ".join(f"{len(ids)} {name}" for name, ids in problems.items() if ids)
