@@ -44,6 +44,13 @@ JUNK = st.one_of(
     st.sampled_from(["newsletter", "invoice", "order", "FR", "web-form", "P3Y", ""]),
 )
 
+ON_A_SHARED_FIXTURE = settings(
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+"""For examples drawn against one seeded module-scoped object: no deadline (some calls
+write), the fixture shared on purpose."""
+
 SKIPPED = {"open", "close", "processing", "sweep"}  # lifecycle; sweep has its own tests
 METHODS = sorted(
     name
@@ -71,11 +78,7 @@ def seeded() -> tuple[Controller, SubjectId]:
 
 
 @pytest.mark.parametrize("name", METHODS)
-@settings(
-    max_examples=30,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@settings(ON_A_SHARED_FIXTURE, max_examples=30)
 @given(data=st.data())
 def test_junk_raises_only_our_errors_and_changes_nothing(
     seeded: tuple[Controller, SubjectId], name: str, data: st.DataObject
@@ -102,11 +105,7 @@ def _carrying(draw: st.DrawFn, text: str) -> object:
 
 
 @pytest.mark.parametrize("name", METHODS)
-@settings(
-    max_examples=40,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@settings(ON_A_SHARED_FIXTURE, max_examples=40)
 @given(data=st.data())
 def test_an_error_never_repeats_personal_data_given_in_the_wrong_place(
     seeded: tuple[Controller, SubjectId], name: str, data: st.DataObject

@@ -9,13 +9,13 @@ import inspect
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gdprcrm.errors import GdprCrmError
 from gdprcrm.model import SubjectId
 from gdprcrm.vault import KeyStore, KeyVault
-from tests.service.test_hostile_input import JUNK
+from tests.service.test_hostile_input import JUNK, ON_A_SHARED_FIXTURE
 from tests.vault.conftest import memory_vault
 
 SKIPPED = {"close"}
@@ -44,11 +44,7 @@ def seeded() -> tuple[KeyVault, SubjectId, bytes]:
 
 
 @pytest.mark.parametrize("name", METHODS)
-@settings(
-    max_examples=60,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@settings(ON_A_SHARED_FIXTURE, max_examples=60)
 @given(data=st.data())
 def test_junk_raises_only_our_errors_and_changes_nothing(
     seeded: tuple[KeyVault, SubjectId, bytes], name: str, data: st.DataObject

@@ -16,6 +16,7 @@ from gdprcrm.model._checks import (
     as_utc,
     aware,
     check_aware,
+    collection_of,
     optional_as_utc,
     optional_aware,
 )
@@ -60,12 +61,7 @@ def _calendar(value: object) -> HolidayCalendar:
 
 
 def _pauses(value: object) -> tuple[Pause, ...]:
-    if not isinstance(value, Iterable) or isinstance(value, str | bytes):
-        raise InvalidInput("pauses: expected a collection of Pause")
-    pauses = tuple(value)
-    if not all(isinstance(p, Pause) for p in pauses):
-        raise InvalidInput("pauses: expected Pause items")
-    return pauses
+    return tuple(collection_of(value, Pause, "pauses"))
 
 
 def local_date(at: datetime, tz: str) -> date:

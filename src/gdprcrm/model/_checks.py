@@ -232,6 +232,20 @@ def str_pairs(instance: object, attribute: attrs.Attribute[Any], value: object) 
         raise InvalidInput(f"{_where(instance, attribute)}: duplicate keys")
 
 
+def collection_of(values: object, cls: type, what: str) -> list[Any]:
+    """``values`` as a list, each an instance of ``cls`` (``object``: any); InvalidInput
+    for text, bytes, anything not iterable or an item of another type (a bare
+    TypeError would leave the caller to guess which argument was wrong)."""
+    if isinstance(values, str | bytes | bytearray | memoryview) or not isinstance(
+        values, Iterable
+    ):
+        raise InvalidInput(f"{what}: expected a collection of {cls.__name__}")
+    items = list(values)
+    if cls is not object and not all(isinstance(item, cls) for item in items):
+        raise InvalidInput(f"{what}: expected {cls.__name__} items")
+    return items
+
+
 def as_tuple(value: Iterable[Any]) -> tuple[Any, ...]:
     """Converter: any iterable to a tuple (for sequence fields)."""
     if isinstance(value, tuple):

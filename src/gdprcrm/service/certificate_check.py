@@ -63,23 +63,13 @@ def verify_certificates(
     with k.storage.unit_of_work(read_only=True) as uow:
         named = [(e, cid) for e in uow.audit.range(0) if (cid := _named(e)) is not None]
         kept = {cid: _kept(uow, cid) for cid in {cid for _, cid in named}}
-    missing: list[uuid.UUID] = []
-    invalid: list[uuid.UUID] = []
-    unverifiable: list[uuid.UUID] = []
+    found: dict[str, list[uuid.UUID]] = {"missing": [], "invalid": [], "unverifiable": []}
     for entry, cid in named:
-        certificate = kept[cid]
-        if certificate is None:
-            missing.append(cid)
-            continue
-        if not isinstance(certificate, ErasureCertificate):  # a row the port refused
-            invalid.append(cid)
-            continue
-        verdict = _verdict(certificate, entry, keys)
-        if verdict == "invalid":
-            invalid.append(cid)
-        elif verdict == "unverifiable":
-            unverifiable.append(cid)
-    return CertificateCheck(len(named), _once(missing), _once(invalid), _once(unverifiable))
+        verdict = _verdict(kept[cid], entry, keys)
+        if verdict != "ok":
+            found[verdict].append(cid)
+    once = {field: tuple(dict.fromkeys(ids)) for field, ids in found.items()}
+    return CertificateCheck(len(named), **once)
 
 
 def _keys(
@@ -96,16 +86,13 @@ def _keys(
     return {**given, signer.signer_id: signer.public_key}
 
 
-_UNREADABLE = object()
-"""A kept row that is not the certificate asked for (another id, another subject, not
-canonical): the port refuses it."""
-
-
-def _kept(uow: UnitOfWork, certificate_id: uuid.UUID) -> ErasureCertificate | object | None:
+def _kept(uow: UnitOfWork, certificate_id: uuid.UUID) -> ErasureCertificate | str | None:
+    """The kept certificate, None if none is kept, or ``"invalid"`` for a row the port
+    refuses (another id or subject, not canonical)."""
     try:
         return uow.certificates.get(certificate_id)
     except (InterfaceError, SignatureInvalid):
-        return _UNREADABLE
+        return "invalid"
 
 
 def _named(entry: AuditEntry) -> uuid.UUID | None:
@@ -120,8 +107,15 @@ def _named(entry: AuditEntry) -> uuid.UUID | None:
 
 
 def _verdict(
-    certificate: ErasureCertificate, entry: AuditEntry, keys: Mapping[str, Ed25519PublicKey]
+    certificate: ErasureCertificate | str | None,
+    entry: AuditEntry,
+    keys: Mapping[str, Ed25519PublicKey],
 ) -> str:
+    """``ok``, or the :class:`CertificateCheck` field the certificate goes in."""
+    if certificate is None:
+        return "missing"
+    if isinstance(certificate, str):  # a row the port refused
+        return certificate
     key = keys.get(certificate.signer_id)
     if key is None:
         return "unverifiable"
@@ -135,7 +129,3 @@ def _verdict(
     if isinstance(counted, int) and counted != len(certificate.destroyed):
         return "invalid"  # another erasure's certificate of the same person
     return "ok"
-
-
-def _once(ids: list[uuid.UUID]) -> tuple[uuid.UUID, ...]:
-    return tuple(dict.fromkeys(ids))

@@ -14,12 +14,13 @@ from gdprcrm.model import Declarations
 from gdprcrm.service.notices import sync_notices
 from gdprcrm.signing import CertificateSigner
 from gdprcrm.storage.sqlite import SQLiteStorage
-from gdprcrm.vault import Kek, KeyVault
+from gdprcrm.vault import KeyVault
+from gdprcrm.vault.kek import is_kek_source
 
 if TYPE_CHECKING:
     from gdprcrm.service.controller import Controller
 
-__all__ = ["check_open_arguments", "open_embedded"]
+__all__ = ["open_embedded"]
 
 C = TypeVar("C", bound="Controller")
 
@@ -31,7 +32,19 @@ def _path(value: object, what: str) -> None:
         raise InvalidInput(f"Controller.open({what}=): an empty path")
 
 
-def check_open_arguments(
+def _audit_key(audit_key: object) -> bytes | None:
+    """The key of the audit chain's HMAC, or None for the explicit opt-out."""
+    if audit_key is UNKEYED_AUDIT_CHAIN:
+        return None
+    if isinstance(audit_key, bytes) and len(audit_key) >= 32:
+        return audit_key
+    raise InvalidInput(
+        "Controller.open(audit_key=): 32 bytes or more kept outside the database, "
+        "or gdprcrm.audit.UNKEYED_AUDIT_CHAIN to opt out of a keyed trail"
+    )
+
+
+def _check_arguments(
     path: Any,
     declarations: Any,
     *,
@@ -43,14 +56,13 @@ def check_open_arguments(
     restored: Any,
     reconcile: Any,
 ) -> None:
-    """InvalidInput naming the first argument of the wrong kind (the audit key is checked
-    by the caller, with its own message)."""
+    """InvalidInput naming the first argument of the wrong kind."""
     _path(path, "path")
     if checkpoints is not None:
         _path(checkpoints, "checkpoints")
     if not isinstance(declarations, Declarations):
         raise InvalidInput("Controller.open(declarations=): expected Declarations")
-    if not isinstance(kek, Kek) and not callable(getattr(kek, "load", None)):
+    if not is_kek_source(kek):
         raise InvalidInput("Controller.open(kek=): expected a Kek or a KEK source")
     if not isinstance(signer, CertificateSigner):
         raise InvalidInput("Controller.open(signer=): expected a CertificateSigner")
@@ -90,16 +102,8 @@ def open_embedded(
 ) -> C:
     """The body of ``Controller.open`` (which see): every argument checked first, then
     the SQLite data store, the key store beside it and the checkpoint file."""
-    if audit_key is UNKEYED_AUDIT_CHAIN:
-        key = None
-    elif isinstance(audit_key, bytes) and len(audit_key) >= 32:
-        key = audit_key
-    else:
-        raise InvalidInput(
-            "Controller.open(audit_key=): 32 bytes or more kept outside the database, "
-            "or gdprcrm.audit.UNKEYED_AUDIT_CHAIN to opt out of a keyed trail"
-        )
-    check_open_arguments(
+    key = _audit_key(audit_key)
+    _check_arguments(
         path,
         declarations,
         kek=kek,

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
-from typing import Any
 
 from gdprcrm.errors import InvalidInput
 from gdprcrm.vault import hazmat
 
-__all__ = ["Context", "context_part", "items", "not_a_subject_id", "subject_bytes"]
+__all__ = ["Context", "context_part", "not_a_subject_id", "subject_bytes"]
 
 Context = bytes | str | uuid.UUID | None
 """A record context: an opaque id (never personal data) binding a value to its record."""
@@ -38,13 +36,3 @@ def subject_bytes(subject_id: object) -> bytes:
         return subject_id._bytes  # type: ignore[attr-defined, no-any-return]
     except AttributeError:
         raise not_a_subject_id(subject_id) from None
-
-
-def items(values: object, what: str) -> list[Any]:
-    """``values`` as a list; InvalidInput for text, bytes or anything not iterable (a
-    bare TypeError would leave the caller to guess which argument was wrong)."""
-    if isinstance(values, str | bytes | bytearray | memoryview):
-        raise InvalidInput(f"{what}: expected a collection, not text or bytes")
-    if not isinstance(values, Iterable):
-        raise InvalidInput(f"{what}: expected a collection")
-    return list(values)

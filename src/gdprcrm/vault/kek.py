@@ -27,6 +27,7 @@ __all__ = [
     "KekSource",
     "KeyFileKekSource",
     "PassphraseKekSource",
+    "is_kek_source",
 ]
 
 
@@ -76,6 +77,11 @@ class KekSource(Protocol):
     def load(self) -> Kek:
         """Return the KEK (called once, when the vault opens)."""
         ...
+
+
+def is_kek_source(value: object) -> bool:
+    """A :class:`Kek`, or a source whose ``load()`` gives one (nothing is loaded here)."""
+    return isinstance(value, Kek) or callable(getattr(value, "load", None))
 
 
 class InMemoryKekSource:

@@ -21,13 +21,12 @@ import abc
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
-from typing import Any
 
 import attrs
 
 from gdprcrm.errors import DuplicateKey, InvalidInput, KeyShredded
 from gdprcrm.model import SubjectId
-from gdprcrm.model._checks import as_utc, aware, check_aware
+from gdprcrm.model._checks import as_utc, aware, check_aware, collection_of
 
 __all__ = ["KeyStore", "MemoryKeyStore", "Rewrap", "Secret", "Tombstone", "WrappedKey"]
 
@@ -77,16 +76,6 @@ def _version(value: object, what: str) -> int:
     return value
 
 
-def _all(values: Iterable[object], cls: type, what: str) -> list[Any]:
-    if isinstance(values, str | bytes):
-        raise InvalidInput(f"{what}: expected a sequence of {cls.__name__}")
-    items = list(values)
-    for item in items:
-        if not isinstance(item, cls):
-            raise InvalidInput(f"{what}: expected {cls.__name__} items")
-    return items
-
-
 Rewrap = Callable[[bytes, int, str, bytes], bytes]
 """(subject id bytes, key version, current KEK id, wrapped key) -> the key wrapped anew."""
 
@@ -132,7 +121,7 @@ class KeyStore(abc.ABC):
         """:meth:`put` each key; a store may do it in one transaction (the SQL stores do:
         a new subject's key and its scopes' keys cost one durable commit). On an error
         (KeyShredded, DuplicateKey) a store that batches keeps none of them."""
-        items = _all(keys, WrappedKey, "keys.put_many")
+        items = collection_of(keys, WrappedKey, "keys.put_many")
         for key in items:
             _subject(key.subject_id, "keys.put_many")
             _version(key.version, "keys.put_many")
@@ -158,9 +147,8 @@ class KeyStore(abc.ABC):
     ) -> list[tuple[Tombstone, bool]]:
         """:meth:`shred` each id (subjects or key scopes), in order; a store may do it in
         one transaction and one flush (the SQL stores do). Each is durable on return."""
-        ids = [
-            _subject(s, "keys.shred_many") for s in _all(subject_ids, SubjectId, "keys.shred_many")
-        ]
+        what = "keys.shred_many"
+        ids = [_subject(s, what) for s in collection_of(subject_ids, object, what)]
         return self._shred_many(ids, check_aware(at, "keys.shred_many(at)")) if ids else []
 
     def _shred_many(
@@ -179,7 +167,7 @@ class KeyStore(abc.ABC):
     def restore_tombstones(self, tombstones: Iterable[Tombstone]) -> int:
         """Replay tombstones: destroy any key they name, record them; returns how many
         subjects this destroyed keys for or newly recorded."""
-        stones = _all(tombstones, Tombstone, "keys.restore_tombstones")
+        stones = collection_of(tombstones, Tombstone, "keys.restore_tombstones")
         return self._restore_tombstones(stones) if stones else 0
 
     def key_batches(self, batch_size: int = 1000) -> Iterator[list[WrappedKey]]:
@@ -191,7 +179,7 @@ class KeyStore(abc.ABC):
     def rewrap(self, keys: Sequence[WrappedKey]) -> int:
         """Replace the wrapping of existing keys (same subject and version) atomically;
         keys shredded meanwhile are skipped. Returns how many were replaced."""
-        items = _all(keys, WrappedKey, "keys.rewrap")
+        items = collection_of(keys, WrappedKey, "keys.rewrap")
         return self._rewrap(items) if items else 0
 
     def rewrap_all(self, rewrap: Rewrap, new_kek_id: str, *, batch_size: int = 1000) -> int:

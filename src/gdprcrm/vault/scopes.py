@@ -32,9 +32,10 @@ from gdprcrm.errors import (
     SubjectErased,
 )
 from gdprcrm.model import SubjectId
+from gdprcrm.model._checks import collection_of
 from gdprcrm.vault import hazmat
 from gdprcrm.vault._cache import oldest
-from gdprcrm.vault._inputs import Context, context_part, items, subject_bytes
+from gdprcrm.vault._inputs import Context, context_part, subject_bytes
 from gdprcrm.vault._keys import KeyLoading
 from gdprcrm.vault.certificate import CertificateSigner, ErasureCertificate, sign_certificate
 from gdprcrm.vault.keystore import Tombstone, WrappedKey
@@ -71,11 +72,9 @@ class ScopedKeys(KeyLoading):
 
         Raises SubjectErased after the subject's shred, ScopeErased after the scope's.
         """
-        sid = _sid_bytes(subject_id)
+        sid = subject_bytes(subject_id)
         scope_bytes = _scope_bytes(scope)
-        if value.__class__ is not str and not isinstance(value, bytes):
-            raise InvalidInput("vault values are str or bytes")
-        tail = self._tail(sid, field, context)  # checked before any key is made
+        tail = self._sealable(sid, field, value, context)  # before any key is made
         entry = self._subjects.get(sid)
         sealer = None if entry is None else entry.current
         if sealer is None:
@@ -95,8 +94,8 @@ class ScopedKeys(KeyLoading):
         the keys of those ``scopes`` that do not exist: a new person's values in several
         scopes then cost one durable commit, not one per scope. Returns how many keys it
         created. Optional: :meth:`encrypt_scoped` creates a missing key on its own."""
-        sid = _sid_bytes(subject_id)
-        chosen = sorted({_scope_bytes(s) for s in items(scopes, "prepare_scopes: scopes")})
+        sid = subject_bytes(subject_id)
+        chosen = _scopes(scopes, "prepare_scopes: scopes")
         epoch = self._shred_epoch
         self._check_kek_in_use()  # once for the batch, not once per key
         wanted: list[WrappedKey] = []
@@ -161,12 +160,12 @@ class ScopedKeys(KeyLoading):
         no scope, or a scope named for two subjects, is refused (``InvalidInput``)."""
         chosen: list[tuple[SubjectId, list[bytes]]] = []
         seen: set[bytes] = set()
-        for request in items(requests, "shred_scopes_many: requests"):
-            if not isinstance(request, tuple) or len(request) != 2:
+        for request in collection_of(requests, tuple, "shred_scopes_many: requests"):
+            if len(request) != 2:
                 raise InvalidInput("shred_scopes_many: expected (subject id, scopes) pairs")
             subject_id, scopes = request
-            _sid_bytes(subject_id)
-            mine = sorted({_scope_bytes(s) for s in items(scopes, "shred_scopes: scopes")})
+            subject_bytes(subject_id)
+            mine = _scopes(scopes, "shred_scopes: scopes")
             if not mine:
                 raise InvalidInput("shred_scopes: name at least one scope")
             if not seen.isdisjoint(mine):
@@ -207,7 +206,7 @@ class ScopedKeys(KeyLoading):
         parsed = hazmat.parse_scoped_header(envelope)
         assert parsed is not None
         value_type, version, scope_bytes = parsed
-        sid = _sid_bytes(subject_id)
+        sid = subject_bytes(subject_id)
         per = self._scoped.get(sid)
         aead = None if per is None else per.get(scope_bytes + version.to_bytes(4, "big"))
         if aead is None:
@@ -280,12 +279,13 @@ class ScopedKeys(KeyLoading):
             return self._unwrap(again)
         return key
 
-    def _check_sealable(self, sid: bytes, field: str, value: object, context: Context) -> None:
-        """Before a key is created for a value: the value, the field name and the context
-        are checked, so that bad input leaves the key store as it was."""
+    def _sealable(self, sid: bytes, field: str, value: object, context: Context) -> bytes:
+        """The associated data's tail, once the value, the field name and the context are
+        checked: called before a key is created for a value, so that bad input leaves
+        the key store as it was."""
         if value.__class__ is not str and not isinstance(value, bytes):
             raise InvalidInput("vault values are str or bytes")
-        self._tail(sid, field, context)
+        return self._tail(sid, field, context)
 
     def _tail(self, sid: bytes, field: str, context: Context) -> bytes:
         try:
@@ -311,8 +311,9 @@ class ScopedKeys(KeyLoading):
                 del per[slot]
 
 
-def _sid_bytes(subject_id: SubjectId) -> bytes:
-    return subject_bytes(subject_id)
+def _scopes(scopes: object, what: str) -> list[bytes]:
+    """Each key scope named once, as bytes, in order."""
+    return sorted({_scope_bytes(s) for s in collection_of(scopes, object, what)})
 
 
 def _scope_bytes(scope: object) -> bytes:

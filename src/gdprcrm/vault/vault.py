@@ -30,13 +30,14 @@ from gdprcrm.errors import (
     SubjectErased,
 )
 from gdprcrm.model import Lookup, SubjectId
+from gdprcrm.model._checks import collection_of
 from gdprcrm.vault import hazmat
 from gdprcrm.vault._cache import SEAL_IN_PLACE, Entry, as_value, seal_into, seal_large
-from gdprcrm.vault._inputs import Context, items, not_a_subject_id, subject_bytes
+from gdprcrm.vault._inputs import Context, not_a_subject_id, subject_bytes
 from gdprcrm.vault._keys import INDEX_SECRET, KEK_IN_USE, NO_SUBJECT
 from gdprcrm.vault.blind_index import BlindIndex
 from gdprcrm.vault.certificate import CertificateSigner, ErasureCertificate, sign_certificate
-from gdprcrm.vault.kek import Kek, KekSource
+from gdprcrm.vault.kek import Kek, KekSource, is_kek_source
 from gdprcrm.vault.keystore import KeyStore, Secret, Tombstone
 from gdprcrm.vault.scopes import ScopedKeys
 
@@ -60,7 +61,7 @@ _FIELDS_CACHED = 64
 def _as_kek(source: KekSource | Kek) -> Kek:
     if isinstance(source, Kek):
         return source
-    if not callable(getattr(source, "load", None)):
+    if not is_kek_source(source):
         raise InvalidInput("expected a Kek or a KEK source (InMemoryKekSource, KeyFileKekSource)")
     return source.load()
 
@@ -131,7 +132,7 @@ class KeyVault(ScopedKeys):
         entry = self._subjects.get(sid)
         sealer = None if entry is None else entry.current
         if sealer is None:
-            self._check_sealable(sid, field, value, context)  # no key made for bad input
+            self._sealable(sid, field, value, context)  # no key made for bad input
             sealer = self._load_current(subject_id).current
             assert sealer is not None
         if value.__class__ is str:
@@ -170,14 +171,11 @@ class KeyVault(ScopedKeys):
         self, subject_id: SubjectId, field: str, value: str | bytes, context: Context
     ) -> tuple[AESGCM, bytes, bytes, bytes]:
         """(AEAD, header, plaintext bytes, associated data) to encrypt ``value`` with."""
-        try:
-            sid = subject_id._bytes
-        except AttributeError:
-            raise not_a_subject_id(subject_id) from None
+        sid = subject_bytes(subject_id)
         entry = self._subjects.get(sid)
         sealer = None if entry is None else entry.current
         if sealer is None:
-            self._check_sealable(sid, field, value, context)  # no key made for bad input
+            self._sealable(sid, field, value, context)  # no key made for bad input
             sealer = self._load_current(subject_id).current
             assert sealer is not None
         if value.__class__ is str:
@@ -383,7 +381,7 @@ class KeyVault(ScopedKeys):
     def shred_many(self, subject_ids: Iterable[SubjectId]) -> list[ErasureCertificate]:
         """:meth:`shred` each subject, in one key-store transaction and one flush (a
         retention sweep erasing thousands); one signed certificate each, in order."""
-        ids = items(subject_ids, "shred_many")  # the store refuses a non-SubjectId item first
+        ids = collection_of(subject_ids, object, "shred_many")  # the store checks each
         now = self._clock.now()
         out = []
         shredded = self._store.shred_many(ids, now) if ids else []
@@ -425,7 +423,7 @@ class KeyVault(ScopedKeys):
 
     def replay_tombstones(self, tombstones: Iterable[Tombstone]) -> int:
         """Neutralise a restored key-store backup: destroy every key a tombstone names."""
-        stones = items(tombstones, "replay_tombstones")
+        stones = collection_of(tombstones, object, "replay_tombstones")
         count = self._store.restore_tombstones(stones)
         self._forget(stone.subject_id for stone in stones)
         return count
