@@ -20,6 +20,7 @@ from gdprcrm.model import NotificationEvent, RetentionAction, SubjectId, Subject
 from gdprcrm.policy import ErasurePlan, SubjectState, erasure_plan, retention_due
 from gdprcrm.policy.retention import frozen_by_request
 from gdprcrm.service import erasure
+from gdprcrm.service.collector import collector_paused
 from gdprcrm.service.kernel import Kernel
 from gdprcrm.service.sweep_expiry import expiry_details
 from gdprcrm.storage.protocols import UnitOfWork
@@ -35,7 +36,7 @@ sweep's cost of durability per person (P15)."""
 def erase_expired(k: Kernel, subject_ids: Sequence[SubjectId], now: datetime) -> set[SubjectId]:
     """Erase, in one batch, those of ``subject_ids`` whose every purpose has run out at
     ``now`` and whose erasure holds nothing; return them (the others are untouched)."""
-    with k.storage.unit_of_work() as uow:
+    with collector_paused(), k.storage.unit_of_work() as uow:
         chosen = _expired(k, uow, subject_ids, now)
         if not chosen:
             return set()

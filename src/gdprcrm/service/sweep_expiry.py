@@ -37,6 +37,7 @@ from gdprcrm.model import (
 )
 from gdprcrm.policy import SubjectState, retention_due
 from gdprcrm.policy.retention import expiring_fields, frozen_by_request
+from gdprcrm.service.collector import collector_paused
 from gdprcrm.service.kernel import Kernel
 from gdprcrm.storage.protocols import UnitOfWork
 from gdprcrm.vault.certificate import ErasureCertificate
@@ -63,7 +64,7 @@ def expire_many(
 ) -> set[tuple[SubjectId, str]]:
     """Apply, in one batch, those of ``entries`` (at most one per subject) that the fast
     path can; return their (subject, purpose) pairs (the others are untouched)."""
-    with k.storage.unit_of_work() as uow:
+    with collector_paused(), k.storage.unit_of_work() as uow:
         chosen = _expiring(k, uow, entries, now)
         if not chosen:
             return set()

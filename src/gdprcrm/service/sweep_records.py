@@ -17,6 +17,7 @@ from datetime import datetime
 
 from gdprcrm.model import DetailValue, Record, RecordId, SubjectId
 from gdprcrm.policy.retention import frozen_by_request
+from gdprcrm.service.collector import collector_paused
 from gdprcrm.service.kernel import Kernel
 from gdprcrm.service.records import erased_details
 
@@ -42,7 +43,7 @@ def expire_records(
 
 
 def _batch(k: Kernel, due: Mapping[SubjectId, Set[RecordId]], now: datetime) -> tuple[int, int]:
-    with k.storage.unit_of_work() as uow:
+    with collector_paused(), k.storage.unit_of_work() as uow:
         uow.subjects.get_many_for_update(list(due))  # each person locked, as one by one
         requests = uow.requests.for_subjects(list(due))
         waiting = {sid for sid in due if frozen_by_request(requests[sid])}
