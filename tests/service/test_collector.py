@@ -4,7 +4,9 @@ as it was found: enabled again after the batch, disabled if the host had disable
 from __future__ import annotations
 
 import gc
+import os
 import threading
+import warnings
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from typing import Any
@@ -71,6 +73,36 @@ def test_threads_leave_the_collector_enabled() -> None:
     for t in threads:
         t.join()
     assert seen == [False] * 4
+    assert gc.isenabled()
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="POSIX fork only")
+def test_a_child_forked_during_a_batch_starts_with_the_collector_enabled() -> None:
+    entered, leave = threading.Event(), threading.Event()
+
+    def batch() -> None:
+        with collector_paused():
+            entered.set()
+            leave.wait(10)
+
+    thread = threading.Thread(target=batch)
+    thread.start()
+    try:
+        assert entered.wait(10)
+        with warnings.catch_warnings():  # 3.12+ warns of a fork beside threads
+            warnings.simplefilter("ignore", DeprecationWarning)
+            pid = os.fork()
+        if pid == 0:  # the child: no batch of its own, so no pause; a pause still works
+            ok = gc.isenabled()
+            with collector_paused():
+                ok = ok and not gc.isenabled()
+            os._exit(0 if ok and gc.isenabled() else 1)
+        _, status = os.waitpid(pid, 0)
+        assert os.waitstatus_to_exitcode(status) == 0
+        assert not gc.isenabled()  # the parent's batch still runs
+    finally:
+        leave.set()
+        thread.join()
     assert gc.isenabled()
 
 

@@ -10,13 +10,16 @@ against 385-395 with the collector running (docs/performance.md).
 
 The pause is bounded by one batch and restores the state it found: a collector the
 host had disabled stays disabled. Batches running at once in several threads share
-one pause, lifted when the last of them ends.
+one pause, lifted when the last of them ends. A process forked while a batch runs in
+another thread starts with the collector as the host had it (that batch does not
+exist in the child to lift the pause).
 """
 
 from __future__ import annotations
 
 import contextlib
 import gc
+import os
 import threading
 from collections.abc import Iterator
 
@@ -42,6 +45,21 @@ def collector_paused() -> Iterator[None]:
         yield
     finally:
         with _lock:
-            _holders -= 1
+            _holders = max(0, _holders - 1)  # a fork may have reset it meanwhile
             if _holders == 0 and _was_enabled:
                 gc.enable()
+
+
+def _after_fork_in_child() -> None:
+    """The child of a fork holds none of the parent's batches: their pause (and a lock a
+    parent's thread may have held at the fork) must not outlive them there."""
+    global _lock, _holders
+    _lock = threading.Lock()
+    if _holders:
+        _holders = 0
+        if _was_enabled:
+            gc.enable()
+
+
+if hasattr(os, "register_at_fork"):  # POSIX
+    os.register_at_fork(after_in_child=_after_fork_in_child)
