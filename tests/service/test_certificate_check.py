@@ -17,7 +17,11 @@ from gdprcrm.signing import CertificateSigner
 from gdprcrm.storage.protocols import Storage
 from gdprcrm.testing import FrozenClock, make_controller
 from gdprcrm.vault import InMemoryKekSource
-from tests.service.test_certificates_kept import _story, storage  # noqa: F401 - fixture
+from tests.service.test_certificates_kept import (  # noqa: F401 - storage: a fixture
+    _story,
+    erase_two,
+    storage,
+)
 
 AUDIT_KEY = b"a fixed audit key for this test, 32+"
 
@@ -58,13 +62,7 @@ def _opened(folder: Path, signer: CertificateSigner) -> Controller:
 
 def _erased_twice(tmp_path: Path) -> tuple[Controller, uuid.UUID, uuid.UUID]:
     crm = _opened(tmp_path, CertificateSigner.generate("dpo"))
-    first, second = (
-        crm.add_subject({"email": f"{n}@example.fr"}, "FR", purposes=["newsletter"])
-        for n in ("a", "b")
-    )
-    one, other = (crm.erase(sid).certificate for sid in (first, second))
-    assert one is not None
-    assert other is not None
+    one, other = erase_two(crm)
     assert crm.verify_certificates().ok
     return crm, one.certificate_id, other.certificate_id
 

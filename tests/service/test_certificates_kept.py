@@ -19,6 +19,7 @@ from gdprcrm.service import Controller
 from gdprcrm.storage.protocols import Storage
 from gdprcrm.storage.sqlite import SQLiteStorage
 from gdprcrm.testing import FrozenClock, make_controller
+from gdprcrm.vault.certificate import ErasureCertificate
 from tests.service.test_sweep_batch import THREE_YEARS_AND_A_DAY
 
 
@@ -107,10 +108,8 @@ def test_the_certificate_an_erasure_returns_is_the_one_kept() -> None:
         crm.certificate(str(outcome.certificate.certificate_id))  # type: ignore[arg-type]
 
 
-def test_a_certificate_altered_or_moved_in_the_database_is_refused(tmp_path: Path) -> None:
-    # An attacker with write access to the database: a changed byte fails the
-    # signature; another certificate's document under this id is never handed on.
-    crm = make_controller(storage=SQLiteStorage(tmp_path / "crm.db"))
+def erase_two(crm: Controller) -> tuple[ErasureCertificate, ErasureCertificate]:
+    """Two prospects collected and erased: their certificates, in order."""
     first, second = (
         crm.add_subject({"email": f"{n}@example.fr"}, "FR", purposes=["newsletter"])
         for n in ("a", "b")
@@ -118,6 +117,14 @@ def test_a_certificate_altered_or_moved_in_the_database_is_refused(tmp_path: Pat
     one, other = (crm.erase(sid).certificate for sid in (first, second))
     assert one is not None
     assert other is not None
+    return one, other
+
+
+def test_a_certificate_altered_or_moved_in_the_database_is_refused(tmp_path: Path) -> None:
+    # An attacker with write access to the database: a changed byte fails the
+    # signature; another certificate's document under this id is never handed on.
+    crm = make_controller(storage=SQLiteStorage(tmp_path / "crm.db"))
+    one, other = erase_two(crm)
     db = sqlite3.connect(tmp_path / "crm.db")
     (doc,) = db.execute(
         "SELECT doc FROM gdprcrm_certificates WHERE id = ?", (one.certificate_id.bytes,)

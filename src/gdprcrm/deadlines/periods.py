@@ -16,6 +16,7 @@ from gdprcrm.model._checks import (
     as_utc,
     aware,
     check_aware,
+    check_date,
     collection_of,
     optional_as_utc,
     optional_aware,
@@ -48,12 +49,6 @@ def _zone(tz: str) -> zoneinfo.ZoneInfo:
         raise InvalidInput(f"unknown time zone {tz!r}") from None
 
 
-def _day(value: object, what: str) -> date:
-    if not isinstance(value, date) or isinstance(value, datetime):
-        raise InvalidInput(f"{what}: expected a date (a datetime is an instant: local_date)")
-    return value
-
-
 def _calendar(value: object) -> HolidayCalendar:
     if not callable(getattr(value, "is_working_day", None)):
         raise InvalidInput("calendar: expected a HolidayCalendar")
@@ -71,7 +66,7 @@ def local_date(at: datetime, tz: str) -> date:
 
 def end_of_day(day: date, tz: str) -> datetime:
     """The last instant of ``day`` in ``tz`` (23:59:59.999999 local), in UTC."""
-    local = datetime.combine(_day(day, "end_of_day(day)"), time.max, tzinfo=_zone(tz))
+    local = datetime.combine(check_date(day, "end_of_day(day)"), time.max, tzinfo=_zone(tz))
     try:
         return local.astimezone(UTC)
     except (ValueError, OverflowError):
@@ -83,14 +78,14 @@ def add_months(day: date, months: int) -> date:
     if not isinstance(months, int) or isinstance(months, bool):
         raise InvalidInput("add_months(months): expected an integer")
     try:
-        return _day(day, "add_months(day)") + relativedelta(months=months)
+        return check_date(day, "add_months(day)") + relativedelta(months=months)
     except (ValueError, OverflowError):
         raise InvalidInput("add_months: the date falls outside the calendar") from None
 
 
 def roll_forward(day: date, calendar: HolidayCalendar) -> date:
     """Reg. 1182/71 art. 3(4): a Saturday, Sunday or holiday moves to the next working day."""
-    day = _day(day, "roll_forward(day)")
+    day = check_date(day, "roll_forward(day)")
     calendar = _calendar(calendar)
     try:
         while not calendar.is_working_day(day):

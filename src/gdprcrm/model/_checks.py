@@ -96,6 +96,14 @@ def check_aware(value: datetime, what: str) -> datetime:
     return value.astimezone(UTC)
 
 
+def check_date(value: object, what: str) -> date:
+    """For plain functions: a calendar date, not a datetime (an instant: take its date
+    in a time zone first)."""
+    if not isinstance(value, date) or isinstance(value, datetime):
+        raise InvalidInput(f"{what}: expected a date (a datetime is an instant)")
+    return value
+
+
 def slug(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     """Validator: a short machine id such as ``newsletter`` or ``after-sales``."""
     if not isinstance(value, str) or not _SLUG.fullmatch(value):

@@ -9,10 +9,10 @@ from typing import Any
 
 import attrs
 
-from gdprcrm.errors import InvalidInput
 from gdprcrm.model._checks import (
     as_utc,
     aware,
+    check_date,
     instance_of,
     optional_as_utc,
     optional_aware,
@@ -59,8 +59,8 @@ OPEN_STATUSES = frozenset(
 
 
 def _optional_date(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if value is not None and (not isinstance(value, date) or isinstance(value, datetime)):
-        raise InvalidInput(f"DataSubjectRequest.{attribute.name}: expected a date")
+    if value is not None:
+        check_date(value, f"DataSubjectRequest.{attribute.name}")
 
 
 @attrs.frozen

@@ -18,6 +18,7 @@ from gdprcrm.model._checks import (
     as_utc,
     aware,
     check_aware,
+    check_date,
     frozenset_of_slugs,
     instance_of,
     optional_as_utc,
@@ -68,8 +69,8 @@ def _jurisdiction(instance: object, attribute: attrs.Attribute[Any], value: obje
 
 
 def _birth_date(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if value is not None and (not isinstance(value, date) or isinstance(value, datetime)):
-        raise InvalidInput("Subject.birth_date: expected a date (not a datetime)")
+    if value is not None:
+        check_date(value, "Subject.birth_date")
 
 
 @attrs.frozen

@@ -25,7 +25,7 @@ from gdprcrm.model import (
     Subject,
     SubjectId,
 )
-from gdprcrm.model._checks import shown
+from gdprcrm.model._checks import check_date, shown
 from gdprcrm.personal_data import check_free_text
 from gdprcrm.policy import SubjectState
 from gdprcrm.policy.collection import (
@@ -139,10 +139,8 @@ def _checked(
     check_values(k.declarations, values, chosen)
     grants = _check_grants(k, consents, chosen)
     _check_attestation(k, attested_age, now)
-    if birth_date is not None and (
-        not isinstance(birth_date, date) or isinstance(birth_date, datetime)
-    ):
-        raise InvalidInput("birth_date: expected a date")
+    if birth_date is not None:
+        check_date(birth_date, "birth_date")
     return chosen, grants
 
 
